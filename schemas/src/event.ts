@@ -1,0 +1,181 @@
+import { z } from 'zod'
+
+/**
+ * The event envelope, compatible with the Segment spec
+ * (https://segment.com/docs/connections/spec/common/). Every Segment or RudderStack library
+ * sends bodies that parse here unchanged.
+ */
+
+const MAX_ID = 512
+const MAX_NAME = 512
+
+/** Segment ids are strings; some libraries send numbers. Both are stored as strings. */
+const id = z
+  .union([z.string().max(MAX_ID), z.number().finite()])
+  .transform((v) => String(v))
+  .optional()
+  .nullable()
+
+const MIN_DATE_MS = 0
+const MAX_DATE_MS = Date.UTC(2100, 0, 1)
+
+/** ISO-8601 date-time (any offset) or epoch milliseconds; normalised to an ISO string in UTC. */
+export const isoDate = z.union([z.string().max(64), z.number().finite()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : Date.parse(v)
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'not an ISO-8601 date-time' })
+    return z.NEVER
+  }
+  if (ms < MIN_DATE_MS || ms > MAX_DATE_MS) {
+    ctx.addIssue({ code: 'custom', message: 'date-time outside 1970-01-01..2100-01-01' })
+    return z.NEVER
+  }
+  return new Date(ms).toISOString()
+})
+
+const dict = z.record(z.string(), z.unknown())
+
+export const consentSchema = z.object({
+  /** Categories granted, for example ["analytics", "marketing"]. */
+  categories: z.array(z.string().max(64)).max(32).optional(),
+  policyVersion: z.string().max(64).optional(),
+  gpc: z.boolean().optional(),
+  dnt: z.boolean().optional(),
+})
+
+export const contextSchema = z.looseObject({
+  consent: consentSchema.optional(),
+  ip: z.string().max(64).optional(),
+  userAgent: z.string().max(1024).optional(),
+  locale: z.string().max(64).optional(),
+  timezone: z.string().max(64).optional(),
+  sessionId: z.union([z.string().max(MAX_ID), z.number()]).optional(),
+  page: z
+    .looseObject({
+      url: z.string().max(4096).optional(),
+      path: z.string().max(4096).optional(),
+      referrer: z.string().max(4096).optional(),
+      title: z.string().max(1024).optional(),
+      search: z.string().max(4096).optional(),
+    })
+    .optional(),
+  campaign: z
+    .looseObject({
+      name: z.string().max(MAX_NAME).optional(),
+      source: z.string().max(MAX_NAME).optional(),
+      medium: z.string().max(MAX_NAME).optional(),
+      term: z.string().max(MAX_NAME).optional(),
+      content: z.string().max(MAX_NAME).optional(),
+    })
+    .optional(),
+  library: z
+    .looseObject({ name: z.string().max(128).optional(), version: z.string().max(64).optional() })
+    .optional(),
+  externalIds: z
+    .array(
+      z.looseObject({
+        id: z.union([z.string().max(MAX_ID), z.number()]).transform(String),
+        type: z.string().max(64),
+      }),
+    )
+    .max(32)
+    .optional(),
+})
+
+const common = {
+  messageId: z.string().min(1).max(MAX_ID).optional(),
+  anonymousId: id,
+  userId: id,
+  timestamp: isoDate.optional(),
+  originalTimestamp: isoDate.optional(),
+  sentAt: isoDate.optional(),
+  context: contextSchema.optional(),
+  integrations: dict.optional(),
+  version: z.union([z.number(), z.string()]).optional(),
+  channel: z.string().max(64).optional(),
+}
+
+export const trackSchema = z.object({
+  ...common,
+  type: z.literal('track'),
+  event: z.string().min(1).max(MAX_NAME),
+  properties: dict.optional(),
+})
+
+export const pageSchema = z.object({
+  ...common,
+  type: z.literal('page'),
+  name: z.string().max(MAX_NAME).optional().nullable(),
+  category: z.string().max(MAX_NAME).optional().nullable(),
+  properties: dict.optional(),
+})
+
+export const screenSchema = z.object({
+  ...common,
+  type: z.literal('screen'),
+  name: z.string().max(MAX_NAME).optional().nullable(),
+  properties: dict.optional(),
+})
+
+export const identifySchema = z.object({
+  ...common,
+  type: z.literal('identify'),
+  traits: dict.optional(),
+})
+
+export const groupSchema = z.object({
+  ...common,
+  type: z.literal('group'),
+  groupId: z.union([z.string().min(1).max(MAX_ID), z.number()]).transform(String),
+  traits: dict.optional(),
+})
+
+export const aliasSchema = z.object({
+  ...common,
+  type: z.literal('alias'),
+  previousId: z.union([z.string().min(1).max(MAX_ID), z.number()]).transform(String),
+  userId: z.union([z.string().min(1).max(MAX_ID), z.number()]).transform(String),
+})
+
+export const eventSchema = z.discriminatedUnion('type', [
+  trackSchema,
+  pageSchema,
+  screenSchema,
+  identifySchema,
+  groupSchema,
+  aliasSchema,
+])
+
+export const EVENT_TYPES = ['track', 'page', 'screen', 'identify', 'group', 'alias'] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** An event as a client sends it, after validation. */
+export type SillageEvent = z.output<typeof eventSchema>
+export type TrackEvent = z.output<typeof trackSchema>
+export type EventInput = z.input<typeof eventSchema>
+export type Consent = z.output<typeof consentSchema>
+export type EventContext = z.output<typeof contextSchema>
+
+/**
+ * The batch body of `POST /v1/batch`. Items are validated one by one (a bad item must not sink
+ * the good ones), so the envelope only checks that `batch` is an array.
+ */
+export const batchSchema = z.object({
+  batch: z.array(z.unknown()),
+  sentAt: isoDate.optional(),
+  context: dict.optional(),
+  integrations: dict.optional(),
+  writeKey: z.string().optional(),
+})
+export type BatchBody = z.output<typeof batchSchema>
+
+/**
+ * An event as it travels on `events.raw`: validated, with the collector's enrichment.
+ * `timestamp` is skew-corrected, `originalTimestamp` is what the client said.
+ */
+export type EnrichedEvent = SillageEvent & {
+  messageId: string
+  timestamp: string
+  receivedAt: string
+  sourceId: string
+}

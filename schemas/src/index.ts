@@ -1,0 +1,3 @@
+export * from './event.js'
+export * from './source.js'
+export * from './json-schema.js'
