@@ -1,0 +1,88 @@
+/**
+ * The bus contract shared by the `local` (durable on-disk log) and `kafka` implementations.
+ *
+ * - Records are ordered per key: a key always maps to the same partition of a topic.
+ * - `produce` resolves only once every message is durable (local: fsync'd; kafka: acks=-1).
+ * - Delivery is at-least-once: a consumer group's offset advances only after its handler resolved.
+ */
+
+export interface TopicSpec {
+  name: string
+  partitions: number
+  /** Time-based retention; undefined keeps the implementation's default. */
+  retentionMs?: number
+  /** Log compaction by key (identity.changelog). */
+  compacted?: boolean
+}
+
+export interface ProduceMessage {
+  /** Partitioning key; null spreads messages over partitions. */
+  key: string | null
+  value: Buffer
+  headers?: Record<string, string>
+}
+
+export interface BusRecord {
+  topic: string
+  partition: number
+  offset: number
+  key: string | null
+  value: Buffer
+  /** Append time, epoch milliseconds. */
+  timestamp: number
+  headers: Record<string, string>
+}
+
+export interface Batch {
+  topic: string
+  partition: number
+  records: BusRecord[]
+}
+
+export interface SubscribeOptions {
+  topic: string
+  group: string
+  /** Upper bound on records handed to one eachBatch call. */
+  maxBatchRecords?: number
+  /**
+   * Called with records of one partition in offset order. When it resolves, the group's offset
+   * for that partition moves past the batch. When it rejects, the same records are delivered
+   * again after a back-off (nothing is skipped).
+   */
+  eachBatch: (batch: Batch) => Promise<void>
+  /** Called when eachBatch rejects, before the redelivery. */
+  onError?: (err: unknown, batch: Batch) => void
+}
+
+export interface Subscription {
+  /** Stops fetching, waits for the in-flight batch to finish and commit. */
+  stop(): Promise<void>
+}
+
+export interface BusHealth {
+  ready: boolean
+  reason?: string
+}
+
+export interface Bus {
+  readonly kind: 'local' | 'kafka'
+  /** Creates missing topics; existing ones are left as they are. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>
+  /** Resolves once every message is durable; rejects if any is not. */
+  produce(topic: string, messages: readonly ProduceMessage[]): Promise<void>
+  subscribe(options: SubscribeOptions): Promise<Subscription>
+  health(): BusHealth
+  /** Stops subscriptions, flushes pending writes, releases files and connections. */
+  close(): Promise<void>
+}
+
+export class BusError extends Error {
+  constructor(
+    readonly code: 'SIL_BUS_UNAVAILABLE' | 'SIL_BUS_CLOSED' | 'SIL_BUS_UNKNOWN_TOPIC' | 'SIL_BUS_CORRUPT',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'BusError'
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * One partition of a topic: its segments, the append path with group commit, recovery at open,
+ * and time-based deletion of closed segments.
+ *
+ * Group commit: `append` encodes the records, gives them offsets and queues them. One flush at a
+ * time writes everything queued (one write + one fdatasync per segment file touched) and then
+ * resolves every waiter at once; records queued meanwhile form the next flush. A segment is
+ * fdatasync'd before the next one is created, so only the last segment can have a torn tail.
+ *
+ * The high watermark (offset after the last fdatasync'd record) and each segment's durable size are
+ * updated together, after the fdatasync; readers never look past them.
+ */
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import { promisify } from 'node:util'
+import { BusError } from '../bus.js'
+import { fdatasync, fsyncDir, fsyncDirSync, isErrnoException, writeAll } from './durable-fs.js'
+import { encodeFrame } from './frame.js'
+import type { BusLog } from './logger.js'
+import { listSegmentBases, scanSegmentSync, segmentPath } from './segment.js'
+
+const openAsync = promisify(fs.open)
+const closeAsync = promisify(fs.close)
+
+export interface SegmentInfo {
+  readonly baseOffset: number
+  readonly file: string
+  /** Bytes known to be durable; readers never read past this. */
+  readonly durableSize: number
+}
+
+interface Segment extends SegmentInfo {
+  durableSize: number
+  /** Bytes written, durable or not. */
+  size: number
+}
+
+export interface AppendRecord {
+  key: Buffer | null
+  value: Uint8Array
+  headers?: Readonly<Record<string, string>> | undefined
+}
+
+export interface PartitionLogOptions {
+  topic: string
+  partition: number
+  dir: string
+  segmentBytes: number
+  groupCommitMs: number
+  log: BusLog
+  /** Called once when a write or fdatasync fails; the partition then refuses appends. */
+  onWriteFailure: (err: unknown) => void
+}
+
+export interface PartitionLog {
+  readonly topic: string
+  readonly partition: number
+  /** Resolves once every record is fdatasync'd. */
+  append(records: readonly AppendRecord[], timestamp: number): Promise<void>
+  /** Offset after the last durable record. */
+  highWatermark(): number
+  /** Offset of the first record still on disk. */
+  startOffset(): number
+  /** The segment holding `offset`, or undefined when it was deleted (offset < startOffset). */
+  segmentFor(offset: number): SegmentInfo | undefined
+  /** Calls `listener` each time the high watermark moves; returns the unsubscribe function. */
+  onDurable(listener: () => void): () => void
+  /** Deletes closed segments last modified more than `retentionMs` ago; returns how many. */
+  deleteExpiredSegments(retentionMs: number, now: number): Promise<number>
+  /** Flushes what is queued and closes the file; later appends reject. */
+  close(): Promise<void>
+}
+
+interface Deferred {
+  promise: Promise<void>
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
+function createDeferred(): Deferred {
+  let resolve!: () => void
+  let reject!: (err: unknown) => void
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  // Waiters attach their own handlers; this keeps an unobserved rejection from crashing the process.
+  promise.catch(() => {})
+  return { promise, resolve, reject }
+}
+
+/** Opens (and recovers) a partition directory synchronously. */
+export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
+  const { topic, partition, dir, segmentBytes, groupCommitMs, log } = options
+  fs.mkdirSync(dir, { recursive: true })
+
+  let bases = listSegmentBases(dir)
+  if (bases.length === 0) {
+    fs.closeSync(fs.openSync(segmentPath(dir, 0), 'wx'))
+    fsyncDirSync(dir)
+    bases = [0]
+  }
+  const segments: Segment[] = bases.map((baseOffset) => {
+    const file = segmentPath(dir, baseOffset)
+    const size = fs.statSync(file).size
+    return { baseOffset, file, size, durableSize: size }
+  })
+  const active0 = segments[segments.length - 1]!
+  const scan = scanSegmentSync(active0.file, active0.baseOffset)
+  let writeFd = fs.openSync(active0.file, 'r+')
+  if (scan.validBytes < scan.fileBytes) {
+    log.warn(
+      {
+        topic,
+        partition,
+        segment: active0.file,
+        truncatedBytes: scan.fileBytes - scan.validBytes,
+        reason: scan.stopReason,
+        nextOffset: scan.nextOffset,
+      },
+      'local bus: truncated a torn or corrupt tail',
+    )
+    fs.ftruncateSync(writeFd, scan.validBytes)
+  }
+  // What survived a crash may still be only in the page cache: make it durable before exposing it.
+  fs.fdatasyncSync(writeFd)
+  active0.size = active0.durableSize = scan.validBytes
+
+  let nextOffset = scan.nextOffset
+  let highWatermark = scan.nextOffset
+  const listeners = new Set<() => void>()
+
+  let queue: Buffer[] = []
+  let queueFirstOffset = nextOffset
+  let queueDeferred: Deferred | undefined
+  let cancelTimer: (() => void) | undefined
+  let flushing: Promise<void> | undefined
+  let failure: unknown
+  let closed = false
+
+  const active = (): Segment => segments[segments.length - 1]!
+
+  function notify(): void {
+    for (const listener of listeners) listener()
+  }
+
+  async function roll(baseOffset: number): Promise<Segment> {
+    const file = segmentPath(dir, baseOffset)
+    const fd = await openAsync(file, 'wx')
+    await fsyncDir(dir)
+    const previous = writeFd
+    writeFd = fd
+    const segment: Segment = { baseOffset, file, size: 0, durableSize: 0 }
+    segments.push(segment)
+    await closeAsync(previous)
+    return segment
+  }
+
+  async function writeFrames(frames: Buffer[], firstOffset: number): Promise<void> {
+    let offset = firstOffset
+    let i = 0
+    while (i < frames.length) {
+      let segment = active()
+      if (segment.size > 0 && segment.size + frames[i]!.length > segmentBytes) segment = await roll(offset)
+      let end = i
+      let bytes = 0
+      while (
+        end < frames.length &&
+        (end === i || segment.size + bytes + frames[end]!.length <= segmentBytes)
+      ) {
+        bytes += frames[end]!.length
+        end++
+      }
+      const chunk = end - i === 1 ? frames[i]! : Buffer.concat(frames.slice(i, end), bytes)
+      await writeAll(writeFd, chunk, segment.size)
+      segment.size += bytes
+      await fdatasync(writeFd)
+      offset += end - i
+      segment.durableSize = segment.size
+      highWatermark = offset
+      notify()
+      i = end
+    }
+  }
+
+  /** Rejects what was queued during a failed flush; nothing more will be written. */
+  function dropQueue(error: BusError): void {
+    queueDeferred?.reject(error)
+    queue = []
+    queueDeferred = undefined
+  }
+
+  async function flushLoop(): Promise<void> {
+    while (queue.length > 0) {
+      const frames = queue
+      const deferred = queueDeferred!
+      const firstOffset = queueFirstOffset
+      queue = []
+      queueDeferred = undefined
+      queueFirstOffset = nextOffset
+      try {
+        await writeFrames(frames, firstOffset)
+        deferred.resolve()
+      } catch (err) {
+        failure = err
+        log.error({ topic, partition, err }, 'local bus: write failed; the partition refuses appends')
+        options.onWriteFailure(err)
+        const error = new BusError('SIL_BUS_UNAVAILABLE', `local bus write failed on ${topic}/${partition}`, {
+          cause: err,
+        })
+        deferred.reject(error)
+        dropQueue(error)
+      }
+    }
+  }
+
+  function startFlush(): void {
+    cancelTimer = undefined
+    flushing = flushLoop().finally(() => {
+      flushing = undefined
+      if (queue.length > 0 && !closed) schedule()
+    })
+  }
+
+  function schedule(): void {
+    if (flushing || cancelTimer) return
+    if (groupCommitMs > 0) {
+      const timeout = setTimeout(startFlush, groupCommitMs)
+      cancelTimer = () => clearTimeout(timeout)
+    } else {
+      const immediate = setImmediate(startFlush)
+      cancelTimer = () => clearImmediate(immediate)
+    }
+  }
+
+  return {
+    topic,
+    partition,
+
+    append(records, timestamp) {
+      if (closed) return Promise.reject(new BusError('SIL_BUS_CLOSED', 'local bus is closed'))
+      if (failure !== undefined) {
+        return Promise.reject(
+          new BusError('SIL_BUS_UNAVAILABLE', `local bus partition ${topic}/${partition} failed`, {
+            cause: failure,
+          }),
+        )
+      }
+      if (records.length === 0) return Promise.resolve()
+      // Encode everything first: a record that cannot be encoded rejects the call with nothing queued.
+      const frames = records.map((record, i) =>
+        encodeFrame({
+          offset: nextOffset + i,
+          timestamp,
+          key: record.key,
+          headers: record.headers,
+          value: record.value,
+        }),
+      )
+      if (queue.length === 0) queueFirstOffset = nextOffset
+      nextOffset += frames.length
+      for (const frame of frames) queue.push(frame)
+      queueDeferred ??= createDeferred()
+      schedule()
+      return queueDeferred.promise
+    },
+
+    highWatermark: () => highWatermark,
+
+    startOffset: () => segments[0]!.baseOffset,
+
+    segmentFor(offset) {
+      if (offset < segments[0]!.baseOffset) return undefined
+      let lo = 0
+      let hi = segments.length - 1
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1
+        if (segments[mid]!.baseOffset <= offset) lo = mid
+        else hi = mid - 1
+      }
+      return segments[lo]
+    },
+
+    onDurable(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+
+    async deleteExpiredSegments(retentionMs, now) {
+      let deleted = 0
+      while (segments.length > 1) {
+        const oldest = segments[0]!
+        let mtimeMs: number
+        try {
+          mtimeMs = (await fsp.stat(oldest.file)).mtimeMs
+        } catch (err) {
+          if (!isErrnoException(err, 'ENOENT')) throw err
+          mtimeMs = 0
+        }
+        if (now - mtimeMs <= retentionMs || segments[0] !== oldest) break
+        segments.shift()
+        await fsp.rm(oldest.file, { force: true })
+        deleted++
+      }
+      if (deleted > 0) {
+        await fsyncDir(dir)
+        log.info(
+          { topic, partition, deleted, startOffset: segments[0]!.baseOffset },
+          'local bus: retention deleted segments',
+        )
+      }
+      return deleted
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      if (cancelTimer) {
+        cancelTimer()
+        startFlush()
+      }
+      await flushing
+      listeners.clear()
+      await closeAsync(writeFd)
+    },
+  }
+}
