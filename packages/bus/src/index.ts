@@ -1,0 +1,5 @@
+export * from './bus.js'
+export * from './topics.js'
+export * from './kafka/index.js'
+export * from './local/index.js'
+export * from './partitioner.js'

@@ -1,0 +1,2 @@
+export { createKafkaBus, type KafkaBusOptions } from './kafka-bus.js'
+export type { KafkaBusLogger } from './kafka-log.js'
