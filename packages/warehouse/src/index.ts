@@ -1,0 +1,2 @@
+export * from './warehouse.js'
+export * from './migrate.js'

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest'
+import { loadMigrations, splitStatements } from './migrate.js'
+
+describe('migrations', () => {
+  it('splits statements on ";" at line end and drops comment lines', () => {
+    expect(
+      splitStatements('-- a comment\nCREATE TABLE x (a String);\n\nCREATE VIEW v AS SELECT 1;\n'),
+    ).toEqual(['CREATE TABLE x (a String)', 'CREATE VIEW v AS SELECT 1'])
+  })
+
+  it('loads numbered files in order, with the database substituted and every statement idempotent', () => {
+    const migrations = loadMigrations('analytics')
+    expect(migrations.map((m) => m.version)).toEqual(
+      [...migrations.map((m) => m.version)].sort((a, b) => a - b),
+    )
+    expect(migrations[0]?.version).toBe(1)
+    for (const m of migrations) {
+      for (const s of m.statements) {
+        expect(s).not.toContain('{{db}}')
+        expect(s).toMatch(/^CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS analytics\./)
+      }
+    }
+  })
+})
