@@ -1,0 +1,76 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import { ulid } from 'ulid'
+import type { Source } from '@sillage/schemas'
+import type { Bus } from '@sillage/bus'
+import type { Logger, Registry } from '@sillage/runtime'
+import type { CollectorConfig } from './config.js'
+import { CollectorError, REQUEST_ERRORS, type RequestErrorCode } from './errors.js'
+import { createSourceIndex } from './domain/auth.js'
+import { createCollectorMetrics } from './metrics.js'
+import { registerHealthRoutes } from './routes/health.route.js'
+import { registerIngestRoutes } from './routes/ingest.route.js'
+
+export interface CollectorDeps {
+  config: Pick<CollectorConfig, 'maxEventBytes' | 'maxBatchBytes'>
+  sources: readonly Source[]
+  bus: Bus
+  log: Logger
+  registry: Registry
+  newMessageId?: () => string
+}
+
+/** Maps Fastify's own errors (body parsing, limits) onto the catalogue. */
+function toCode(error: FastifyError): RequestErrorCode {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'SIL_PAYLOAD_TOO_LARGE'
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'SIL_UNSUPPORTED_MEDIA_TYPE'
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'SIL_BODY_INVALID_JSON'
+  }
+  if (error instanceof SyntaxError || error.statusCode === 400) return 'SIL_BODY_INVALID_JSON'
+  return 'SIL_INTERNAL'
+}
+
+/** Builds the collector (routes, parsers, error mapping) without listening: tests use inject(). */
+export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'collector' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: deps.config.maxBatchBytes,
+    return503OnClosing: true,
+  })
+  const metrics = createCollectorMetrics(deps.registry)
+
+  // analytics.js and sendBeacon send JSON as text/plain to avoid a CORS preflight.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, parseJson)
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const code = error instanceof CollectorError ? error.code : toCode(error)
+    const { status, message } = REQUEST_ERRORS[code]
+    if (status >= 500) request.log.error({ err: error, code }, 'request failed')
+    if (code === 'SIL_BUS_UNAVAILABLE') void reply.header('retry-after', '5')
+    return reply.code(status).send({ success: false, code, message })
+  })
+  app.setNotFoundHandler((_request, reply) =>
+    reply
+      .code(404)
+      .send({ success: false, code: 'SIL_NOT_FOUND', message: REQUEST_ERRORS.SIL_NOT_FOUND.message }),
+  )
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.inc({ route: request.routeOptions.url ?? 'unknown', status: reply.statusCode })
+  })
+
+  registerHealthRoutes(app, { bus: deps.bus, registry: deps.registry })
+  registerIngestRoutes(app, {
+    bus: deps.bus,
+    findSource: createSourceIndex(deps.sources),
+    maxEventBytes: deps.config.maxEventBytes,
+    newMessageId: deps.newMessageId ?? ulid,
+    metrics,
+  })
+  return app
+}

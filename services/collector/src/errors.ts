@@ -1,0 +1,48 @@
+/**
+ * The collector's error catalogue. Codes are stable: clients, docs (docs/errors.md) and tests
+ * rely on them. Request-level errors carry an HTTP status; event-level codes appear in the
+ * `rejected` list of a 200/400 response and on the events.invalid topic.
+ */
+export const REQUEST_ERRORS = {
+  SIL_AUTH_MISSING: {
+    status: 401,
+    message: 'missing write key: use Basic auth (writeKey:) or writeKey in the body',
+  },
+  SIL_AUTH_INVALID: { status: 401, message: 'unknown write key' },
+  SIL_ORIGIN_NOT_ALLOWED: { status: 403, message: 'origin not allowed for this write key' },
+  SIL_BODY_INVALID_JSON: { status: 400, message: 'body is not valid JSON' },
+  SIL_BODY_INVALID: {
+    status: 400,
+    message: 'body does not match the endpoint: expected an object (or {"batch": [...]})',
+  },
+  SIL_BATCH_ALL_REJECTED: { status: 400, message: 'every event in the request was rejected' },
+  SIL_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body too large' },
+  SIL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
+  SIL_BUS_UNAVAILABLE: { status: 503, message: 'events could not be stored durably; retry later' },
+  SIL_ADMIN_UNAUTHORIZED: { status: 401, message: 'admin token missing or invalid' },
+  SIL_NOT_FOUND: { status: 404, message: 'no such endpoint' },
+  SIL_INTERNAL: { status: 500, message: 'internal error' },
+} as const
+
+export type RequestErrorCode = keyof typeof REQUEST_ERRORS
+
+export const EVENT_ERRORS = {
+  SIL_EVENT_SCHEMA: 'the event does not match the Segment spec',
+  SIL_EVENT_NO_IDENTITY: 'the event has neither anonymousId nor userId',
+  SIL_EVENT_TOO_LARGE: 'the event is larger than the per-event limit',
+  SIL_EVENT_NOT_OBJECT: 'the event is not a JSON object',
+} as const
+
+export type EventErrorCode = keyof typeof EVENT_ERRORS
+
+export class CollectorError extends Error {
+  readonly status: number
+  constructor(
+    readonly code: RequestErrorCode,
+    options?: { cause?: unknown; message?: string },
+  ) {
+    super(options?.message ?? REQUEST_ERRORS[code].message, options)
+    this.name = 'CollectorError'
+    this.status = REQUEST_ERRORS[code].status
+  }
+}

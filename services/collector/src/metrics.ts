@@ -1,0 +1,31 @@
+import { Counter, Histogram, type Registry } from '@sillage/runtime'
+
+export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>
+
+export function createCollectorMetrics(registry: Registry) {
+  return {
+    requests: new Counter({
+      name: 'sillage_collector_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    accepted: new Counter({
+      name: 'sillage_collector_events_accepted_total',
+      help: 'Events durably written to events.raw',
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'sillage_collector_events_rejected_total',
+      help: 'Events refused, by reason code (each is dead-lettered)',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    busLatency: new Histogram({
+      name: 'sillage_collector_bus_produce_seconds',
+      help: 'Time from produce to durable acknowledgement, per request',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  }
+}
