@@ -1,0 +1,38 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Warehouse } from '@sillage/warehouse'
+import { runQuery } from './run-query.js'
+
+export function bearerMatches(request: FastifyRequest, token: string): boolean {
+  const header = request.headers.authorization ?? ''
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
+  const expected = Buffer.from(token)
+  return given.length === expected.length && timingSafeEqual(given, expected)
+}
+
+/**
+ * `POST /admin/query` lets `sillage query` reach the embedded warehouse of a running `start`
+ * (chDB allows one process per data dir). Admin token only; write keys never work here.
+ */
+export function registerAdminQueryRoute(app: FastifyInstance, deps: { warehouse: Warehouse; token: string }) {
+  app.post<{ Body: { sql?: unknown } }>('/admin/query', async (request, reply) => {
+    if (!bearerMatches(request, deps.token)) {
+      return reply
+        .code(401)
+        .send({ success: false, code: 'SIL_ADMIN_UNAUTHORIZED', message: 'admin token missing or invalid' })
+    }
+    const sql = request.body?.sql
+    if (typeof sql !== 'string' || sql.trim() === '') {
+      return reply
+        .code(400)
+        .send({ success: false, code: 'SIL_QUERY_MISSING', message: 'body must be {"sql": "..."}' })
+    }
+    try {
+      return reply.type('application/x-ndjson').send(await runQuery(deps.warehouse, sql))
+    } catch (err) {
+      return reply
+        .code(400)
+        .send({ success: false, code: 'SIL_QUERY_FAILED', message: (err as Error).message })
+    }
+  })
+}
