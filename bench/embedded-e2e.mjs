@@ -1,0 +1,98 @@
+// End to end, embedded mode: HTTP -> collector -> local log (fsync) -> identity -> chDB, in one
+// process, loaded with 50-event batches. Beside it, in the same run, the same load against a
+// bare Fastify route that only parses JSON.
+//
+//   pnpm bench:embedded            (after pnpm build)
+//   SECONDS=20 CONNECTIONS=32 pnpm bench:embedded
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort, load, machine, startProcess, waitFor } from './lib.mjs'
+
+const SECONDS = Number(process.env.SECONDS ?? 10)
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16)
+const WRITE_KEY = 'wk_bench_0123456789'
+const ADMIN = 'admin_bench_0123456789abcdef'
+const BATCH = 50
+
+async function query(url, sql) {
+  const res = await fetch(`${url}/admin/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+    body: JSON.stringify({ sql }),
+  })
+  if (!res.ok) throw new Error(await res.text())
+  return (await res.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+}
+
+console.log(`machine: ${machine()}`)
+console.log(`load: autocannon, ${CONNECTIONS} connections, ${SECONDS} s, ${BATCH}-event batches (~28 KB)\n`)
+
+// Baseline.
+{
+  const port = await freePort()
+  const bare = await startProcess(['bench/bare-fastify.mjs'], {
+    env: { PORT: String(port) },
+    readyUrl: `http://127.0.0.1:${port}/healthz`,
+  })
+  const r = await load(`http://127.0.0.1:${port}/v1/batch`, { seconds: SECONDS, connections: CONNECTIONS })
+  await bare.stop()
+  console.log(
+    `bare Fastify (JSON parse only):  ${Math.round(r.reqPerSec * BATCH)} events/s  p50 ${r.p50} ms  p99 ${r.p99} ms`,
+  )
+}
+
+// Sillage embedded.
+const dataDir = mkdtempSync(join(tmpdir(), 'sillage-bench-'))
+try {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const env = {
+    SILLAGE_DATA_DIR: dataDir,
+    SILLAGE_PORT: String(port),
+    SILLAGE_ADMIN_TOKEN: ADMIN,
+    SILLAGE_LOG_LEVEL: 'warn',
+    SILLAGE_SOURCES: JSON.stringify([{ id: 'bench', writeKey: WRITE_KEY, type: 'server' }]),
+  }
+  const sillage = await startProcess(['packages/cli/dist/main.js', 'start'], {
+    env,
+    readyUrl: `${url}/healthz`,
+  })
+  const started = Date.now()
+  const r = await load(`${url}/v1/batch`, {
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    headers: { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` },
+  })
+  const accepted = r.ok * BATCH
+  const loadEnded = Date.now()
+  await waitFor(
+    async () => Number((await query(url, 'SELECT count() AS n FROM sillage.events'))[0].n) >= accepted,
+    {
+      timeoutMs: 300_000,
+      intervalMs: 250,
+      what: 'every accepted event in ClickHouse',
+    },
+  )
+  const drained = Date.now()
+  const [f] = await query(
+    url,
+    `SELECT quantile(0.5)(dateDiff('millisecond', received_at, inserted_at)) AS p50,
+            quantile(0.95)(dateDiff('millisecond', received_at, inserted_at)) AS p95,
+            count() AS n, uniqExact(message_id) AS ids FROM sillage.events`,
+  )
+  await sillage.stop()
+  console.log(
+    `sillage collector (HTTP 200s):   ${Math.round(accepted / SECONDS)} events/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}`,
+  )
+  console.log(
+    `sillage into ClickHouse:         ${Math.round(accepted / ((drained - started) / 1000))} events/s sustained (${accepted} events, last row ${((drained - loadEnded) / 1000).toFixed(1)} s after the load ended)`,
+  )
+  console.log(`freshness (received -> stored):  p50 ${f.p50} ms  p95 ${f.p95} ms`)
+  console.log(`rows ${f.n}, distinct message ids ${f.ids}`)
+} finally {
+  rmSync(dataDir, { recursive: true, force: true })
+}

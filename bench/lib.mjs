@@ -1,0 +1,131 @@
+// Shared helpers of the benchmarks: child processes, ports, load with autocannon, batch bodies.
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import os from 'node:os'
+import autocannon from 'autocannon'
+
+export const repoRoot = new URL('..', import.meta.url).pathname
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export async function waitFor(check, { timeoutMs = 60_000, intervalMs = 100, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const v = await check()
+      if (v) return v
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}
+
+/** Starts a node script as a child process and waits for `readyUrl` to answer. */
+export async function startProcess(args, { env = {}, readyUrl }) {
+  const proc = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  proc.stdout.on('data', (d) => (out += d))
+  proc.stderr.on('data', (d) => (out += d))
+  const exited = new Promise((r) => proc.once('exit', r))
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(out)
+      return (await fetch(readyUrl)).ok
+    },
+    { what: readyUrl },
+  )
+  return {
+    proc,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+/**
+ * A 50-event Segment batch; `seq` makes every messageId unique, so nothing is deduplicated away.
+ * Events look like a shop's (page and product views with context), ~560 bytes each.
+ */
+export function batchBody(seq, size = 50) {
+  const now = new Date().toISOString()
+  const batch = []
+  for (let i = 0; i < size; i++) {
+    batch.push({
+      type: 'track',
+      event: 'Product Viewed',
+      messageId: `b${seq}-${i}`,
+      anonymousId: `anon-${(seq * size + i) % 5000}`,
+      timestamp: now,
+      properties: {
+        product_id: `sku-${i % 97}`,
+        name: 'Blue mug',
+        price: 12.5,
+        currency: 'EUR',
+        category: 'Kitchen',
+      },
+      context: {
+        page: {
+          url: 'https://shop.example/p/blue-mug',
+          path: '/p/blue-mug',
+          title: 'Blue mug',
+          referrer: 'https://www.google.com/',
+        },
+        library: { name: 'analytics-node', version: '2.1.0' },
+        userAgent:
+          'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+        locale: 'fr-FR',
+      },
+    })
+  }
+  return JSON.stringify({ batch, sentAt: now })
+}
+
+/** Runs autocannon against `url` for `seconds` with unique batch bodies. */
+export async function load(url, { seconds, connections, headers = {}, uniqueBodies = true }) {
+  let seq = 0
+  const fixed = batchBody(0)
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, body: uniqueBodies ? batchBody(seq++) : fixed }),
+      },
+    ],
+  })
+  return {
+    requests: result.requests.total,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    sent: seq,
+  }
+}
+
+export function machine() {
+  const cpus = os.cpus()
+  return `${cpus.length} × ${cpus[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`
+}
