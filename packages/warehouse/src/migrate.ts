@@ -78,7 +78,7 @@ export async function migrate(warehouse: Warehouse, log?: MigrateLog): Promise<n
       values: [{ version: m.version, name: m.name, checksum: m.checksum }],
       format: 'JSONEachRow',
     })
-    log?.info({ version: m.version, name: m.name }, 'migration applied')
+    log?.info({ version: m.version, migration: m.name }, 'migration applied')
     done.push(m.version)
   }
   return done
