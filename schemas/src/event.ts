@@ -178,4 +178,15 @@ export type EnrichedEvent = SillageEvent & {
   timestamp: string
   receivedAt: string
   sourceId: string
+  /** The user agent parsed by the collector (context.userAgent, else the request's header). */
+  ua?: ParsedUserAgent
+}
+
+export interface ParsedUserAgent {
+  browser: string
+  browserVersion: string
+  os: string
+  /** desktop | mobile | tablet | tv | bot | '' */
+  deviceType: string
+  bot: boolean
 }

@@ -17,7 +17,8 @@ describe('migrations', () => {
     for (const m of migrations) {
       for (const s of m.statements) {
         expect(s).not.toContain('{{db}}')
-        expect(s).toMatch(/^CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS analytics\./)
+        expect(s).toMatch(/^(CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE) analytics\./)
+        if (s.startsWith('ALTER')) expect(s).toMatch(/ADD COLUMN IF NOT EXISTS/)
       }
     }
   })

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createLocalBus, defaultTopicSpecs, TOPICS, type Bus, type BusRecord } from '@sillage/bus'
 import { createLogger, createMetricsRegistry } from '@sillage/runtime'
@@ -12,6 +13,20 @@ import { createCollectorApp } from './app.js'
 const sources = sourcesSchema.parse([
   { id: 'web', writeKey: 'wk_browser_123', type: 'browser', allowedOrigins: ['https://shop.example'] },
   { id: 'backend', writeKey: 'sk_server_456', type: 'server' },
+  {
+    id: 'limited',
+    writeKey: 'wk_limited_789',
+    type: 'browser',
+    allowedOrigins: ['https://limited.example'],
+    rateLimit: { perMinute: 3 },
+  },
+  {
+    id: 'consented',
+    writeKey: 'wk_consent_000',
+    type: 'server',
+    consent: { required: 'analytics' },
+    keepFullIp: true,
+  },
 ])
 const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`
 const ev = (i: number) => ({
@@ -223,5 +238,258 @@ describe('operations', () => {
     const res = await app.inject({ method: 'GET', url: '/nope' })
     expect(res.statusCode).toBe(404)
     expect(res.json().code).toBe('SIL_NOT_FOUND')
+  })
+})
+
+/** Every request-level rejection: status, stable code, and the good events of the batch kept. */
+describe('rejection paths', () => {
+  const server = { authorization: basic('sk_server_456'), 'content-type': 'application/json' }
+  const bigEvent = { ...ev(9), properties: { blob: 'x'.repeat(4000) } }
+  const deep = (n: number): unknown => (n === 0 ? {} : { a: deep(n - 1) })
+  const cases: Array<{
+    name: string
+    headers: Record<string, string>
+    body: string | Buffer
+    status: number
+    code: string
+    kept?: number
+    rejected?: string[]
+  }> = [
+    {
+      name: 'bad auth',
+      headers: { ...server, authorization: basic('nope_nope') },
+      body: JSON.stringify({ batch: [ev(1)] }),
+      status: 401,
+      code: 'SIL_AUTH_INVALID',
+    },
+    {
+      name: 'missing auth',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ batch: [ev(1)] }),
+      status: 401,
+      code: 'SIL_AUTH_MISSING',
+    },
+    {
+      name: 'origin not allowed',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: JSON.stringify({ writeKey: 'wk_browser_123', batch: [ev(1)] }),
+      status: 403,
+      code: 'SIL_ORIGIN_NOT_ALLOWED',
+    },
+    {
+      name: 'oversized batch',
+      headers: server,
+      body: JSON.stringify({ batch: Array.from({ length: 400 }, (_, i) => ev(i)) }),
+      status: 413,
+      code: 'SIL_PAYLOAD_TOO_LARGE',
+    },
+    {
+      name: 'oversized event (good ones kept)',
+      headers: server,
+      body: JSON.stringify({ batch: [ev(1), bigEvent, ev(2)] }),
+      status: 200,
+      code: '',
+      kept: 2,
+      rejected: ['SIL_EVENT_TOO_LARGE'],
+    },
+    {
+      name: 'invalid JSON',
+      headers: server,
+      body: '{"batch": [}',
+      status: 400,
+      code: 'SIL_BODY_INVALID_JSON',
+    },
+    {
+      name: '__proto__ key',
+      headers: server,
+      body: '{"batch": [], "__proto__": {"polluted": true}}',
+      status: 400,
+      code: 'SIL_BODY_INVALID_JSON',
+    },
+    {
+      name: 'bad gzip',
+      headers: { ...server, 'content-encoding': 'gzip' },
+      body: Buffer.from('not gzip at all'),
+      status: 400,
+      code: 'SIL_BODY_INVALID_GZIP',
+    },
+    {
+      name: 'zip bomb',
+      headers: { ...server, 'content-encoding': 'gzip' },
+      body: gzipSync(Buffer.from(JSON.stringify({ batch: [ev(1)], pad: ' '.repeat(200_000) }))),
+      status: 413,
+      code: 'SIL_PAYLOAD_TOO_LARGE',
+    },
+    {
+      name: 'unknown encoding',
+      headers: { ...server, 'content-encoding': 'br' },
+      body: JSON.stringify({ batch: [ev(1)] }),
+      status: 415,
+      code: 'SIL_UNSUPPORTED_ENCODING',
+    },
+    {
+      name: 'no anonymousId nor userId (good ones kept)',
+      headers: server,
+      body: JSON.stringify({ batch: [ev(1), { type: 'track', event: 'X' }] }),
+      status: 200,
+      code: '',
+      kept: 1,
+      rejected: ['SIL_EVENT_NO_IDENTITY'],
+    },
+    {
+      name: 'deep nesting (good ones kept)',
+      headers: server,
+      body: JSON.stringify({ batch: [{ ...ev(1), properties: deep(40) }, ev(2)] }),
+      status: 200,
+      code: '',
+      kept: 1,
+      rejected: ['SIL_EVENT_TOO_DEEP'],
+    },
+    {
+      name: 'consent missing (good ones kept)',
+      headers: { ...server, authorization: basic('wk_consent_000') },
+      body: JSON.stringify({
+        batch: [{ ...ev(1), context: { consent: { categories: ['analytics'] } } }, ev(2)],
+      }),
+      status: 200,
+      code: '',
+      kept: 1,
+      rejected: ['SIL_EVENT_NO_CONSENT'],
+    },
+  ]
+  it.each(cases)('$name -> $status $code', async (c) => {
+    const res = await app.inject({ method: 'POST', url: '/v1/batch', headers: c.headers, payload: c.body })
+    expect(res.statusCode).toBe(c.status)
+    const body = res.json()
+    if (c.code) expect(body.code).toBe(c.code)
+    if (c.kept !== undefined) {
+      expect(body.accepted).toBe(c.kept)
+      expect(body.rejected.map((r: { code: string }) => r.code)).toEqual(c.rejected)
+      expect(await drain(TOPICS.raw, c.kept)).toHaveLength(c.kept)
+      expect(await drain(TOPICS.invalid, c.rejected!.length)).toHaveLength(c.rejected!.length)
+    }
+  })
+
+  it('rate limit per source and IP -> 429 with Retry-After, other IPs unaffected', async () => {
+    const send = (ip: string, n: number) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/batch',
+        remoteAddress: ip,
+        headers: { authorization: basic('wk_limited_789') },
+        payload: { batch: Array.from({ length: n }, (_, i) => ev(i)) },
+      })
+    expect((await send('198.51.100.1', 2)).statusCode).toBe(200)
+    const limited = await send('198.51.100.1', 2)
+    expect(limited.statusCode).toBe(429)
+    expect(limited.json().code).toBe('SIL_RATE_LIMITED')
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+    expect((await send('198.51.100.2', 2)).statusCode).toBe(200)
+  })
+
+  it('a consent-refused event is dead-lettered without its content', async () => {
+    const secret = { ...ev(1), properties: { email: 'someone@example.com' } }
+    await app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      headers: { authorization: basic('wk_consent_000') },
+      payload: { batch: [secret] },
+    })
+    const [letter] = await drain(TOPICS.invalid, 1)
+    expect(letter!.value.toString()).not.toContain('someone@example.com')
+    expect(JSON.parse(letter!.value.toString()).payload).toEqual({
+      type: 'track',
+      messageId: 'm1',
+      event: 'Product Viewed',
+    })
+  })
+})
+
+describe('request formats and enrichment', () => {
+  it('accepts gzip bodies', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      headers: {
+        authorization: basic('sk_server_456'),
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      payload: gzipSync(Buffer.from(JSON.stringify({ batch: [ev(1), ev(2)] }))),
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().accepted).toBe(2)
+  })
+
+  it('truncates the IP, parses the user agent, records Sec-GPC and DNT', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      remoteAddress: '203.0.113.77',
+      headers: {
+        authorization: basic('sk_server_456'),
+        'user-agent':
+          'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
+        'sec-gpc': '1',
+        dnt: '1',
+      },
+      payload: { event: 'E', anonymousId: 'a1' },
+    })
+    expect(res.statusCode).toBe(200)
+    const [record] = await drain(TOPICS.raw, 1)
+    const event = JSON.parse(record!.value.toString())
+    expect(event.context.ip).toBe('203.0.113.0')
+    expect(event.context.consent).toEqual({ gpc: true, dnt: true })
+    expect(event.ua).toMatchObject({ browser: 'Safari', os: 'iOS', deviceType: 'mobile', bot: false })
+  })
+
+  it('keeps the full IP for a source that opts in, and a server-forwarded context.ip wins', async () => {
+    await app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      remoteAddress: '10.0.0.1',
+      headers: { authorization: basic('wk_consent_000') },
+      payload: {
+        event: 'E',
+        anonymousId: 'a1',
+        context: { ip: '198.51.100.23', consent: { categories: ['analytics'] } },
+      },
+    })
+    const [record] = await drain(TOPICS.raw, 1)
+    expect(JSON.parse(record!.value.toString()).context.ip).toBe('198.51.100.23')
+  })
+
+  it('answers CORS preflights for allowed browser origins only', async () => {
+    const preflight = (origin: string) =>
+      app.inject({
+        method: 'OPTIONS',
+        url: '/v1/batch',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      })
+    expect((await preflight('https://shop.example')).headers['access-control-allow-origin']).toBe(
+      'https://shop.example',
+    )
+    expect((await preflight('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined()
+  })
+
+  it('serves the GIF pixel and stores its event', async () => {
+    const data = Buffer.from(
+      JSON.stringify({
+        writeKey: 'sk_server_456',
+        event: 'Email Opened',
+        userId: 'u7',
+        properties: { campaign: 'nov' },
+      }),
+    ).toString('base64')
+    const res = await app.inject({ method: 'GET', url: `/v1/pixel?data=${encodeURIComponent(data)}` })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe('image/gif')
+    expect(res.rawPayload.subarray(0, 6).toString()).toBe('GIF89a')
+    const [record] = await drain(TOPICS.raw, 1)
+    expect(JSON.parse(record!.value.toString())).toMatchObject({
+      type: 'track',
+      event: 'Email Opened',
+      userId: 'u7',
+    })
   })
 })

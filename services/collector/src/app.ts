@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
 } from 'fastify'
+import cors from '@fastify/cors'
 import { ulid } from 'ulid'
 import type { Source } from '@sillage/schemas'
 import type { Bus } from '@sillage/bus'
@@ -11,12 +12,17 @@ import type { Logger, Registry } from '@sillage/runtime'
 import type { CollectorConfig } from './config.js'
 import { CollectorError, REQUEST_ERRORS, type RequestErrorCode } from './errors.js'
 import { createSourceIndex } from './domain/auth.js'
+import { createRateLimiter } from './domain/rate-limit.js'
+import { createUserAgentParser } from './domain/user-agent.js'
 import { createCollectorMetrics } from './metrics.js'
 import { registerHealthRoutes } from './routes/health.route.js'
 import { registerIngestRoutes } from './routes/ingest.route.js'
+import { registerPixelRoute } from './routes/pixel.route.js'
+import { registerBodyDecoding } from './routes/request-body.js'
 
 export interface CollectorDeps {
-  config: Pick<CollectorConfig, 'maxEventBytes' | 'maxBatchBytes'>
+  config: Pick<CollectorConfig, 'maxEventBytes' | 'maxBatchBytes'> &
+    Partial<Pick<CollectorConfig, 'trustProxy'>>
   sources: readonly Source[]
   bus: Bus
   log: Logger
@@ -35,6 +41,7 @@ function toCode(error: FastifyError): RequestErrorCode {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return 'SIL_BODY_INVALID_JSON'
   }
+  if (error.code?.startsWith('Z_')) return 'SIL_BODY_INVALID_GZIP'
   if (error instanceof SyntaxError || error.statusCode === 400) return 'SIL_BODY_INVALID_JSON'
   return 'SIL_INTERNAL'
 }
@@ -47,18 +54,32 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.maxBatchBytes,
     return503OnClosing: true,
+    trustProxy: deps.config.trustProxy ?? false,
   })
   const metrics = createCollectorMetrics(deps.registry)
+  registerBodyDecoding(app)
 
-  // analytics.js and sendBeacon send JSON as text/plain to avoid a CORS preflight.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, parseJson)
+  // Preflight for browser keys: any origin some browser source allows. Each request is then
+  // checked against its own source's list (SIL_ORIGIN_NOT_ALLOWED).
+  const browserOrigins = new Set(
+    deps.sources.filter((s) => s.type === 'browser').flatMap((s) => s.allowedOrigins),
+  )
+  void app.register(cors, {
+    origin: (origin, cb) =>
+      cb(null, origin !== undefined && (browserOrigins.has('*') || browserOrigins.has(origin))),
+    credentials: true,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type', 'authorization', 'content-encoding', 'x-retry-count'],
+    maxAge: 86_400,
+  })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const code = error instanceof CollectorError ? error.code : toCode(error)
     const { status, message } = REQUEST_ERRORS[code]
     if (status >= 500) request.log.error({ err: error, code }, 'request failed')
-    if (code === 'SIL_BUS_UNAVAILABLE') void reply.header('retry-after', '5')
+    const retryAfter = error instanceof CollectorError ? error.retryAfterSeconds : undefined
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter))
+    else if (code === 'SIL_BUS_UNAVAILABLE') void reply.header('retry-after', '5')
     return reply.code(status).send({ success: false, code, message })
   })
   app.setNotFoundHandler((_request, reply) =>
@@ -71,12 +92,16 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
   })
 
   registerHealthRoutes(app, { bus: deps.bus, registry: deps.registry })
-  registerIngestRoutes(app, {
+  const ingest = {
     bus: deps.bus,
     findSource: createSourceIndex(deps.sources),
     maxEventBytes: deps.config.maxEventBytes,
     newMessageId: deps.newMessageId ?? ulid,
+    parseUserAgent: createUserAgentParser(),
+    rateLimiter: createRateLimiter(),
     metrics,
-  })
+  }
+  registerIngestRoutes(app, ingest)
+  registerPixelRoute(app, ingest)
   return app
 }

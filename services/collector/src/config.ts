@@ -11,6 +11,7 @@ const envSchema = z.object({
   SILLAGE_MAX_EVENT_BYTES: envInt(32 * 1024, 256),
   SILLAGE_MAX_BATCH_BYTES: envInt(500 * 1024, 1024),
   SILLAGE_ADMIN_TOKEN: z.string().min(16).optional(),
+  SILLAGE_TRUST_PROXY: z.string().optional(),
   SILLAGE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -23,6 +24,18 @@ export interface CollectorConfig {
   maxBatchBytes: number
   adminToken: string | undefined
   logLevel: string
+  /** Fastify's trustProxy: false, true, or the addresses/CIDRs of the reverse proxies. */
+  trustProxy: boolean | string[]
+}
+
+/** "true", "false", or a comma-separated list of proxy addresses/CIDRs (e.g. "127.0.0.1,10.0.0.0/8"). */
+export function parseTrustProxy(value: string | undefined): boolean | string[] {
+  if (value === undefined || value === 'false') return false
+  if (value === 'true') return true
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)
 }
 
 export function parseSources(json: string, origin: string): Source[] {
@@ -53,5 +66,6 @@ export function loadCollectorConfig(env: Record<string, string | undefined>): Re
     maxBatchBytes: e.SILLAGE_MAX_BATCH_BYTES,
     adminToken: e.SILLAGE_ADMIN_TOKEN,
     logLevel: e.SILLAGE_LOG_LEVEL,
+    trustProxy: parseTrustProxy(e.SILLAGE_TRUST_PROXY),
   })
 }

@@ -18,6 +18,12 @@ export const REQUEST_ERRORS = {
   SIL_BATCH_ALL_REJECTED: { status: 400, message: 'every event in the request was rejected' },
   SIL_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body too large' },
   SIL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
+  SIL_UNSUPPORTED_ENCODING: { status: 415, message: 'unsupported content encoding: send gzip or none' },
+  SIL_BODY_INVALID_GZIP: { status: 400, message: 'the gzip body could not be decompressed' },
+  SIL_RATE_LIMITED: {
+    status: 429,
+    message: 'too many events from this client for this write key; retry later',
+  },
   SIL_BUS_UNAVAILABLE: { status: 503, message: 'events could not be stored durably; retry later' },
   SIL_ADMIN_UNAUTHORIZED: { status: 401, message: 'admin token missing or invalid' },
   SIL_NOT_FOUND: { status: 404, message: 'no such endpoint' },
@@ -31,18 +37,23 @@ export const EVENT_ERRORS = {
   SIL_EVENT_NO_IDENTITY: 'the event has neither anonymousId nor userId',
   SIL_EVENT_TOO_LARGE: 'the event is larger than the per-event limit',
   SIL_EVENT_NOT_OBJECT: 'the event is not a JSON object',
+  SIL_EVENT_TOO_DEEP: 'the event nests objects or arrays deeper than the limit',
+  SIL_EVENT_NO_CONSENT: "the event's context.consent does not grant the category the source requires",
 } as const
 
 export type EventErrorCode = keyof typeof EVENT_ERRORS
 
 export class CollectorError extends Error {
   readonly status: number
+  /** Sent as Retry-After (429 and 503). */
+  readonly retryAfterSeconds: number | undefined
   constructor(
     readonly code: RequestErrorCode,
-    options?: { cause?: unknown; message?: string },
+    options?: { cause?: unknown; message?: string; retryAfterSeconds?: number },
   ) {
     super(options?.message ?? REQUEST_ERRORS[code].message, options)
     this.name = 'CollectorError'
     this.status = REQUEST_ERRORS[code].status
+    this.retryAfterSeconds = options?.retryAfterSeconds
   }
 }

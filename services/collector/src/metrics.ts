@@ -21,6 +21,17 @@ export function createCollectorMetrics(registry: Registry) {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    rateLimited: new Counter({
+      name: 'sillage_collector_rate_limited_total',
+      help: 'Requests refused with 429, by source',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
+    retriedRequests: new Counter({
+      name: 'sillage_collector_retried_requests_total',
+      help: 'Requests that carried X-Retry-Count > 0 (client retries)',
+      registers: [registry],
+    }),
     busLatency: new Histogram({
       name: 'sillage_collector_bus_produce_seconds',
       help: 'Time from produce to durable acknowledgement, per request',

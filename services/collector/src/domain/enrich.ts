@@ -1,17 +1,29 @@
-import type { EnrichedEvent, SillageEvent } from '@sillage/schemas'
+import type { EnrichedEvent, EventContext, ParsedUserAgent, SillageEvent } from '@sillage/schemas'
+import { truncateIp } from './ip.js'
 
 const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1)
 
+/** What the collector knows about the request, computed once per request. */
 export interface EnrichContext {
   receivedAt: number
   sourceId: string
   newMessageId: () => string
+  /** The client address (behind a trusted proxy: X-Forwarded-For). */
+  ip?: string | undefined
+  /** The request's User-Agent header. */
+  userAgent?: string | undefined
+  /** Sec-GPC: 1 and DNT: 1 request headers. */
+  gpc?: boolean
+  dnt?: boolean
+  keepFullIp?: boolean
+  parseUserAgent?: (ua: string) => ParsedUserAgent
 }
 
 /**
  * Adds the server-side fields. `timestamp` is corrected for the client's clock skew as Segment
  * does: timestamp = receivedAt − (sentAt − originalTimestamp). The client's own value is kept as
- * `originalTimestamp`.
+ * `originalTimestamp`. `context.ip` (the one a server-side SDK forwards, else the request's) is
+ * truncated unless the source keeps full IPs; GPC/DNT headers are recorded in `context.consent`.
  */
 export function enrichEvent(event: SillageEvent, ctx: EnrichContext): EnrichedEvent {
   const original = event.originalTimestamp ?? event.timestamp
@@ -25,14 +37,31 @@ export function enrichEvent(event: SillageEvent, ctx: EnrichContext): EnrichedEv
   }
   // A skewed client clock must not push the event outside what the warehouse can store.
   timestamp = Math.min(Math.max(timestamp, 0), MAX_TIMESTAMP_MS)
-  return {
+
+  const context: EventContext = { ...event.context }
+  const ip = context.ip ?? ctx.ip
+  if (ip) context.ip = ctx.keepFullIp ? ip : truncateIp(ip)
+  const userAgent = context.userAgent ?? ctx.userAgent
+  if (userAgent) context.userAgent = userAgent
+  if (ctx.gpc || ctx.dnt) {
+    context.consent = {
+      ...context.consent,
+      ...(ctx.gpc ? { gpc: true } : {}),
+      ...(ctx.dnt ? { dnt: true } : {}),
+    }
+  }
+
+  const enriched: EnrichedEvent = {
     ...event,
+    context,
     messageId: event.messageId ?? ctx.newMessageId(),
     originalTimestamp: original,
     timestamp: new Date(timestamp).toISOString(),
     receivedAt: new Date(ctx.receivedAt).toISOString(),
     sourceId: ctx.sourceId,
   }
+  if (userAgent && ctx.parseUserAgent) enriched.ua = ctx.parseUserAgent(userAgent)
+  return enriched
 }
 
 /** The partition key: one device (anonymousId) or, failing that, one user. */

@@ -1,4 +1,4 @@
-import type { EnrichedEvent, EventType } from '@sillage/schemas'
+import type { EnrichedEvent, EventType, SillageEvent } from '@sillage/schemas'
 import type { ProduceMessage } from '@sillage/bus'
 import type { EventErrorCode } from '../errors.js'
 import { enrichEvent, partitionKey, type EnrichContext } from './enrich.js'
@@ -21,6 +21,17 @@ export interface IngestOptions extends EnrichContext {
   batchContext?: Record<string, unknown> | undefined
   sentAt?: string | undefined
   maxEventBytes: number
+  /** The consent category the source requires in context.consent.categories, if any. */
+  requiredConsent?: string | undefined
+}
+
+/** Consent changes are the audit trail of consent itself: they pass whatever they say. */
+const CONSENT_EVENT = 'Consent Updated'
+
+function consentGranted(event: SillageEvent, required: string | undefined): boolean {
+  if (!required) return true
+  if (event.type === 'track' && event.event === CONSENT_EVENT) return true
+  return event.context?.consent?.categories?.includes(required) ?? false
 }
 
 /** The dead-letter record: the raw payload, why it was refused, and where it came from. */
@@ -62,6 +73,13 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
     const v = validateEvent(item, opts)
     if (!v.ok) {
       refuse(index, v.code, v.message, item, null)
+      continue
+    }
+    if (!consentGranted(v.event, opts.requiredConsent)) {
+      // Without consent nothing of the event may be kept: the dead letter holds only its shape.
+      const { type, messageId } = v.event
+      const shape = { type, messageId, event: v.event.type === 'track' ? v.event.event : undefined }
+      refuse(index, 'SIL_EVENT_NO_CONSENT', `required category "${opts.requiredConsent}"`, shape, null)
       continue
     }
     const event: EnrichedEvent = enrichEvent(v.event, opts)

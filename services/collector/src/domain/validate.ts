@@ -1,5 +1,9 @@
 import { eventSchema, type EventType, type SillageEvent } from '@sillage/schemas'
 import { EVENT_ERRORS, type EventErrorCode } from '../errors.js'
+import { exceedsDepth } from './depth.js'
+
+/** Deeper than any real event; bounds the work of serialising one. */
+export const MAX_DEPTH = 32
 
 export type Validation =
   { ok: true; event: SillageEvent } | { ok: false; code: EventErrorCode; message: string }
@@ -23,6 +27,7 @@ export function validateEvent(
   opts: { type?: EventType; batchContext?: Record<string, unknown> | undefined; sentAt?: string | undefined },
 ): Validation {
   if (!isPlainObject(raw)) return reject('SIL_EVENT_NOT_OBJECT')
+  if (exceedsDepth(raw, MAX_DEPTH)) return reject('SIL_EVENT_TOO_DEEP', `limit ${MAX_DEPTH}`)
   let input: Record<string, unknown> = raw
   if (opts.type || opts.batchContext || (opts.sentAt && raw['sentAt'] === undefined)) {
     input = { ...raw }

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { batchSchema, type EventType, type Source } from '@sillage/schemas'
+import { batchSchema, type EventType, type ParsedUserAgent, type Source } from '@sillage/schemas'
 import { TOPICS, type Bus } from '@sillage/bus'
 import { CollectorError } from '../errors.js'
 import { originAllowed, writeKeyFromAuthorization } from '../domain/auth.js'
-import { ingestItems, type IngestResult } from '../domain/ingest.js'
+import { ingestItems, type IngestOptions, type IngestResult } from '../domain/ingest.js'
+import type { RateLimiter } from '../domain/rate-limit.js'
 import type { CollectorMetrics } from '../metrics.js'
 
 export interface IngestRouteDeps {
@@ -11,11 +12,13 @@ export interface IngestRouteDeps {
   findSource: (writeKey: string) => Source | undefined
   maxEventBytes: number
   newMessageId: () => string
+  parseUserAgent: (ua: string) => ParsedUserAgent
+  rateLimiter: RateLimiter
   metrics: CollectorMetrics
 }
 
 /** Segment's single-event endpoints, with the short paths analytics.js uses. */
-const SINGLE: ReadonlyArray<[EventType, string]> = [
+export const SINGLE_EVENT_PATHS: ReadonlyArray<[EventType, string]> = [
   ['track', 't'],
   ['page', 'p'],
   ['screen', 's'],
@@ -24,11 +27,15 @@ const SINGLE: ReadonlyArray<[EventType, string]> = [
   ['alias', 'a'],
 ]
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-function authenticate(request: FastifyRequest, body: Record<string, unknown>, deps: IngestRouteDeps): Source {
+export function authenticate(
+  request: FastifyRequest,
+  body: Record<string, unknown>,
+  deps: IngestRouteDeps,
+): Source {
   const bodyKey = typeof body['writeKey'] === 'string' ? body['writeKey'] : undefined
   const writeKey = writeKeyFromAuthorization(request.headers.authorization) ?? bodyKey
   if (!writeKey) throw new CollectorError('SIL_AUTH_MISSING')
@@ -38,7 +45,43 @@ function authenticate(request: FastifyRequest, body: Record<string, unknown>, de
   return source
 }
 
-async function deliver(result: IngestResult, deps: IngestRouteDeps, reply: FastifyReply) {
+/** Per source and client IP, in events; refused requests get 429 with Retry-After. */
+function enforceRateLimit(request: FastifyRequest, source: Source, events: number, deps: IngestRouteDeps) {
+  if (!source.rateLimit) return
+  const decision = deps.rateLimiter.take(
+    `${source.id}|${request.ip}`,
+    source.rateLimit.perMinute,
+    Math.max(1, events),
+  )
+  if (!decision.ok) {
+    deps.metrics.rateLimited.inc({ source: source.id })
+    throw new CollectorError('SIL_RATE_LIMITED', { retryAfterSeconds: decision.retryAfterSeconds })
+  }
+}
+
+/** What every event of the request shares: computed once per request. */
+export function requestContext(
+  request: FastifyRequest,
+  source: Source,
+  deps: IngestRouteDeps,
+): Omit<IngestOptions, 'maxEventBytes'> {
+  const retries = Number(request.headers['x-retry-count'])
+  if (retries > 0) deps.metrics.retriedRequests.inc()
+  return {
+    receivedAt: Date.now(),
+    sourceId: source.id,
+    newMessageId: deps.newMessageId,
+    ip: request.ip,
+    userAgent: request.headers['user-agent'],
+    gpc: request.headers['sec-gpc'] === '1',
+    dnt: request.headers['dnt'] === '1',
+    keepFullIp: source.keepFullIp,
+    parseUserAgent: deps.parseUserAgent,
+    requiredConsent: source.consent.required,
+  }
+}
+
+export async function deliver(result: IngestResult, deps: IngestRouteDeps): Promise<void> {
   const started = process.hrtime.bigint()
   try {
     await Promise.all([
@@ -51,6 +94,9 @@ async function deliver(result: IngestResult, deps: IngestRouteDeps, reply: Fasti
   deps.metrics.busLatency.observe(Number(process.hrtime.bigint() - started) / 1e9)
   deps.metrics.accepted.inc(result.accepted.length)
   for (const r of result.rejected) deps.metrics.rejected.inc({ code: r.code })
+}
+
+function respond(result: IngestResult, reply: FastifyReply) {
   const accepted = result.accepted.length
   if (accepted === 0 && result.rejected.length > 0) {
     return reply.code(400).send({
@@ -66,35 +112,33 @@ async function deliver(result: IngestResult, deps: IngestRouteDeps, reply: Fasti
 
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps): void {
   const batch = async (request: FastifyRequest, reply: FastifyReply) => {
-    const receivedAt = Date.now()
     const parsed = batchSchema.safeParse(request.body)
     if (!parsed.success) throw new CollectorError('SIL_BODY_INVALID')
     const source = authenticate(request, parsed.data, deps)
+    enforceRateLimit(request, source, parsed.data.batch.length, deps)
     const result = ingestItems(parsed.data.batch, {
-      receivedAt,
-      sourceId: source.id,
-      newMessageId: deps.newMessageId,
+      ...requestContext(request, source, deps),
       batchContext: parsed.data.context,
       sentAt: parsed.data.sentAt,
       maxEventBytes: deps.maxEventBytes,
     })
-    return deliver(result, deps, reply)
+    await deliver(result, deps)
+    return respond(result, reply)
   }
   for (const path of ['/v1/batch', '/v1/b', '/v1/import']) app.post(path, batch)
 
-  for (const [type, short] of SINGLE) {
+  for (const [type, short] of SINGLE_EVENT_PATHS) {
     const single = async (request: FastifyRequest, reply: FastifyReply) => {
-      const receivedAt = Date.now()
       if (!isObject(request.body)) throw new CollectorError('SIL_BODY_INVALID')
       const source = authenticate(request, request.body, deps)
+      enforceRateLimit(request, source, 1, deps)
       const result = ingestItems([request.body], {
-        receivedAt,
-        sourceId: source.id,
-        newMessageId: deps.newMessageId,
+        ...requestContext(request, source, deps),
         type,
         maxEventBytes: deps.maxEventBytes,
       })
-      return deliver(result, deps, reply)
+      await deliver(result, deps)
+      return respond(result, reply)
     }
     app.post(`/v1/${type}`, single)
     app.post(`/v1/${short}`, single)

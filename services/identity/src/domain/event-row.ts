@@ -32,6 +32,11 @@ export interface EventRow {
   product_id: string
   ip: string
   user_agent: string
+  browser: string
+  browser_version: string
+  os: string
+  device_type: string
+  is_bot: boolean
   library_name: string
   library_version: string
   consent: string
@@ -94,6 +99,11 @@ export function toEventRow(e: EnrichedEvent, personId: string): EventRow {
     product_id: first(props['product_id'], props['productId']),
     ip: str(ctx.ip),
     user_agent: str(ctx.userAgent),
+    browser: e.ua?.browser ?? '',
+    browser_version: e.ua?.browserVersion ?? '',
+    os: e.ua?.os ?? '',
+    device_type: e.ua?.deviceType ?? '',
+    is_bot: e.ua?.bot ?? false,
     library_name: str(ctx.library?.name),
     library_version: str(ctx.library?.version),
     consent: JSON.stringify(ctx.consent ?? {}),
