@@ -22,10 +22,7 @@ export const sourceSchema = z
     /**
      * Events per minute per client IP. Defaults: browser keys 600, server keys unlimited (null).
      */
-    rateLimit: z
-      .object({ perMinute: z.number().int().positive() })
-      .nullable()
-      .optional(),
+    rateLimit: z.object({ perMinute: z.number().int().positive() }).nullable().optional(),
     keepFullIp: z.boolean().default(false),
   })
   .transform((s) => ({

@@ -40,14 +40,12 @@ export function registerPixelRoute(app: FastifyInstance, deps: IngestRouteDeps):
     })
     await deliver(result, deps)
     if (result.accepted.length === 0) {
-      return reply
-        .code(400)
-        .send({
-          success: false,
-          code: 'SIL_BATCH_ALL_REJECTED',
-          message: 'the event was rejected',
-          rejected: result.rejected,
-        })
+      return reply.code(400).send({
+        success: false,
+        code: 'SIL_BATCH_ALL_REJECTED',
+        message: 'the event was rejected',
+        rejected: result.rejected,
+      })
     }
     return reply.header('cache-control', 'no-store, max-age=0').type('image/gif').send(GIF)
   }
