@@ -427,7 +427,7 @@ describe('request formats and enrichment', () => {
       url: '/v1/track',
       remoteAddress: '203.0.113.77',
       headers: {
-        authorization: basic('sk_server_456'),
+        authorization: basic('wk_browser_123'),
         'user-agent':
           'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
         'sec-gpc': '1',
@@ -441,6 +441,20 @@ describe('request formats and enrichment', () => {
     expect(event.context.ip).toBe('203.0.113.0')
     expect(event.context.consent).toEqual({ gpc: true, dnt: true })
     expect(event.ua).toMatchObject({ browser: 'Safari', os: 'iOS', deviceType: 'mobile', bot: false })
+  })
+
+  it("ignores a server source's own connection: only the forwarded context describes the shopper", async () => {
+    await app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      remoteAddress: '10.9.8.7',
+      headers: { authorization: basic('sk_server_456'), 'user-agent': 'analytics-node-next/latest' },
+      payload: { event: 'E', anonymousId: 'a1' },
+    })
+    const [record] = await drain(TOPICS.raw, 1)
+    const event = JSON.parse(record!.value.toString())
+    expect(event.context.ip).toBeUndefined()
+    expect(event.context.userAgent).toBeUndefined()
   })
 
   it('keeps the full IP for a source that opts in, and a server-forwarded context.ip wins', async () => {

@@ -11,6 +11,7 @@ import type { Bus } from '@sillage/bus'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { CollectorConfig } from './config.js'
 import { CollectorError, REQUEST_ERRORS, type RequestErrorCode } from './errors.js'
+import { createBoundedBus, DEFAULT_INFLIGHT_LIMITS } from './adapters/bounded-bus.js'
 import { createSourceIndex } from './domain/auth.js'
 import { createRateLimiter } from './domain/rate-limit.js'
 import { createUserAgentParser } from './domain/user-agent.js'
@@ -22,7 +23,7 @@ import { registerBodyDecoding } from './routes/request-body.js'
 
 export interface CollectorDeps {
   config: Pick<CollectorConfig, 'maxEventBytes' | 'maxBatchBytes'> &
-    Partial<Pick<CollectorConfig, 'trustProxy'>>
+    Partial<Pick<CollectorConfig, 'trustProxy' | 'maxInflightEvents' | 'maxInflightBytes'>>
   sources: readonly Source[]
   bus: Bus
   log: Logger
@@ -76,7 +77,8 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const code = error instanceof CollectorError ? error.code : toCode(error)
     const { status, message } = REQUEST_ERRORS[code]
-    if (status >= 500) request.log.error({ err: error, code }, 'request failed')
+    // Overload is counted and logged on transitions by the bounded bus, not per request.
+    if (status >= 500 && code !== 'SIL_OVERLOADED') request.log.error({ err: error, code }, 'request failed')
     const retryAfter = error instanceof CollectorError ? error.retryAfterSeconds : undefined
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter))
     else if (code === 'SIL_BUS_UNAVAILABLE') void reply.header('retry-after', '5')
@@ -93,7 +95,14 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
 
   registerHealthRoutes(app, { bus: deps.bus, registry: deps.registry })
   const ingest = {
-    bus: deps.bus,
+    bus: createBoundedBus(deps.bus, {
+      limits: {
+        maxEvents: deps.config.maxInflightEvents ?? DEFAULT_INFLIGHT_LIMITS.maxEvents,
+        maxBytes: deps.config.maxInflightBytes ?? DEFAULT_INFLIGHT_LIMITS.maxBytes,
+      },
+      registry: deps.registry,
+      log: deps.log,
+    }),
     findSource: createSourceIndex(deps.sources),
     maxEventBytes: deps.config.maxEventBytes,
     newMessageId: deps.newMessageId ?? ulid,

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { sourcesSchema, type Source } from '@sillage/schemas'
-import { ConfigError, envInt, parseEnv } from '@sillage/runtime'
+import {
+  collectConfig,
+  ConfigError,
+  envInt,
+  loadBusConfig,
+  loadLifecycleConfig,
+  parseEnv,
+  type BusConfig,
+} from '@sillage/runtime'
 
 const envSchema = z.object({
   SILLAGE_PORT: envInt(8080, 0, 65535),
@@ -10,6 +18,8 @@ const envSchema = z.object({
   SILLAGE_SOURCES_FILE: z.string().optional(),
   SILLAGE_MAX_EVENT_BYTES: envInt(32 * 1024, 256),
   SILLAGE_MAX_BATCH_BYTES: envInt(500 * 1024, 1024),
+  SILLAGE_MAX_INFLIGHT_EVENTS: envInt(50_000, 1),
+  SILLAGE_MAX_INFLIGHT_BYTES: envInt(64 * 1024 * 1024, 1024),
   SILLAGE_ADMIN_TOKEN: z.string().min(16).optional(),
   SILLAGE_TRUST_PROXY: z.string().optional(),
   SILLAGE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -22,6 +32,9 @@ export interface CollectorConfig {
   sources: readonly Source[] | undefined
   maxEventBytes: number
   maxBatchBytes: number
+  /** Backpressure bound: events and bytes produced but not yet acknowledged by the bus. */
+  maxInflightEvents: number
+  maxInflightBytes: number
   adminToken: string | undefined
   logLevel: string
   /** Fastify's trustProxy: false, true, or the addresses/CIDRs of the reverse proxies. */
@@ -64,8 +77,41 @@ export function loadCollectorConfig(env: Record<string, string | undefined>): Re
     sources: sources && Object.freeze(sources),
     maxEventBytes: e.SILLAGE_MAX_EVENT_BYTES,
     maxBatchBytes: e.SILLAGE_MAX_BATCH_BYTES,
+    maxInflightEvents: e.SILLAGE_MAX_INFLIGHT_EVENTS,
+    maxInflightBytes: e.SILLAGE_MAX_INFLIGHT_BYTES,
     adminToken: e.SILLAGE_ADMIN_TOKEN,
     logLevel: e.SILLAGE_LOG_LEVEL,
     trustProxy: parseTrustProxy(e.SILLAGE_TRUST_PROXY),
   })
+}
+
+export interface CollectorServiceConfig {
+  collector: Readonly<CollectorConfig> & { sources: readonly Source[] }
+  bus: Readonly<BusConfig>
+  shutdownTimeoutMs: number
+}
+
+/**
+ * The standalone collector (main.ts): the HTTP settings above, sources (required: there is no
+ * demo source outside `sillage start`), Kafka, and the shutdown budget. Every problem at once.
+ */
+export function loadCollectorServiceConfig(
+  env: Record<string, string | undefined> = process.env,
+): Readonly<CollectorServiceConfig> {
+  const [collector, bus, lifecycle] = collectConfig(
+    () => {
+      if (!env.SILLAGE_SOURCES && !env.SILLAGE_SOURCES_FILE) {
+        throw new ConfigError([
+          'SILLAGE_SOURCES or SILLAGE_SOURCES_FILE: required by the standalone collector',
+        ])
+      }
+      return loadCollectorConfig(env) as Readonly<CollectorConfig> & { sources: readonly Source[] }
+    },
+    () =>
+      loadBusConfig(env, {
+        kafkaOnly: 'the standalone collector produces to Kafka; the local log is for `sillage start`',
+      }),
+    () => loadLifecycleConfig(env),
+  )
+  return Object.freeze({ collector, bus, shutdownTimeoutMs: lifecycle.shutdownTimeoutMs })
 }

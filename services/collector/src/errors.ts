@@ -25,6 +25,10 @@ export const REQUEST_ERRORS = {
     message: 'too many events from this client for this write key; retry later',
   },
   SIL_BUS_UNAVAILABLE: { status: 503, message: 'events could not be stored durably; retry later' },
+  SIL_OVERLOADED: {
+    status: 503,
+    message: 'too many events are waiting for the bus to acknowledge them; nothing was stored, retry later',
+  },
   SIL_ADMIN_UNAUTHORIZED: { status: 401, message: 'admin token missing or invalid' },
   SIL_NOT_FOUND: { status: 404, message: 'no such endpoint' },
   SIL_INTERNAL: { status: 500, message: 'internal error' },

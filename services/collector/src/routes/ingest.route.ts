@@ -71,8 +71,10 @@ export function requestContext(
     receivedAt: Date.now(),
     sourceId: source.id,
     newMessageId: deps.newMessageId,
-    ip: request.ip,
-    userAgent: request.headers['user-agent'],
+    // A server source's connection is the shop's backend, not the shopper: only context.ip and
+    // context.userAgent (forwarded by the server SDK) describe the person.
+    ip: source.type === 'browser' ? request.ip : undefined,
+    userAgent: source.type === 'browser' ? request.headers['user-agent'] : undefined,
     gpc: request.headers['sec-gpc'] === '1',
     dnt: request.headers['dnt'] === '1',
     keepFullIp: source.keepFullIp,
@@ -89,6 +91,7 @@ export async function deliver(result: IngestResult, deps: IngestRouteDeps): Prom
       result.deadLetters.length > 0 ? deps.bus.produce(TOPICS.invalid, result.deadLetters) : undefined,
     ])
   } catch (cause) {
+    if (cause instanceof CollectorError) throw cause // SIL_OVERLOADED (adapters/bounded-bus.ts)
     throw new CollectorError('SIL_BUS_UNAVAILABLE', { cause })
   }
   deps.metrics.busLatency.observe(Number(process.hrtime.bigint() - started) / 1e9)
