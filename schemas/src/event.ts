@@ -19,6 +19,9 @@ const id = z
 const MIN_DATE_MS = 0
 const MAX_DATE_MS = Date.UTC(2100, 0, 1)
 
+/** Already in the normalised form: no need to format it again. */
+const CANONICAL_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
 /** ISO-8601 date-time (any offset) or epoch milliseconds; normalised to an ISO string in UTC. */
 export const isoDate = z.union([z.string().max(64), z.number().finite()]).transform((v, ctx) => {
   const ms = typeof v === 'number' ? v : Date.parse(v)
@@ -30,10 +33,19 @@ export const isoDate = z.union([z.string().max(64), z.number().finite()]).transf
     ctx.addIssue({ code: 'custom', message: 'date-time outside 1970-01-01..2100-01-01' })
     return z.NEVER
   }
-  return new Date(ms).toISOString()
+  return typeof v === 'string' && CANONICAL_DATE.test(v) ? v : new Date(ms).toISOString()
 })
 
-const dict = z.record(z.string(), z.unknown())
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/**
+ * A JSON object with any content (properties, traits, integrations). Checked in constant time and
+ * passed through as is, rather than rebuilt key by key as z.record would.
+ */
+export const jsonObject = z.custom<Record<string, unknown>>(isPlainObject, { message: 'expected an object' })
+const dict = jsonObject
 
 export const consentSchema = z.object({
   /** Categories granted, for example ["analytics", "marketing"]. */

@@ -67,8 +67,10 @@ export function requestContext(
 ): Omit<IngestOptions, 'maxEventBytes'> {
   const retries = Number(request.headers['x-retry-count'])
   if (retries > 0) deps.metrics.retriedRequests.inc()
+  const receivedAt = Date.now()
   return {
-    receivedAt: Date.now(),
+    receivedAt,
+    receivedAtIso: new Date(receivedAt).toISOString(),
     sourceId: source.id,
     newMessageId: deps.newMessageId,
     // A server source's connection is the shop's backend, not the shopper: only context.ip and
