@@ -32,8 +32,9 @@ export async function waitFor(check, { timeoutMs = 60_000, intervalMs = 100, wha
 }
 
 /** Starts a node script as a child process and waits for `readyUrl` to answer. */
-export async function startProcess(args, { env = {}, readyUrl }) {
-  const proc = spawn(process.execPath, args, {
+/** Starts `command` (node by default) with `prefix` + `args`, e.g. taskset -c 0 node script. */
+export async function startProcess(args, { env = {}, readyUrl, command = process.execPath, prefix = [] }) {
+  const proc = spawn(command, [...prefix, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,7 +99,7 @@ export function batchBody(seq, size = 50) {
 }
 
 /** Runs autocannon against `url` for `seconds` with unique batch bodies. */
-export async function load(url, { seconds, connections, headers = {}, uniqueBodies = true }) {
+export async function load(url, { seconds, connections, headers = {}, uniqueBodies = true, rate }) {
   let seq = 0
   const fixed = batchBody(0)
   const result = await autocannon({
@@ -106,6 +107,7 @@ export async function load(url, { seconds, connections, headers = {}, uniqueBodi
     method: 'POST',
     connections,
     duration: seconds,
+    ...(rate ? { overallRate: rate } : {}),
     headers: { 'content-type': 'application/json', ...headers },
     requests: [
       {

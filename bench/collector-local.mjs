@@ -1,0 +1,49 @@
+// Collector throughput on ONE core (taskset), local bus, 50-event batches; then p50/p99 latency at
+// half that load. Beside it, in the same run, a bare Fastify route that only parses JSON.
+// The load generator runs on the other core.
+//
+//   pnpm bench:collector            (after pnpm build)
+import { freePort, load, machine, startProcess } from './lib.mjs'
+
+const SECONDS = Number(process.env.SECONDS ?? 10)
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16)
+const WRITE_KEY = 'wk_bench_0123456789'
+const BATCH = 50
+
+async function scenario(name, script, env, headers) {
+  const port = await freePort()
+  // The server is pinned to core 0; autocannon (this process) goes to core 1 below.
+  const server = await startProcess([script], {
+    env: { ...env, PORT: String(port) },
+    readyUrl: `http://127.0.0.1:${port}/healthz`,
+    command: 'taskset',
+    prefix: ['-c', '0', process.execPath],
+  })
+  const url = `http://127.0.0.1:${port}/v1/batch`
+  const full = await load(url, { seconds: SECONDS, connections: CONNECTIONS, headers })
+  const eventsPerSec = Math.round((full.ok / SECONDS) * BATCH)
+  const half = await load(url, {
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    headers,
+    rate: Math.max(1, Math.round(full.ok / SECONDS / 2)),
+  })
+  await server.stop()
+  console.log(
+    `${name.padEnd(34)} ${String(eventsPerSec).padStart(7)} events/s (1 core)  at half load: p50 ${half.p50} ms  p99 ${half.p99} ms  (non-2xx ${full.non2xx + half.non2xx}, errors ${full.errors + half.errors})`,
+  )
+}
+
+console.log(`machine: ${machine()}; ${new Date().toISOString().slice(0, 10)}`)
+console.log(
+  `load: autocannon on core 1, ${CONNECTIONS} connections, ${SECONDS} s per phase, ${BATCH}-event batches (~28 KB); server pinned to core 0\n`,
+)
+await scenario('bare Fastify (JSON parse only)', 'bench/bare-fastify.mjs', {}, {})
+await scenario(
+  'sillage collector, local bus',
+  'bench/collector-local-server.mjs',
+  { WRITE_KEY },
+  {
+    authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
+  },
+)
