@@ -8,6 +8,8 @@ export const repoRoot = new URL('../..', import.meta.url).pathname
 export const cliMain = join(repoRoot, 'packages/cli/dist/main.js')
 
 export const WRITE_KEY = 'wk_test_0123456789'
+/** The demo shop's (public) browser key, with `browserSource: true`. */
+export const BROWSER_WRITE_KEY = 'wk_browser_0123456789'
 export const ADMIN_TOKEN = 'admin_test_0123456789abcdef'
 
 /** Polls until `check` returns a value other than undefined/false; never sleeps blindly. */
@@ -63,7 +65,21 @@ export async function startPipeline(opts: {
   dataDir: string
   port: number
   env?: Record<string, string>
+  /** Adds the `demo` browser source (BROWSER_WRITE_KEY, the collector's own origin): /demo/ is served. */
+  browserSource?: boolean
+  /** More sources, after the `test` server source (and `demo`). */
+  extraSources?: unknown[]
 }): Promise<Pipeline> {
+  const sources: unknown[] = [{ id: 'test', writeKey: WRITE_KEY, type: 'server' }]
+  if (opts.browserSource) {
+    sources.push({
+      id: 'demo',
+      writeKey: BROWSER_WRITE_KEY,
+      type: 'browser',
+      allowedOrigins: [`http://127.0.0.1:${opts.port}`],
+    })
+  }
+  sources.push(...(opts.extraSources ?? []))
   const proc = spawn(process.execPath, [cliMain, 'start'], {
     cwd: repoRoot,
     env: {
@@ -73,7 +89,7 @@ export async function startPipeline(opts: {
       SILLAGE_HOST: '127.0.0.1',
       SILLAGE_ADMIN_TOKEN: ADMIN_TOKEN,
       SILLAGE_LOG_LEVEL: 'warn',
-      SILLAGE_SOURCES: JSON.stringify([{ id: 'test', writeKey: WRITE_KEY, type: 'server' }]),
+      SILLAGE_SOURCES: JSON.stringify(sources),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,12 +101,14 @@ export async function startPipeline(opts: {
   const url = `http://127.0.0.1:${opts.port}`
   await waitFor(
     async () => {
-      if (proc.exitCode !== null) throw new Error(`sillage start exited (${proc.exitCode}):\n${out}`)
+      // An early exit ends the wait at once (an error thrown here would be retried until the timeout).
+      if (proc.exitCode !== null) return true
       const res = await fetch(`${url}/healthz`)
       return res.ok
     },
     { timeoutMs: 60_000, what: 'sillage start to serve /healthz' },
   )
+  if (proc.exitCode !== null) throw new Error(`sillage start exited (${proc.exitCode}):\n${out}`)
   const signal = async (sig: NodeJS.Signals) => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig)
     await exited
@@ -132,4 +150,29 @@ export function trackEvents(n: number, prefix: string, anonymousIds = 50): Array
     timestamp: new Date().toISOString(),
     properties: { product_id: `p${i % 17}`, price: 9.99 },
   }))
+}
+
+/**
+ * Polls `sql` (one row with a numeric `n`, for example `SELECT count() AS n …`) until `n` reaches
+ * `expected`, and returns that row; fails with the last value seen.
+ */
+export async function waitForCount<T extends { n: string | number }>(
+  url: string,
+  sql: string,
+  expected: number,
+  opts: { timeoutMs?: number; what?: string } = {},
+): Promise<T> {
+  let last: T | undefined
+  try {
+    return await waitFor(
+      async () => {
+        const [row] = await query<T>(url, sql)
+        last = row
+        return row !== undefined && Number(row.n) >= expected ? row : undefined
+      },
+      { timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 250, what: opts.what ?? sql },
+    )
+  } catch (err) {
+    throw new Error(`${String(err)}; last row: ${JSON.stringify(last)}`, { cause: err })
+  }
 }

@@ -1,0 +1,151 @@
+import type { Clock } from './clock.js'
+import { SillageError } from './errors.js'
+import type { Transport } from './transport.js'
+
+/** What happens to a new event when the queue holds `maxQueueEvents` undelivered events. */
+export type OverflowPolicy = 'drop-newest' | 'drop-oldest'
+
+export interface SillageOptions {
+  /** A server source's write key (secret: keep it out of browsers). */
+  writeKey: string
+  /** The collector's base URL, for example `https://collect.shop.example`. */
+  host: string
+  /** Default `/v1/batch`. */
+  path?: string
+  /** Send a batch when it holds this many events. Default 100. */
+  maxBatchEvents?: number
+  /** …or this many bytes of JSON (before gzip). Default 500,000, under the collector's 500 KB. */
+  maxBatchBytes?: number
+  /** Larger events are refused at the call, as the collector would. Default 32,000. */
+  maxEventBytes?: number
+  /** …or when the oldest queued event has waited this long. Default 1,000 ms. */
+  flushIntervalMs?: number
+  /** Serverless: send at the end of every tick in which something was called; no batching wait. */
+  serverless?: boolean
+  /** Undelivered events held at most (queued and in flight). Default 20,000. */
+  maxQueueEvents?: number
+  /** Default `drop-newest`. Either way the dropped events are counted and reported. */
+  overflow?: OverflowPolicy
+  /** Concurrent requests. Default 1, which keeps each user's events in order. */
+  maxInFlight?: number
+  /** Gzip request bodies (`Content-Encoding: gzip`). Default true. */
+  gzip?: boolean
+  /** Per-request timeout. Default 10,000 ms. */
+  requestTimeoutMs?: number
+  /** Retries of one batch before its events fail. Default 10. */
+  maxRetries?: number
+  /** …or the time spent retrying one batch. Default 600,000 ms. */
+  maxRetryDurationMs?: number
+  /** First back-off delay; it doubles at each retry, with jitter. Default 500 ms. */
+  retryBaseMs?: number
+  /** Back-off ceiling. Default 30,000 ms. */
+  retryMaxMs?: number
+  /** A longer `Retry-After` is capped to this. Default 300,000 ms. */
+  maxRetryAfterMs?: number
+  /**
+   * Called once per batch of failed or dropped events (never per event), with `error.failed`.
+   * Default: `process.emitWarning`. Events also fail the next `flush()`.
+   */
+  onError?: (error: SillageError) => void
+  /** The HTTP client. Default: `fetch`. Tests inject a fake. */
+  transport?: Transport
+  /** Time and randomness. Tests inject a fake clock. */
+  clock?: Clock
+}
+
+export interface ResolvedOptions {
+  readonly writeKey: string
+  readonly url: string
+  readonly maxBatchEvents: number
+  readonly maxBatchBytes: number
+  readonly maxEventBytes: number
+  readonly flushIntervalMs: number
+  readonly serverless: boolean
+  readonly maxQueueEvents: number
+  readonly overflow: OverflowPolicy
+  readonly maxInFlight: number
+  readonly gzip: boolean
+  readonly requestTimeoutMs: number
+  readonly maxRetries: number
+  readonly maxRetryDurationMs: number
+  readonly retryBaseMs: number
+  readonly retryMaxMs: number
+  readonly maxRetryAfterMs: number
+}
+
+const DEFAULTS = {
+  path: '/v1/batch',
+  maxBatchEvents: 100,
+  maxBatchBytes: 500_000,
+  maxEventBytes: 32_000,
+  flushIntervalMs: 1_000,
+  maxQueueEvents: 20_000,
+  maxInFlight: 1,
+  requestTimeoutMs: 10_000,
+  maxRetries: 10,
+  maxRetryDurationMs: 600_000,
+  retryBaseMs: 500,
+  retryMaxMs: 30_000,
+  maxRetryAfterMs: 300_000,
+} as const
+
+type NumberOption = Exclude<keyof typeof DEFAULTS, 'path'>
+
+/** The room a batch needs around its events: `{"batch":[…],"sentAt":"…"}`. */
+export const BATCH_OVERHEAD_BYTES = 64
+
+/** Validates once, reports every problem at once, and freezes the result. */
+export function resolveOptions(o: SillageOptions): ResolvedOptions {
+  const problems: string[] = []
+  const input = (o ?? {}) as Partial<SillageOptions>
+  if (typeof input.writeKey !== 'string' || input.writeKey.length === 0)
+    problems.push('writeKey must be a non-empty string')
+  let url = ''
+  try {
+    const base = new URL(String(input.host))
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('protocol')
+    url = new URL(input.path ?? DEFAULTS.path, base).toString()
+  } catch {
+    problems.push(`host must be an http(s) URL, got ${JSON.stringify(input.host)}`)
+  }
+  const num = (key: NumberOption, min: number): number => {
+    const v = input[key] ?? DEFAULTS[key]
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      problems.push(`${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`)
+      return DEFAULTS[key]
+    }
+    return v
+  }
+  const maxBatchEvents = num('maxBatchEvents', 1)
+  const maxBatchBytes = num('maxBatchBytes', 1024)
+  const maxEventBytes = num('maxEventBytes', 64)
+  if (maxEventBytes + BATCH_OVERHEAD_BYTES > maxBatchBytes)
+    problems.push('maxEventBytes must leave room for one event in maxBatchBytes')
+  const overflow = input.overflow ?? 'drop-newest'
+  if (overflow !== 'drop-newest' && overflow !== 'drop-oldest')
+    problems.push(`overflow must be "drop-newest" or "drop-oldest", got ${JSON.stringify(overflow)}`)
+  for (const key of ['gzip', 'serverless'] as const) {
+    if (input[key] !== undefined && typeof input[key] !== 'boolean') problems.push(`${key} must be a boolean`)
+  }
+  const resolved: ResolvedOptions = {
+    writeKey: String(input.writeKey),
+    url,
+    maxBatchEvents,
+    maxBatchBytes,
+    maxEventBytes,
+    flushIntervalMs: num('flushIntervalMs', 0),
+    serverless: input.serverless ?? false,
+    maxQueueEvents: num('maxQueueEvents', 1),
+    overflow,
+    maxInFlight: num('maxInFlight', 1),
+    gzip: input.gzip ?? true,
+    requestTimeoutMs: num('requestTimeoutMs', 1),
+    maxRetries: num('maxRetries', 0),
+    maxRetryDurationMs: num('maxRetryDurationMs', 0),
+    retryBaseMs: num('retryBaseMs', 1),
+    retryMaxMs: num('retryMaxMs', 1),
+    maxRetryAfterMs: num('maxRetryAfterMs', 0),
+  }
+  if (problems.length > 0) throw new SillageError('SIL_SDK_INVALID_OPTIONS', problems.join('; '))
+  return Object.freeze(resolved)
+}

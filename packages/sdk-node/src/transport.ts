@@ -1,0 +1,41 @@
+/**
+ * The HTTP client, injected (as in analytics-next) so that unit tests use a fake transport and
+ * applications can bring their own (a proxy agent, an undici pool, a test double).
+ */
+export interface HttpRequest {
+  url: string
+  method: 'POST'
+  headers: Record<string, string>
+  body: string | Uint8Array
+  timeoutMs: number
+  /** Aborted when close() gives up. */
+  signal?: AbortSignal
+}
+
+export interface HttpResponse {
+  status: number
+  headers: { get(name: string): string | null }
+  /** The body; the SDK always reads it, so that keep-alive sockets are released. */
+  text(): Promise<string>
+}
+
+export interface Transport {
+  /** Resolves with any HTTP response; rejects only when no response came (network, timeout). */
+  send(request: HttpRequest): Promise<HttpResponse>
+}
+
+/** The default transport: Node's global fetch (undici, keep-alive), with a per-request timeout. */
+export function createFetchTransport(fetchImpl: typeof fetch = globalThis.fetch): Transport {
+  return {
+    send(request) {
+      const timeout = AbortSignal.timeout(request.timeoutMs)
+      const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout
+      return fetchImpl(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal,
+      })
+    },
+  }
+}
