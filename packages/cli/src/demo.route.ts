@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 
 /** JSON that is safe inside a <script> element: no "</script>", no HTML comment openers. */
 export function scriptSafeJson(value: unknown): string {
@@ -11,12 +11,64 @@ export function scriptSafeJson(value: unknown): string {
     .replaceAll('\u2029', '\\u2029')
 }
 
+/** The pages of the demo shop (packages/cli/demo); nothing else under /demo/ is served. */
+export const DEMO_PAGES = ['index', 'product', 'cart', 'checkout', 'order', 'account'] as const
+
+/** Where the browser SDK's build leaves the snippet (with its URL placeholder). */
+const SNIPPET_FILE = new URL('../../sdk-browser/dist/snippet.min.js', import.meta.url)
+const SNIPPET_URL_PLACEHOLDER = '"__SILLAGE_SDK_URL__"'
+
+/**
+ * The real install snippet, as a site pastes it: the stub loader pointed at the collector's
+ * /sdk.js, then `sillage.init` with the demo source's write key (JSON made safe for <script>).
+ */
+export function demoSnippet(writeKey: string, snippet = readSnippet()): string {
+  if (!snippet.includes(SNIPPET_URL_PLACEHOLDER)) throw new Error('the SDK snippet has no URL placeholder')
+  const options = { writeKey, consent: { policyVersion: 'demo-1' } }
+  return `${snippet.replace(SNIPPET_URL_PLACEHOLDER, scriptSafeJson('/sdk.js'))}\nsillage.init(${scriptSafeJson(options)});`
+}
+
+function readSnippet(): string {
+  try {
+    return readFileSync(SNIPPET_FILE, 'utf8').trim()
+  } catch (cause) {
+    throw new Error(`the browser SDK is not built (${SNIPPET_FILE.pathname}): run pnpm build`, { cause })
+  }
+}
+
+/**
+ * The demo shop at /demo/: static pages that load the browser SDK with the real snippet. The
+ * pages are read and filled in once; the write key is the only value put into them.
+ */
 export function registerDemoRoutes(app: FastifyInstance, deps: { writeKey: string }) {
-  const template = readFileSync(new URL('../demo/index.html', import.meta.url), 'utf8')
-  const page = template.replace(
-    '/* SILLAGE_CONFIG */',
-    `window.SILLAGE_CONFIG = ${scriptSafeJson({ writeKey: deps.writeKey })};`,
+  const dir = new URL('../demo/', import.meta.url)
+  const snippet = demoSnippet(deps.writeKey)
+  const html = new Map(
+    DEMO_PAGES.map((name) => [
+      `${name}.html`,
+      readFileSync(new URL(`${name}.html`, dir), 'utf8').replace('/* SILLAGE_SNIPPET */', () => snippet),
+    ]),
   )
+  const assets = new Map([
+    [
+      'shop.js',
+      { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('shop.js', dir), 'utf8') },
+    ],
+    ['shop.css', { type: 'text/css; charset=utf-8', body: readFileSync(new URL('shop.css', dir), 'utf8') }],
+  ])
+
   app.get('/demo', async (_request, reply) => reply.redirect('/demo/'))
-  app.get('/demo/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page))
+  app.get('/demo/', async (_request, reply) => sendPage(reply, html.get('index.html')!))
+  app.get('/demo/:file', async (request, reply) => {
+    const { file } = request.params as { file: string }
+    const page = html.get(file)
+    if (page !== undefined) return sendPage(reply, page)
+    const asset = assets.get(file)
+    if (asset === undefined) return reply.callNotFound()
+    return reply.header('cache-control', 'no-cache').type(asset.type).send(asset.body)
+  })
+}
+
+function sendPage(reply: FastifyReply, page: string) {
+  return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page)
 }
