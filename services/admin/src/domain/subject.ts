@@ -1,0 +1,42 @@
+import { z } from 'zod'
+import { suppressionKey, type Identifier } from '@sillage/schemas/suppression'
+
+/**
+ * Who a privacy request is about: one identifier, as the operator knows it (a raw email, a user
+ * id, an anonymous id, a loyalty card…) or a person id found in the warehouse.
+ */
+export const subjectRequestSchema = z
+  .object({
+    /** An identifier type (user_id, email, phone, loyalty_card, device_id, anonymous_id, an externalIds type) or person_id. */
+    type: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'an identifier type such as email or user_id'),
+    value: z.union([z.string().min(1).max(512), z.number().finite()]).transform(String),
+    /** Free text kept with an erasure request (a ticket number); never an identifier. */
+    reference: z.string().max(256).optional(),
+  })
+  .strict()
+export type SubjectRequest = z.output<typeof subjectRequestSchema>
+
+export const PERSON_ID = 'person_id'
+const PERSON_ID_VALUE = /^[0-9a-f]{32}$/
+
+export type Subject =
+  { kind: 'identifier'; id: Identifier; key: string } | { kind: 'person'; personId: string }
+
+/**
+ * Identity's own normalisation (@sillage/identity normaliseIdentifier with its rules): the stored
+ * form, or undefined when the value is never an identifier (blocked values, invalid emails…).
+ */
+export type Normalise = (type: string, raw: string) => Identifier | undefined
+
+/** The request's identifier in the form identity stores it; undefined when it is not usable. */
+export function toSubject(request: SubjectRequest, normalise: Normalise): Subject | undefined {
+  if (request.type === PERSON_ID) {
+    const personId = request.value.trim().toLowerCase()
+    return PERSON_ID_VALUE.test(personId) ? { kind: 'person', personId } : undefined
+  }
+  const id = normalise(request.type, request.value)
+  return id ? { kind: 'identifier', id, key: suppressionKey(id) } : undefined
+}
+
+/** `type:value`, the form identifiers are matched in (types never contain ':'). */
+export const idKey = (id: Identifier): string => `${id.type}:${id.value}`

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto'
+import { TOPICS, type Bus, type ProduceMessage } from '@sillage/bus'
+import type { Logger } from '@sillage/runtime'
+import {
+  suppressionKey,
+  type Identifier,
+  type SuppressionList,
+  type SuppressionRecord,
+} from '@sillage/schemas/suppression'
+import type { DeletionRequestRow, PrivacyStore } from '../adapters/privacy-store.js'
+import { AdminError } from '../errors.js'
+import { buildExportDocument, type ExportDocument } from '../domain/export-document.js'
+import type { PersonScope } from '../domain/person-tables.js'
+import { idKey, toSubject, type Normalise, type Subject, type SubjectRequest } from '../domain/subject.js'
+
+export interface PrivacyServiceDeps {
+  store: PrivacyStore
+  bus: Bus
+  log: Logger
+  /** Identity's normalisation of identifiers (@sillage/identity normaliseIdentifier and its rules). */
+  normalise: Normalise
+  /**
+   * This process's suppression list, when the collector and identity run in it (`sillage start`):
+   * updated at once, before anything is deleted. Elsewhere they follow privacy.suppressions.
+   */
+  suppressions?: SuppressionList | undefined
+  /** Identity's consumer group of events.raw (SILLAGE_IDENTITY_GROUP). Default identity. */
+  identityGroup?: string
+  /** How long an erasure waits for identity to consume what was produced before it. Default 30 s. */
+  drainTimeoutMs?: number
+  now?: () => number
+}
+
+export interface ErasureReport {
+  requestId: string
+  status: 'completed'
+  requestedAt: string
+  completedAt: string
+  persons: number
+  identifiers: number
+  /** Rows deleted per table. */
+  deletedRows: Record<string, number>
+  /** False when identity did not catch up within drainTimeoutMs (it was down, or far behind). */
+  identityDrained: boolean
+}
+
+/** Rounds of resolve → suppress → drain: the second finds identifiers that arrived meanwhile. */
+const MAX_SUPPRESSION_ROUNDS = 3
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * The privacy operations behind /admin/privacy/*: erasure, access/portability export and the
+ * consent audit. See docs/privacy.md.
+ */
+export function createPrivacyService(deps: PrivacyServiceDeps) {
+  const log = deps.log.child({ component: 'privacy' })
+  const now = deps.now ?? Date.now
+  const identityGroup = deps.identityGroup ?? 'identity'
+  let lastVersion = 0
+  const nextVersion = () => (lastVersion = Math.max(now(), lastVersion + 1))
+  const iso = (ms: number) => new Date(ms).toISOString()
+
+  function subjectOf(request: SubjectRequest): Subject {
+    const subject = toSubject(request, deps.normalise)
+    if (!subject) throw new AdminError('SIL_PRIVACY_IDENTIFIER_INVALID')
+    return subject
+  }
+
+  /**
+   * Waits until identity has stored (and committed) every event on events.raw when the call began:
+   * from then on, events of the erased person are refused before they are stored.
+   */
+  async function drainIdentity(): Promise<boolean> {
+    const ends = await deps.bus.offsets(TOPICS.raw)
+    const deadline = now() + (deps.drainTimeoutMs ?? 30_000)
+    for (;;) {
+      const committed = new Map(
+        (await deps.bus.offsets(TOPICS.raw, identityGroup)).map((p) => [p.partition, p.committed ?? p.start]),
+      )
+      if (ends.every((p) => p.end <= p.start || (committed.get(p.partition) ?? 0) >= p.end)) return true
+      if (now() > deadline) {
+        log.warn(
+          { group: identityGroup },
+          'erasure: identity did not catch up with events.raw; deleting anyway',
+        )
+        return false
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+
+  async function suppress(ids: readonly Identifier[], requestId: string): Promise<void> {
+    const suppressedAt = iso(now())
+    const entries = ids.map((id) => ({ id, key: suppressionKey(id) }))
+    const messages: ProduceMessage[] = entries.map(({ id, key }) => {
+      const record: SuppressionRecord = { idType: id.type, requestId, suppressedAt }
+      return { key, value: Buffer.from(JSON.stringify(record)) }
+    })
+    // Durable first: the bus is what every collector and identity instance follows.
+    await deps.bus.produce(TOPICS.suppressions, messages)
+    for (const { key } of entries) deps.suppressions?.add(key)
+    await deps.store.insertSuppressions(
+      entries.map(({ id, key }) => ({
+        suppression_key: key,
+        id_type: id.type,
+        request_id: requestId,
+        suppressed_at: suppressedAt,
+      })),
+    )
+  }
+
+  function scopeOf(persons: readonly string[], ids: readonly Identifier[]): PersonScope {
+    return {
+      persons: [...persons],
+      users: ids.filter((i) => i.type === 'user_id').map((i) => i.value),
+      anonymous: ids.filter((i) => i.type === 'anonymous_id').map((i) => i.value),
+      keys: ids.map(idKey),
+      messages: [],
+    }
+  }
+
+  return {
+    /**
+     * Erases a person: resolves every id and identifier they have, suppresses the identifiers
+     * (privacy.suppressions + the suppressions table), waits for identity to drain events.raw,
+     * deletes their rows from every table that names them, writes tombstones for their identifiers
+     * to identity.changelog, and records the request and its completion in deletion_requests.
+     * Idempotent: running it again finds nothing more to delete.
+     */
+    async erase(request: SubjectRequest): Promise<ErasureReport> {
+      const subject = subjectOf(request)
+      const requestId = randomUUID()
+      const requestedAt = iso(now())
+      const base: DeletionRequestRow = {
+        request_id: requestId,
+        subject_type: subject.kind === 'person' ? 'person_id' : subject.id.type,
+        subject_key:
+          subject.kind === 'person'
+            ? suppressionKey({ type: 'person_id', value: subject.personId })
+            : subject.key,
+        reference: request.reference ?? '',
+        status: 'requested',
+        requested_at: requestedAt,
+        completed_at: null,
+        persons: 0,
+        identifiers: 0,
+        deleted_rows: '{}',
+        error: '',
+        version: nextVersion(),
+      }
+      await deps.store.recordRequest(base)
+      log.info({ requestId, subjectType: base.subject_type }, 'erasure requested')
+      try {
+        const suppressed = new Map<string, Identifier>()
+        if (subject.kind === 'identifier') suppressed.set(idKey(subject.id), subject.id)
+        let persons: string[] = []
+        let drained = false
+        for (let round = 0; round < MAX_SUPPRESSION_ROUNDS; round++) {
+          const resolved = await deps.store.resolve(subject)
+          persons = [...new Set([...persons, ...resolved.persons])]
+          const fresh = resolved.identifiers.filter((id) => !suppressed.has(idKey(id)))
+          if (round > 0 && fresh.length === 0) break
+          for (const id of fresh) suppressed.set(idKey(id), id)
+          await suppress(round === 0 ? [...suppressed.values()] : fresh, requestId)
+          drained = await drainIdentity()
+        }
+        const ids = [...suppressed.values()]
+        const targets = await deps.store.tables()
+        const scope = scopeOf(persons, ids)
+        scope.messages = await deps.store.messageIds(targets, { ...scope, messages: [] })
+        const deletedRows = await deps.store.erase(targets, scope)
+        // Rows stored while the first pass ran (identity lagging behind the suppression).
+        for (const [table, n] of Object.entries(await deps.store.erase(targets, scope))) {
+          deletedRows[table] = (deletedRows[table] ?? 0) + n
+        }
+        // Compaction turns these into deletions of the identity graph's records.
+        await deps.bus.produce(TOPICS.changelog, [
+          ...ids.map((id) => ({ key: `i:${id.type}:${id.value}`, value: EMPTY })),
+          ...persons.map((p) => ({ key: `o:${p}`, value: EMPTY })),
+        ])
+        const completedAt = iso(now())
+        await deps.store.recordRequest({
+          ...base,
+          status: 'completed',
+          completed_at: completedAt,
+          persons: persons.length,
+          identifiers: ids.length,
+          deleted_rows: JSON.stringify(deletedRows),
+          version: nextVersion(),
+        })
+        log.info(
+          { requestId, persons: persons.length, identifiers: ids.length, deletedRows },
+          'erasure completed',
+        )
+        return {
+          requestId,
+          status: 'completed',
+          requestedAt,
+          completedAt,
+          persons: persons.length,
+          identifiers: ids.length,
+          deletedRows,
+          identityDrained: drained,
+        }
+      } catch (cause) {
+        log.error({ err: cause, requestId }, 'erasure failed')
+        await deps.store
+          .recordRequest({
+            ...base,
+            status: 'failed',
+            error: (cause as Error).message ?? String(cause),
+            version: nextVersion(),
+          })
+          .catch((err: unknown) => log.error({ err, requestId }, 'erasure: could not record the failure'))
+        throw new AdminError('SIL_PRIVACY_ERASURE_FAILED', { cause })
+      }
+    },
+
+    async getRequest(requestId: string): Promise<DeletionRequestRow> {
+      const row = await deps.store.getRequest(requestId)
+      if (!row) throw new AdminError('SIL_PRIVACY_REQUEST_NOT_FOUND')
+      return row
+    },
+
+    /** Everything held about the person, as one JSON document. */
+    async exportSubject(request: SubjectRequest): Promise<ExportDocument> {
+      const subject = subjectOf(request)
+      const { persons, identifiers } = await deps.store.resolve(subject)
+      const targets = await deps.store.tables()
+      const scope = scopeOf(persons, identifiers)
+      // Events first: rows keyed only by a message id (event_ids, warnings) are of those events.
+      const events = targets.find((t) => t.table === 'events')
+      const tables = events ? await deps.store.exportRows([events], scope) : {}
+      scope.messages = (tables['events'] ?? []).map((r) => String(r['message_id']))
+      Object.assign(
+        tables,
+        await deps.store.exportRows(
+          targets.filter((t) => t !== events),
+          scope,
+        ),
+      )
+      if (persons.length === 0 && Object.keys(tables).length === 0) {
+        throw new AdminError('SIL_PRIVACY_SUBJECT_NOT_FOUND')
+      }
+      return buildExportDocument({
+        subject,
+        generatedAt: iso(now()),
+        persons,
+        identifiers,
+        tables,
+        profile: await deps.store.viewRows('persons', persons),
+        consentHistory: await deps.store.viewRows('consent_events', persons, 'timestamp, message_id'),
+        consentCurrent: await deps.store.viewRows('consent_current', persons),
+      })
+    },
+
+    /** The consent audit: each change with its time and policy version, and the current state. */
+    async consent(request: SubjectRequest) {
+      const subject = subjectOf(request)
+      const { persons } = await deps.store.resolve(subject)
+      if (persons.length === 0) throw new AdminError('SIL_PRIVACY_SUBJECT_NOT_FOUND')
+      return {
+        personIds: persons,
+        current: (await deps.store.viewRows('consent_current', persons)) ?? [],
+        history: (await deps.store.viewRows('consent_events', persons, 'timestamp, message_id')) ?? [],
+      }
+    },
+  }
+}
+
+export type PrivacyService = ReturnType<typeof createPrivacyService>

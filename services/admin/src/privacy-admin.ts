@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify'
+import type { Bus } from '@sillage/bus'
+import { createIdentityRules, normaliseIdentifier, type IdentityRules } from '@sillage/identity'
+import type { Logger } from '@sillage/runtime'
+import type { SuppressionList } from '@sillage/schemas/suppression'
+import type { Warehouse } from '@sillage/warehouse'
+import { createPrivacyStore } from './adapters/privacy-store.js'
+import type { Normalise } from './domain/subject.js'
+import { createPrivacyService, type PrivacyService } from './pipeline/privacy-service.js'
+import { registerPrivacyRoutes } from './routes/privacy.route.js'
+
+export interface PrivacyAdminDeps {
+  warehouse: Warehouse
+  bus: Bus
+  log: Logger
+  /** SILLAGE_ADMIN_TOKEN. */
+  token: string
+  /** The process's own suppression list, when collector and identity run in it (`sillage start`). */
+  suppressions?: SuppressionList | undefined
+  /** Identity's rules (blocked values, phone calling code), so identifiers normalise as identity stores them. */
+  identityRules?: IdentityRules | undefined
+  /** Identity's consumer group of events.raw. Default identity. */
+  identityGroup?: string | undefined
+  drainTimeoutMs?: number | undefined
+}
+
+/** Identity's normalisation, as the admin API's: the stored form of an identifier, or undefined. */
+export function identityNormaliser(rules: IdentityRules = createIdentityRules()): Normalise {
+  return (type, raw) => {
+    const r = normaliseIdentifier(rules, type, raw)
+    return r.ok ? r.id : undefined
+  }
+}
+
+/** Builds the privacy service and registers `/admin/privacy/*` on `app`. */
+export function registerPrivacyAdmin(app: FastifyInstance, deps: PrivacyAdminDeps): PrivacyService {
+  const privacy = createPrivacyService({
+    store: createPrivacyStore(deps.warehouse),
+    bus: deps.bus,
+    log: deps.log,
+    normalise: identityNormaliser(deps.identityRules),
+    suppressions: deps.suppressions,
+    ...(deps.identityGroup !== undefined && { identityGroup: deps.identityGroup }),
+    ...(deps.drainTimeoutMs !== undefined && { drainTimeoutMs: deps.drainTimeoutMs }),
+  })
+  registerPrivacyRoutes(app, { token: deps.token, privacy })
+  return privacy
+}

@@ -1,0 +1,84 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { adminTokenMatches } from '@sillage/runtime'
+import { ADMIN_ERRORS, AdminError, type AdminErrorCode } from '../errors.js'
+import { subjectRequestSchema, type SubjectRequest } from '../domain/subject.js'
+import type { PrivacyService } from '../pipeline/privacy-service.js'
+
+export interface PrivacyRouteDeps {
+  /** SILLAGE_ADMIN_TOKEN: `Authorization: Bearer <token>`. Write keys never pass. */
+  token: string
+  privacy: PrivacyService
+}
+
+export const PRIVACY_PREFIX = '/admin/privacy'
+
+function parseSubject(body: unknown): SubjectRequest {
+  const parsed = subjectRequestSchema.safeParse(body)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
+    throw new AdminError('SIL_PRIVACY_REQUEST_INVALID', {
+      message: `${ADMIN_ERRORS.SIL_PRIVACY_REQUEST_INVALID.message} (${where}${issue?.message ?? 'invalid'})`,
+    })
+  }
+  return parsed.data
+}
+
+function sendError(reply: FastifyReply, code: AdminErrorCode, message?: string) {
+  return reply
+    .code(ADMIN_ERRORS[code].status)
+    .send({ success: false, code, message: message ?? ADMIN_ERRORS[code].message })
+}
+
+/**
+ * `/admin/privacy/*`, in an encapsulated plugin with its own authentication and error handling, so
+ * it can be registered on any Fastify instance (the collector's in `sillage start`, or the
+ * standalone admin server). Identifiers travel in POST bodies, never in URLs (which get logged).
+ *
+ * - `POST /admin/privacy/erasure` `{type, value, reference?}`: erases the person (ErasureReport);
+ * - `GET /admin/privacy/erasure/:requestId`: the recorded request;
+ * - `POST /admin/privacy/export` `{type, value}`: everything held about the person (JSON);
+ * - `POST /admin/privacy/consent` `{type, value}`: the person's consent history and current state.
+ */
+export function registerPrivacyRoutes(app: FastifyInstance, deps: PrivacyRouteDeps): void {
+  if (deps.token.length < 16) throw new RangeError('the admin token must be at least 16 characters')
+  void app.register(
+    async (admin) => {
+      admin.setErrorHandler((error: FastifyError | AdminError, request, reply) => {
+        if (error instanceof AdminError) {
+          if (error.status >= 500) request.log.error({ err: error, code: error.code }, 'admin request failed')
+          return sendError(reply, error.code, error.message)
+        }
+        if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+          return sendError(reply, 'SIL_PRIVACY_REQUEST_INVALID')
+        }
+        request.log.error({ err: error }, 'admin request failed')
+        return sendError(reply, 'SIL_INTERNAL')
+      })
+      admin.addHook('onRequest', async (request: FastifyRequest) => {
+        if (!adminTokenMatches(request.headers.authorization, deps.token)) {
+          throw new AdminError('SIL_ADMIN_UNAUTHORIZED')
+        }
+      })
+
+      admin.post('/erasure', async (request) => {
+        const report = await deps.privacy.erase(parseSubject(request.body))
+        return { success: true, ...report }
+      })
+      admin.get<{ Params: { requestId: string } }>('/erasure/:requestId', async (request) => {
+        const row = await deps.privacy.getRequest(request.params.requestId)
+        return { success: true, request: { ...row, deleted_rows: JSON.parse(row.deleted_rows) as unknown } }
+      })
+      admin.post('/export', async (request, reply) => {
+        const document = await deps.privacy.exportSubject(parseSubject(request.body))
+        return reply
+          .header('content-disposition', 'attachment; filename="sillage-export.json"')
+          .send(document)
+      })
+      admin.post('/consent', async (request) => {
+        return { success: true, ...(await deps.privacy.consent(parseSubject(request.body))) }
+      })
+    },
+    { prefix: PRIVACY_PREFIX },
+  )
+}

@@ -1,0 +1,167 @@
+import type { ScrubRules, Source } from '@sillage/schemas'
+import { hashPii, hashValue } from '@sillage/schemas/pii'
+
+/**
+ * PII minimisation (docs/privacy.md): per-source rules that drop or hash property paths before an
+ * event is stored. Rules are compiled once per source into a tree; scrubbing an event walks only
+ * the keys the event has under a rule's root.
+ *
+ * Keys match ignoring case, `_`, `-` and spaces, so `first_name` also covers `firstName`.
+ * Hashing is identity's: a key ending in email or phone is normalised as one and SHA-256-hashed
+ * (a digest is kept as is), so a hashed email still joins its person; any other value is hashed as
+ * text. Hashed strings and numbers become 64 hex characters; objects and arrays at a hashed path
+ * are dropped; booleans and null are left alone.
+ */
+
+type Action = 'drop' | 'hash'
+
+/** Where the defaults apply: every root that carries a person's own attributes. */
+const DEFAULT_ROOTS = ['properties', 'traits', 'context.traits'] as const
+
+/** Hashed, so that they stay usable as identifiers (identity reads emails and phones). */
+export const DEFAULT_HASH_KEYS = ['email', 'phone'] as const
+
+/** Dropped wherever they appear under the default roots. */
+export const DEFAULT_DROP_KEYS = [
+  'first_name',
+  'last_name',
+  'address',
+  'shipping_address',
+  'billing_address',
+  'street',
+  'birthday',
+  'password',
+  'credit_card',
+  'card_number',
+  'cvv',
+  'iban',
+  'ssn',
+] as const
+
+/**
+ * `name` is a person's name in traits, but a product's in e-commerce properties (Product Viewed):
+ * dropped from traits only.
+ */
+export const DEFAULT_TRAIT_ONLY_DROP_KEYS = ['name'] as const
+
+/** The built-in rules as paths, in the form sources write them. */
+export function defaultScrubRules(): Array<{ path: string; action: Action }> {
+  const rules: Array<{ path: string; action: Action }> = []
+  for (const root of DEFAULT_ROOTS) {
+    for (const key of DEFAULT_HASH_KEYS) rules.push({ path: `${root}.${key}`, action: 'hash' })
+    for (const key of DEFAULT_DROP_KEYS) rules.push({ path: `${root}.${key}`, action: 'drop' })
+  }
+  for (const root of ['traits', 'context.traits']) {
+    for (const key of DEFAULT_TRAIT_ONLY_DROP_KEYS) rules.push({ path: `${root}.${key}`, action: 'drop' })
+  }
+  return rules
+}
+
+/** The form keys are compared in. */
+export const canonicalKey = (key: string): string => key.toLowerCase().replace(/[_\-\s]/g, '')
+
+interface RuleNode {
+  readonly children: Map<string, RuleNode>
+  any: RuleNode | undefined
+  action: Action | undefined
+  /** For hashes: how the value is normalised, from the last path segment. */
+  kind: 'email' | 'phone' | 'text'
+}
+
+const newNode = (): RuleNode => ({ children: new Map(), any: undefined, action: undefined, kind: 'text' })
+
+function kindOf(segment: string): RuleNode['kind'] {
+  const key = canonicalKey(segment)
+  if (key.endsWith('email')) return 'email'
+  if (key.endsWith('phone') || key.endsWith('mobile')) return 'phone'
+  return 'text'
+}
+
+export type Scrubber = (event: object) => void
+
+const noop: Scrubber = () => {}
+
+type Dict = Record<string, unknown>
+const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Compiles a source's rules; with nothing to do, returns a no-op. */
+export function createScrubber(rules: ScrubRules): Scrubber {
+  const keep = new Set(rules.keep.map((p) => p.split('.').map(canonicalKey).join('.')))
+  const all: Array<{ path: string; action: Action }> = []
+  if (rules.defaults) all.push(...defaultScrubRules())
+  all.push(...rules.hash.map((path) => ({ path, action: 'hash' as const })))
+  all.push(...rules.drop.map((path) => ({ path, action: 'drop' as const })))
+
+  const root = newNode()
+  let count = 0
+  for (const { path, action } of all) {
+    const segments = path.split('.')
+    if (keep.has(segments.map(canonicalKey).join('.'))) continue
+    let node = root
+    for (const segment of segments) {
+      if (segment === '*') node = node.any ??= newNode()
+      else {
+        const key = canonicalKey(segment)
+        let child = node.children.get(key)
+        if (!child) node.children.set(key, (child = newNode()))
+        node = child
+      }
+    }
+    // Later rules win: explicit hash over a default drop, explicit drop over everything.
+    node.action = action
+    node.kind = kindOf(segments.at(-1) ?? '')
+    count++
+  }
+  if (count === 0) return noop
+  const countryCode = rules.phoneCountryCode
+
+  function apply(container: Dict | unknown[], key: string | number, node: RuleNode): boolean {
+    const value = (container as Dict)[key as string]
+    if (node.action === 'drop') return false
+    if (node.action === 'hash') {
+      if (typeof value === 'string' || typeof value === 'number') {
+        const text = String(value)
+        ;(container as Dict)[key as string] =
+          node.kind === 'text' ? hashValue(text) : hashPii(node.kind, text, countryCode)
+        return true
+      }
+      return !(typeof value === 'object' && value !== null)
+    }
+    walk(value, node)
+    return true
+  }
+
+  function walk(value: unknown, node: RuleNode): void {
+    if (Array.isArray(value)) {
+      if (!node.any) return
+      let kept = 0
+      for (let i = 0; i < value.length; i++) if (apply(value, i, node.any)) value[kept++] = value[i]
+      value.length = kept
+      return
+    }
+    if (!isDict(value)) return
+    for (const key of Object.keys(value)) {
+      const child = node.children.get(canonicalKey(key)) ?? node.any
+      if (child && !apply(value, key, child)) delete value[key]
+    }
+  }
+
+  // The roots (properties, traits, context) are looked up directly, not by walking the event.
+  const roots = [...root.children.entries()]
+  return (event) => {
+    for (const [key, node] of roots) {
+      const value = (event as Dict)[key]
+      if (typeof value === 'object' && value !== null) walk(value, node)
+    }
+  }
+}
+
+/** One scrubber per source, compiled at first use. */
+export function createScrubberIndex(): (source: Source) => Scrubber {
+  const cache = new WeakMap<Source, Scrubber>()
+  return (source) => {
+    let scrubber = cache.get(source)
+    if (!scrubber) cache.set(source, (scrubber = createScrubber(source.scrub)))
+    return scrubber
+  }
+}
