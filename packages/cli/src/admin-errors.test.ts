@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+
+// The CLI's admin endpoints answer with codes written inline in their route files: each one must
+// be in docs/errors.md, like the collector's catalogue (services/collector/src/errors.test.ts).
+describe('admin endpoint error codes', () => {
+  const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8')
+  const files = ['admin-query.route.ts', 'admin-ops.route.ts']
+  const codes = new Set(
+    files.flatMap((f) =>
+      [...readFileSync(new URL(f, import.meta.url), 'utf8').matchAll(/'(SIL_[A-Z_]+)'/g)].map((m) => m[1]!),
+    ),
+  )
+
+  it('finds the codes', () => {
+    expect([...codes]).toEqual(
+      expect.arrayContaining(['SIL_ADMIN_UNAUTHORIZED', 'SIL_ADMIN_INVALID', 'SIL_ADMIN_FAILED']),
+    )
+  })
+  it.each([...codes])('%s is documented with its HTTP status', (code) => {
+    expect(doc).toMatch(new RegExp(`\\| \`${code}\` \\| \\d{3} \\|`))
+  })
+})

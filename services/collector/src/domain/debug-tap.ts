@@ -1,0 +1,244 @@
+/**
+ * The live event debugger's tap (no I/O): remembers the latest events this process wrote to the bus,
+ * accepted (events.raw) and rejected (events.invalid, with the reason), and streams new ones to
+ * the debugger pages that watch.
+ *
+ * Cost when nobody watches: one array slot per event (a reference to the bytes already produced);
+ * nothing is decoded. Decoding happens for the backlog when a page connects, and for live events
+ * while at least one page watches, within a budget of `maxLivePerSecond` (beyond it events are
+ * counted as skipped and the pages are told how many).
+ */
+
+export type DebugStatus = 'accepted' | 'rejected'
+
+export interface DebugEntry {
+  /** Increasing per process: SSE event ids, so a reconnecting page resumes after the last one. */
+  seq: number
+  status: DebugStatus
+  sourceId: string
+  receivedAt: string
+  messageId?: string | undefined
+  type?: string | undefined
+  /** `event` of a track, `name` of a page or screen. */
+  event?: string | undefined
+  anonymousId?: string | undefined
+  userId?: string | undefined
+  /** Rejected events: why. */
+  reason?: { code: string; message: string } | undefined
+  /** The person identity stamped on it, once it is stored (embedded mode). */
+  personId?: string | undefined
+  /** The enriched event, or for a rejected one the payload as it was received. */
+  payload: unknown
+}
+
+export interface DebugFilter {
+  sourceId?: string | undefined
+  /** Case-insensitive substring of the event name (or of the type when there is no name). */
+  event?: string | undefined
+  /** Case-insensitive substring of the userId or the anonymousId. */
+  id?: string | undefined
+}
+
+export type TapMessage =
+  | { kind: 'entry'; entry: DebugEntry }
+  | { kind: 'person'; messageId: string; personId: string }
+  | { kind: 'skipped'; count: number }
+
+export interface PersonLink {
+  messageId: string
+  personId: string
+}
+
+export interface DebugTap {
+  /** True while at least one page watches. */
+  readonly watching: boolean
+  /** Messages durably written to events.raw ('accepted') or events.invalid ('rejected'). */
+  record(status: DebugStatus, values: readonly Buffer[]): void
+  /** person_id stamped by identity on stored events. */
+  person(links: readonly PersonLink[]): void
+  /** The latest `perSource` entries of each source matching `filter`, oldest first, after `afterSeq`. */
+  recent(filter: DebugFilter, perSource: number, afterSeq?: number): DebugEntry[]
+  /** Live messages; returns the unsubscribe function. */
+  watch(listener: (message: TapMessage) => void): () => void
+}
+
+export interface DebugTapOptions {
+  /** Events kept for the backlog (all sources together). Default 2000. */
+  capacity?: number
+  /** Live events decoded per second for the watching pages. Default 500. */
+  maxLivePerSecond?: number
+  /** person_id links kept. Default 20000. */
+  personCapacity?: number
+  now?: () => number
+}
+
+interface Slot {
+  seq: number
+  status: DebugStatus
+  value: Buffer
+  decoded?: DebugEntry | null
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+
+/** Decodes what the collector produced; null for bytes that are not one of its records. */
+export function decodeEntry(seq: number, status: DebugStatus, value: Buffer): DebugEntry | null {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value.toString('utf8'))
+  } catch {
+    return null
+  }
+  if (!isObject(parsed)) return null
+  if (status === 'accepted') {
+    return {
+      seq,
+      status,
+      sourceId: str(parsed['sourceId']) ?? '',
+      receivedAt: str(parsed['receivedAt']) ?? '',
+      ...eventFields(parsed),
+      payload: parsed,
+    }
+  }
+  // A dead letter (services/collector/src/domain/ingest.ts): reason, sourceId, receivedAt, payload.
+  const reason = isObject(parsed['reason']) ? parsed['reason'] : {}
+  const payload = parsed['payload']
+  return {
+    seq,
+    status,
+    sourceId: str(parsed['sourceId']) ?? '',
+    receivedAt: str(parsed['receivedAt']) ?? '',
+    ...(isObject(payload) ? eventFields(payload) : {}),
+    reason: { code: str(reason['code']) ?? '', message: str(reason['message']) ?? '' },
+    payload,
+  }
+}
+
+function eventFields(e: Record<string, unknown>): Partial<DebugEntry> {
+  const type = str(e['type'])
+  return {
+    messageId: str(e['messageId']),
+    type,
+    event: str(e['event']) ?? str(e['name']),
+    anonymousId: str(e['anonymousId']),
+    userId: str(e['userId']),
+  }
+}
+
+const contains = (value: string | undefined, needle: string): boolean =>
+  value !== undefined && value.toLowerCase().includes(needle)
+
+export function matches(entry: DebugEntry, filter: DebugFilter): boolean {
+  if (filter.sourceId && entry.sourceId !== filter.sourceId) return false
+  if (filter.event) {
+    const needle = filter.event.toLowerCase()
+    if (!contains(entry.event ?? entry.type, needle)) return false
+  }
+  if (filter.id) {
+    const needle = filter.id.toLowerCase()
+    if (!contains(entry.userId, needle) && !contains(entry.anonymousId, needle)) return false
+  }
+  return true
+}
+
+export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
+  const capacity = options.capacity ?? 2000
+  const maxLivePerSecond = options.maxLivePerSecond ?? 500
+  const personCapacity = options.personCapacity ?? 20_000
+  const now = options.now ?? Date.now
+
+  const ring: (Slot | undefined)[] = new Array<Slot | undefined>(capacity)
+  let seq = 0
+  const listeners = new Set<(message: TapMessage) => void>()
+  // Two generations: O(1) bounded memory, at least personCapacity/2 recent links kept.
+  let persons = new Map<string, string>()
+  let previousPersons = new Map<string, string>()
+  let window = { startedAt: 0, decoded: 0, skipped: 0 }
+
+  const personOf = (messageId: string | undefined): string | undefined =>
+    messageId === undefined ? undefined : (persons.get(messageId) ?? previousPersons.get(messageId))
+
+  function entryOf(slot: Slot): DebugEntry | null {
+    if (slot.decoded === undefined) slot.decoded = decodeEntry(slot.seq, slot.status, slot.value)
+    const entry = slot.decoded
+    if (entry && entry.personId === undefined) {
+      const personId = personOf(entry.messageId)
+      if (personId !== undefined) entry.personId = personId
+    }
+    return entry
+  }
+
+  function emit(message: TapMessage): void {
+    for (const listener of listeners) listener(message)
+  }
+
+  /** The live budget, per one-second window; the skipped count is reported with the next window. */
+  function admit(): boolean {
+    const t = now()
+    if (t - window.startedAt >= 1000) {
+      if (window.skipped > 0) emit({ kind: 'skipped', count: window.skipped })
+      window = { startedAt: t, decoded: 0, skipped: 0 }
+    }
+    if (window.decoded >= maxLivePerSecond) {
+      window.skipped++
+      return false
+    }
+    window.decoded++
+    return true
+  }
+
+  return {
+    get watching() {
+      return listeners.size > 0
+    },
+
+    record(status, values) {
+      for (const value of values) {
+        const slot: Slot = { seq: ++seq, status, value }
+        ring[slot.seq % capacity] = slot
+        if (listeners.size === 0 || !admit()) continue
+        const entry = entryOf(slot)
+        if (entry) emit({ kind: 'entry', entry })
+      }
+    },
+
+    person(links) {
+      for (const { messageId, personId } of links) {
+        if (persons.size >= personCapacity / 2) {
+          previousPersons = persons
+          persons = new Map()
+        }
+        persons.set(messageId, personId)
+        if (listeners.size > 0) emit({ kind: 'person', messageId, personId })
+      }
+    },
+
+    recent(filter, perSource, afterSeq = 0) {
+      const perSourceCount = new Map<string, number>()
+      const out: DebugEntry[] = []
+      // Newest first, so that each source keeps its latest `perSource`.
+      for (let s = seq; s > Math.max(0, seq - capacity) && s > afterSeq; s--) {
+        const slot = ring[s % capacity]
+        if (!slot || slot.seq !== s) continue
+        const entry = entryOf(slot)
+        if (!entry || !matches(entry, filter)) continue
+        const n = perSourceCount.get(entry.sourceId) ?? 0
+        if (n >= perSource) continue
+        perSourceCount.set(entry.sourceId, n + 1)
+        out.push(entry)
+      }
+      return out.reverse()
+    },
+
+    watch(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+  }
+}

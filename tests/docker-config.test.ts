@@ -1,0 +1,248 @@
+/**
+ * Docker cannot run where the tests run: this reads docker/ against the code instead. Every
+ * variable the compose file and the Dockerfiles set must be one the service's config schema reads,
+ * the resulting environment must load with the service's real config loader, and the ports the
+ * files publish, expose, proxy to and health-check must be the ports the services listen on.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { CLI_ENV_VARS, loadCliConfig } from '../packages/cli/src/config.js'
+import { COLLECTOR_SERVICE_ENV_VARS, loadCollectorServiceConfig } from '../services/collector/src/config.js'
+import { IDENTITY_SERVICE_ENV_VARS, loadIdentityConfig } from '../services/identity/src/config.js'
+import { repoRoot } from './helpers/pipeline.js'
+import { parseYamlSubset, type YamlValue } from './helpers/yaml-subset.js'
+
+type Obj = { [key: string]: YamlValue }
+const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8')
+const obj = (v: YamlValue | undefined, what: string): Obj => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${what} is not a mapping`)
+  return v
+}
+const list = (v: YamlValue | undefined): YamlValue[] => (Array.isArray(v) ? v : [])
+
+const compose = obj(parseYamlSubset(read('docker/compose.yaml')), 'compose.yaml')
+const services = obj(compose['services'], 'services')
+const service = (name: string) => obj(services[name], `service ${name}`)
+
+/** `${VAR:-default}` gives the default, `${VAR:?message}` a stand-in value, as an operator would set. */
+function interpolate(value: string): string {
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g,
+    (_m, _name: string, op?: string, arg?: string) =>
+      op === '-' ? (arg ?? '') : 'set_by_the_operator_0123456789',
+  )
+}
+const interpolated = (s: Obj) =>
+  Object.fromEntries(
+    Object.entries(obj(s['environment'], 'environment')).map(([k, v]) => [k, interpolate(String(v ?? ''))]),
+  )
+
+interface Dockerfile {
+  text: string
+  env: Record<string, string>
+  expose: string[]
+  healthcheck: string
+  user: string | undefined
+  cmd: string[]
+}
+function dockerfile(path: string): Dockerfile {
+  const text = read(path).replace(/\\\n/g, ' ')
+  const lines = text.split('\n').map((l) => l.trim())
+  // The runtime stage: the last FROM and what follows it.
+  const runtime = lines.slice(lines.map((l) => l.startsWith('FROM ')).lastIndexOf(true))
+  const env: Record<string, string> = {}
+  for (const l of runtime.filter((l) => l.startsWith('ENV '))) {
+    for (const m of l.slice(4).matchAll(/([A-Z0-9_]+)=(\S+)/g)) env[m[1]!] = m[2]!
+  }
+  const cmd = runtime.find((l) => l.startsWith('CMD '))
+  return {
+    text,
+    env,
+    expose: runtime.filter((l) => l.startsWith('EXPOSE ')).flatMap((l) => l.slice(7).trim().split(/\s+/)),
+    healthcheck: runtime.find((l) => l.startsWith('HEALTHCHECK ')) ?? '',
+    user: runtime
+      .filter((l) => l.startsWith('USER '))
+      .at(-1)
+      ?.slice(5)
+      .trim(),
+    cmd: cmd ? (JSON.parse(cmd.slice(4)) as string[]) : [],
+  }
+}
+
+/** The host file that a container path is mounted from (a bind mount of it or of its directory). */
+function hostPath(s: Obj, containerPath: string): string {
+  for (const v of list(s['volumes'])) {
+    const [host, target] = String(v).split(':')
+    if (!host?.startsWith('.') || !target) continue
+    if (containerPath === target) return join(repoRoot, 'docker', host)
+    if (containerPath.startsWith(`${target}/`))
+      return join(repoRoot, 'docker', host, containerPath.slice(target.length + 1))
+  }
+  throw new Error(`${containerPath} is not mounted from the host`)
+}
+
+/** Read by Node and libraries, not by Sillage's config. */
+const RUNTIME_ENV = new Set(['NODE_ENV'])
+
+const packageManager = (JSON.parse(read('package.json')) as { packageManager: string }).packageManager
+
+describe('docker/compose.yaml and the Dockerfiles', () => {
+  const collector = service('collector')
+  const identity = service('identity')
+  const cli = service('cli')
+  const collectorFile = dockerfile('docker/collector.Dockerfile')
+  const identityFile = dockerfile('docker/identity.Dockerfile')
+
+  it('builds each service from its Dockerfile, and the cli from the identity image', () => {
+    expect(obj(collector['build'], 'build')).toEqual({
+      context: '..',
+      dockerfile: 'docker/collector.Dockerfile',
+    })
+    expect(obj(identity['build'], 'build')).toEqual({
+      context: '..',
+      dockerfile: 'docker/identity.Dockerfile',
+    })
+    expect(cli['image']).toBe(identity['image'])
+    expect(list(cli['entrypoint'])).toEqual(['sillage'])
+  })
+
+  it.each([
+    ['collector', collector, collectorFile.env, COLLECTOR_SERVICE_ENV_VARS],
+    ['identity', identity, identityFile.env, IDENTITY_SERVICE_ENV_VARS],
+    // The identity image's own ENV is for the identity service; the cli service sets its own.
+    ['cli', cli, {}, CLI_ENV_VARS],
+  ] as const)('%s: every variable set is one its config schema reads', (_name, s, imageEnv, known) => {
+    const set = [...Object.keys(obj(s['environment'], 'environment')), ...Object.keys(imageEnv)]
+    expect(set.length).toBeGreaterThan(3)
+    for (const variable of set) {
+      if (RUNTIME_ENV.has(variable)) continue
+      expect(known, `${variable} is read by no config schema`).toContain(variable)
+    }
+  })
+
+  it('the collector environment loads with its config loader, and its port is the one exposed, proxied to and checked', () => {
+    const env = { ...collectorFile.env, ...interpolated(collector) }
+    env['SILLAGE_SOURCES_FILE'] = hostPath(collector, env['SILLAGE_SOURCES_FILE']!).replace(
+      /sources\.json$/,
+      'sources.example.json',
+    )
+    const config = loadCollectorServiceConfig(env)
+    expect(config.bus.kind).toBe('kafka')
+    expect(config.collector.host).toBe('0.0.0.0')
+    expect(config.collector.sources.map((s) => s.id)).toEqual(['web', 'backend'])
+    expect(config.collector.adminToken).toBeDefined()
+    const port = String(config.collector.port)
+    expect(list(collector['expose'])).toEqual([port])
+    expect(collectorFile.expose).toEqual([port])
+    expect(collectorFile.healthcheck).toContain('/healthz')
+    expect(collectorFile.healthcheck).toContain(`process.env.SILLAGE_PORT || ${port}`)
+    expect(read('docker/nginx.conf')).toMatch(new RegExp(`server collector:${port} resolve;`))
+    // The proxy is the address the collector believes for X-Forwarded-For.
+    const proxy = service('proxy')
+    expect(list(proxy['ports'])).toEqual(['8080:8080'])
+    expect(obj(obj(proxy['networks'], 'networks')['default'], 'default')['ipv4_address']).toBe(
+      config.collector.trustProxy.toString(),
+    )
+    // Behind the proxy the shutdown has to fit in compose's grace period.
+    expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(collector['stop_grace_period']) * 1000)
+  })
+
+  it('the identity environment loads with its config loader, and its ops port is the one exposed and checked', () => {
+    const config = loadIdentityConfig({ ...identityFile.env, ...interpolated(identity) })
+    expect(config.bus.kind).toBe('kafka')
+    expect(config.clickhouse.url).toBe('http://clickhouse:8123')
+    expect(config.metrics.host).toBe('0.0.0.0')
+    const port = String(config.metrics.port)
+    expect(list(identity['expose'])).toEqual([port])
+    expect(identityFile.expose).toEqual([port])
+    expect(identityFile.healthcheck).toContain('/healthz')
+    expect(identityFile.healthcheck).toContain(`process.env.SILLAGE_METRICS_PORT || ${port}`)
+    expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(identity['stop_grace_period']) * 1000)
+  })
+
+  it('the cli environment loads with the CLI config loader', () => {
+    const env = { ...identityFile.env, ...interpolated(cli) }
+    env['SILLAGE_SOURCES_FILE'] = hostPath(cli, env['SILLAGE_SOURCES_FILE']!).replace(
+      /sources\.json$/,
+      'sources.example.json',
+    )
+    const config = loadCliConfig(env)
+    expect(config.bus.kafkaBrokers).toEqual(['kafka:9092'])
+    expect(config.collector.sources).toHaveLength(2)
+  })
+
+  it('services reach Kafka and ClickHouse where compose runs them, with the credentials ClickHouse was given', () => {
+    const kafka = interpolated(service('kafka'))
+    const clickhouse = interpolated(service('clickhouse'))
+    for (const s of [collector, identity, cli]) {
+      const env = interpolated(s)
+      for (const broker of env['KAFKA_BROKERS']!.split(','))
+        expect(kafka['KAFKA_ADVERTISED_LISTENERS']).toContain(broker)
+      expect(env['SILLAGE_RAW_PARTITIONS']).toBe(interpolated(collector)['SILLAGE_RAW_PARTITIONS'])
+    }
+    for (const s of [identity, cli]) {
+      const env = interpolated(s)
+      expect(env['CLICKHOUSE_URL']).toBe('http://clickhouse:8123')
+      expect(env['CLICKHOUSE_USER']).toBe(clickhouse['CLICKHOUSE_USER'])
+      expect(env['CLICKHOUSE_PASSWORD']).toBe(clickhouse['CLICKHOUSE_PASSWORD'])
+      expect(env['CLICKHOUSE_DATABASE']).toBe(clickhouse['CLICKHOUSE_DB'])
+    }
+    expect(kafka['KAFKA_AUTO_CREATE_TOPICS_ENABLE']).toBe('false')
+  })
+
+  it.each([
+    ['docker/collector.Dockerfile', collectorFile, '@sillage/collector', 'services/collector'],
+    ['docker/identity.Dockerfile', identityFile, '@sillage/identity', 'services/identity'],
+  ] as const)(
+    '%s: node slim, corepack with the pinned pnpm, production deps, non-root, a real entry point',
+    (_p, file, pkg, dir) => {
+      expect(file.text).toMatch(/^FROM node:\$\{NODE_VERSION\}-bookworm-slim AS base$/m)
+      expect(file.text).toContain('corepack enable')
+      expect(file.text).toContain('corepack install')
+      // pnpm's version comes from package.json's packageManager only.
+      for (const m of file.text.matchAll(/pnpm@([\d.]+)/g)) expect(`pnpm@${m[1]}`).toBe(packageManager)
+      expect(file.text).toContain(`--prod --offline --filter "${pkg}..."`)
+      expect((JSON.parse(read(`${dir}/package.json`)) as { name: string }).name).toBe(pkg)
+      expect(file.user).toBe('node')
+      expect(file.cmd).toEqual(['node', `${dir}/dist/main.js`])
+      expect(existsSync(join(repoRoot, dir, 'src/main.ts'))).toBe(true)
+    },
+  )
+
+  it('ships what the collector reads at run time: the debugger page and the browser SDK', () => {
+    const ignored = read('.dockerignore')
+    expect(ignored).not.toMatch(/^services\/collector\/debugger/m)
+    expect(existsSync(join(repoRoot, 'services/collector/debugger/index.html'))).toBe(true)
+    expect(collectorFile.text).toContain('node packages/sdk-browser/build.mjs')
+  })
+
+  it('documents every variable an operator sets (${…} in compose.yaml) in docs/deployment.md', () => {
+    const doc = read('docs/deployment.md')
+    const variables = new Set(
+      [...read('docker/compose.yaml').matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!),
+    )
+    expect(variables.size).toBeGreaterThan(0)
+    for (const v of variables) expect(doc, `${v} in docs/deployment.md`).toContain(`\`${v}\``)
+  })
+})
+
+function parseSeconds(v: YamlValue | undefined): number {
+  const m = /^(\d+)s$/.exec(String(v))
+  if (!m) throw new Error(`${String(v)} is not a duration in seconds`)
+  return Number(m[1])
+}
+
+describe('the YAML subset parser', () => {
+  it('reads block mappings, sequences, quoted and flow scalars, and refuses what it does not know', () => {
+    expect(
+      parseYamlSubset(
+        'a:\n  b: "x: y" # note\n  c:\n    - one\n    - k: v\n      l: w\n  d: [\'p\', "q", r]\n  e:\n',
+      ),
+    ).toEqual({ a: { b: 'x: y', c: ['one', { k: 'v', l: 'w' }], d: ['p', 'q', 'r'], e: null } })
+    expect(() => parseYamlSubset('a: &anchor x\n')).toThrow(/subset/)
+    expect(() => parseYamlSubset('a: |\n  text\n')).toThrow(/subset/)
+    expect(() => parseYamlSubset('a: 1\na: 2\n')).toThrow(/duplicate/)
+    expect(() => parseYamlSubset('a:\n  b: 1\n   c: 2\n')).toThrow(/indentation/)
+  })
+})
