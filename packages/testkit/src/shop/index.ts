@@ -1,0 +1,5 @@
+export * from './catalogue.js'
+export * from './shoppers.js'
+export * from './simulate.js'
+export * from './types.js'
+export * from './truth.js'

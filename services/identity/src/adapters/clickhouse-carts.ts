@@ -1,0 +1,53 @@
+import type { Warehouse } from '@sillage/warehouse'
+import type { AbandonedCartRow } from '../domain/cart-abandoned-event.js'
+
+export interface AbandonedCartQuery {
+  windowMinutes: number
+  /** Events before it are not looked at (the lookback). */
+  since: Date
+  /** A cart is judged only when its burst ended, and its last event was received, this long ago. */
+  graceMs: number
+  limit: number
+}
+
+/** 'YYYY-MM-DD hh:mm:ss.sss', the DateTime64 text ClickHouse parses in query parameters. */
+const chDateTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '')
+
+/**
+ * The carts that cart_episodes (0023_carts.sql) finds abandoned, whose window has passed, and
+ * whose Cart Abandoned event is not stored yet. All values go as query parameters.
+ */
+export function createCartQueries(warehouse: Warehouse) {
+  const { client, database: db } = warehouse
+  return {
+    async abandonedCarts(q: AbandonedCartQuery): Promise<AbandonedCartRow[]> {
+      const rs = await client.query({
+        query: `
+          SELECT
+            person_id, user_id, anonymous_id, last_activity_at, abandoned_at, checkout_started,
+            trigger_message_id, abandonment_message_id, cart_id, products, value, item_count, currency
+          FROM ${db}.cart_episodes(window_minutes = {window:UInt32}, since = {since:DateTime64(3)})
+          WHERE abandoned_at <= now64(3) - toIntervalMillisecond({grace:UInt64})
+            AND last_received_at <= now64(3) - toIntervalMillisecond({grace:UInt64})
+            AND abandonment_message_id NOT IN
+            (
+              SELECT message_id FROM ${db}.events
+              WHERE source_id = 'sillage' AND type = 'track' AND event = 'Cart Abandoned'
+                AND timestamp >= {since:DateTime64(3)}
+            )
+          ORDER BY abandoned_at, abandonment_message_id
+          LIMIT {limit:UInt32}`,
+        query_params: {
+          window: q.windowMinutes,
+          since: chDateTime(q.since),
+          grace: q.graceMs,
+          limit: q.limit,
+        },
+        format: 'JSONEachRow',
+      })
+      return rs.json<AbandonedCartRow>()
+    },
+  }
+}
+
+export type CartQueries = ReturnType<typeof createCartQueries>
