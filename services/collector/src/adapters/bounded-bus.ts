@@ -67,6 +67,7 @@ export function createBoundedBus(bus: Bus, deps: BoundedBusDeps): Bus {
     kind: bus.kind,
     ensureTopics: (specs) => bus.ensureTopics(specs),
     subscribe: (options) => bus.subscribe(options),
+    offsets: (topic, group) => bus.offsets(topic, group),
     health: () => bus.health(),
     close: () => bus.close(),
 

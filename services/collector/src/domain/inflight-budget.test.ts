@@ -8,7 +8,7 @@ describe('in-flight budget', () => {
     expect(budget.tryAcquire(40, 100)).toBe(true)
     expect(budget.tryAcquire(1, 1)).toBe(false) // events full
     budget.release(50, 100)
-    expect(budget.tryAcquire(10, 900)).toBe(false) // bytes would exceed
+    expect(budget.tryAcquire(10, 901)).toBe(false) // bytes would exceed
     expect(budget.tryAcquire(10, 800)).toBe(true)
     expect({ events: budget.events, bytes: budget.bytes }).toEqual({ events: 60, bytes: 900 })
   })
