@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -151,5 +152,91 @@ describe('embedded pipeline (sillage start)', () => {
       "SELECT person_id FROM sillage.events WHERE message_id = 'st-3'",
     )
     expect(persons[0]?.person_id).toBe(user?.person_id)
+  })
+
+  it('stitches a newsletter email on one device, a store purchase with a loyalty card and a login on another device into one customer', async () => {
+    const t = () => new Date().toISOString()
+    // Phone browser: anonymous browsing, then a newsletter sign-up (an email, no account).
+    // Shop: a purchase at the till with a loyalty card (server-side, its own anonymous id).
+    expect(
+      (
+        await postBatch(pipeline.url, [
+          { type: 'page', messageId: 'xd-1', anonymousId: 'phone-77', name: 'Home', timestamp: t() },
+          {
+            type: 'identify',
+            messageId: 'xd-2',
+            anonymousId: 'phone-77',
+            traits: { email: ' Jane.Doe@Example.COM ' },
+            timestamp: t(),
+          },
+          {
+            type: 'track',
+            messageId: 'xd-3',
+            anonymousId: 'pos-3-81723',
+            event: 'Order Completed',
+            properties: { order_id: 'pos-81723', revenue: 42.5, currency: 'EUR' },
+            context: { externalIds: [{ type: 'loyalty_card', id: 'LC-5550123' }] },
+            timestamp: t(),
+          },
+          {
+            type: 'track',
+            messageId: 'xd-4',
+            anonymousId: 'laptop-77',
+            event: 'Product Viewed',
+            timestamp: t(),
+          },
+        ])
+      ).status,
+    ).toBe(200)
+    await waitFor(
+      async () =>
+        (await query(pipeline.url, "SELECT 1 FROM sillage.events WHERE message_id LIKE 'xd-%'")).length === 4,
+      { what: 'the anonymous journey stored' },
+    )
+    // Laptop: the customer logs in with the same email and registers the card.
+    expect(
+      (
+        await postBatch(pipeline.url, [
+          {
+            type: 'identify',
+            messageId: 'xd-5',
+            anonymousId: 'laptop-77',
+            userId: 'cust-77',
+            traits: { email: 'jane.doe@example.com', loyalty_card: 'LC-5550123' },
+            timestamp: t(),
+          },
+        ])
+      ).status,
+    ).toBe(200)
+    const customer = createHash('sha256').update('user_id\0cust-77').digest('hex').slice(0, 32)
+    const rows = await waitFor(
+      async () => {
+        const r = await query<{ message_id: string; person_id: string }>(
+          pipeline.url,
+          "SELECT message_id, person_id FROM sillage.events_resolved WHERE message_id LIKE 'xd-%' ORDER BY message_id",
+        )
+        return r.length === 5 && r.every((x) => x.person_id === customer) ? r : undefined
+      },
+      { what: 'the whole cross-device journey under the customer' },
+    )
+    expect(rows.map((r) => r.message_id)).toEqual(['xd-1', 'xd-2', 'xd-3', 'xd-4', 'xd-5'])
+    // The email is stored hashed, in identities and in the event's traits.
+    const emailHash = createHash('sha256').update('jane.doe@example.com').digest('hex')
+    const [identity] = await query<{ person_id: string }>(
+      pipeline.url,
+      `SELECT argMax(person_id, version) AS person_id FROM sillage.identities WHERE id_type = 'email' AND id_value = '${emailHash}'`,
+    )
+    expect(identity?.person_id).toBe(customer)
+    const traits = await query<{ traits: string }>(
+      pipeline.url,
+      "SELECT traits FROM sillage.events WHERE message_id = 'xd-2'",
+    )
+    expect(traits[0]?.traits).not.toMatch(/jane/i)
+    // Every merge is audited with the event that caused it.
+    const audit = await query<{ message_id: string }>(
+      pipeline.url,
+      "SELECT DISTINCT message_id FROM sillage.identity_merges WHERE message_id LIKE 'xd-%' ORDER BY message_id",
+    )
+    expect(audit.map((a) => a.message_id)).toEqual(['xd-2', 'xd-3', 'xd-5'])
   })
 })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Analytics } from '@segment/analytics-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -75,7 +76,11 @@ describe('@segment/analytics-node against the collector', () => {
       anonymous_id: 'seg-anon-1',
       library_name: '@segment/analytics-node',
     })
-    expect(JSON.parse(String(byType.identify?.traits))).toEqual({ plan: 'gold', email: 'a@example.com' })
+    // PII minimisation (docs/privacy.md): the email is stored only as its SHA-256.
+    expect(JSON.parse(String(byType.identify?.traits))).toEqual({
+      plan: 'gold',
+      email: createHash('sha256').update('a@example.com').digest('hex'),
+    })
     expect(byType.page).toMatchObject({ name: 'Product', page_path: '/p/mug' })
     expect(byType.track).toMatchObject({
       event: 'Order Completed',

@@ -4,11 +4,51 @@ import { z } from 'zod'
 /** Default allowance for public (browser) write keys: events per minute per client IP. */
 export const BROWSER_RATE_LIMIT_PER_MINUTE = 600
 
+/**
+ * A property path of an event: `properties.…`, `traits.…` or `context.…`, segments separated by
+ * dots, `*` for any key or array element. Keys match ignoring case, `_`, `-` and spaces
+ * (`traits.first_name` also scrubs `traits.firstName`).
+ */
+export const scrubPathSchema = z
+  .string()
+  .max(256)
+  .regex(/^(properties|traits|context)(\.[^.]+)+$/, 'a path such as properties.customer.email')
+
+const scrubPaths = z.array(scrubPathSchema).max(500).default([])
+
+/**
+ * Per-source PII rules (docs/privacy.md). `defaults` applies the built-in rules (emails and
+ * phones hashed; names, addresses and secrets dropped, in properties, traits and context.traits);
+ * `keep` exempts paths from them; `drop` and `hash` add paths. Hashing is SHA-256 of the
+ * normalised value, the same as identity's (a path ending in email or phone is normalised as one).
+ */
+export const scrubSchema = z
+  .object({
+    defaults: z.boolean().default(true),
+    drop: scrubPaths,
+    hash: scrubPaths,
+    keep: scrubPaths,
+    /** Calling code for national phone numbers: set it to identity's `phoneCountryCode`. */
+    phoneCountryCode: z
+      .string()
+      .regex(/^[1-9]\d{0,3}$/, 'digits of a calling code, e.g. "33"')
+      .optional(),
+  })
+  .default({ defaults: true, drop: [], hash: [], keep: [] })
+export type ScrubRules = z.output<typeof scrubSchema>
+
 /** A source is a write key with its policy. See docs/configuration.md. */
 export const sourceSchema = z
   .object({
     id: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/),
     writeKey: z.string().min(8).max(256),
+    /**
+     * Keys replaced by `sillage sources rotate`, still accepted until `expiresAt` (the grace period
+     * that lets cached pages and deployed servers move to the new key).
+     */
+    previousWriteKeys: z
+      .array(z.object({ writeKey: z.string().min(8).max(256), expiresAt: z.iso.datetime({ offset: true }) }))
+      .default([]),
     type: z.enum(['browser', 'server']),
     /** Origins a browser key may be used from; "*" allows any. */
     allowedOrigins: z.array(z.string()).default([]),
@@ -24,6 +64,16 @@ export const sourceSchema = z
      */
     rateLimit: z.object({ perMinute: z.number().int().positive() }).nullable().optional(),
     keepFullIp: z.boolean().default(false),
+    /**
+     * Browser sources: the collector renews the SDK's anonymous-id cookie (Set-Cookie, 13 months)
+     * on the requests that carry it, against Safari's 7-day cap on script-written cookies. `domain`
+     * must be the SDK's `cookieDomain` (unset: host-only).
+     */
+    anonymousIdCookie: z
+      .object({ refresh: z.boolean().default(true), domain: z.string().optional() })
+      .default({ refresh: true }),
+    /** PII minimisation: what the collector drops or hashes before an event is stored. */
+    scrub: scrubSchema,
   })
   .transform((s) => ({
     ...s,
@@ -42,5 +92,10 @@ export const sourcesSchema = z.array(sourceSchema).superRefine((sources, ctx) =>
     if (seen.has(s.writeKey))
       ctx.addIssue({ code: 'custom', path: [i, 'writeKey'], message: 'duplicate writeKey' })
     seen.add(s.writeKey)
+    for (const [j, previous] of s.previousWriteKeys.entries()) {
+      if (seen.has(previous.writeKey))
+        ctx.addIssue({ code: 'custom', path: [i, 'previousWriteKeys', j], message: 'duplicate writeKey' })
+      seen.add(previous.writeKey)
+    }
   }
 })

@@ -18,6 +18,10 @@ export interface TopicSpec {
 export interface ProduceMessage {
   /** Partitioning key; null spreads messages over partitions. */
   key: string | null
+  /**
+   * An empty value is a tombstone: on a compacted Kafka topic it is sent as null, and compaction
+   * then deletes the key. Consumers receive tombstones as empty values (both implementations).
+   */
   value: Buffer
   headers?: Record<string, string>
 }
@@ -52,6 +56,22 @@ export interface SubscribeOptions {
   eachBatch: (batch: Batch) => Promise<void>
   /** Called when eachBatch rejects, before the redelivery. */
   onError?: (err: unknown, batch: Batch) => void
+  /**
+   * false: read without committing: the group's offsets never move, so a group that never
+   * committed reads from the start of the log every time (`sillage dlq inspect`). Default true.
+   */
+  commit?: boolean
+}
+
+/** Where one partition stands: the log's first and next offsets, and a group's committed one. */
+export interface PartitionOffsets {
+  partition: number
+  /** The first offset still stored (retention deletes older records). */
+  start: number
+  /** The offset the next record will get (the high watermark): `end - start` records are stored. */
+  end: number
+  /** The group's committed next offset; null when the group never committed this partition. */
+  committed: number | null
 }
 
 export interface Subscription {
@@ -71,6 +91,12 @@ export interface Bus {
   /** Resolves once every message is durable; rejects if any is not. */
   produce(topic: string, messages: readonly ProduceMessage[]): Promise<void>
   subscribe(options: SubscribeOptions): Promise<Subscription>
+  /**
+   * Every partition of `topic` with its start and end offsets and, given a group, the group's
+   * committed offsets: consumer lag, "read up to now" (consume-to-end.ts), `sillage doctor`.
+   * Rejects with SIL_BUS_UNKNOWN_TOPIC when the topic does not exist.
+   */
+  offsets(topic: string, group?: string): Promise<PartitionOffsets[]>
   health(): BusHealth
   /** Stops subscriptions, flushes pending writes, releases files and connections. */
   close(): Promise<void>

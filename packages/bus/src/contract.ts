@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Batch, Bus, BusRecord, ProduceMessage } from './bus.js'
 import { BusError } from './bus.js'
+import { consumeToEnd } from './consume-to-end.js'
 
 export interface BusContractFixture {
   bus: Bus
@@ -322,6 +323,48 @@ export function describeBusContract(name: string, makeBus: () => Promise<BusCont
       const partitions = new Set(sink.records.map((r) => r.partition))
       expect([...partitions].every((p) => p === 0 || p === 1)).toBe(true)
       expect(partitions.size).toBe(2)
+    })
+
+    it('offsets: start and end per partition, and a group committed offsets once it consumed', async () => {
+      const { bus } = await setup()
+      const topic = uniqueName('offsets')
+      const group = uniqueName('g')
+      await bus.ensureTopics([{ name: topic, partitions: 2 }])
+      const count = 12
+      await bus.produce(
+        topic,
+        range(0, count).map((i) => message(`k${i}`, { i })),
+      )
+      const before = await bus.offsets(topic, group)
+      expect(before.map((p) => p.partition)).toEqual([0, 1])
+      expect(before.every((p) => p.start === 0 && p.committed === null)).toBe(true)
+      expect(before.reduce((n, p) => n + p.end - p.start, 0)).toBe(count)
+
+      const read = await consumeToEnd(bus, { topic, group, eachBatch: async () => {}, timeoutMs: WAIT_MS })
+      expect(read.records).toBe(count)
+      const after = await bus.offsets(topic, group)
+      for (const p of after) expect(p.committed ?? 0).toBe(p.end)
+      // Nothing new: a second read hands nothing over and returns at once.
+      expect((await consumeToEnd(bus, { topic, group, eachBatch: async () => {} })).records).toBe(0)
+      await expect(bus.offsets(uniqueName('missing'))).rejects.toSatisfy(isBusError('SIL_BUS_UNKNOWN_TOPIC'))
+    })
+
+    it('commit: false reads everything and never moves the group offsets', async () => {
+      const { bus } = await setup()
+      const topic = uniqueName('nocommit')
+      const group = uniqueName('g')
+      await bus.ensureTopics([{ name: topic, partitions: 1 }])
+      await bus.produce(
+        topic,
+        range(0, 5).map((i) => message('k', { i })),
+      )
+      for (let run = 0; run < 2; run++) {
+        const sink = collect()
+        const read = await consumeToEnd(bus, { topic, group, commit: false, eachBatch: sink.handler })
+        expect(read.records).toBe(5)
+        expect(sink.records.map((r) => decode(r).i)).toEqual(range(0, 5))
+      }
+      expect((await bus.offsets(topic, group))[0]?.committed).toBeNull()
     })
 
     it('rejects produce and subscribe with SIL_BUS_CLOSED once closed', async () => {

@@ -6,6 +6,8 @@ export const TOPICS = {
   invalid: 'events.invalid',
   edges: 'identity.edges',
   changelog: 'identity.changelog',
+  /** Hashed identifiers of erased people (compacted; docs/privacy.md). */
+  suppressions: 'privacy.suppressions',
 } as const
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -16,5 +18,6 @@ export function defaultTopicSpecs(rawPartitions: number): TopicSpec[] {
     { name: TOPICS.invalid, partitions: 1, retentionMs: 14 * DAY_MS },
     { name: TOPICS.edges, partitions: 1, retentionMs: 7 * DAY_MS },
     { name: TOPICS.changelog, partitions: 1, compacted: true },
+    { name: TOPICS.suppressions, partitions: 1, compacted: true },
   ]
 }

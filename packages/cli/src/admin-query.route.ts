@@ -1,13 +1,11 @@
-import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { adminTokenMatches } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import { runQuery } from './run-query.js'
 
+/** `Authorization: Bearer <admin token>` (the shared check, @sillage/runtime adminTokenMatches). */
 export function bearerMatches(request: FastifyRequest, token: string): boolean {
-  const header = request.headers.authorization ?? ''
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
-  const expected = Buffer.from(token)
-  return given.length === expected.length && timingSafeEqual(given, expected)
+  return adminTokenMatches(request.headers.authorization, token)
 }
 
 /**

@@ -1,57 +1,86 @@
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { z } from 'zod'
-import { envInt, parseEnv } from '@sillage/runtime'
-import { loadCollectorConfig, type CollectorConfig } from '@sillage/collector'
+import {
+  collectConfig,
+  loadBusConfig,
+  parseEnv,
+  loadWarehouseConfig,
+  BUS_ENV_VARS,
+  WAREHOUSE_ENV_VARS,
+  loadRetentionConfig,
+  RETENTION_ENV_VARS,
+  type BusConfig,
+  type RetentionConfig,
+  type WarehouseConfig,
+} from '@sillage/runtime'
+import { COLLECTOR_ENV_VARS, loadCollectorConfig, type CollectorConfig } from '@sillage/collector'
+import {
+  CART_ABANDONMENT_ENV_VARS,
+  IDENTITY_RULES_ENV_VARS,
+  loadCartAbandonmentConfig,
+  loadIdentityRules,
+  type CartAbandonmentOptions,
+} from '@sillage/identity'
 
-const envSchema = z.object({
-  SILLAGE_DATA_DIR: z.string().default('./.sillage'),
-  SILLAGE_BUS: z.enum(['local', 'kafka']).default('local'),
-  KAFKA_BROKERS: z.string().optional(),
-  SILLAGE_RAW_PARTITIONS: envInt(4, 1, 1024),
-  CLICKHOUSE_URL: z.url().optional(),
-  CLICKHOUSE_USER: z.string().optional(),
-  CLICKHOUSE_PASSWORD: z.string().optional(),
-  CLICKHOUSE_DATABASE: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
-    .default('sillage'),
-})
+/** Every variable the CLI reads (docker-config.test.ts checks the compose file's cli service). */
+export const CLI_ENV_VARS: readonly string[] = [
+  ...new Set([
+    ...WAREHOUSE_ENV_VARS,
+    ...BUS_ENV_VARS,
+    ...COLLECTOR_ENV_VARS,
+    ...RETENTION_ENV_VARS,
+    ...CART_ABANDONMENT_ENV_VARS,
+    ...IDENTITY_RULES_ENV_VARS,
+  ]),
+]
 
-export interface CliConfig {
-  dataDir: string
-  bus: 'local' | 'kafka'
-  kafkaBrokers: string[]
-  rawPartitions: number
-  clickhouse: {
-    url?: string | undefined
-    user?: string | undefined
-    password?: string | undefined
-    database: string
-  }
+export interface CliConfig extends WarehouseConfig {
+  bus: BusConfig
   collector: Readonly<CollectorConfig>
+  /** SILLAGE_RETENTION_MONTHS, SILLAGE_DEAD_LETTER_RETENTION_DAYS (docs/privacy.md). */
+  retention: Readonly<RetentionConfig>
+  /** SILLAGE_CART_ABANDONMENT* (docs/analysts.md): the Cart Abandoned detector. */
+  cartAbandonment: Readonly<CartAbandonmentOptions>
+  /** SILLAGE_IDENTITY_RULES (docs/identity.md). */
+  identityRules: ReturnType<typeof loadIdentityRules>
 }
 
 /** The only place the CLI reads process.env; parsed once, every problem reported at once. */
 export function loadCliConfig(env: Record<string, string | undefined> = process.env): Readonly<CliConfig> {
-  const e = parseEnv(envSchema, env)
-  const kafkaBrokers =
-    e.KAFKA_BROKERS?.split(',')
-      .map((b) => b.trim())
-      .filter(Boolean) ?? []
-  if (e.SILLAGE_BUS === 'kafka' && kafkaBrokers.length === 0) {
-    throw new Error('invalid configuration:\n  KAFKA_BROKERS: required when SILLAGE_BUS=kafka')
-  }
+  const [warehouse, bus, collector, retention, cartAbandonment, identityRules] = collectConfig(
+    () => loadWarehouseConfig(env),
+    () => loadBusConfig(env),
+    () => loadCollectorConfig(env),
+    () => loadRetentionConfig(env),
+    () => loadCartAbandonmentConfig(env),
+    () => loadIdentityRules(env),
+  )
+  return Object.freeze({ ...warehouse, bus, collector, retention, cartAbandonment, identityRules })
+}
+
+const sourcesFileEnvSchema = z.object({
+  SILLAGE_DATA_DIR: z.string().default('./.sillage'),
+  SILLAGE_SOURCES: z.string().optional(),
+  SILLAGE_SOURCES_FILE: z.string().optional(),
+})
+
+export interface SourcesFileConfig {
+  /** SILLAGE_SOURCES_FILE, else the data dir's sources.json (embedded mode). Absolute. */
+  file: string
+  /** SILLAGE_SOURCES is set: the sources live in the environment, not in a file. */
+  inline: boolean
+}
+
+/**
+ * What `sillage sources` edits. Apart from loadCliConfig: the file may not exist yet, and its
+ * content is the command's to check.
+ */
+export function loadSourcesFileConfig(
+  env: Record<string, string | undefined> = process.env,
+): Readonly<SourcesFileConfig> {
+  const e = parseEnv(sourcesFileEnvSchema, env)
   return Object.freeze({
-    dataDir: resolve(e.SILLAGE_DATA_DIR),
-    bus: e.SILLAGE_BUS,
-    kafkaBrokers,
-    rawPartitions: e.SILLAGE_RAW_PARTITIONS,
-    clickhouse: {
-      url: e.CLICKHOUSE_URL,
-      user: e.CLICKHOUSE_USER,
-      password: e.CLICKHOUSE_PASSWORD,
-      database: e.CLICKHOUSE_DATABASE,
-    },
-    collector: loadCollectorConfig(env),
+    file: resolve(e.SILLAGE_SOURCES_FILE ?? join(e.SILLAGE_DATA_DIR, 'sources.json')),
+    inline: e.SILLAGE_SOURCES !== undefined,
   })
 }

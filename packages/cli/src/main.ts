@@ -1,78 +1,66 @@
 #!/usr/bin/env node
 import { ConfigError } from '@sillage/runtime'
-import { createWarehouse, migrate } from '@sillage/warehouse'
+import { UsageError, type Command } from './commands/command.js'
+import { dlqCommand } from './commands/dlq.js'
+import { doctorCommand } from './commands/doctor.js'
+import { migrateCommand } from './commands/migrate.js'
+import { queryCommand } from './commands/query.js'
+import { sourcesCommand } from './commands/sources.js'
 import { loadCliConfig } from './config.js'
-import { adminToken, readRuntime } from './data-dir.js'
-import { runQuery } from './run-query.js'
+import { SourcesError } from './sources/sources-file.js'
 import { start } from './start.js'
 
-const USAGE = `usage: sillage <command>
+const COMMANDS: Record<string, Command> = {
+  start: {
+    summary:
+      'run the embedded pipeline (collector, identity, bus, ClickHouse), the demo shop and the debugger',
+    usage: 'usage: sillage start\n',
+    run: () => start(loadCliConfig()),
+  },
+  query: queryCommand,
+  migrate: migrateCommand,
+  sources: sourcesCommand,
+  dlq: dlqCommand,
+  doctor: doctorCommand,
+}
 
-  start            run the embedded pipeline (collector, identity, bus, ClickHouse) and the demo shop
-  query "<SQL>"    run SQL against the warehouse; rows are printed as JSON lines
-  migrate          apply the ClickHouse migrations
+const USAGE = `usage: sillage <command> [--help]
+
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`)
+  .join('\n')}
 `
 
-async function query(sql: string | undefined): Promise<void> {
-  if (!sql)
-    throw new ConfigError([
-      'query: missing SQL, e.g. pnpm sillage query "SELECT count() FROM sillage.events"',
-    ])
-  const config = loadCliConfig()
-  const running = config.clickhouse.url ? undefined : readRuntime(config.dataDir)
-  if (running) {
-    // chDB allows one process per data dir: ask the running `start` to run it.
-    const res = await fetch(`${running.url}/admin/query`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${adminToken(config.dataDir, config.collector.adminToken)}`,
-      },
-      body: JSON.stringify({ sql }),
-    })
-    const text = await res.text()
-    if (!res.ok) throw new Error(`query failed (${res.status}): ${text}`)
-    process.stdout.write(text)
+async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE)
     return
   }
-  const warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })
-  try {
-    process.stdout.write(await runQuery(warehouse, sql))
-  } finally {
-    await warehouse.close()
+  const command = COMMANDS[name]
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`, USAGE)
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(command.usage)
+    return
   }
+  await command.run(args)
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...args] = argv
-  switch (command) {
-    case 'start':
-      return start(loadCliConfig())
-    case 'query':
-      return query(args.join(' ').trim() || undefined)
-    case 'migrate': {
-      const config = loadCliConfig()
-      const warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })
-      try {
-        const applied = await migrate(warehouse)
-        console.log(applied.length ? `applied migrations ${applied.join(', ')}` : 'schema up to date')
-      } finally {
-        await warehouse.close()
-      }
-      return
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-      process.stdout.write(USAGE)
-      return
-    default:
-      process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`)
-      process.exitCode = 2
-  }
-}
+// `sillage dlq inspect --json | head`: a closed pipe ends the output, not with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err
+  process.exit(process.exitCode ?? 0)
+})
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err)
-  process.exitCode = 1
+  if (err instanceof UsageError) {
+    process.stderr.write(`${err.message}\n\n${err.usage}`)
+    process.exitCode = 2
+  } else if (err instanceof ConfigError || err instanceof SourcesError) {
+    process.stderr.write(`${err.message}\n`)
+    process.exitCode = 2
+  } else {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = 1
+  }
 })

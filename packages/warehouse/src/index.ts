@@ -1,2 +1,3 @@
 export * from './warehouse.js'
 export * from './migrate.js'
+export * from './retention.js'

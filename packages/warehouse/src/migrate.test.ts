@@ -17,8 +17,10 @@ describe('migrations', () => {
     for (const m of migrations) {
       for (const s of m.statements) {
         expect(s).not.toContain('{{db}}')
-        expect(s).toMatch(/^(CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE) analytics\./)
-        if (s.startsWith('ALTER')) expect(s).toMatch(/ADD COLUMN IF NOT EXISTS/)
+        expect(s).toMatch(
+          /^(CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS|CREATE OR REPLACE VIEW|ALTER TABLE) analytics\./,
+        )
+        if (s.startsWith('ALTER')) expect(s).toMatch(/ADD (COLUMN|INDEX) IF NOT EXISTS/)
       }
     }
   })

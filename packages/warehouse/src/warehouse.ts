@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 
 export interface WarehouseOptions {
@@ -10,6 +10,8 @@ export interface WarehouseOptions {
   password?: string | undefined
   database: string
   dataDir: string
+  /** No client logging (a caller that reports the failures itself: `sillage doctor`). */
+  quiet?: boolean
 }
 
 export interface Warehouse {
@@ -36,6 +38,7 @@ export function createWarehouse(options: WarehouseOptions): Warehouse {
       username: options.user ?? 'default',
       password: options.password ?? '',
       request_timeout: 60_000,
+      ...(options.quiet && { log: { level: ClickHouseLogLevel.OFF } }),
       clickhouse_settings: { date_time_input_format: 'best_effort' },
     })
   } else {

@@ -7,6 +7,7 @@ import Fastify, {
 import cors from '@fastify/cors'
 import { ulid } from 'ulid'
 import type { Source } from '@sillage/schemas'
+import type { SuppressionList } from '@sillage/schemas/suppression'
 import type { Bus } from '@sillage/bus'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { CollectorConfig } from './config.js'
@@ -15,20 +16,34 @@ import { createBoundedBus, DEFAULT_INFLIGHT_LIMITS } from './adapters/bounded-bu
 import { createSourceIndex } from './domain/auth.js'
 import { createRateLimiter } from './domain/rate-limit.js'
 import { createUserAgentParser } from './domain/user-agent.js'
+import { createScrubberIndex } from './domain/scrub.js'
+import { suppressedCheck } from './domain/suppress.js'
 import { createCollectorMetrics } from './metrics.js'
 import { registerHealthRoutes } from './routes/health.route.js'
 import { registerIngestRoutes } from './routes/ingest.route.js'
 import { registerPixelRoute } from './routes/pixel.route.js'
+import { registerSdkRoute } from './routes/sdk.route.js'
+import { registerSettingsRoute } from './routes/settings.route.js'
+import { registerAnonymousIdCookieRefresh } from './routes/anonymous-id-cookie.plugin.js'
 import { registerBodyDecoding } from './routes/request-body.js'
+import { registerDebugger } from './routes/debugger.route.js'
+import type { DebugTap } from './domain/debug-tap.js'
 
 export interface CollectorDeps {
   config: Pick<CollectorConfig, 'maxEventBytes' | 'maxBatchBytes'> &
-    Partial<Pick<CollectorConfig, 'trustProxy' | 'maxInflightEvents' | 'maxInflightBytes'>>
+    Partial<Pick<CollectorConfig, 'trustProxy' | 'maxInflightEvents' | 'maxInflightBytes' | 'adminToken'>>
   sources: readonly Source[]
   bus: Bus
   log: Logger
   registry: Registry
   newMessageId?: () => string
+  /** The live debugger's tap (/debugger/, on when config.adminToken is set); one is made if absent. */
+  debugTap?: DebugTap
+  /**
+   * The erased identifiers, kept up to date from privacy.suppressions by the composition root
+   * (docs/privacy.md); absent, nothing is suppressed.
+   */
+  suppressions?: SuppressionList
 }
 
 /** Maps Fastify's own errors (body parsing, limits) onto the catalogue. */
@@ -55,6 +70,9 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.maxBatchBytes,
     return503OnClosing: true,
+    // Refused per event instead (SIL_EVENT_FORBIDDEN_KEY), keeping the batch's good events.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     trustProxy: deps.config.trustProxy ?? false,
   })
   const metrics = createCollectorMetrics(deps.registry)
@@ -94,8 +112,9 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
   })
 
   registerHealthRoutes(app, { bus: deps.bus, registry: deps.registry })
+  const bus = registerDebugger(app, deps)
   const ingest = {
-    bus: createBoundedBus(deps.bus, {
+    bus: createBoundedBus(bus, {
       limits: {
         maxEvents: deps.config.maxInflightEvents ?? DEFAULT_INFLIGHT_LIMITS.maxEvents,
         maxBytes: deps.config.maxInflightBytes ?? DEFAULT_INFLIGHT_LIMITS.maxBytes,
@@ -109,8 +128,14 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     parseUserAgent: createUserAgentParser(),
     rateLimiter: createRateLimiter(),
     metrics,
+    // Privacy (docs/privacy.md): PII rules per source, and the erased identifiers.
+    scrubberFor: createScrubberIndex(),
+    isSuppressed: suppressedCheck(deps.suppressions),
   }
   registerIngestRoutes(app, ingest)
   registerPixelRoute(app, ingest)
+  registerSdkRoute(app)
+  registerSettingsRoute(app, ingest)
+  registerAnonymousIdCookieRefresh(app, ingest)
   return app
 }

@@ -5,6 +5,8 @@ import {
   collectConfig,
   ConfigError,
   envInt,
+  BUS_ENV_VARS,
+  LIFECYCLE_ENV_VARS,
   loadBusConfig,
   loadLifecycleConfig,
   parseEnv,
@@ -85,6 +87,16 @@ export function loadCollectorConfig(env: Record<string, string | undefined>): Re
   })
 }
 
+/** The variables loadCollectorConfig reads. */
+export const COLLECTOR_ENV_VARS: readonly string[] = Object.keys(envSchema.shape)
+
+/** Every variable the standalone collector reads (docker-config.test.ts checks docker/ against it). */
+export const COLLECTOR_SERVICE_ENV_VARS: readonly string[] = [
+  ...COLLECTOR_ENV_VARS,
+  ...BUS_ENV_VARS,
+  ...LIFECYCLE_ENV_VARS,
+]
+
 export interface CollectorServiceConfig {
   collector: Readonly<CollectorConfig> & { sources: readonly Source[] }
   bus: Readonly<BusConfig>
@@ -98,14 +110,14 @@ export interface CollectorServiceConfig {
 export function loadCollectorServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): Readonly<CollectorServiceConfig> {
-  const [collector, bus, lifecycle] = collectConfig(
+  const [collector, , bus, lifecycle] = collectConfig(
+    () => loadCollectorConfig(env) as Readonly<CollectorConfig> & { sources: readonly Source[] },
     () => {
       if (!env.SILLAGE_SOURCES && !env.SILLAGE_SOURCES_FILE) {
         throw new ConfigError([
           'SILLAGE_SOURCES or SILLAGE_SOURCES_FILE: required by the standalone collector',
         ])
       }
-      return loadCollectorConfig(env) as Readonly<CollectorConfig> & { sources: readonly Source[] }
     },
     () =>
       loadBusConfig(env, {

@@ -42,7 +42,9 @@ export const EVENT_ERRORS = {
   SIL_EVENT_TOO_LARGE: 'the event is larger than the per-event limit',
   SIL_EVENT_NOT_OBJECT: 'the event is not a JSON object',
   SIL_EVENT_TOO_DEEP: 'the event nests objects or arrays deeper than the limit',
+  SIL_EVENT_FORBIDDEN_KEY: 'the event has a __proto__ or constructor.prototype key',
   SIL_EVENT_NO_CONSENT: "the event's context.consent does not grant the category the source requires",
+  SIL_EVENT_SUPPRESSED: 'the event carries an identifier of an erased person',
 } as const
 
 export type EventErrorCode = keyof typeof EVENT_ERRORS

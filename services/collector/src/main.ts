@@ -7,7 +7,8 @@
  * embedded composition root (packages/cli/src/start.ts).
  */
 import { hostname } from 'node:os'
-import { createBusFromConfig, defaultTopicSpecs, type Bus } from '@sillage/bus'
+import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic, type Bus } from '@sillage/bus'
+import { applySuppressionRecord, createSuppressionList } from '@sillage/schemas/suppression'
 import {
   createLogger,
   createMetricsRegistry,
@@ -17,6 +18,9 @@ import {
 } from '@sillage/runtime'
 import { createCollectorApp } from './app.js'
 import { loadCollectorServiceConfig } from './config.js'
+
+/** Set once the logger exists, so that a failed start is logged through it. */
+let startedLog: Logger | undefined
 
 async function main(): Promise<void> {
   const config = loadCollectorServiceConfig()
@@ -31,12 +35,22 @@ async function main(): Promise<void> {
   // Both services ensure the topics, so either may start first; existing topics are left as they are.
   await bus.ensureTopics(defaultTopicSpecs(config.bus.rawPartitions))
 
+  // Erased identifiers (docs/privacy.md): read whole before listening, then followed.
+  const suppressions = createSuppressionList()
+  const suppressionFollower = await followTopic(bus, {
+    topic: TOPICS.suppressions,
+    groupPrefix: `sillage.suppressions.collector`,
+    onRecord: (record) => applySuppressionRecord(suppressions, record.key, record.value),
+  })
+  await suppressionFollower.caughtUp
+
   const app = createCollectorApp({
     config: config.collector,
     sources: config.collector.sources,
     bus,
     log,
     registry,
+    suppressions,
   })
   exitOnSignal({
     log,
@@ -45,6 +59,7 @@ async function main(): Promise<void> {
       // Refuses new connections (and answers 503 on kept-alive ones), waits for the requests in
       // flight: each of them has its Kafka ack or its 503 before the producer goes.
       await app.close()
+      await suppressionFollower.stop()
       await bus.close()
     },
   })
@@ -61,5 +76,4 @@ async function main(): Promise<void> {
   )
 }
 
-let startedLog: Logger | undefined
 main().catch((err: unknown) => exitOnStartupError(err, startedLog))

@@ -2,6 +2,7 @@ import { Counter, Histogram, type Registry } from '@sillage/runtime'
 
 export type IdentityMetrics = ReturnType<typeof createIdentityMetrics>
 
+/** Metric objects are created once per registry (one per process, or per service in tests). */
 export function createIdentityMetrics(registry: Registry) {
   return {
     inserted: new Counter({
@@ -25,9 +26,37 @@ export function createIdentityMetrics(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    warnings: new Counter({
+      name: 'sillage_identity_warnings_total',
+      help: 'Identifier values refused at ingest (identity_warnings), by code',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    edgesProduced: new Counter({
+      name: 'sillage_identity_edges_produced_total',
+      help: 'Events sent to identity.edges because they may change the identity graph',
+      registers: [registry],
+    }),
+    syncs: new Counter({
+      name: 'sillage_identity_syncs_total',
+      help: 'Barriers through the resolver (at start and when a partition changed hands)',
+      registers: [registry],
+    }),
     merges: new Counter({
       name: 'sillage_identity_merges_total',
-      help: 'Anonymous persons attached to a user (person_overrides rows)',
+      help: 'Resolver decisions (identity_merges rows), by decision and reason',
+      labelNames: ['decision', 'reason'] as const,
+      registers: [registry],
+    }),
+    resolverEdges: new Counter({
+      name: 'sillage_identity_resolver_edges_total',
+      help: 'Edges applied by the resolver (duplicates of a redelivery excluded)',
+      registers: [registry],
+    }),
+    resolverBatchSeconds: new Histogram({
+      name: 'sillage_identity_resolver_batch_seconds',
+      help: 'Time for the resolver to decide, store and publish one batch of edges',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
   }

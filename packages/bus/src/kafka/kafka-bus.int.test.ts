@@ -131,6 +131,42 @@ describe('kafka bus (adapter specifics)', () => {
       expect(r.partition, `key ${r.key}`).toBe(partitionForKey(r.key ?? '', partitions))
   })
 
+  it('concurrent produce calls share requests, and every record arrives, in call order per key', async () => {
+    const bus = open()
+    const topic = uniqueName('coalesce')
+    await bus.ensureTopics([{ name: topic, partitions: 3 }])
+    const keys = ['k0', 'k1', 'k2', 'k3', 'k4']
+    const calls = 300
+    // Not awaited one by one: while one request is in flight, the next calls queue and coalesce.
+    await Promise.all(
+      Array.from({ length: calls }, (_, seq) =>
+        bus.produce(
+          topic,
+          keys.map((key) => ({ key, value: Buffer.from(JSON.stringify({ key, seq })) })),
+        ),
+      ),
+    )
+    const records: BusRecord[] = []
+    await bus.subscribe({
+      topic,
+      group: uniqueName('g'),
+      eachBatch: async (b) => void records.push(...b.records),
+    })
+    const total = calls * keys.length
+    await waitFor(
+      () => records.length >= total,
+      `${total} records`,
+      () => records.length,
+    )
+    expect(records).toHaveLength(total)
+    for (const key of keys) {
+      const seqs = records
+        .filter((r) => r.key === key)
+        .map((r) => (JSON.parse(r.value.toString()) as { seq: number }).seq)
+      expect(seqs).toEqual(Array.from({ length: calls }, (_, i) => i))
+    }
+  })
+
   it('is ready once connected, and routes kafkajs logs to the given logger without the partitioner warning', async () => {
     const log = captureLogger()
     const bus = open({ log })

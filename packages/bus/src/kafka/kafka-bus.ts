@@ -1,7 +1,15 @@
 import { Kafka, Partitioners, type Admin, type Message } from 'kafkajs'
-import { BusError, type Bus, type BusHealth, type ProduceMessage, type Subscription } from '../bus.js'
+import {
+  BusError,
+  type Bus,
+  type BusHealth,
+  type PartitionOffsets,
+  type ProduceMessage,
+  type Subscription,
+} from '../bus.js'
 import { toBusError } from './kafka-errors.js'
 import { KAFKAJS_LOG_LEVEL, kafkaLogCreator, silentLogger, type KafkaBusLogger } from './kafka-log.js'
+import { createSendQueue } from './kafka-send-queue.js'
 import { runSubscription } from './kafka-subscription.js'
 import { createMissingTopics } from './kafka-topics.js'
 
@@ -12,6 +20,11 @@ export interface KafkaBusOptions {
   log?: KafkaBusLogger
   /** A produce that has no ack by then rejects with SIL_BUS_UNAVAILABLE. Default 10 s. */
   produceTimeoutMs?: number
+  /**
+   * A consumer that sends no heartbeat for this long (a crashed or killed process) is removed from
+   * its group and its partitions go to the others. Default 30 s; the broker's minimum is 6 s.
+   */
+  sessionTimeoutMs?: number
 }
 
 const CONNECTION_TIMEOUT_MS = 3_000
@@ -22,6 +35,13 @@ const ACK_TIMEOUT_MS = 10_000
 const CLIENT_RETRY = { initialRetryTime: 100, maxRetryTime: 5_000, retries: 5 }
 /** Bounded, so that a produce fails in bounded time when the broker is gone (see kafka-log.ts). */
 const PRODUCER_RETRY = { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 }
+/**
+ * Concurrent produces to a topic share one request (kafka-send-queue.ts) up to these bounds. 1 MiB
+ * of values keeps every partition's record batch under the broker's default message.max.bytes;
+ * kafkajs groups messages per partition in quadratic time, so requests stay at 1,000 messages.
+ */
+const COALESCE_MAX_BYTES = 1024 * 1024
+const COALESCE_MAX_MESSAGES = 1_000
 /** Long-poll wait of a fetch; also bounds how long Subscription.stop() waits for an idle fetch. */
 const FETCH_MAX_WAIT_MS = 1_000
 /** While not ready, how often health is re-checked without traffic (first, then capped). */
@@ -37,6 +57,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   if (!options.clientId) throw new RangeError('createKafkaBus: clientId must not be empty')
   const log = options.log ?? silentLogger
   const produceTimeoutMs = options.produceTimeoutMs ?? 10_000
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000
+  // Kafka's advice: at most a third of the session timeout.
+  const heartbeatInterval = Math.min(3_000, Math.floor(sessionTimeout / 3))
 
   const kafka = new Kafka({
     clientId: options.clientId,
@@ -120,6 +143,15 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     probeTimer.unref()
   }
 
+  const sendQueue = createSendQueue({
+    maxBytes: COALESCE_MAX_BYTES,
+    maxMessages: COALESCE_MAX_MESSAGES,
+    send: async (topic, messages) => {
+      await connectProducer()
+      await producer.send({ topic, acks: -1, timeout: ACK_TIMEOUT_MS, messages })
+    },
+  })
+
   connectProducer().catch((err: unknown) => markDown(`Kafka unreachable: ${(err as Error).message}`))
 
   const assertOpen = (what: string): void => {
@@ -142,17 +174,14 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     async produce(topic, messages) {
       assertOpen('produce')
       if (messages.length === 0) return
-      const send = async (): Promise<void> => {
-        await connectProducer()
-        await producer.send({
-          topic,
-          acks: -1,
-          timeout: ACK_TIMEOUT_MS,
-          messages: messages.map(toKafkaMessage),
-        })
-      }
+      const call = sendQueue.enqueue(topic, messages.map(toKafkaMessage))
       try {
-        await withDeadline(send(), produceTimeoutMs, `no ack from Kafka within ${produceTimeoutMs} ms`)
+        await withDeadline(
+          call.done,
+          produceTimeoutMs,
+          `no ack from Kafka within ${produceTimeoutMs} ms`,
+          () => call.cancel(),
+        )
         markReady()
       } catch (err) {
         const busError = toBusError(err, `produce to ${topic}`, topic)
@@ -167,6 +196,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         groupId: subscribeOptions.group,
         allowAutoTopicCreation: false,
         maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+        sessionTimeout,
+        heartbeatInterval,
         retry: { ...CLIENT_RETRY, restartOnFailure: () => Promise.resolve(true) },
       })
       let subscription: Subscription
@@ -189,6 +220,42 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       return tracked
     },
 
+    async offsets(topic, group): Promise<PartitionOffsets[]> {
+      assertOpen('offsets')
+      let admin: Admin
+      try {
+        admin = await getAdmin()
+        // Checked first: kafkajs keeps every topic it was asked about in its metadata refreshes,
+        // so asking about a missing one would make later admin calls fail (createTopics too).
+        if (!(await admin.listTopics()).includes(topic)) {
+          throw new BusError('SIL_BUS_UNKNOWN_TOPIC', `offsets: topic ${topic} does not exist`)
+        }
+      } catch (err) {
+        throw toBusError(err, `offsets of ${topic}`, topic)
+      }
+      try {
+        const [ends, committed] = await Promise.all([
+          admin.fetchTopicOffsets(topic),
+          group === undefined ? undefined : admin.fetchOffsets({ groupId: group, topics: [topic] }),
+        ])
+        const byPartition = new Map<number, number>()
+        for (const p of committed?.[0]?.partitions ?? []) {
+          // -1: the group never committed this partition.
+          if (Number(p.offset) >= 0) byPartition.set(p.partition, Number(p.offset))
+        }
+        return ends
+          .map((p) => ({
+            partition: p.partition,
+            start: Number(p.low),
+            end: Number(p.high),
+            committed: byPartition.get(p.partition) ?? null,
+          }))
+          .sort((a, b) => a.partition - b.partition)
+      } catch (err) {
+        throw toBusError(err, `offsets of ${topic}`, topic)
+      }
+    },
+
     health: () => ({ ...health }),
 
     async close() {
@@ -203,14 +270,20 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   }
 }
 
+/** An empty value is sent as null: a tombstone, which compaction turns into a deletion of the key. */
 function toKafkaMessage(m: ProduceMessage): Message {
-  return m.headers ? { key: m.key, value: m.value, headers: m.headers } : { key: m.key, value: m.value }
+  const value = m.value.length === 0 ? null : m.value
+  return m.headers ? { key: m.key, value, headers: m.headers } : { key: m.key, value }
 }
 
-function withDeadline<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+/** `onTimeout` runs when the deadline passes first (e.g. to withdraw work not yet started). */
+function withDeadline<T>(work: Promise<T>, ms: number, message: string, onTimeout?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms)
+    timer = setTimeout(() => {
+      onTimeout?.()
+      reject(new Error(message))
+    }, ms)
   })
   work.catch(() => {}) // after the deadline nobody awaits it; its failure is not unhandled
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer))

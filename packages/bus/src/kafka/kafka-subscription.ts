@@ -26,6 +26,7 @@ export async function runSubscription(
     throw new RangeError(`maxBatchRecords must be a positive integer, got ${maxRecords}`)
   }
   const context = { topic: options.topic, group: options.group }
+  const commit = options.commit !== false
 
   const deliver = async (batch: Batch, payload: EachBatchPayload): Promise<boolean> => {
     for (let attempt = 0; ; attempt++) {
@@ -76,9 +77,11 @@ export async function runSubscription(
       // On the last chunk kafkajs resolves up to batch.lastOffset() (past any control records).
       const lastOffset = isLast ? batch.lastOffset() : (chunk[chunk.length - 1] as KafkaMessage).offset
       payload.resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset)
-      await payload.commitOffsetsIfNecessary({
-        topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
-      })
+      if (commit) {
+        await payload.commitOffsetsIfNecessary({
+          topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
+        })
+      }
       // Throws when the group is rebalancing: kafkajs then re-joins, after this chunk's commit.
       await payload.heartbeat()
     }

@@ -2,13 +2,25 @@ import type { Admin, ITopicConfig } from 'kafkajs'
 import type { TopicSpec } from '../bus.js'
 
 const LEADER_WAIT_MS = 10_000
+const DAY_MS = 24 * 60 * 60 * 1000
+const MAX_COMPACTION_LAG_MS = 7 * DAY_MS
 
 /** The admin client's view of a spec: partitions from the spec, replication from the broker. */
 export function toTopicConfig(spec: TopicSpec): ITopicConfig {
   const configEntries: { name: string; value: string }[] = []
   if (spec.retentionMs !== undefined)
     configEntries.push({ name: 'retention.ms', value: String(spec.retentionMs) })
-  if (spec.compacted) configEntries.push({ name: 'cleanup.policy', value: 'compact' })
+  if (spec.compacted) {
+    configEntries.push({ name: 'cleanup.policy', value: 'compact' })
+    // Bounds how long a deleted key (a tombstone: an erased identifier) stays readable: compaction
+    // runs within a week, and the tombstone itself goes a day later (docs/privacy.md).
+    configEntries.push({ name: 'max.compaction.lag.ms', value: String(MAX_COMPACTION_LAG_MS) })
+    configEntries.push({ name: 'delete.retention.ms', value: String(DAY_MS) })
+  } else if (spec.retentionMs !== undefined && spec.retentionMs > 0) {
+    // Retention deletes whole closed segments: rolling at least daily bounds how long a record
+    // outlives retention.ms by one day (docs/privacy.md).
+    configEntries.push({ name: 'segment.ms', value: String(Math.min(spec.retentionMs, DAY_MS)) })
+  }
   return { topic: spec.name, numPartitions: spec.partitions, configEntries }
 }
 

@@ -188,7 +188,7 @@ export function createGroupConsumer(options: GroupConsumerOptions): GroupConsume
         } catch (err) {
           failure = { err }
         }
-        if (!failure) {
+        if (!failure && owner.options.commit !== false) {
           try {
             await offsets.commit(group, topic, partition, batch.records[batch.records.length - 1]!.offset + 1)
           } catch (err) {

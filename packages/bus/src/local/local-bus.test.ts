@@ -403,4 +403,30 @@ describe('local bus', () => {
     expect(segmentFiles(dir, 'cmp')).toEqual(cmpFiles)
     expect(logs.some((l) => l.msg.includes('retention deleted') && l.obj.topic === 'ret')).toBe(true)
   })
+
+  it('rolls a segment by age, so that retention deletes the records of a quiet topic too', async () => {
+    const dir = tempDir()
+    const first = open(dir).bus
+    await first.ensureTopics([
+      { name: 'quiet', partitions: 1, retentionMs: 60_000 },
+      { name: 'cmp', partitions: 1, retentionMs: 60_000, compacted: true },
+    ])
+    for (const topic of ['quiet', 'cmp']) await first.produce(topic, [msg('k', 0), msg('k', 1)])
+    await first.close()
+    // One active segment each, last written two minutes ago: past retention, but never closed by size.
+    const old = new Date(Date.now() - 120_000)
+    for (const topic of ['quiet', 'cmp'])
+      fs.utimesSync(path.join(dir, topic, '0', segmentFiles(dir, topic)[0]!), old, old)
+
+    // The records are 1 ms old or more by now: with segmentMs 1 the retention pass at open rolls
+    // the active segment, and then deletes it.
+    const { bus } = open(dir, { segmentMs: 1 })
+    await until(() => expect(segmentFiles(dir, 'quiet')).toEqual(['00000000000000000002.log']))
+    await bus.produce('quiet', [msg('k', 2)])
+    const sink = collector()
+    await bus.subscribe({ topic: 'quiet', group: 'g', eachBatch: sink.handler })
+    await until(() => expect(sink.records.map(seqOf)).toEqual([2]))
+    await bus.close()
+    expect(segmentFiles(dir, 'cmp')).toEqual(['00000000000000000000.log'])
+  })
 })

@@ -11,8 +11,11 @@
  * Guarantees (bus.ts): `produce` resolves after fdatasync (group commit, partition-log.ts);
  * consumers see only durable records; offsets move only after the handler resolved; a torn tail
  * left by a crash is truncated at open. Retention deletes closed segments older than the topic's
- * retentionMs (default 7 days), even if a group has not read them, as Kafka does. Compacted topics
- * are kept whole: nothing is deleted or compacted (correct, if not space-efficient).
+ * retentionMs (default 7 days), even if a group has not read them, as Kafka does; a segment rolls
+ * when full or when its first record is `segmentMs` old (default one day), so a record is deleted
+ * at most segmentMs + retentionMs + retentionCheckMs after it was written, even on a quiet
+ * system. Compacted topics are kept whole: nothing is deleted or compacted (correct, if not
+ * space-efficient).
  */
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
@@ -21,6 +24,7 @@ import {
   BusError,
   type Bus,
   type BusHealth,
+  type PartitionOffsets,
   type ProduceMessage,
   type Subscription,
   type TopicSpec,
@@ -47,6 +51,12 @@ export interface LocalBusOptions {
   /** Size at which a partition rolls to a new segment file. Default 64 MiB. */
   segmentBytes?: number
   /**
+   * Age of its first record at which a segment rolls even if not full (checked at append and at
+   * each retention pass), so that retention can delete it. Default one day. Compacted topics
+   * never roll by age.
+   */
+  segmentMs?: number
+  /**
    * Extra time a flush waits to gather more records when the partition is idle. Default 0: records
    * produced in the same tick, or while the previous fdatasync runs, share one flush anyway.
    */
@@ -59,6 +69,7 @@ export interface LocalBusOptions {
 }
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+export const DEFAULT_SEGMENT_MS = 24 * 60 * 60 * 1000
 
 interface Topic {
   meta: TopicMeta
@@ -79,6 +90,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 export function createLocalBus(options: LocalBusOptions): Bus {
   const dir = path.resolve(options.dir)
   const segmentBytes = positiveInteger('segmentBytes', options.segmentBytes, DEFAULT_SEGMENT_BYTES, 1)
+  const segmentMs = positiveInteger('segmentMs', options.segmentMs, DEFAULT_SEGMENT_MS, 1)
   const groupCommitMs = positiveInteger('groupCommitMs', options.groupCommitMs, 0, 0)
   const retentionCheckMs = positiveInteger('retentionCheckMs', options.retentionCheckMs, 60_000, 1)
   const backoff: RetryBackoff = Object.freeze({
@@ -108,6 +120,7 @@ export function createLocalBus(options: LocalBusOptions): Bus {
           partition,
           dir: path.join(dir, meta.name, String(partition)),
           segmentBytes,
+          ...(!meta.compacted && { segmentMs }),
           groupCommitMs,
           log,
           onWriteFailure,
@@ -145,6 +158,7 @@ export function createLocalBus(options: LocalBusOptions): Bus {
         for (const partition of topic.partitions) {
           if (closed) return
           try {
+            await partition.rollIfAged(Date.now())
             await partition.deleteExpiredSegments(retentionMs, Date.now())
           } catch (err) {
             log.warn(
@@ -281,6 +295,18 @@ export function createLocalBus(options: LocalBusOptions): Bus {
         consumers.set(key, consumer)
       }
       return consumer.join(subscribeOptions)
+    },
+
+    async offsets(topicName: string, group?: string): Promise<PartitionOffsets[]> {
+      if (closed) throw closedError()
+      const topic = topicOf(topicName)
+      return topic.partitions.map((p) => ({
+        partition: p.partition,
+        start: p.startOffset(),
+        end: p.highWatermark(),
+        committed:
+          group === undefined ? null : (offsetStore.get(group, topic.meta.name, p.partition) ?? null),
+      }))
     },
 
     health(): BusHealth {

@@ -46,6 +46,12 @@ export interface PartitionLogOptions {
   partition: number
   dir: string
   segmentBytes: number
+  /**
+   * Age of its first record at which the active segment rolls (at the next append, or at the
+   * retention pass when the partition is idle), so that retention can delete it: a record is gone
+   * at most segmentMs + retentionMs (+ one retention check) after it was written.
+   */
+  segmentMs?: number
   groupCommitMs: number
   log: BusLog
   /** Called once when a write or fdatasync fails; the partition then refuses appends. */
@@ -65,6 +71,11 @@ export interface PartitionLog {
   segmentFor(offset: number): SegmentInfo | undefined
   /** Calls `listener` each time the high watermark moves; returns the unsubscribe function. */
   onDurable(listener: () => void): () => void
+  /**
+   * Rolls the active segment when its first record is older than segmentMs and the partition is
+   * idle (nothing queued or being written); true when it rolled.
+   */
+  rollIfAged(now: number): Promise<boolean>
   /** Deletes closed segments last modified more than `retentionMs` ago; returns how many. */
   deleteExpiredSegments(retentionMs: number, now: number): Promise<number>
   /** Flushes what is queued and closes the file; later appends reject. */
@@ -92,6 +103,7 @@ function createDeferred(): Deferred {
 /** Opens (and recovers) a partition directory synchronously. */
 export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
   const { topic, partition, dir, segmentBytes, groupCommitMs, log } = options
+  const segmentMs = options.segmentMs ?? Number.POSITIVE_INFINITY
   fs.mkdirSync(dir, { recursive: true })
 
   let bases = listSegmentBases(dir)
@@ -126,6 +138,8 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
   fs.fdatasyncSync(writeFd)
   active0.size = active0.durableSize = scan.validBytes
 
+  /** Append time of the active segment's first record; undefined while it is empty. */
+  let activeSince = scan.validBytes > 0 ? scan.firstTimestamp : undefined
   let nextOffset = scan.nextOffset
   let highWatermark = scan.nextOffset
   const listeners = new Set<() => void>()
@@ -152,6 +166,7 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
     writeFd = fd
     const segment: Segment = { baseOffset, file, size: 0, durableSize: 0 }
     segments.push(segment)
+    activeSince = undefined
     await closeAsync(previous)
     return segment
   }
@@ -159,9 +174,13 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
   async function writeFrames(frames: Buffer[], firstOffset: number): Promise<void> {
     let offset = firstOffset
     let i = 0
+    const now = Date.now()
     while (i < frames.length) {
       let segment = active()
-      if (segment.size > 0 && segment.size + frames[i]!.length > segmentBytes) segment = await roll(offset)
+      const aged = activeSince !== undefined && now - activeSince >= segmentMs
+      if (segment.size > 0 && (aged || segment.size + frames[i]!.length > segmentBytes))
+        segment = await roll(offset)
+      activeSince ??= now
       let end = i
       let bytes = 0
       while (
@@ -286,6 +305,34 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
       return () => listeners.delete(listener)
     },
 
+    async rollIfAged(now) {
+      if (closed || failure !== undefined || flushing || cancelTimer) return false
+      if (active().size === 0 || activeSince === undefined || now - activeSince < segmentMs) return false
+      // Holds the flush slot: appends meanwhile queue up and are flushed, into the new segment, after.
+      const rolling = roll(highWatermark).then(
+        () => true,
+        (err: unknown) => {
+          failure = err
+          log.error(
+            { topic, partition, err },
+            'local bus: segment roll failed; the partition refuses appends',
+          )
+          options.onWriteFailure(err)
+          dropQueue(
+            new BusError('SIL_BUS_UNAVAILABLE', `local bus segment roll failed on ${topic}/${partition}`, {
+              cause: err,
+            }),
+          )
+          return false
+        },
+      )
+      flushing = rolling.then(() => {
+        flushing = undefined
+        if (queue.length > 0 && !closed) schedule()
+      })
+      return rolling
+    },
+
     async deleteExpiredSegments(retentionMs, now) {
       let deleted = 0
       while (segments.length > 1) {
@@ -320,6 +367,11 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
         startFlush()
       }
       await flushing
+      // Appends that arrived during a roll are still queued: flush them now.
+      if (queue.length > 0) {
+        startFlush()
+        await flushing
+      }
       listeners.clear()
       await closeAsync(writeFd)
     },

@@ -34,6 +34,8 @@ export interface ScanResult {
   nextOffset: number
   /** Why the scan stopped before the end of the file, if it did. */
   stopReason: string | undefined
+  /** Append time of the first valid frame; undefined for an empty segment. */
+  firstTimestamp?: number | undefined
 }
 
 /** Reads a whole segment and finds where its valid frames end (used by recovery). */
@@ -43,6 +45,7 @@ export function scanSegmentSync(file: string, baseOffset: number): ScanResult {
     let fileBytes = fs.fstatSync(fd).size
     let validBytes = 0
     let nextOffset = baseOffset
+    let firstTimestamp: number | undefined
     let want = READ_CHUNK_BYTES
     while (validBytes < fileBytes) {
       const length = Math.min(Math.max(want, READ_CHUNK_BYTES), fileBytes - validBytes)
@@ -59,6 +62,7 @@ export function scanSegmentSync(file: string, baseOffset: number): ScanResult {
             stop = `offset ${result.record.offset} where ${nextOffset} was expected`
             break
           }
+          firstTimestamp ??= result.record.timestamp
           pos += result.frameBytes
           nextOffset++
           continue
@@ -73,9 +77,9 @@ export function scanSegmentSync(file: string, baseOffset: number): ScanResult {
         break
       }
       validBytes += pos
-      if (stop !== undefined) return { validBytes, fileBytes, nextOffset, stopReason: stop }
+      if (stop !== undefined) return { validBytes, fileBytes, nextOffset, stopReason: stop, firstTimestamp }
     }
-    return { validBytes, fileBytes, nextOffset, stopReason: undefined }
+    return { validBytes, fileBytes, nextOffset, stopReason: undefined, firstTimestamp }
   } finally {
     fs.closeSync(fd)
   }

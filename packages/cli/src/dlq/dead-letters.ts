@@ -41,6 +41,7 @@ export function decodeDeadLetter(record: BusRecord): DeadLetterRecord | undefine
     receivedAt:
       typeof v['receivedAt'] === 'string' ? v['receivedAt'] : new Date(record.timestamp).toISOString(),
     payload: v['payload'],
+    ...(isObject(v['request']) ? { request: v['request'] as DeadLetter['request'] } : {}),
     partition: record.partition,
     offset: record.offset,
     appendedAt: new Date(record.timestamp).toISOString(),

@@ -113,6 +113,9 @@ export function reingest(
     keepFullIp: source.keepFullIp,
     requiredConsent: source.consent.required,
     maxEventBytes,
+    type: letter.request?.type,
+    sentAt: letter.request?.sentAt,
+    batchContext: letter.request?.context,
   })
   const accepted = result.accepted[0]
   if (accepted) return { ok: true, message: accepted }

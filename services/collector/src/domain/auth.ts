@@ -11,9 +11,28 @@ export function writeKeyFromAuthorization(header: string | undefined): string | 
   return key.length > 0 ? key : undefined
 }
 
-export function createSourceIndex(sources: readonly Source[]): (writeKey: string) => Source | undefined {
+/**
+ * writeKey -> source. A rotated-out key (`previousWriteKeys`, see `sillage sources rotate`) keeps
+ * finding its source until its `expiresAt`.
+ */
+export function createSourceIndex(
+  sources: readonly Source[],
+  now: () => number = Date.now,
+): (writeKey: string) => Source | undefined {
   const byKey = new Map(sources.map((s) => [s.writeKey, s]))
-  return (writeKey) => byKey.get(writeKey)
+  const previous = new Map<string, { source: Source; expiresAt: number }>()
+  for (const source of sources) {
+    for (const p of source.previousWriteKeys) {
+      previous.set(p.writeKey, { source, expiresAt: Date.parse(p.expiresAt) })
+    }
+  }
+  if (previous.size === 0) return (writeKey) => byKey.get(writeKey)
+  return (writeKey) => {
+    const current = byKey.get(writeKey)
+    if (current) return current
+    const old = previous.get(writeKey)
+    return old && old.expiresAt > now() ? old.source : undefined
+  }
 }
 
 /**

@@ -126,4 +126,20 @@ describe('ingestItems', () => {
     expect(result.rejected).toEqual([expect.objectContaining({ index: 0, code: 'SIL_EVENT_TOO_LARGE' })])
     expect(result.accepted).toHaveLength(1)
   })
+
+  it('keeps what the request added (endpoint type, batch sentAt and context) on the dead letter, for replays', () => {
+    const single = ingestItems([{ event: 'E' }], { ...opts, type: 'track' })
+    expect((JSON.parse(single.deadLetters[0]!.value.toString()) as DeadLetter).request).toEqual({
+      type: 'track',
+    })
+    const batch = ingestItems([{ type: 'track', event: 'E' }], {
+      ...opts,
+      sentAt: '2026-01-01T00:00:00.000Z',
+      batchContext: { locale: 'fr-FR' },
+    })
+    expect((JSON.parse(batch.deadLetters[0]!.value.toString()) as DeadLetter).request).toEqual({
+      sentAt: '2026-01-01T00:00:00.000Z',
+      context: { locale: 'fr-FR' },
+    })
+  })
 })

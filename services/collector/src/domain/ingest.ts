@@ -2,6 +2,7 @@ import type { EnrichedEvent, EventType, SillageEvent } from '@sillage/schemas'
 import type { ProduceMessage } from '@sillage/bus'
 import type { EventErrorCode } from '../errors.js'
 import { enrichEvent, partitionKey, type EnrichContext } from './enrich.js'
+import type { Scrubber } from './scrub.js'
 import { validateEvent } from './validate.js'
 
 export interface Rejection {
@@ -23,6 +24,10 @@ export interface IngestOptions extends EnrichContext {
   maxEventBytes: number
   /** The consent category the source requires in context.consent.categories, if any. */
   requiredConsent?: string | undefined
+  /** True when the event carries an identifier of an erased person (privacy.suppressions). */
+  isSuppressed?: ((event: SillageEvent) => boolean) | undefined
+  /** The source's PII rules (domain/scrub.ts), applied in place before enrichment. */
+  scrub?: Scrubber | undefined
 }
 
 /** Consent changes are the audit trail of consent itself: they pass whatever they say. */
@@ -41,6 +46,11 @@ export interface DeadLetter {
   sourceId: string
   receivedAt: string
   payload: unknown
+  /**
+   * What the request added to its items, so a replay validates them as the collector did: the
+   * type of a single-event endpoint (/v1/track), and a batch's `sentAt` and `context`.
+   */
+  request?: { type?: EventType; sentAt?: string; context?: Record<string, unknown> }
 }
 
 /**
@@ -52,6 +62,14 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
   const rejected: Rejection[] = []
   const deadLetters: ProduceMessage[] = []
   const receivedAt = new Date(opts.receivedAt).toISOString()
+  const request: DeadLetter['request'] =
+    opts.type || opts.sentAt || opts.batchContext
+      ? {
+          ...(opts.type ? { type: opts.type } : {}),
+          ...(opts.sentAt ? { sentAt: opts.sentAt } : {}),
+          ...(opts.batchContext ? { context: opts.batchContext } : {}),
+        }
+      : undefined
   const refuse = (
     index: number,
     code: EventErrorCode,
@@ -60,12 +78,15 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
     key: string | null,
   ) => {
     rejected.push({ index, code, message })
+    // Dead letters are kept too: the source's PII rules apply to them as well.
+    if (opts.scrub && typeof payload === 'object' && payload !== null) opts.scrub(payload)
     const letter: DeadLetter = {
       reason: { code, message },
       index,
       sourceId: opts.sourceId,
       receivedAt,
       payload,
+      ...(request && code !== 'SIL_EVENT_NO_CONSENT' && code !== 'SIL_EVENT_SUPPRESSED' ? { request } : {}),
     }
     deadLetters.push({ key, value: Buffer.from(JSON.stringify(letter)) })
   }
@@ -82,6 +103,14 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
       refuse(index, 'SIL_EVENT_NO_CONSENT', `required category "${opts.requiredConsent}"`, shape, null)
       continue
     }
+    if (opts.isSuppressed?.(v.event)) {
+      // An erased person's identifier: nothing of the event is kept (docs/privacy.md).
+      const { type, messageId } = v.event
+      const shape = { type, messageId, event: v.event.type === 'track' ? v.event.event : undefined }
+      refuse(index, 'SIL_EVENT_SUPPRESSED', 'an identifier of the event was erased', shape, null)
+      continue
+    }
+    opts.scrub?.(v.event)
     const event: EnrichedEvent = enrichEvent(v.event, opts)
     const value = Buffer.from(JSON.stringify(event))
     const key = partitionKey(event)

@@ -1,6 +1,6 @@
 import { eventSchema, type EventType, type SillageEvent } from '@sillage/schemas'
 import { EVENT_ERRORS, type EventErrorCode } from '../errors.js'
-import { exceedsDepth } from './depth.js'
+import { shapeProblem } from './depth.js'
 
 /** Deeper than any real event; bounds the work of serialising one. */
 export const MAX_DEPTH = 32
@@ -27,7 +27,9 @@ export function validateEvent(
   opts: { type?: EventType; batchContext?: Record<string, unknown> | undefined; sentAt?: string | undefined },
 ): Validation {
   if (!isPlainObject(raw)) return reject('SIL_EVENT_NOT_OBJECT')
-  if (exceedsDepth(raw, MAX_DEPTH)) return reject('SIL_EVENT_TOO_DEEP', `limit ${MAX_DEPTH}`)
+  const shape = shapeProblem(raw, MAX_DEPTH)
+  if (shape === 'too_deep') return reject('SIL_EVENT_TOO_DEEP', `limit ${MAX_DEPTH}`)
+  if (shape === 'forbidden_key') return reject('SIL_EVENT_FORBIDDEN_KEY')
   let input: Record<string, unknown> = raw
   if (opts.type || opts.batchContext || (opts.sentAt && raw['sentAt'] === undefined)) {
     input = { ...raw }

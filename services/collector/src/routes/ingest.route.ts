@@ -1,10 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { batchSchema, type EventType, type ParsedUserAgent, type Source } from '@sillage/schemas'
+import {
+  batchSchema,
+  type EventType,
+  type ParsedUserAgent,
+  type SillageEvent,
+  type Source,
+} from '@sillage/schemas'
 import { TOPICS, type Bus } from '@sillage/bus'
 import { CollectorError } from '../errors.js'
 import { originAllowed, writeKeyFromAuthorization } from '../domain/auth.js'
 import { ingestItems, type IngestOptions, type IngestResult } from '../domain/ingest.js'
 import type { RateLimiter } from '../domain/rate-limit.js'
+import type { Scrubber } from '../domain/scrub.js'
 import type { CollectorMetrics } from '../metrics.js'
 
 export interface IngestRouteDeps {
@@ -15,6 +22,10 @@ export interface IngestRouteDeps {
   parseUserAgent: (ua: string) => ParsedUserAgent
   rateLimiter: RateLimiter
   metrics: CollectorMetrics
+  /** PII rules per source (domain/scrub.ts). */
+  scrubberFor?: (source: Source) => Scrubber
+  /** Checks each event against the erased identifiers; absent, nothing is suppressed. */
+  isSuppressed?: ((event: SillageEvent) => boolean) | undefined
 }
 
 /** Segment's single-event endpoints, with the short paths analytics.js uses. */
@@ -82,6 +93,8 @@ export function requestContext(
     keepFullIp: source.keepFullIp,
     parseUserAgent: deps.parseUserAgent,
     requiredConsent: source.consent.required,
+    isSuppressed: deps.isSuppressed,
+    scrub: deps.scrubberFor?.(source),
   }
 }
 

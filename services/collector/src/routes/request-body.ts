@@ -8,8 +8,10 @@ import { CollectorError } from '../errors.js'
  * with a 413. A corrupt stream is a 400 SIL_BODY_INVALID_GZIP.
  */
 export function registerBodyDecoding(app: FastifyInstance): void {
-  // analytics.js and sendBeacon send JSON as text/plain to avoid a CORS preflight.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
+  // analytics.js and sendBeacon send JSON as text/plain to avoid a CORS preflight. Prototype
+  // pollution keys are refused per event (domain/depth.ts), not for the whole request, so the
+  // good events of a batch are kept; the app sets onProtoPoisoning: 'ignore' for JSON alike.
+  const parseJson = app.getDefaultJsonParser('ignore', 'ignore')
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, parseJson)
 
   app.addHook('preParsing', async (request, _reply, payload) => {

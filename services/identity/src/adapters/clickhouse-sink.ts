@@ -1,65 +1,123 @@
 import type { Warehouse } from '@sillage/warehouse'
 import type { EventRow } from '../domain/event-row.js'
-import type { IdentityRow, OverrideRow } from '../domain/resolver.js'
+import type { AuditEntry, IdentityChange, OverrideChange } from '../domain/identity-graph.js'
 
 const ID_CHUNK = 2000
 
-/** Everything identity reads from and writes to ClickHouse. All values go as query parameters. */
+/** One row of identity_warnings: an identifier value refused at ingest, and why. */
+export interface WarningRow {
+  message_id: string
+  received_at: string
+  source_id: string
+  code: string
+  id_type: string
+  detail: string
+}
+
+/**
+ * Everything identity reads from and writes to ClickHouse. All values go as query parameters or
+ * JSONEachRow data; `token` makes a retried insert of the same batch a no-op
+ * (insert_deduplication_token).
+ */
 export function createClickHouseSink(warehouse: Warehouse) {
   const { client, database: db } = warehouse
-  const at = (version: number) => new Date(version).toISOString()
+
+  async function insert(table: string, values: readonly object[], token: string): Promise<void> {
+    if (values.length === 0) return
+    await client.insert({
+      table: `${db}.${table}`,
+      values,
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: token },
+    })
+  }
 
   return {
-    /** The message ids among `ids` already stored: the dedup check before every insert. */
-    async existingMessageIds(ids: readonly string[]): Promise<Set<string>> {
+    /**
+     * The message ids among `ids` already stored: the dedup check before every insert. It reads
+     * event_ids (sorted by message_id). With `receivedBetween` it also reads `events` itself over
+     * that range of received_at (minmax-indexed): for a batch that may have been half-stored by a
+     * crash or a failed insert, where the events rows could exist without their event_ids rows.
+     */
+    async existingMessageIds(
+      ids: readonly string[],
+      receivedBetween?: readonly [from: string, to: string],
+    ): Promise<Set<string>> {
       const found = new Set<string>()
       for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const chunk = ids.slice(i, i + ID_CHUNK)
         const rs = await client.query({
           query: `SELECT message_id FROM ${db}.event_ids WHERE message_id IN {ids:Array(String)}`,
-          query_params: { ids: ids.slice(i, i + ID_CHUNK) },
+          query_params: { ids: chunk },
           format: 'JSONCompactEachRow',
         })
         for (const [id] of await rs.json<[string]>()) found.add(id)
+        if (!receivedBetween) continue
+        const direct = await client.query({
+          query: `SELECT message_id FROM ${db}.events
+                  WHERE received_at BETWEEN parseDateTime64BestEffort({from:String}, 3)
+                                        AND parseDateTime64BestEffort({to:String}, 3)
+                    AND message_id IN {ids:Array(String)}`,
+          query_params: { ids: chunk, from: receivedBetween[0], to: receivedBetween[1] },
+          format: 'JSONCompactEachRow',
+        })
+        for (const [id] of await direct.json<[string]>()) found.add(id)
       }
       return found
     },
 
-    /** `token` makes a retried insert of the same batch a no-op (insert_deduplication_token). */
-    async insertEvents(rows: readonly EventRow[], token: string): Promise<void> {
-      await client.insert({
-        table: `${db}.events`,
-        values: rows,
-        format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplication_token: token },
-      })
-    },
+    insertEvents: (rows: readonly EventRow[], token: string) => insert('events', rows, token),
 
-    async insertIdentities(rows: readonly IdentityRow[]): Promise<void> {
-      await client.insert({
-        table: `${db}.identities`,
-        values: rows.map((r) => ({ ...r, updated_at: at(r.version) })),
-        format: 'JSONEachRow',
-      })
-    },
+    insertWarnings: (rows: readonly WarningRow[], token: string) => insert('identity_warnings', rows, token),
 
-    async insertOverrides(rows: readonly OverrideRow[]): Promise<void> {
-      await client.insert({
-        table: `${db}.person_overrides`,
-        values: rows.map((r) => ({ ...r, created_at: at(r.version) })),
-        format: 'JSONEachRow',
-      })
-    },
+    insertIdentities: (rows: readonly IdentityChange[], token: string) =>
+      insert(
+        'identities',
+        rows.map((r) => ({
+          id_type: r.type,
+          id_value: r.value,
+          person_id: r.person,
+          version: r.version,
+          updated_at: r.timestamp,
+        })),
+        token,
+      ),
 
-    /** anonymous id -> person, to rebuild the resolver's state after a restart. */
-    async loadAnonymousLinks(): Promise<Array<[string, string]>> {
-      const rs = await client.query({
-        query: `SELECT id_value, argMax(person_id, version) FROM ${db}.identities
-                WHERE id_type = {t:String} GROUP BY id_value`,
-        query_params: { t: 'anonymous_id' },
-        format: 'JSONCompactEachRow',
-      })
-      return rs.json<[string, string]>()
-    },
+    insertOverrides: (rows: readonly OverrideChange[], token: string) =>
+      insert(
+        'person_overrides',
+        rows.map((r) => ({
+          old_person_id: r.oldPersonId,
+          person_id: r.personId,
+          version: r.version,
+          created_at: r.timestamp,
+        })),
+        token,
+      ),
+
+    insertMerges: (rows: readonly AuditEntry[], token: string) =>
+      insert(
+        'identity_merges',
+        rows.map((r) => ({
+          merge_id: r.mergeId,
+          decision: r.decision,
+          reason: r.reason,
+          person_id: r.personId,
+          other_person_id: r.otherPersonId,
+          id_type: r.idType,
+          id_value: r.idValue,
+          other_id_type: r.otherIdType,
+          other_id_value: r.otherIdValue,
+          limit_type: r.limitType,
+          message_id: r.messageId,
+          source_topic: r.src.topic,
+          source_partition: r.src.partition,
+          source_offset: r.src.offset,
+          event_timestamp: r.timestamp,
+          version: r.version,
+        })),
+        token,
+      ),
   }
 }
 

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto'
-
-export type IdentifierType = 'user_id' | 'anonymous_id'
+import { hash } from 'node:crypto'
 
 /**
- * A person's id is derived from its anchor identifier (the highest-priority one), so replaying
- * the same events yields the same ids.
+ * A person's id is derived from its anchor identifier (the highest-priority one):
+ * sha256(type \0 value), 32 hex characters. Replaying the same events yields the same ids, and
+ * the id depends only on which identifiers the person holds, not on the order they arrived in.
  */
-export function personIdFor(type: IdentifierType, value: string): string {
-  return createHash('sha256').update(type).update('\0').update(value).digest('hex').slice(0, 32)
+export function personIdFor(type: string, value: string): string {
+  return hash('sha256', `${type}\0${value}`, 'hex').slice(0, 32)
 }

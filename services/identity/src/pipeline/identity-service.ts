@@ -1,76 +1,111 @@
-import { TOPICS, type Batch, type Bus, type Subscription } from '@sillage/bus'
-import type { EnrichedEvent } from '@sillage/schemas'
+import { randomUUID } from 'node:crypto'
+import { TOPICS, type Bus, type Subscription } from '@sillage/bus'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
+import type { SuppressionList } from '@sillage/schemas/suppression'
 import { createClickHouseSink } from '../adapters/clickhouse-sink.js'
-import { toEventRow, type EventRow } from '../domain/event-row.js'
-import { createResolver, type IdentityRow, type OverrideRow, type Resolver } from '../domain/resolver.js'
+import { createIdentityRules, type IdentityRules, type IdentityRulesInput } from '../domain/identity-rules.js'
+import { createStitcher } from '../domain/stitcher.js'
+import type { EventRow } from '../domain/event-row.js'
 import { createIdentityMetrics } from '../metrics.js'
+import { registerConsumerLag } from './consumer-lag.js'
+import { createChangelogView } from './changelog-view.js'
+import { createEdgeResolver } from './edge-resolver.js'
+import { createEventHandler } from './event-handler.js'
 
 export interface IdentityServiceDeps {
   bus: Bus
   warehouse: Warehouse
   log: Logger
   registry: Registry
+  /** Consumer group of events.raw (instances in one group share its partitions). Default identity. */
   group?: string
   maxBatchRecords?: number
+  /** Identifier priority, limits, blocked values; defaults in docs/identity.md. */
+  rules?: IdentityRules | IdentityRulesInput
+  /** Names this instance's changelog view group; random by default (it is re-read at every start). */
+  instanceId?: string
+  /** Whether this process also joins the resolver group of identity.edges. Default true. */
+  resolver?: boolean
+  /** How long a barrier may wait for the resolver before the batch is retried. Default 30 s. */
+  syncTimeoutMs?: number
+  /**
+   * Called with each batch's rows once ClickHouse acknowledged them; must not throw. The live
+   * debugger of `sillage start` shows each event's person_id from it.
+   */
+  onStored?: (rows: readonly EventRow[]) => void
+  /**
+   * Erased identifiers, kept up to date from privacy.suppressions by the composition root
+   * (docs/privacy.md): their events are dropped before stitching. Absent, nothing is suppressed.
+   */
+  suppressions?: SuppressionList
 }
 
+const isRules = (r: IdentityRules | IdentityRulesInput): r is IdentityRules =>
+  'types' in r && 'external' in r && 'blockedValues' in r
+
 /**
- * Consumes events.raw, stamps person_id, deduplicates on messageId and inserts into ClickHouse.
- * The bus commits a batch's offsets only after this handler resolved, i.e. after ClickHouse
- * acknowledged every insert of the batch.
+ * Identity: consumes events.raw, stamps person_id, deduplicates on messageId and inserts into
+ * ClickHouse; the bus commits a batch's offsets only after ClickHouse acknowledged its inserts.
+ * Beside it, in the same process: the changelog view (this instance's copy of the identity graph)
+ * and a member of the resolver group (only one is active across all instances). See
+ * docs/identity.md.
  */
 export function createIdentityService(deps: IdentityServiceDeps) {
   const log = deps.log.child({ component: 'identity' })
+  const rules =
+    deps.rules === undefined
+      ? createIdentityRules()
+      : isRules(deps.rules)
+        ? deps.rules
+        : createIdentityRules(deps.rules)
+  const group = deps.group ?? 'identity'
+  const instanceId = deps.instanceId ?? randomUUID()
   const sink = createClickHouseSink(deps.warehouse)
   const metrics = createIdentityMetrics(deps.registry)
+  registerConsumerLag(deps.registry, [
+    { topic: TOPICS.raw, group, offsets: () => deps.bus.offsets(TOPICS.raw, group) },
+    {
+      topic: TOPICS.edges,
+      group: `${group}.resolver`,
+      offsets: () => deps.bus.offsets(TOPICS.edges, `${group}.resolver`),
+    },
+  ])
+  const view = createChangelogView({
+    bus: deps.bus,
+    rules,
+    log,
+    group: `${group}.view.${instanceId}`,
+    syncTimeoutMs: deps.syncTimeoutMs ?? 30_000,
+  })
+  const resolver =
+    deps.resolver === false
+      ? undefined
+      : createEdgeResolver({ bus: deps.bus, sink, view, log, metrics, group: `${group}.resolver` })
+  const handleBatch = createEventHandler({
+    bus: deps.bus,
+    sink,
+    rules,
+    stitcher: createStitcher(rules, view.graph),
+    sync: view.syncThroughResolver,
+    log,
+    metrics,
+    onStored: deps.onStored,
+    suppressions: deps.suppressions,
+  })
   let subscription: Subscription | undefined
 
-  async function handleBatch(resolver: Resolver, batch: Batch): Promise<void> {
-    const started = process.hrtime.bigint()
-    const unique = new Map<string, EnrichedEvent>()
-    for (const record of batch.records) {
-      const event = JSON.parse(record.value.toString('utf8')) as EnrichedEvent
-      if (!unique.has(event.messageId)) unique.set(event.messageId, event)
-    }
-    const existing = await sink.existingMessageIds([...unique.keys()])
-    const rows: EventRow[] = []
-    const identities: IdentityRow[] = []
-    const overrides: OverrideRow[] = []
-    for (const event of unique.values()) {
-      if (existing.has(event.messageId)) continue
-      const r = resolver.resolve(event)
-      identities.push(...r.identities)
-      overrides.push(...r.overrides)
-      rows.push(toEventRow(event, r.personId))
-    }
-    // Identity state first: if we crash after it, the redelivered batch resolves the same way.
-    if (identities.length > 0) await sink.insertIdentities(identities)
-    if (overrides.length > 0) await sink.insertOverrides(overrides)
-    if (rows.length > 0) {
-      const first = batch.records[0]?.offset ?? 0
-      const last = batch.records.at(-1)?.offset ?? 0
-      await sink.insertEvents(rows, `${batch.topic}:${batch.partition}:${first}-${last}`)
-    }
-    metrics.inserted.inc(rows.length)
-    metrics.duplicates.inc(batch.records.length - rows.length)
-    metrics.merges.inc(overrides.length)
-    metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9)
-    log.debug(
-      { partition: batch.partition, records: batch.records.length, inserted: rows.length },
-      'batch stored',
-    )
-  }
-
   return {
+    rules,
+
     async start(): Promise<void> {
-      const resolver = createResolver(await sink.loadAnonymousLinks())
+      await view.start()
+      await resolver?.start()
       subscription = await deps.bus.subscribe({
         topic: TOPICS.raw,
-        group: deps.group ?? 'identity',
+        group,
         maxBatchRecords: deps.maxBatchRecords ?? 5000,
-        eachBatch: (batch) => handleBatch(resolver, batch),
+        eachBatch: handleBatch,
         onError: (err, batch) => {
           metrics.batchErrors.inc()
           log.error(
@@ -79,11 +114,23 @@ export function createIdentityService(deps: IdentityServiceDeps) {
           )
         },
       })
-      log.info({ group: deps.group ?? 'identity' }, 'identity consuming events.raw')
+      log.info({ group, instanceId, resolver: resolver !== undefined }, 'identity consuming events.raw')
     },
+
+    /**
+     * Resolves once every edge produced to identity.edges so far (by any instance) is decided,
+     * in ClickHouse, and in this instance's view. Tests and benchmarks use it to wait for stitching.
+     */
+    sync: (): Promise<void> => view.syncThroughResolver(),
+
+    /** Size of this instance's view of the identity graph. */
+    stats: () => view.graph.stats(),
+
     async stop(): Promise<void> {
       await subscription?.stop()
       subscription = undefined
+      await resolver?.stop()
+      await view.stop()
     },
   }
 }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { blockedForm, normaliseEmail, normaliseIdentifier, normalisePhone, sha256Hex } from './identifiers.js'
+import { createIdentityRules } from './identity-rules.js'
+
+const rules = createIdentityRules()
+
+describe('identifier normalisation', () => {
+  it.each([
+    [' Jane.Doe@Example.COM ', 'jane.doe@example.com'],
+    ['a+tag@sub.example.fr', 'a+tag@sub.example.fr'],
+    ['not-an-email', undefined],
+    ['two@@example.com', undefined],
+    ['spaces in@example.com', undefined],
+  ])('email %j → %j', (raw, expected) => {
+    expect(normaliseEmail(raw)).toBe(expected)
+  })
+
+  it.each([
+    ['+33 6 12 34 56 78', undefined, '+33612345678'],
+    ['0033612345678', undefined, '+33612345678'],
+    ['+33 6-12.34/56 78', undefined, '+33612345678'],
+    ['06 12 34 56 78', undefined, '0612345678'],
+    ['06 12 34 56 78', '33', '+33612345678'],
+    ['12345', undefined, undefined],
+    ['call me', undefined, undefined],
+  ])('phone %j (country code %j) → %j', (raw, cc, expected) => {
+    expect(normalisePhone(raw, cc)).toBe(expected)
+  })
+
+  it('hashes emails and phones after normalising them; other types are only trimmed', () => {
+    expect(normaliseIdentifier(rules, 'email', ' A@B.io ')).toEqual({
+      ok: true,
+      id: { type: 'email', value: sha256Hex('a@b.io') },
+    })
+    expect(normaliseIdentifier(rules, 'phone', '0033 612345678')).toEqual({
+      ok: true,
+      id: { type: 'phone', value: sha256Hex('+33612345678') },
+    })
+    expect(normaliseIdentifier(rules, 'loyalty_card', ' LC-1 ')).toEqual({
+      ok: true,
+      id: { type: 'loyalty_card', value: 'LC-1' },
+    })
+  })
+
+  it('takes a SHA-256 hex digest as an already hashed email', () => {
+    const digest = sha256Hex('a@b.io').toUpperCase()
+    expect(normaliseIdentifier(rules, 'email', digest)).toEqual({
+      ok: true,
+      id: { type: 'email', value: digest.toLowerCase() },
+    })
+  })
+
+  it('refuses blocked values in any case, trimmed or quoted, and configured extras', () => {
+    for (const v of [
+      'null',
+      ' NULL ',
+      '"undefined"',
+      "'None'",
+      'Anonymous',
+      '[object Object]',
+      '-1',
+      'NaN',
+      'GUEST',
+      '',
+    ]) {
+      expect(normaliseIdentifier(rules, 'user_id', v)).toEqual({ ok: false, code: 'blocked_value' })
+    }
+    const strict = createIdentityRules({ blockedValues: ['Test@Example.com'] })
+    expect(normaliseIdentifier(strict, 'email', 'test@example.com')).toEqual({
+      ok: false,
+      code: 'blocked_value',
+    })
+    expect(blockedForm(' "Null" ')).toBe('null')
+  })
+
+  it('reports malformed emails and phones', () => {
+    expect(normaliseIdentifier(rules, 'email', 'nope')).toEqual({ ok: false, code: 'invalid_email' })
+    expect(normaliseIdentifier(rules, 'phone', 'nope')).toEqual({ ok: false, code: 'invalid_phone' })
+  })
+})

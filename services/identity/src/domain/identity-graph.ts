@@ -1,0 +1,436 @@
+import { ANONYMOUS_ID, USER_ID, ruleOf, type IdentityRules } from './identity-rules.js'
+import { compareRank, fromKey, idKey, rankOf, type IdKey, type Identifier, type Rank } from './identifiers.js'
+import { decideLink, type LinkDecision, type LinkSide, type PersonView } from './merge-rules.js'
+
+/**
+ * The identity graph: identifier → person, persons with their members, and the flattened
+ * overrides of persons merged away. The resolver applies edges to it (`applyEdge`, which records
+ * what changed for the changelog and ClickHouse); every instance rebuilds the same graph from the
+ * changelog (`applyRecord`). Pure: no I/O.
+ */
+
+/** A login seen on a device: from `offset` of `partition` on, its anonymous events go to `person`. */
+export interface Login {
+  readonly partition: number
+  readonly offset: number
+  readonly person: string
+}
+
+export interface SourceRef {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: number
+}
+
+/** An event that carries two or more identifiers, as sent on identity.edges. */
+export interface EdgeInput {
+  readonly src: SourceRef
+  readonly messageId: string
+  readonly timestamp: string
+  readonly ids: readonly Identifier[]
+  /** The event's own anonymousId and userId values, when both are valid: a login. */
+  readonly login?: { readonly anonymous: string; readonly user: string } | undefined
+}
+
+export interface IdentityChange {
+  readonly type: string
+  readonly value: string
+  readonly person: string
+  readonly version: number
+  readonly timestamp: string
+  readonly logins: readonly Login[] | undefined
+}
+
+export interface OverrideChange {
+  readonly oldPersonId: string
+  readonly personId: string
+  readonly version: number
+  readonly timestamp: string
+}
+
+export interface SourceChange {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: number
+  readonly version: number
+}
+
+/** One row of identity_merges: what was decided for one link, and which event caused it. */
+export interface AuditEntry {
+  readonly mergeId: string
+  readonly decision: 'merge' | 'attach' | 'refuse'
+  readonly reason: string
+  readonly personId: string
+  readonly otherPersonId: string
+  readonly idType: string
+  readonly idValue: string
+  readonly otherIdType: string
+  readonly otherIdValue: string
+  readonly limitType: string
+  readonly messageId: string
+  readonly src: SourceRef
+  readonly timestamp: string
+  readonly version: number
+}
+
+export interface GraphDelta {
+  identities: IdentityChange[]
+  overrides: OverrideChange[]
+  audit: AuditEntry[]
+  sources: SourceChange[]
+}
+
+export interface LinkOutcome {
+  readonly a: Identifier
+  readonly b: Identifier
+  readonly decision: LinkDecision
+}
+
+/** Changelog values, by record kind (see messages.ts for the keys). */
+export type GraphRecord =
+  | { kind: 'identity'; key: IdKey; person: string; version: number; logins?: readonly Login[] | undefined }
+  | { kind: 'override'; oldPersonId: string; personId: string; version: number }
+  | { kind: 'source'; topic: string; partition: number; offset: number; version: number }
+
+/** Logins kept per anonymous id: enough for any realistic shared device. */
+export const MAX_LOGINS = 16
+/** Version = edge offset × VERSION_STRIDE + link index: unique, monotonic, the same on replay. */
+export const VERSION_STRIDE = 1024
+
+interface Ranked {
+  readonly id: Identifier
+  readonly key: IdKey
+  readonly rank: Rank
+}
+
+interface IdState {
+  person: string
+  version: number
+  logins: Login[] | undefined
+}
+
+interface PersonState {
+  readonly id: string
+  readonly members: Set<IdKey>
+  readonly counts: Map<string, number>
+}
+
+export interface GraphStats {
+  identifiers: number
+  persons: number
+  overrides: number
+}
+
+export type IdentityGraph = ReturnType<typeof createIdentityGraph>
+
+export function createIdentityGraph(rules: IdentityRules) {
+  const ids = new Map<IdKey, IdState>()
+  const persons = new Map<string, PersonState>()
+  const overrides = new Map<string, { person: string; version: number }>()
+  const overriddenBy = new Map<string, Set<string>>()
+  const sources = new Map<string, number>()
+  return build(rules, ids, persons, overrides, overriddenBy, sources)
+}
+
+function build(
+  rules: IdentityRules,
+  ids: Map<IdKey, IdState>,
+  persons: Map<string, PersonState>,
+  overrides: Map<string, { person: string; version: number }>,
+  overriddenBy: Map<string, Set<string>>,
+  sources: Map<string, number>,
+) {
+  let delta = emptyDelta()
+  const identityOut = new Map<IdKey, IdentityChange>()
+  const overrideOut = new Map<string, OverrideChange>()
+  const sourceOut = new Map<string, SourceChange>()
+
+  const maxPriority = (p: PersonState): number => {
+    let best = -Infinity
+    for (const [type, n] of p.counts) if (n > 0) best = Math.max(best, ruleOf(rules, type).priority)
+    return best
+  }
+
+  const viewOf = (p: PersonState): PersonView => ({
+    personId: p.id,
+    anchor: { priority: maxPriority(p), hash: p.id },
+    counts: p.counts,
+    fresh: false,
+  })
+
+  const freshView = (id: Identifier, rank: Rank): PersonView => ({
+    personId: rank.hash,
+    anchor: rank,
+    counts: new Map([[id.type, 1]]),
+    fresh: true,
+  })
+
+  function addMember(p: PersonState, key: IdKey): void {
+    if (p.members.has(key)) return
+    p.members.add(key)
+    const type = fromKey(key).type
+    p.counts.set(type, (p.counts.get(type) ?? 0) + 1)
+  }
+
+  function removeMember(p: PersonState, key: IdKey): void {
+    if (!p.members.delete(key)) return
+    const type = fromKey(key).type
+    const n = (p.counts.get(type) ?? 1) - 1
+    if (n > 0) p.counts.set(type, n)
+    else p.counts.delete(type)
+    if (p.members.size === 0) persons.delete(p.id)
+  }
+
+  function personState(id: string): PersonState {
+    let p = persons.get(id)
+    if (!p) {
+      p = { id, members: new Set(), counts: new Map() }
+      persons.set(id, p)
+    }
+    return p
+  }
+
+  function setOverride(oldPersonId: string, personId: string, version: number): void {
+    const previous = overrides.get(oldPersonId)
+    if (previous) overriddenBy.get(previous.person)?.delete(oldPersonId)
+    overrides.set(oldPersonId, { person: personId, version })
+    let set = overriddenBy.get(personId)
+    if (!set) overriddenBy.set(personId, (set = new Set()))
+    set.add(oldPersonId)
+  }
+
+  /** old → survivor, and every person that pointed at `old` now points at survivor: flat chains. */
+  function override(oldPersonId: string, personId: string, version: number, timestamp: string): void {
+    if (oldPersonId === personId) return
+    const chained = overriddenBy.get(oldPersonId)
+    overriddenBy.delete(oldPersonId)
+    for (const o of [oldPersonId, ...(chained ?? [])]) {
+      setOverride(o, personId, version)
+      overrideOut.set(o, { oldPersonId: o, personId, version, timestamp })
+    }
+  }
+
+  function setIdentity(key: IdKey, person: string, version: number, timestamp: string, login?: Login): void {
+    const state = ids.get(key)
+    let logins = state?.logins
+    if (login) logins = [...(logins ?? []), login].slice(-MAX_LOGINS)
+    ids.set(key, { person, version, logins })
+    const { type, value } = fromKey(key)
+    identityOut.set(key, { type, value, person, version, timestamp, logins })
+  }
+
+  /** Makes sure the person exists: a fresh singleton becomes a real one-identifier person. */
+  function materialise(side: LinkSide, version: number, timestamp: string): PersonState {
+    if (!side.person.fresh) return persons.get(side.person.personId)!
+    const p = personState(side.person.personId)
+    addMember(p, side.key)
+    setIdentity(side.key, p.id, version, timestamp)
+    return p
+  }
+
+  function side({ id, key, rank }: Ranked): LinkSide {
+    const state = ids.get(key)
+    const person = state ? persons.get(state.person) : undefined
+    return { id, key, rank, person: person ? viewOf(person) : freshView(id, rank) }
+  }
+
+  function link(
+    edge: EdgeInput,
+    ra: Ranked,
+    rb: Ranked,
+    login: boolean,
+    index: number,
+    version: number,
+  ): LinkOutcome {
+    const sa = side(ra)
+    const sb = side(rb)
+    const a = sa.id
+    const b = sb.id
+    const decision = decideLink(rules, { a: sa, b: sb, login })
+    const ts = edge.timestamp
+    const loginEntry = (person: string): Login | undefined =>
+      login ? { partition: edge.src.partition, offset: edge.src.offset, person } : undefined
+    let audit:
+      Pick<AuditEntry, 'decision' | 'reason' | 'personId' | 'otherPersonId' | 'limitType'> | undefined
+    switch (decision.kind) {
+      case 'noop':
+        if (login && decision.reason === 'already_linked') {
+          // Still a login of this device: record it, so that as-of lookups see it.
+          const last = ids.get(sa.key)?.logins?.at(-1)
+          if (last?.person !== sa.person.personId) {
+            setIdentity(sa.key, sa.person.personId, version, ts, loginEntry(sa.person.personId))
+          }
+        }
+        break
+      case 'refuse':
+        audit = {
+          decision: 'refuse',
+          reason: decision.reason,
+          personId: sb.person.personId,
+          otherPersonId: sa.person.personId,
+          limitType: decision.idType,
+        }
+        break
+      case 'attach': {
+        const moving = decision.identifier === a ? sa : sb
+        const target = decision.person === sa.person.personId ? sa : sb
+        const p = materialise(target, version, ts)
+        if (decision.from !== undefined) {
+          const from = persons.get(decision.from)
+          if (from) removeMember(from, moving.key)
+        }
+        addMember(p, moving.key)
+        setIdentity(moving.key, p.id, version, ts, moving === sa ? loginEntry(p.id) : undefined)
+        if (decision.from === undefined) override(moving.rank.hash, p.id, version, ts)
+        audit = {
+          decision: 'attach',
+          reason: decision.reason,
+          personId: p.id,
+          otherPersonId: decision.from ?? moving.rank.hash,
+          limitType: '',
+        }
+        break
+      }
+      case 'merge': {
+        const survivorSide = decision.survivor === sa.person.personId ? sa : sb
+        const p = materialise(survivorSide, version, ts)
+        const merged = persons.get(decision.merged)!
+        for (const key of [...merged.members]) {
+          addMember(p, key)
+          setIdentity(key, p.id, version, ts, login && key === sa.key ? loginEntry(p.id) : undefined)
+        }
+        persons.delete(merged.id)
+        override(merged.id, p.id, version, ts)
+        audit = {
+          decision: 'merge',
+          reason: decision.reason,
+          personId: p.id,
+          otherPersonId: merged.id,
+          limitType: '',
+        }
+        break
+      }
+    }
+    if (audit) {
+      delta.audit.push({
+        ...audit,
+        mergeId: `${edge.src.topic}/${edge.src.partition}/${edge.src.offset}/${index}`,
+        idType: a.type,
+        idValue: a.value,
+        otherIdType: b.type,
+        otherIdValue: b.value,
+        messageId: edge.messageId,
+        src: edge.src,
+        timestamp: ts,
+        version,
+      })
+    }
+    return { a, b, decision }
+  }
+
+  return {
+    /**
+     * Applies the links of one edge: each identifier to the event's top identifier (a star),
+     * highest rank first; the login pair last. `baseVersion` orders the changes (see
+     * VERSION_STRIDE). An edge from a source offset already applied is skipped (redelivery).
+     */
+    applyEdge(edge: EdgeInput, baseVersion: number): LinkOutcome[] | undefined {
+      const sourceKey = `${edge.src.topic}:${edge.src.partition}`
+      if (edge.src.offset <= (sources.get(sourceKey) ?? -1)) return undefined
+      sources.set(sourceKey, edge.src.offset)
+      sourceOut.set(sourceKey, { ...edge.src, version: baseVersion })
+      const unique = new Map<IdKey, Ranked>()
+      for (const id of edge.ids) {
+        const key = idKey(id)
+        if (!unique.has(key)) unique.set(key, { id, key, rank: rankOf(rules, id) })
+      }
+      const ranked = [...unique.values()].sort((x, y) => compareRank(x.rank, y.rank))
+      const outcomes: LinkOutcome[] = []
+      const top = ranked[0]
+      if (!top || ranked.length < 2) return outcomes
+      const loginAnon = edge.login
+        ? unique.get(idKey({ type: ANONYMOUS_ID, value: edge.login.anonymous }))
+        : undefined
+      const loginUser = edge.login ? unique.get(idKey({ type: USER_ID, value: edge.login.user })) : undefined
+      let index = 0
+      for (const r of ranked.slice(1)) {
+        if (r === loginAnon) continue
+        outcomes.push(link(edge, r, top, false, index, baseVersion + index))
+        index++
+      }
+      if (loginAnon && loginUser)
+        outcomes.push(link(edge, loginAnon, loginUser, true, index, baseVersion + index))
+      return outcomes
+    },
+
+    /** Applies one changelog record (an instance following the resolver). Idempotent, versioned. */
+    applyRecord(record: GraphRecord): void {
+      switch (record.kind) {
+        case 'identity': {
+          const current = ids.get(record.key)
+          if (current && current.version > record.version) return
+          if (current && current.person !== record.person) {
+            const from = persons.get(current.person)
+            if (from) removeMember(from, record.key)
+          }
+          ids.set(record.key, {
+            person: record.person,
+            version: record.version,
+            logins: record.logins ? [...record.logins] : undefined,
+          })
+          addMember(personState(record.person), record.key)
+          return
+        }
+        case 'override': {
+          const current = overrides.get(record.oldPersonId)
+          if (current && current.version > record.version) return
+          setOverride(record.oldPersonId, record.personId, record.version)
+          return
+        }
+        case 'source': {
+          const key = `${record.topic}:${record.partition}`
+          if ((sources.get(key) ?? -1) < record.offset) sources.set(key, record.offset)
+          return
+        }
+      }
+    },
+
+    /** What changed since the last drain, for the changelog and ClickHouse; then forgets it. */
+    drain(): GraphDelta {
+      const out = delta
+      out.identities = [...identityOut.values()]
+      out.overrides = [...overrideOut.values()]
+      out.sources = [...sourceOut.values()]
+      identityOut.clear()
+      overrideOut.clear()
+      sourceOut.clear()
+      delta = emptyDelta()
+      return out
+    },
+
+    personOf: (key: IdKey): string | undefined => ids.get(key)?.person,
+    loginsOf: (key: IdKey): readonly Login[] | undefined => ids.get(key)?.logins,
+    /** The surviving person of a (possibly merged-away) person id: what events_resolved does. */
+    resolve: (personId: string): string => overrides.get(personId)?.person ?? personId,
+    membersOf: (personId: string): readonly IdKey[] => [...(persons.get(personId)?.members ?? [])],
+    sourceOffset: (topic: string, partition: number): number | undefined =>
+      sources.get(`${topic}:${partition}`),
+    stats: (): GraphStats => ({ identifiers: ids.size, persons: persons.size, overrides: overrides.size }),
+
+    /** An independent copy (the resolver's working state, taken from the view at activation). */
+    clone() {
+      const idsCopy = new Map<IdKey, IdState>()
+      for (const [k, v] of ids) idsCopy.set(k, { ...v })
+      const personsCopy = new Map<string, PersonState>()
+      for (const [k, p] of persons)
+        personsCopy.set(k, { id: p.id, members: new Set(p.members), counts: new Map(p.counts) })
+      const byCopy = new Map<string, Set<string>>()
+      for (const [k, s] of overriddenBy) byCopy.set(k, new Set(s))
+      return build(rules, idsCopy, personsCopy, new Map(overrides), byCopy, new Map(sources))
+    },
+  }
+}
+
+function emptyDelta(): GraphDelta {
+  return { identities: [], overrides: [], audit: [], sources: [] }
+}
