@@ -17,6 +17,7 @@ import {
   type Transport,
   type VisitorCalls,
 } from '../packages/sdk-node/src/index.js'
+import { launchChromium } from './helpers/browser.js'
 import {
   freePort,
   query,
@@ -89,7 +90,7 @@ describe('Node SDK against the real collector and ClickHouse (sillage start)', (
 
   beforeAll(async () => {
     port = await freePort()
-    pipeline = await startPipeline({ dataDir: dir.path, port, extraSources: SOURCES })
+    pipeline = await startPipeline({ dataDir: dir.path, port, browserSource: true, extraSources: SOURCES })
   })
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.close({ timeoutMs: 1000 })))
@@ -232,6 +233,108 @@ describe('Node SDK against the real collector and ClickHouse (sillage start)', (
     expect(JSON.parse(rows[2]!.consent)).toMatchObject(consent)
   })
 
+  it('a Chromium visit to the demo shop, then Order Completed from a Fastify server with its cookies: one person in events_resolved', async () => {
+    // The visit: real Chromium, the demo shop served by `sillage start`, consent granted in the banner.
+    const browser = await launchChromium()
+    let cookies: Array<{ name: string; value: string }>
+    let userAgent: string
+    let anonymousId: string
+    try {
+      const context = await browser.newContext()
+      const page = await context.newPage()
+      await page.goto(`${pipeline.url}/demo/`)
+      await page.click('#consent-accept')
+      await page.click('text=Blue mug')
+      await page.waitForURL('**/demo/product.html?id=mug-blue')
+      await page.click('#add-to-cart')
+      await page.evaluate('window.sillage.flush()')
+      userAgent = await page.evaluate<string>('navigator.userAgent')
+      // The first-party cookies the browser SDK wrote, as the shop's backend would receive them.
+      const names: string[] = Object.values(SILLAGE_COOKIES)
+      cookies = (await context.cookies(pipeline.url)).filter((c) => names.includes(c.name))
+      expect(cookies.map((c) => c.name).sort()).toEqual([...names].sort())
+      anonymousId = decodeURIComponent(cookies.find((c) => c.name === SILLAGE_COOKIES.anonymousId)!.value)
+      // The SDK's ids are 26 base32 characters; checked before it goes into SQL.
+      expect(anonymousId).toMatch(/^[0-9a-v]{26}$/)
+      // The browsing is in ClickHouse before the purchase, as in a real visit.
+      await waitForCount(
+        pipeline.url,
+        `SELECT count() AS n FROM sillage.events
+         WHERE anonymous_id = '${anonymousId}' AND event = 'Product Added'`,
+        1,
+      )
+    } finally {
+      await browser.close()
+    }
+    const sessionId = cookies.find((c) => c.name === SILLAGE_COOKIES.session)!.value
+
+    // The shop's backend: a real Fastify server with the plugin, sending through the `test` server source.
+    const suffix = Date.now().toString(36)
+    const userId = `chromium-user-${suffix}`
+    const sillage = client()
+    const app = Fastify()
+    await app.register(sillageFastify(sillage))
+    app.post('/checkout', async (request) => {
+      request.sillage.orderCompleted({
+        userId,
+        properties: {
+          order_id: `chromium-order-${suffix}`,
+          total: 12.5,
+          currency: 'EUR',
+          products: [{ product_id: 'mug-blue', price: 12.5, quantity: 1 }],
+        },
+      })
+      await sillage.flush()
+      return { ok: true }
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const address = app.server.address() as { port: number }
+      const checkout = await fetch(`http://127.0.0.1:${address.port}/checkout`, {
+        method: 'POST',
+        headers: {
+          cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '),
+          'user-agent': userAgent,
+        },
+      })
+      expect(checkout.status).toBe(200)
+    } finally {
+      await app.close()
+    }
+
+    type Row = {
+      type: string
+      event: string
+      user_id: string
+      person_id: string
+      session_id: string
+      consent: string
+    }
+    const rows = await waitFor(
+      async () => {
+        const r = await query<Row>(
+          pipeline.url,
+          `SELECT type, event, user_id, person_id, session_id, consent FROM sillage.events_resolved
+           WHERE anonymous_id = '${anonymousId}' ORDER BY timestamp`,
+        )
+        const done =
+          r.some((x) => x.type === 'page') &&
+          ['Product Viewed', 'Product Added', 'Order Completed'].every((e) => r.some((x) => x.event === e))
+        return done && new Set(r.map((x) => x.person_id)).size === 1 ? r : undefined
+      },
+      { timeoutMs: 30_000, what: 'the Chromium visit and the server order resolved to one person' },
+    )
+    const personId = rows[0]!.person_id
+    expect(personId).not.toBe('')
+    const order = rows.find((r) => r.event === 'Order Completed')!
+    expect(order.user_id).toBe(userId)
+    expect(rows.filter((r) => r.user_id === userId)).toEqual([order]) // the browsing was anonymous
+    expect(rows.map((r) => r.person_id)).toEqual(rows.map(() => personId))
+    // The order falls in the browser's session, with the consent given in the banner.
+    expect(order.session_id).toBe(sessionId)
+    expect(JSON.parse(order.consent)).toMatchObject({ categories: ['analytics'], policyVersion: 'demo-1' })
+  })
+
   it('close() on SIGTERM in a child process (the CommonJS build) loses nothing', async () => {
     const script = join(dir.path, 'exit-child.cjs')
     writeFileSync(
@@ -299,7 +402,7 @@ console.log('tracked')
       () => 'delivered',
       (e: unknown) => e,
     )
-    pipeline = await startPipeline({ dataDir: dir.path, port, extraSources: SOURCES })
+    pipeline = await startPipeline({ dataDir: dir.path, port, browserSource: true, extraSources: SOURCES })
     expect(await flushed).toBe('delivered')
     expect(errors).toEqual([])
     expect(sillage.stats()).toMatchObject({ accepted: N, failed: 0 })
