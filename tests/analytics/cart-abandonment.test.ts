@@ -36,7 +36,6 @@ interface CartProps {
   cart_id: string
   value: number
   item_count: number
-  checkout_started: boolean
   trigger_message_id: string
   last_activity_at: string
   products: Array<{ product_id: string; quantity: number; price: number }>
@@ -56,7 +55,6 @@ describe('Cart Abandoned', () => {
           at: Date.parse(e.timestamp),
           value: p.value,
           items: p.products.map((l) => [l.product_id, l.quantity, l.price]),
-          checkout: p.checkout_started,
           source: e.sourceId,
           event: e.type === 'track' ? e.event : '',
         }
@@ -70,14 +68,38 @@ describe('Cart Abandoned', () => {
       at: a.lastActivity + 30 * 60_000,
       value: a.value,
       items: a.items.map((l) => [l.product_id, l.quantity, l.price]),
-      checkout: a.checkoutStarted,
       source: 'sillage',
       event: 'Cart Abandoned',
     }))
     expect(actual).toEqual(expected)
-    // Both stages, carts carried over from an earlier visit, and messageIds derived from the cart.
-    expect(expected.some((a) => a.checkout) && expected.some((a) => !a.checkout)).toBe(true)
+    // No property tells a checkout stage any more: a cart left at checkout is not abandoned.
+    expect(run.emitted.every((e) => !('checkout_started' in (e.properties ?? {})))).toBe(true)
+    // messageIds derived from the cart.
     expect(run.emitted.every((e) => /^ca-[0-9a-f]{32}$/.test(e.messageId))).toBe(true)
+  })
+
+  it('never fires for a cart left at checkout: a Checkout Started within the window suppresses it', () => {
+    const left = new Set(shop.truth.leftAtCheckout)
+    expect(left.size).toBeGreaterThan(5)
+    const triggers = run.emitted.map((e) => (e as { properties: CartProps }).properties.trigger_message_id)
+    expect(triggers.filter((t) => left.has(t))).toEqual([])
+    // Each is a burst (events under 30 minutes apart) with a Checkout Started after its last
+    // cart change, and no order.
+    for (const id of left) {
+      const i = shop.events.findIndex((g) => g.event.messageId === id)
+      const add = shop.events[i]!
+      expect(add.event.event).toBe('Product Added')
+      const burst = [add]
+      for (const g of shop.events.slice(i + 1)) {
+        if (g.personKey !== add.personKey) continue
+        if (g.at - burst.at(-1)!.at > 30 * 60_000) break
+        burst.push(g)
+      }
+      const names = burst.map((g) => g.event.event)
+      const lastChange = Math.max(names.lastIndexOf('Product Added'), names.lastIndexOf('Product Removed'))
+      expect(names.lastIndexOf('Checkout Started')).toBeGreaterThan(lastChange)
+      expect(names).not.toContain('Order Completed')
+    }
   })
 
   it('never fires for a cart whose order came later within the window', () => {
@@ -138,6 +160,11 @@ describe('Cart Abandoned', () => {
         event('live-c1', 'live-c', 'Product Added', 50), // ordered 15 minutes later: never
         event('live-c2', 'live-c', 'Order Completed', 35),
         event('live-d1', 'live-d', 'Product Added', 45, 0), // arrived just now: wait for the grace
+        event('live-e1', 'live-e', 'Product Added', 50), // checkout 5 minutes later, no order: never
+        event('live-e2', 'live-e', 'Checkout Started', 45),
+        event('live-f1', 'live-f', 'Product Added', 55), // changed after its checkout: abandoned
+        event('live-f2', 'live-f', 'Checkout Started', 50),
+        event('live-f3', 'live-f', 'Product Added', 45),
       ].map((e) => ({ event: e, personId: `person-${e.anonymousId}` })),
     )
     const look = async (graceMs: number) => {
@@ -155,7 +182,7 @@ describe('Cart Abandoned', () => {
       await d.tick()
       return seen.map((e) => e.anonymousId)
     }
-    expect(await look(60_000)).toEqual(['live-a'])
+    expect(await look(60_000)).toEqual(['live-f', 'live-a'])
     expect(await look(60_000)).toEqual([])
     expect(await look(0)).toEqual(['live-d'])
   })
@@ -169,7 +196,6 @@ describe('abandoned_carts', () => {
       abandoned_at: string
       value: number
       item_count: number
-      checkout_started: boolean
       products: Array<{ product_id: string; quantity: number }>
       recovered: number
       recovered_order_id: string
@@ -184,7 +210,6 @@ describe('abandoned_carts', () => {
         at: Date.parse(`${r.abandoned_at.replace(' ', 'T')}Z`),
         value: r.value,
         items: Number(r.item_count),
-        checkout: Boolean(r.checkout_started),
         products: r.products.map((p) => p.product_id),
         recovered: r.recovered ? r.recovered_order_id : undefined,
       })),
@@ -197,7 +222,6 @@ describe('abandoned_carts', () => {
           at: a.abandonedAt,
           value: a.value,
           items: a.items.reduce((n, l) => n + l.quantity, 0),
-          checkout: a.checkoutStarted,
           products: a.items.map((l) => l.product_id),
           recovered: a.recoveredOrderId,
         })),

@@ -106,7 +106,7 @@ export function generateShop(options: ShopOptions): Shop {
   const catalogue = createCatalogue(rngFor(options.seed, 'catalogue'))
   const shoppers = createShoppers(options.seed, options.shoppers, start, end)
   const events: GeneratedEvent[] = []
-  const truth: ShopTruth = { sessions: [], orders: [], abandonments: [], lateOrders: [] }
+  const truth: ShopTruth = { sessions: [], orders: [], abandonments: [], lateOrders: [], leftAtCheckout: [] }
   for (const shopper of shoppers) {
     simulateShopper(
       { rng: rngFor(options.seed, `visits:${shopper.index}`), catalogue, end, events, truth },
@@ -146,7 +146,8 @@ interface Session {
   page: { url: string; path: string; referrer: string; title: string; search: string } | undefined
   /** Set between an order and the end of the session: the abandonment rule looks after it. */
   firstAddSinceOrder: string | undefined
-  checkoutSinceOrder: boolean
+  /** A Checkout Started after the cart's last add or removal (in this session): no abandonment. */
+  checkoutSinceCartChange: boolean
 }
 
 function simulateShopper(sim: SimContext, shopper: Shopper): void {
@@ -279,6 +280,7 @@ function simulateShopper(sim: SimContext, shopper: Shopper): void {
     const e = track(s, 'Product Added', { cart_id: cartId(), ...productProps(product), quantity })
     s.truth.added = true
     s.firstAddSinceOrder ??= e.messageId
+    s.checkoutSinceCartChange = false
   }
   const cartId = () => `cart-${shopper.key.slice(8)}-${cartSeq}`
   const cartProducts = () =>
@@ -305,7 +307,7 @@ function simulateShopper(sim: SimContext, shopper: Shopper): void {
     s.truth.orderIds.push(order.orderId)
     s.truth.revenue = round2(s.truth.revenue + revenue)
     s.firstAddSinceOrder = undefined
-    s.checkoutSinceOrder = false
+    s.checkoutSinceCartChange = false
     orderSeq++
     closeCart()
     if (shopper.userId && orderSeq === 3) {
@@ -327,7 +329,7 @@ function simulateShopper(sim: SimContext, shopper: Shopper): void {
     const items = cartProducts()
     track(s, 'Checkout Started', { cart_id: cartId(), value: cartValue(), currency: 'EUR', products: items })
     s.truth.checkoutStarted = true
-    s.checkoutSinceOrder = true
+    s.checkoutSinceCartChange = true
     // A late order: with the confirmation page's own step, the pause stays under 28 minutes.
     if (late) s.t += Math.round(rng.between(20, 25) * MINUTE)
     else advance(s, 30, 150)
@@ -400,7 +402,7 @@ function simulateShopper(sim: SimContext, shopper: Shopper): void {
       referrer: '',
       page: undefined,
       firstAddSinceOrder: undefined,
-      checkoutSinceOrder: false,
+      checkoutSinceCartChange: false,
     }
   }
 
@@ -410,17 +412,21 @@ function simulateShopper(sim: SimContext, shopper: Shopper): void {
     st.bounced =
       st.channel !== 'store' && st.pages === 1 && !st.added && !st.checkoutStarted && st.orderIds.length === 0
     if (cart.size > 0 && s.firstAddSinceOrder) {
-      const abandonment: TruthAbandonment = {
-        personKey: shopper.key,
-        cartId: cartId(),
-        lastActivity: s.t,
-        items: cartProducts(),
-        value: cartValue(),
-        checkoutStarted: s.checkoutSinceOrder,
-        triggerMessageId: s.firstAddSinceOrder,
+      // The cart holds items and no order followed. A checkout after its last change suppresses
+      // the abandonment (the issue's rule: no checkout or order within the window).
+      if (s.checkoutSinceCartChange) sim.truth.leftAtCheckout.push(s.firstAddSinceOrder)
+      else {
+        const abandonment: TruthAbandonment = {
+          personKey: shopper.key,
+          cartId: cartId(),
+          lastActivity: s.t,
+          items: cartProducts(),
+          value: cartValue(),
+          triggerMessageId: s.firstAddSinceOrder,
+        }
+        sim.truth.abandonments.push(abandonment)
       }
-      sim.truth.abandonments.push(abandonment)
-      // Some come back within days to finish the purchase.
+      // Some come back within days to finish the purchase (left at checkout or not).
       if (rng.chance(0.35)) recoverNext = true
     }
     sim.truth.sessions.push(st)
@@ -529,6 +535,7 @@ function simulateShopper(sim: SimContext, shopper: Shopper): void {
           advance(s)
           cart.delete(line.product_id)
           track(s, 'Product Removed', { cart_id: cartId(), ...line })
+          s.checkoutSinceCartChange = false
         }
       }
       wantsToBuy = rng.chance(shopper.buyProbability)
@@ -549,7 +556,7 @@ function simulateShopper(sim: SimContext, shopper: Shopper): void {
           products: cartProducts(),
         })
         s.truth.checkoutStarted = true
-        s.checkoutSinceOrder = true
+        s.checkoutSinceCartChange = true
       }
     }
     endSession(s)

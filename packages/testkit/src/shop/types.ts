@@ -98,7 +98,6 @@ export interface TruthAbandonment {
   lastActivity: number
   items: CartLine[]
   value: number
-  checkoutStarted: boolean
   /** The first Product Added of the burst: what the Cart Abandoned messageId derives from. */
   triggerMessageId: string
 }
@@ -106,8 +105,16 @@ export interface TruthAbandonment {
 export interface ShopTruth {
   sessions: TruthSession[]
   orders: TruthOrder[]
-  /** Carts that hold items when their owner goes quiet for the window without ordering. */
+  /**
+   * Carts that hold items when their owner goes quiet for the window with no checkout after the
+   * cart's last change and no order.
+   */
   abandonments: TruthAbandonment[]
+  /**
+   * Carts left at checkout: a Checkout Started followed their last change, no order did. Never
+   * abandoned (a checkout suppresses Cart Abandoned); the first add of their burst, by messageId.
+   */
+  leftAtCheckout: string[]
   /** Carts whose order arrived after a pause shorter than the window: never abandoned. */
   lateOrders: string[]
 }

@@ -14,7 +14,7 @@ export interface AbandonedCartQuery {
 const chDateTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '')
 
 /**
- * The carts that cart_episodes (0023_carts.sql) finds abandoned, whose window has passed, and
+ * The carts that cart_episodes (0027_cart_abandonment_checkout.sql) finds abandoned, whose window has passed, and
  * whose Cart Abandoned event is not stored yet. All values go as query parameters.
  */
 export function createCartQueries(warehouse: Warehouse) {
@@ -24,7 +24,7 @@ export function createCartQueries(warehouse: Warehouse) {
       const rs = await client.query({
         query: `
           SELECT
-            person_id, user_id, anonymous_id, last_activity_at, abandoned_at, checkout_started,
+            person_id, user_id, anonymous_id, last_activity_at, abandoned_at,
             trigger_message_id, abandonment_message_id, cart_id, products, value, item_count, currency
           FROM ${db}.cart_episodes(window_minutes = {window:UInt32}, since = {since:DateTime64(3)})
           WHERE abandoned_at <= now64(3) - toIntervalMillisecond({grace:UInt64})

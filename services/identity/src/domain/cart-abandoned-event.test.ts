@@ -12,7 +12,6 @@ const row: AbandonedCartRow = {
   anonymous_id: 'a-1',
   last_activity_at: '2026-03-01 10:15:00.250',
   abandoned_at: '2026-03-01 10:45:00.250',
-  checkout_started: 1,
   trigger_message_id: 'm-1',
   abandonment_message_id: 'ca-0123',
   cart_id: 'cart-1',
@@ -37,7 +36,6 @@ describe('toCartAbandonedEvent', () => {
         cart_id: 'cart-1',
         value: 65,
         item_count: 2,
-        checkout_started: true,
         last_activity_at: '2026-03-01T10:15:00.250Z',
         window_minutes: 30,
         products: [

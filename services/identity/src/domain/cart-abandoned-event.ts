@@ -4,14 +4,13 @@ import type { EnrichedEvent } from '@sillage/schemas'
 export const SILLAGE_SOURCE_ID = 'sillage'
 export const CART_ABANDONED = 'Cart Abandoned'
 
-/** One row of `cart_episodes` (schemas/clickhouse/migrations/0023_carts.sql), as JSONEachRow. */
+/** One row of `cart_episodes` (schemas/clickhouse/migrations/0027_cart_abandonment_checkout.sql), as JSONEachRow. */
 export interface AbandonedCartRow {
   person_id: string
   user_id: string
   anonymous_id: string
   last_activity_at: string
   abandoned_at: string
-  checkout_started: boolean | number
   trigger_message_id: string
   abandonment_message_id: string
   cart_id: string
@@ -63,7 +62,6 @@ export function toCartAbandonedEvent(
       value: row.value,
       currency: row.currency,
       item_count: row.item_count,
-      checkout_started: Boolean(row.checkout_started),
       last_activity_at: isoFromClickHouse(row.last_activity_at),
       window_minutes: opts.windowMinutes,
       trigger_message_id: row.trigger_message_id,

@@ -24,8 +24,9 @@ const IN_FLIGHT_MS = 10 * 60_000
 /**
  * The Cart Abandoned detector. Every `intervalMs` it asks ClickHouse (cart_episodes) for carts
  * that hold items while their owner has been inactive for the window, with no order since the
- * last add, and whose Cart Abandoned is not stored yet; it produces one event per cart to
- * events.raw, where identity stores it like any other event.
+ * last add and no checkout since the cart's last change, and whose Cart Abandoned is not stored
+ * yet; it produces one event per cart to events.raw, where identity stores it like any other
+ * event.
  *
  * It keeps no state of its own: ClickHouse is the state, so a restart, a crash between produce
  * and insert, or two detectors at once change nothing. The messageId derives from the cart's
