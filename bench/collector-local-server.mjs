@@ -6,23 +6,14 @@ import { join } from 'node:path'
 import { createLocalBus, defaultTopicSpecs } from '../packages/bus/dist/index.js'
 import { createLogger, createMetricsRegistry } from '../packages/runtime/dist/index.js'
 import { createCollectorApp } from '../services/collector/dist/index.js'
+import { sourcesSchema } from '../schemas/dist/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sillage-bench-collector-'))
 const bus = createLocalBus({ dir })
 await bus.ensureTopics(defaultTopicSpecs(4))
 const app = createCollectorApp({
   config: { maxEventBytes: 32 * 1024, maxBatchBytes: 512_000 },
-  sources: [
-    {
-      id: 'bench',
-      writeKey: process.env.WRITE_KEY,
-      type: 'server',
-      allowedOrigins: [],
-      consent: {},
-      rateLimit: null,
-      keepFullIp: false,
-    },
-  ],
+  sources: sourcesSchema.parse([{ id: 'bench', writeKey: process.env.WRITE_KEY, type: 'server' }]),
   bus,
   log: createLogger({ level: 'warn' }),
   registry: createMetricsRegistry(),
