@@ -25,7 +25,7 @@ import { freePort, postBatch, tempDir, trackEvents, waitFor } from './helpers/pi
  */
 
 /** Above the sum of each test's own bounded waits, so that a failure names what it waited for. */
-const TEST_TIMEOUT_MS = 150_000
+const TEST_TIMEOUT_MS = 300_000
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 const later = (fn: () => Promise<unknown> | unknown) => cleanups.push(fn)
@@ -262,7 +262,7 @@ describe('pipeline mode across a broker restart (dedicated broker)', () => {
       const acked: string[] = []
       const sent: string[] = []
       let stop = false
-      const RETRY_DEADLINE_MS = 90_000
+      const RETRY_DEADLINE_MS = 150_000
       // SDK-like clients: each batch is retried (same messageIds) until it gets a 200.
       const client = async (worker: number) => {
         for (let b = 0; !stop && b < 2_000; b++) {
@@ -315,8 +315,10 @@ describe('pipeline mode across a broker restart (dedicated broker)', () => {
       const upAt = Date.now()
       await startKafka({ env, log: quiet })
       const okBeforeRestart = ok()
+      // Generous: on a loaded 2-core machine the broker's restart and the producer's reconnection
+      // take a while; the loop is still bounded.
       await waitFor(() => ok() >= okBeforeRestart + 20, {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         what: '20 more batches accepted after the restart',
       })
       stop = true

@@ -1,6 +1,7 @@
 import { eventSchema, type EventType, type SillageEvent } from '@sillage/schemas'
 import { EVENT_ERRORS, type EventErrorCode } from '../errors.js'
 import { shapeProblem } from './depth.js'
+import { fastParse } from './fast-parse.js'
 
 /** Deeper than any real event; bounds the work of serialising one. */
 export const MAX_DEPTH = 32
@@ -40,6 +41,9 @@ export function validateEvent(
     }
     if (opts.sentAt && raw['sentAt'] === undefined) input['sentAt'] = opts.sentAt
   }
+  const fast = fastParse(input)
+  if (fast)
+    return fast.anonymousId || fast.userId ? { ok: true, event: fast } : reject('SIL_EVENT_NO_IDENTITY')
   const parsed = eventSchema.safeParse(input)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
