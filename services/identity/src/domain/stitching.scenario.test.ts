@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { partitionForKey } from '@sillage/bus'
 import type { EnrichedEvent } from '@sillage/schemas'
-import { enrich, generateShop, type GeneratedShop } from '../../../../tests/generator/index.js'
+import { enrich, generateShop, type GeneratedShop } from '../../../../packages/testkit/src/identity/index.js'
 import { createIdentityRules } from './identity-rules.js'
 import { simulate, type SimulationResult } from './simulation.js'
 

@@ -4,7 +4,7 @@
  * independent stream derived from this stream's seed and the label alone, whatever was drawn
  * before (the world, visits and playback layers do not shift each other).
  */
-import { createRng as createBaseRng, type Rng as BaseRng } from '../../packages/testkit/src/prng.js'
+import { createRng as createBaseRng, type Rng as BaseRng } from '../prng.js'
 
 export interface Rng extends Omit<BaseRng, 'fork'> {
   shuffle<T>(items: T[]): T[]
