@@ -1,4 +1,4 @@
-import type { Bus, ProduceMessage } from '@sillage/bus'
+import { withProduce, type Bus, type ProduceMessage } from '@sillage/bus'
 import { Counter, Gauge, type Logger, type Registry } from '@sillage/runtime'
 import { createInflightBudget, type InflightLimits } from '../domain/inflight-budget.js'
 import { CollectorError } from '../errors.js'
@@ -63,39 +63,30 @@ export function createBoundedBus(bus: Bus, deps: BoundedBusDeps): Bus {
   let saturated = false
   const state = () => ({ inflightEvents: budget.events, inflightBytes: budget.bytes, ...budget.limits })
 
-  return {
-    kind: bus.kind,
-    ensureTopics: (specs) => bus.ensureTopics(specs),
-    subscribe: (options) => bus.subscribe(options),
-    offsets: (topic, group) => bus.offsets(topic, group),
-    health: () => bus.health(),
-    close: () => bus.close(),
-
-    async produce(topic: string, messages: readonly ProduceMessage[]): Promise<void> {
-      const events = messages.length
-      let bytes = 0
-      for (const m of messages) bytes += m.value.length
-      if (!budget.tryAcquire(events, bytes)) {
-        refused.inc(events)
-        if (!saturated) {
-          saturated = true
-          log.warn(state(), 'backpressure: in-flight buffer full, answering 503 SIL_OVERLOADED')
-        }
-        throw new CollectorError('SIL_OVERLOADED', { retryAfterSeconds: OVERLOADED_RETRY_AFTER_SECONDS })
+  return withProduce(bus, async (topic: string, messages: readonly ProduceMessage[]): Promise<void> => {
+    const events = messages.length
+    let bytes = 0
+    for (const m of messages) bytes += m.value.length
+    if (!budget.tryAcquire(events, bytes)) {
+      refused.inc(events)
+      if (!saturated) {
+        saturated = true
+        log.warn(state(), 'backpressure: in-flight buffer full, answering 503 SIL_OVERLOADED')
       }
-      try {
-        await bus.produce(topic, messages)
-      } finally {
-        budget.release(events, bytes)
-        if (
-          saturated &&
-          budget.events * 2 <= budget.limits.maxEvents &&
-          budget.bytes * 2 <= budget.limits.maxBytes
-        ) {
-          saturated = false
-          log.info(state(), 'backpressure: in-flight buffer below half its bound again')
-        }
+      throw new CollectorError('SIL_OVERLOADED', { retryAfterSeconds: OVERLOADED_RETRY_AFTER_SECONDS })
+    }
+    try {
+      await bus.produce(topic, messages)
+    } finally {
+      budget.release(events, bytes)
+      if (
+        saturated &&
+        budget.events * 2 <= budget.limits.maxEvents &&
+        budget.bytes * 2 <= budget.limits.maxBytes
+      ) {
+        saturated = false
+        log.info(state(), 'backpressure: in-flight buffer below half its bound again')
       }
-    },
-  }
+    }
+  })
 }

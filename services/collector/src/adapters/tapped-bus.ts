@@ -1,4 +1,4 @@
-import { TOPICS, type Bus } from '@sillage/bus'
+import { TOPICS, withProduce, type Bus } from '@sillage/bus'
 import type { DebugTap } from '../domain/debug-tap.js'
 
 /**
@@ -6,21 +6,13 @@ import type { DebugTap } from '../domain/debug-tap.js'
  * debugger's tap. Only after the write resolved: the debugger never shows an event that got a 503.
  */
 export function createTappedBus(bus: Bus, tap: DebugTap): Bus {
-  return {
-    kind: bus.kind,
-    ensureTopics: (specs) => bus.ensureTopics(specs),
-    subscribe: (options) => bus.subscribe(options),
-    offsets: (topic, group) => bus.offsets(topic, group),
-    health: () => bus.health(),
-    close: () => bus.close(),
-    async produce(topic, messages) {
-      await bus.produce(topic, messages)
-      const status = topic === TOPICS.raw ? 'accepted' : topic === TOPICS.invalid ? 'rejected' : undefined
-      if (status)
-        tap.record(
-          status,
-          messages.map((m) => m.value),
-        )
-    },
-  }
+  return withProduce(bus, async (topic, messages) => {
+    await bus.produce(topic, messages)
+    const status = topic === TOPICS.raw ? 'accepted' : topic === TOPICS.invalid ? 'rejected' : undefined
+    if (status)
+      tap.record(
+        status,
+        messages.map((m) => m.value),
+      )
+  })
 }
