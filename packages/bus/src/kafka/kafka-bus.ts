@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, type Admin, type Message } from 'kafkajs'
+import { Kafka, Partitioners, type Admin, type Message, type Producer } from 'kafkajs'
 import {
   BusError,
   type Bus,
@@ -70,14 +70,6 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     logLevel: KAFKAJS_LOG_LEVEL,
     logCreator: kafkaLogCreator(log),
   })
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    // Explicit, which also silences kafkajs's partitioner warning: murmur2, like the Java client.
-    createPartitioner: Partitioners.DefaultPartitioner,
-    retry: PRODUCER_RETRY,
-  })
 
   let closed = false
   let health: BusHealth = { ready: false, reason: 'connecting to Kafka' }
@@ -98,10 +90,37 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     scheduleProbe()
   }
 
-  producer.on(producer.events.CONNECT, markReady)
-  producer.on(producer.events.DISCONNECT, () => {
-    if (!closed) markDown('Kafka producer disconnected')
-  })
+  const createProducer = (): Producer => {
+    const p = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Explicit, which also silences kafkajs's partitioner warning: murmur2, like the Java client.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: PRODUCER_RETRY,
+    })
+    p.on(p.events.CONNECT, () => {
+      if (p === producer) markReady()
+    })
+    p.on(p.events.DISCONNECT, () => {
+      if (!closed && p === producer) markDown('Kafka producer disconnected')
+    })
+    return p
+  }
+  let producer = createProducer()
+
+  /**
+   * After a failed send the idempotent producer may be wedged for good (kafkajs keeps the
+   * producer id and sequence numbers a restarted broker no longer accepts): start a new one.
+   * Messages whose ack was lost may then be written twice; messageId deduplication covers that.
+   */
+  const replaceProducer = (): void => {
+    if (closed) return
+    const old = producer
+    producer = createProducer()
+    producerConnecting = undefined
+    void old.disconnect().catch(() => {})
+  }
 
   const connectProducer = (): Promise<void> =>
     (producerConnecting ??= producer.connect().catch((err: unknown) => {
@@ -147,8 +166,13 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     maxBytes: COALESCE_MAX_BYTES,
     maxMessages: COALESCE_MAX_MESSAGES,
     send: async (topic, messages) => {
-      await connectProducer()
-      await producer.send({ topic, acks: -1, timeout: ACK_TIMEOUT_MS, messages })
+      try {
+        await connectProducer()
+        await producer.send({ topic, acks: -1, timeout: ACK_TIMEOUT_MS, messages })
+      } catch (err) {
+        replaceProducer()
+        throw err
+      }
     },
   })
 
