@@ -1,4 +1,5 @@
 import type { EnrichedEvent, EventContext, ParsedUserAgent, SillageEvent } from '@sillage/schemas'
+import { parseIsoMs } from './iso-date.js'
 import { truncateIp } from './ip.js'
 
 const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1)
@@ -30,10 +31,10 @@ export interface EnrichContext {
  */
 export function enrichEvent(event: SillageEvent, ctx: EnrichContext): EnrichedEvent {
   const original = event.originalTimestamp ?? event.timestamp
-  const originalMs = original === undefined ? NaN : Date.parse(original)
+  const originalMs = original === undefined ? NaN : parseIsoMs(original)
   let timestamp: number
   if (original !== undefined && event.sentAt !== undefined) {
-    timestamp = ctx.receivedAt - (Date.parse(event.sentAt) - originalMs)
+    timestamp = ctx.receivedAt - (parseIsoMs(event.sentAt) - originalMs)
   } else if (original !== undefined) {
     timestamp = originalMs
   } else {
@@ -57,8 +58,14 @@ export function enrichEvent(event: SillageEvent, ctx: EnrichContext): EnrichedEv
   }
   enriched.messageId = event.messageId ?? ctx.newMessageId()
   enriched.originalTimestamp = original
-  enriched.timestamp = timestamp === originalMs ? (original as string) : new Date(timestamp).toISOString()
-  enriched.receivedAt = ctx.receivedAtIso ?? new Date(ctx.receivedAt).toISOString()
+  const receivedAtIso = ctx.receivedAtIso ?? new Date(ctx.receivedAt).toISOString()
+  enriched.timestamp =
+    timestamp === originalMs
+      ? (original as string)
+      : timestamp === ctx.receivedAt
+        ? receivedAtIso
+        : new Date(timestamp).toISOString()
+  enriched.receivedAt = receivedAtIso
   enriched.sourceId = ctx.sourceId
   if (userAgent && ctx.parseUserAgent) enriched.ua = ctx.parseUserAgent(userAgent)
   return enriched

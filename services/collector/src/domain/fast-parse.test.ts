@@ -96,6 +96,24 @@ describe('fastParse', () => {
     expect(fast).toBeGreaterThan(150) // the property did exercise the fast path
   })
 
+  it("reads a batch's sentAt for an event without its own, as zod does on the merged event", () => {
+    fc.assert(
+      fc.property(event, date, (input, batchSentAt) => {
+        const clean = JSON.parse(JSON.stringify(input)) as Record<string, unknown>
+        const sentAt = typeof batchSentAt === 'string' ? batchSentAt : undefined
+        const before = JSON.stringify(clean)
+        const result = fastParse(clean, sentAt)
+        expect(JSON.stringify(clean)).toBe(before) // read, not written into the event
+        if (result === undefined) return
+        const merged = clean['sentAt'] === undefined && sentAt ? { ...clean, sentAt } : clean
+        const reference = eventSchema.safeParse(merged)
+        expect(reference.success).toBe(true)
+        expect(result).toEqual(reference.data)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
   it('takes the fast path for a typical SDK event', () => {
     const e = {
       type: 'track',

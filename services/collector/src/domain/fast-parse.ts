@@ -1,4 +1,5 @@
 import type { Consent, EventContext, SillageEvent } from '@sillage/schemas'
+import { parseIsoMs } from './iso-date.js'
 
 /**
  * The common event shapes (track, page, screen, identify), checked by hand: the same verdict and
@@ -22,7 +23,7 @@ const isStr = (v: unknown, max: number): v is string => typeof v === 'string' &&
 /** undefined: not sure (let zod decide). */
 function date(v: unknown): string | undefined {
   if (typeof v !== 'string' || !CANONICAL_DATE.test(v)) return undefined
-  const ms = Date.parse(v)
+  const ms = parseIsoMs(v)
   return ms >= MIN_DATE_MS && ms <= MAX_DATE_MS ? v : undefined
 }
 
@@ -111,7 +112,8 @@ function context(v: unknown): EventContext | undefined {
   return out as EventContext
 }
 
-export function fastParse(input: Dict): SillageEvent | undefined {
+/** `sentAt`: the batch's, for an event without its own (read, not copied into `input`). */
+export function fastParse(input: Dict, sentAt?: string): SillageEvent | undefined {
   const type = input['type']
   if (type !== 'track' && type !== 'page' && type !== 'screen' && type !== 'identify') return undefined
   const out: Dict = { type }
@@ -128,7 +130,7 @@ export function fastParse(input: Dict): SillageEvent | undefined {
     out[key] = v
   }
   for (const key of ['timestamp', 'originalTimestamp', 'sentAt'] as const) {
-    const v = input[key]
+    const v = key === 'sentAt' ? (input[key] === undefined ? sentAt : input[key]) : input[key]
     if (v === undefined) continue
     const d = date(v)
     if (d === undefined) return undefined

@@ -101,6 +101,18 @@ describe('PII scrubbing: the default rules', () => {
     expect(event['traits']).toEqual({ EMAIL: sha256Hex('jane@example.com') })
   })
 
+  it('still matches after the memo of event keys filled up with random keys and was cleared', () => {
+    const event: Dict = { properties: {} }
+    const properties = event['properties'] as Dict
+    for (let i = 0; i < 10_050; i++) properties[`Key_${i}`] = i
+    properties['First-Name'] = 'Jane'
+    properties['E_Mail'] = 'jane@example.com'
+    scrubber()(event)
+    expect(properties['First-Name']).toBeUndefined()
+    expect(properties['E_Mail']).toBe(hashPii('email', 'jane@example.com'))
+    expect(properties['Key_10049']).toBe(10_049)
+  })
+
   it('keeps a value that already is a SHA-256 digest, so scrubbing twice changes nothing', () => {
     const digest = sha256Hex('jane@example.com')
     const event: Dict = { traits: { email: digest.toUpperCase() } }

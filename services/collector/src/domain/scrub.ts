@@ -60,6 +60,21 @@ export function defaultScrubRules(): Array<{ path: string; action: Action }> {
 /** The form keys are compared in. */
 export const canonicalKey = (key: string): string => key.toLowerCase().replace(/[_\-\s]/g, '')
 
+/**
+ * canonicalKey for the keys of events, which repeat from one event to the next: a bounded memo,
+ * cleared when full (random keys from a hostile client cost a clear, not memory).
+ */
+const canonicalMemo = new Map<string, string>()
+function canonicalEventKey(key: string): string {
+  let canonical = canonicalMemo.get(key)
+  if (canonical === undefined) {
+    canonical = canonicalKey(key)
+    if (canonicalMemo.size >= 10_000) canonicalMemo.clear()
+    canonicalMemo.set(key, canonical)
+  }
+  return canonical
+}
+
 interface RuleNode {
   readonly children: Map<string, RuleNode>
   any: RuleNode | undefined
@@ -141,7 +156,7 @@ export function createScrubber(rules: ScrubRules): Scrubber {
     }
     if (!isDict(value)) return
     for (const key of Object.keys(value)) {
-      const child = node.children.get(canonicalKey(key)) ?? node.any
+      const child = node.children.get(canonicalEventKey(key)) ?? node.any
       if (child && !apply(value, key, child)) delete value[key]
     }
   }

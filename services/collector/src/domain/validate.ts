@@ -19,38 +19,47 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
+type RequestFields = {
+  type?: EventType
+  batchContext?: Record<string, unknown> | undefined
+  sentAt?: string | undefined
+}
+
+/** The event with what its request adds: the endpoint's type, the batch's context and sentAt. */
+function withRequestFields(raw: Record<string, unknown>, opts: RequestFields): Record<string, unknown> {
+  if (!opts.type && !opts.batchContext && !(opts.sentAt && raw['sentAt'] === undefined)) return raw
+  const input = { ...raw }
+  if (opts.type) input['type'] = opts.type
+  if (opts.batchContext) {
+    const own = isPlainObject(raw['context']) ? raw['context'] : {}
+    input['context'] = { ...opts.batchContext, ...own }
+  }
+  if (opts.sentAt && raw['sentAt'] === undefined) input['sentAt'] = opts.sentAt
+  return input
+}
+
 /**
  * Validates one event of a request. `type` is forced by single-event endpoints (/v1/track…);
  * batch-level `context` is merged under the event's own.
  */
-export function validateEvent(
-  raw: unknown,
-  opts: { type?: EventType; batchContext?: Record<string, unknown> | undefined; sentAt?: string | undefined },
-): Validation {
+export function validateEvent(raw: unknown, opts: RequestFields): Validation {
   if (!isPlainObject(raw)) return reject('SIL_EVENT_NOT_OBJECT')
   const shape = shapeProblem(raw, MAX_DEPTH)
   if (shape === 'too_deep') return reject('SIL_EVENT_TOO_DEEP', `limit ${MAX_DEPTH}`)
   if (shape === 'forbidden_key') return reject('SIL_EVENT_FORBIDDEN_KEY')
-  let input: Record<string, unknown> = raw
-  if (opts.type || opts.batchContext || (opts.sentAt && raw['sentAt'] === undefined)) {
-    input = { ...raw }
-    if (opts.type) input['type'] = opts.type
-    if (opts.batchContext) {
-      const own = isPlainObject(raw['context']) ? raw['context'] : {}
-      input['context'] = { ...opts.batchContext, ...own }
-    }
-    if (opts.sentAt && raw['sentAt'] === undefined) input['sentAt'] = opts.sentAt
-  }
-  const fast = fastParse(input)
-  if (fast)
-    return fast.anonymousId || fast.userId ? { ok: true, event: fast } : reject('SIL_EVENT_NO_IDENTITY')
-  const parsed = eventSchema.safeParse(input)
+  // The common case, a batch's event, is checked as it is (the batch's sentAt read alongside);
+  // a forced type or a batch context needs a merged copy first.
+  const merged = opts.type || opts.batchContext ? withRequestFields(raw, opts) : undefined
+  const fast = merged ? fastParse(merged) : fastParse(raw, opts.sentAt)
+  if (fast) return identified(fast)
+  const parsed = eventSchema.safeParse(merged ?? withRequestFields(raw, opts))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const where = issue?.path.length ? issue.path.join('.') : 'event'
     return reject('SIL_EVENT_SCHEMA', `${where}: ${issue?.message ?? 'invalid'}`)
   }
-  const event = parsed.data
-  if (!event.anonymousId && !event.userId) return reject('SIL_EVENT_NO_IDENTITY')
-  return { ok: true, event }
+  return identified(parsed.data)
 }
+
+const identified = (event: SillageEvent): Validation =>
+  event.anonymousId || event.userId ? { ok: true, event } : reject('SIL_EVENT_NO_IDENTITY')
