@@ -201,6 +201,34 @@ describe('local bus', () => {
     }
   })
 
+  it('writes segments through O_DSYNC, the open one and one created by a roll (Linux: /proc)', async () => {
+    const dir = tempDir()
+    const { bus } = open(dir, { segmentBytes: 600 })
+    await bus.ensureTopics([{ name: 'sync', partitions: 1 }])
+    await bus.produce('sync', [msg('k', 0, 700)]) // past segmentBytes: the next produce rolls
+    await bus.produce('sync', [msg('k', 1)])
+    const segmentDir = fs.realpathSync(path.join(dir, 'sync', '0'))
+    const target = (fd: string): string => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`)
+      } catch {
+        return '' // the descriptor readdirSync itself used, closed since
+      }
+    }
+    const openSegments = fs
+      .readdirSync('/proc/self/fd')
+      .map((fd) => ({ fd, target: target(fd) }))
+      .filter((f) => f.target.startsWith(segmentDir))
+    expect(openSegments.map((f) => path.basename(f.target))).toEqual(['00000000000000000001.log'])
+    for (const { fd } of openSegments) {
+      const flags = parseInt(
+        /^flags:\s+([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!,
+        8,
+      )
+      expect(flags & fs.constants.O_DSYNC).toBe(fs.constants.O_DSYNC)
+    }
+  })
+
   it('rolls segments at segmentBytes and reads across them, also resuming mid-segment', async () => {
     const dir = tempDir()
     const first = open(dir, { segmentBytes: 600 }).bus

@@ -8,7 +8,7 @@
  * <dir>/__offsets/<group>.json                committed offsets (offset-store.ts)
  * ```
  *
- * Guarantees (bus.ts): `produce` resolves after fdatasync (group commit, partition-log.ts);
+ * Guarantees (bus.ts): `produce` resolves once durable (O_DSYNC writes, group commit: partition-log.ts);
  * consumers see only durable records; offsets move only after the handler resolved; a torn tail
  * left by a crash is truncated at open. Retention deletes closed segments older than the topic's
  * retentionMs (default 7 days), even if a group has not read them, as Kafka does; a segment rolls
@@ -58,7 +58,7 @@ export interface LocalBusOptions {
   segmentMs?: number
   /**
    * Extra time a flush waits to gather more records when the partition is idle. Default 0: records
-   * produced in the same tick, or while the previous fdatasync runs, share one flush anyway.
+   * produced in the same tick, or while the previous durable write runs, share one flush anyway.
    */
   groupCommitMs?: number
   /** How often retention runs (it also runs at open). Default one minute. */
