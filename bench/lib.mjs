@@ -181,6 +181,7 @@ export async function pacedLoad(url, { rate, seconds, connections, headers = {},
     non2xx,
     errors,
     p50: at(0.5),
+    p90: at(0.9),
     p99: at(0.99),
     max: Math.round(latencies.at(-1) ?? NaN),
   }
