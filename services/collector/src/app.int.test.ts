@@ -220,7 +220,7 @@ describe('single-event endpoints', () => {
 })
 
 describe('operations', () => {
-  it('serves /healthz, /readyz and Prometheus /metrics with ingestion counters', async () => {
+  it('serves /healthz, /readyz and Prometheus /metrics with ingestion counters and request latency', async () => {
     await app.inject({
       method: 'POST',
       url: '/v1/batch',
@@ -232,6 +232,7 @@ describe('operations', () => {
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
     expect(metrics).toContain('sillage_collector_events_accepted_total 1')
     expect(metrics).toContain('sillage_collector_events_rejected_total{code="SIL_EVENT_SCHEMA"} 1')
+    expect(metrics).toMatch(/sillage_collector_request_duration_seconds_count\{route="\/v1\/batch"\} [1-9]/)
   })
 
   it('unknown routes get the catalogue 404', async () => {

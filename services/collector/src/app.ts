@@ -108,7 +108,9 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
       .send({ success: false, code: 'SIL_NOT_FOUND', message: REQUEST_ERRORS.SIL_NOT_FOUND.message }),
   )
   app.addHook('onResponse', async (request, reply) => {
-    metrics.requests.inc({ route: request.routeOptions.url ?? 'unknown', status: reply.statusCode })
+    const route = request.routeOptions.url ?? 'unknown'
+    metrics.requests.inc({ route, status: reply.statusCode })
+    metrics.requestDuration.observe({ route }, reply.elapsedTime / 1000)
   })
 
   registerHealthRoutes(app, { bus: deps.bus, registry: deps.registry })

@@ -10,6 +10,13 @@ export function createCollectorMetrics(registry: Registry) {
       labelNames: ['route', 'status'] as const,
       registers: [registry],
     }),
+    requestDuration: new Histogram({
+      name: 'sillage_collector_request_duration_seconds',
+      help: 'Time from the request to the response sent, by route (ingestion includes the durable write)',
+      labelNames: ['route'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
     accepted: new Counter({
       name: 'sillage_collector_events_accepted_total',
       help: 'Events durably written to events.raw',
