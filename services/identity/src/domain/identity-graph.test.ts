@@ -64,6 +64,41 @@ describe('identity graph', () => {
     expect(view.sourceOffset('events.raw', 0)).toBe(resolver.sourceOffset('events.raw', 0))
   })
 
+  it("forgets an erasure's identifiers and overrides from the changelog's tombstones", () => {
+    const resolver = createIdentityGraph(rules)
+    const view = createIdentityGraph(rules)
+    edges().forEach((e, i) => {
+      resolver.applyEdge(e, i * VERSION_STRIDE)
+      for (const r of encodeDelta(resolver.drain())) {
+        const m = decodeChangelog(r.key, r.value)
+        if (m && m.kind !== 'barrier') view.applyRecord(m)
+      }
+    })
+    // The person of e1 (d1, d2, d3, home, u1, …) is erased, as services/admin does it.
+    const person = view.personOf('email:e1')!
+    const members = view.membersOf(person)
+    const merged = [...new Set(members.map((k) => selfPerson(id(k.split(':')[0]!, k.split(':')[1]!))))]
+    const before = view.stats()
+    const tombstones = [
+      ...members.map((k) => `i:${k}`),
+      ...merged.filter((p) => view.resolve(p) !== p).map((p) => `o:${p}`),
+    ]
+    expect(tombstones.length).toBeGreaterThan(members.length) // overrides are erased too
+    for (const key of tombstones) {
+      const m = decodeChangelog(key, Buffer.alloc(0))
+      if (m && m.kind !== 'barrier') view.applyRecord(m)
+    }
+    for (const k of members) expect(view.personOf(k), k).toBeUndefined()
+    expect(view.membersOf(person)).toEqual([])
+    for (const p of merged) expect(view.resolve(p)).toBe(p)
+    const after = view.stats()
+    expect(after.identifiers).toBe(before.identifiers - members.length)
+    expect(after.overrides).toBe(before.overrides - (tombstones.length - members.length))
+    // Nobody else is touched.
+    for (const k of keys.filter((k) => !members.includes(k)))
+      expect(view.personOf(k), k).toBe(resolver.personOf(k))
+  })
+
   it('a clone of a view decides the next edges exactly as the resolver that wrote it', () => {
     const resolver = createIdentityGraph(rules)
     const view = createIdentityGraph(rules)

@@ -91,6 +91,9 @@ export type GraphRecord =
   | { kind: 'identity'; key: IdKey; person: string; version: number; logins?: readonly Login[] | undefined }
   | { kind: 'override'; oldPersonId: string; personId: string; version: number }
   | { kind: 'source'; topic: string; partition: number; offset: number; version: number }
+  /** Tombstones written by an erasure (docs/privacy.md): the graph forgets the identifier. */
+  | { kind: 'identity-erased'; key: IdKey }
+  | { kind: 'override-erased'; oldPersonId: string }
 
 /** Logins kept per anonymous id: enough for any realistic shared device. */
 export const MAX_LOGINS = 16
@@ -390,6 +393,23 @@ function build(
         case 'source': {
           const key = `${record.topic}:${record.partition}`
           if ((sources.get(key) ?? -1) < record.offset) sources.set(key, record.offset)
+          return
+        }
+        case 'identity-erased': {
+          const current = ids.get(record.key)
+          if (!current) return
+          ids.delete(record.key)
+          const p = persons.get(current.person)
+          if (p) removeMember(p, record.key)
+          return
+        }
+        case 'override-erased': {
+          const current = overrides.get(record.oldPersonId)
+          if (!current) return
+          overrides.delete(record.oldPersonId)
+          const by = overriddenBy.get(current.person)
+          by?.delete(record.oldPersonId)
+          if (by?.size === 0) overriddenBy.delete(current.person)
           return
         }
       }

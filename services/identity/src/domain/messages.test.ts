@@ -54,6 +54,15 @@ describe('identity.edges and identity.changelog messages', () => {
     })
   })
 
+  it("reads an erasure's tombstones (empty values) as the graph records that forget", () => {
+    expect(decodeChangelog('i:email:a:b', Buffer.alloc(0))).toEqual({
+      kind: 'identity-erased',
+      key: 'email:a:b',
+    })
+    expect(decodeChangelog('o:p-1', Buffer.alloc(0))).toEqual({ kind: 'override-erased', oldPersonId: 'p-1' })
+    expect(decodeChangelog('s:events.raw:0', Buffer.alloc(0))).toBeUndefined()
+  })
+
   it('skips what it does not understand', () => {
     expect(decodeEdge(Buffer.from('{"k":"future"}'))).toBeUndefined()
     expect(decodeEdge(Buffer.from('not json'))).toBeUndefined()

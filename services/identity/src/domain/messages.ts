@@ -13,6 +13,7 @@ import type { EdgeInput, GraphDelta, GraphRecord, Login } from './identity-graph
  *   o:<old person>          → {"p":surviving person,"v":version}
  *   s:<topic>:<partition>   → {"o":last applied offset,"v":version}
  *   b                       → {"n":nonce}   (a barrier, echoed by the resolver)
+ *   i:… or o:…              → empty          (a tombstone: an erasure, docs/privacy.md)
  */
 
 export type EdgeMessage = { kind: 'edge'; edge: EdgeInput } | { kind: 'barrier'; nonce: string }
@@ -99,6 +100,11 @@ export const encodeChangelogBarrier = (nonce: string): KeyedValue => ({
 
 export function decodeChangelog(key: string | null, value: Buffer): ChangelogMessage | undefined {
   if (key === null) return undefined
+  if (value.length === 0) {
+    if (key.startsWith('i:')) return { kind: 'identity-erased', key: key.slice(2) }
+    if (key.startsWith('o:')) return { kind: 'override-erased', oldPersonId: key.slice(2) }
+    return undefined
+  }
   const m = parse(value)
   if (!m) return undefined
   if (key === BARRIER_KEY) return isStr(m['n']) ? { kind: 'barrier', nonce: m['n'] } : undefined

@@ -30,6 +30,8 @@ export function createChangelogView(deps: ChangelogViewDeps) {
   let subscription: Subscription | undefined
   let stopped = false
   let skipped = 0
+  /** Tombstones applied so far: a resolver holding an older copy of the graph takes a new one. */
+  let erasures = 0
 
   function waitFor(nonce: string, what: string): { done: Promise<void>; cancel: () => void } {
     let timer: NodeJS.Timeout | undefined
@@ -68,6 +70,8 @@ export function createChangelogView(deps: ChangelogViewDeps) {
   return {
     graph,
 
+    erasures: (): number => erasures,
+
     async start(): Promise<void> {
       subscription = await deps.bus.subscribe({
         topic: TOPICS.changelog,
@@ -77,19 +81,21 @@ export function createChangelogView(deps: ChangelogViewDeps) {
         maxBatchRecords: 5000,
         eachBatch: async (batch) => {
           for (const record of batch.records) {
-            // A tombstone (an erasure, docs/privacy.md): its key names an identifier, never log it.
-            if (record.value.length === 0) continue
             const m = decodeChangelog(record.key, record.value)
             if (!m) {
               if (skipped++ % 1000 === 0)
                 log.warn(
-                  { offset: record.offset, key: record.key },
+                  // A tombstone's key names an erased identifier: never log it.
+                  { offset: record.offset, ...(record.value.length > 0 && { key: record.key }) },
                   'changelog record not understood; skipped',
                 )
               continue
             }
             if (m.kind === 'barrier') waiters.get(m.nonce)?.()
-            else graph.applyRecord(m)
+            else {
+              graph.applyRecord(m)
+              if (m.kind === 'identity-erased' || m.kind === 'override-erased') erasures++
+            }
           }
         },
         onError: (err) => log.error({ err }, 'changelog batch failed; will be redelivered'),

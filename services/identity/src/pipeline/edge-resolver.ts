@@ -24,7 +24,7 @@ export interface EdgeResolverDeps {
  *
  * Its graph is a copy of the view taken when it becomes active (after reading the changelog to
  * its end), and again whenever the offsets it is handed do not follow the last ones it handled,
- * or a batch failed: decisions are a function of the changelog and the edges, so a replay after a
+ * a batch failed, or the view applied an erasure's tombstones: decisions are a function of the changelog and the edges, so a replay after a
  * crash decides the same and rewrites the same versioned rows.
  */
 export function createEdgeResolver(deps: EdgeResolverDeps) {
@@ -32,10 +32,13 @@ export function createEdgeResolver(deps: EdgeResolverDeps) {
   const { metrics } = deps
   let state: IdentityGraph | undefined
   let lastOffset = -1
+  /** The view's erasure count when `state` was copied from it. */
+  let erasuresSeen = 0
   let subscription: Subscription | undefined
 
   async function activate(batch: Batch): Promise<IdentityGraph> {
     await deps.view.syncChangelog()
+    erasuresSeen = deps.view.erasures()
     const graph = deps.view.graph.clone()
     log.info({ fromOffset: batch.records[0]?.offset, ...graph.stats() }, 'resolver active')
     return graph
@@ -46,7 +49,8 @@ export function createEdgeResolver(deps: EdgeResolverDeps) {
     const last = batch.records.at(-1)
     if (!first || !last) return
     const started = process.hrtime.bigint()
-    if (!state || first.offset !== lastOffset + 1) {
+    // An erasure since the copy: the erased identifiers must leave this copy too.
+    if (!state || first.offset !== lastOffset + 1 || deps.view.erasures() !== erasuresSeen) {
       state = undefined
       state = await activate(batch)
     }
