@@ -50,6 +50,9 @@ const validEvent = fc
     anonymousId: fc.string({ minLength: 1, maxLength: 40 }),
     properties: fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }),
   })
+  // fast-check does generate "__proto__" and "constructor" keys: events with them are refused
+  // (SIL_EVENT_FORBIDDEN_KEY, tested apart), so they are not valid events here.
+  .filter((e) => !/"(__proto__|constructor)":/.test(JSON.stringify(e)))
   .map((e) => ({ ...e, messageId: `valid-${seq++}` }))
 
 /** Items that can never be valid events: not objects, or no identity at all. */
