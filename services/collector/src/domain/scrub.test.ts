@@ -113,6 +113,13 @@ describe('PII scrubbing: the default rules', () => {
     expect(properties['Key_10049']).toBe(10_049)
   })
 
+  it('matches keys too long to be memoised as well', () => {
+    const long = `loyalty_${'x'.repeat(80)}`
+    const event: Dict = { properties: { [long.toUpperCase()]: 'secret', kept: 1 } }
+    scrubber({ drop: [`properties.${long}`] })(event)
+    expect(event['properties']).toEqual({ kept: 1 })
+  })
+
   it('keeps a value that already is a SHA-256 digest, so scrubbing twice changes nothing', () => {
     const digest = sha256Hex('jane@example.com')
     const event: Dict = { traits: { email: digest.toUpperCase() } }

@@ -61,11 +61,13 @@ export function defaultScrubRules(): Array<{ path: string; action: Action }> {
 export const canonicalKey = (key: string): string => key.toLowerCase().replace(/[_\-\s]/g, '')
 
 /**
- * canonicalKey for the keys of events, which repeat from one event to the next: a bounded memo,
- * cleared when full (random keys from a hostile client cost a clear, not memory).
+ * canonicalKey for the keys of events, which repeat from one event to the next: a memo bounded in
+ * entries and in key length (≤ 10,000 keys of ≤ 64 characters, cleared when full), so random or
+ * huge keys from a hostile client cost a recomputation, never memory.
  */
 const canonicalMemo = new Map<string, string>()
 function canonicalEventKey(key: string): string {
+  if (key.length > 64) return canonicalKey(key)
   let canonical = canonicalMemo.get(key)
   if (canonical === undefined) {
     canonical = canonicalKey(key)
