@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { checkServerVersion } from './server-version.js'
 import type { Warehouse } from './warehouse.js'
 
 export interface Migration {
@@ -55,9 +56,12 @@ export function splitStatements(sql: string): string[] {
 /**
  * Applies the migrations not yet recorded in `schema_migrations`, in order. Idempotent: every
  * statement is `IF NOT EXISTS`, so a crash between a statement and its record is harmless.
+ * A server older than MIN_CLICKHOUSE_VERSION is refused first (ClickHouseVersionError), with
+ * nothing created.
  */
 export async function migrate(warehouse: Warehouse, log?: MigrateLog): Promise<number[]> {
   const { client, database } = warehouse
+  await checkServerVersion(warehouse)
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations

@@ -1,5 +1,10 @@
 import { BusError, defaultTopicSpecs, TOPICS, type Bus } from '@sillage/bus'
-import { loadMigrations, type Warehouse } from '@sillage/warehouse'
+import {
+  isSupportedVersion,
+  loadMigrations,
+  MIN_CLICKHOUSE_VERSION,
+  type Warehouse,
+} from '@sillage/warehouse'
 
 export interface Check {
   name: string
@@ -57,6 +62,16 @@ export async function checkWarehouse(warehouse: Warehouse, where: string): Promi
     version = (await rs.json<{ v: string }>())[0]?.v ?? '?'
   } catch (err) {
     return [{ name: 'clickhouse', ok: false, detail: `${where}: ${message(err)}` }]
+  }
+  if (!isSupportedVersion(version)) {
+    const min = MIN_CLICKHOUSE_VERSION.join('.')
+    return [
+      {
+        name: 'clickhouse',
+        ok: false,
+        detail: `${where}: ClickHouse ${version}, too old (needs ${min} or later)`,
+      },
+    ]
   }
   const checks: Check[] = [{ name: 'clickhouse', ok: true, detail: `${where}: ClickHouse ${version}` }]
   const expected = loadMigrations(warehouse.database)
