@@ -1,11 +1,19 @@
-// The browser tests drive Debian's Chromium through playwright-core (never `playwright install`,
-// which downloads a browser). Part of `pnpm test:all`: installs the distribution's package when
-// /usr/bin/chromium is missing and apt-get is usable (as root, or with password-less sudo).
+// The Debian packages the tests drive, installed when missing: Chromium for the browser tests
+// (through playwright-core; never `playwright install`, which downloads a browser) and
+// clickhouse-server for the HTTP warehouse path. Part of `pnpm test:all`: uses apt-get as root,
+// or with password-less sudo.
+//
+//   node scripts/ensure-apt.mjs
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
-const CHROMIUM = '/usr/bin/chromium'
-if (existsSync(CHROMIUM)) process.exit(0)
+const PACKAGES = [
+  { name: 'chromium', binary: '/usr/bin/chromium', for: 'the browser tests' },
+  { name: 'clickhouse-server', binary: '/usr/sbin/clickhouse-server', for: 'the ClickHouse HTTP tests' },
+]
+
+const missing = PACKAGES.filter((p) => !existsSync(p.binary))
+if (missing.length === 0) process.exit(0)
 
 const run = (cmd, args) =>
   spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
@@ -13,16 +21,18 @@ const root = process.getuid?.() === 0
 const hasSudo = !root && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0
 const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
 if (!hasApt || (!root && !hasSudo)) {
-  console.error(
-    `[chromium] ${CHROMIUM} is missing: install your distribution's chromium package (the browser tests need it).`,
-  )
+  for (const p of missing)
+    console.error(
+      `[apt] ${p.binary} is missing: install your distribution's ${p.name} package (${p.for} need it).`,
+    )
   process.exit(1)
 }
 const prefix = root ? [] : ['sudo', '-n']
 const apt = (...args) =>
   prefix.length ? run(prefix[0], [...prefix.slice(1), 'apt-get', ...args]) : run('apt-get', args)
-console.log('[chromium] installing Debian chromium for the browser tests')
-if (apt('update').status !== 0 || apt('install', '-y', '--no-install-recommends', 'chromium').status !== 0) {
-  console.error('[chromium] apt-get install chromium failed')
+const names = missing.map((p) => p.name)
+console.log(`[apt] installing ${names.join(', ')} for the tests`)
+if (apt('update').status !== 0 || apt('install', '-y', '--no-install-recommends', ...names).status !== 0) {
+  console.error(`[apt] apt-get install ${names.join(' ')} failed`)
   process.exit(1)
 }
