@@ -40,17 +40,23 @@ const keys = [
   'anonymous_id:pos1',
 ]
 
+/** A resolver fed the edges, and a view rebuilt from the changelog records it wrote. */
+function resolverAndView() {
+  const resolver = createIdentityGraph(rules)
+  const view = createIdentityGraph(rules)
+  edges().forEach((e, i) => {
+    resolver.applyEdge(e, i * VERSION_STRIDE)
+    for (const r of encodeDelta(resolver.drain())) {
+      const m = decodeChangelog(r.key, r.value)
+      if (m && m.kind !== 'barrier') view.applyRecord(m)
+    }
+  })
+  return { resolver, view }
+}
+
 describe('identity graph', () => {
   it('a view rebuilt from the changelog holds the same graph as the resolver', () => {
-    const resolver = createIdentityGraph(rules)
-    const view = createIdentityGraph(rules)
-    edges().forEach((e, i) => {
-      resolver.applyEdge(e, i * VERSION_STRIDE)
-      for (const r of encodeDelta(resolver.drain())) {
-        const m = decodeChangelog(r.key, r.value)
-        if (m && m.kind !== 'barrier') view.applyRecord(m)
-      }
-    })
+    const { resolver, view } = resolverAndView()
     for (const k of keys) {
       expect(view.personOf(k), k).toBe(resolver.personOf(k))
       expect(view.loginsOf(k), k).toEqual(resolver.loginsOf(k))
@@ -65,15 +71,7 @@ describe('identity graph', () => {
   })
 
   it("forgets an erasure's identifiers and overrides from the changelog's tombstones", () => {
-    const resolver = createIdentityGraph(rules)
-    const view = createIdentityGraph(rules)
-    edges().forEach((e, i) => {
-      resolver.applyEdge(e, i * VERSION_STRIDE)
-      for (const r of encodeDelta(resolver.drain())) {
-        const m = decodeChangelog(r.key, r.value)
-        if (m && m.kind !== 'barrier') view.applyRecord(m)
-      }
-    })
+    const { resolver, view } = resolverAndView()
     // The person of e1 (d1, d2, d3, home, u1, …) is erased, as services/admin does it.
     const person = view.personOf('email:e1')!
     const members = view.membersOf(person)
