@@ -123,6 +123,11 @@ describe('identity on Kafka: one instance and three instances give the same pers
         return metric?.values[0]?.value ?? 0
       }),
     )
+    // The graph's size is in the metrics; after its sync, instance 0's view is complete.
+    const size = await registries[0]!.getSingleMetric('sillage_identity_graph_size')?.get()
+    const identifiers = size?.values.find((v) => v.labels['kind'] === 'identifiers')?.value
+    expect(identifiers).toBe(mine[0]!.stats().identifiers)
+    expect(identifiers).toBeGreaterThan(0)
     for (const s of mine) await s.stop()
     return { persons, perInstance }
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { TOPICS, type Bus, type Subscription } from '@sillage/bus'
-import type { Logger, Registry } from '@sillage/runtime'
+import { Gauge, type Logger, type Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import type { SuppressionList } from '@sillage/schemas/suppression'
 import { createClickHouseSink } from '../adapters/clickhouse-sink.js'
@@ -77,6 +77,18 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     log,
     group: `${group}.view.${instanceId}`,
     syncTimeoutMs: deps.syncTimeoutMs ?? 30_000,
+  })
+  new Gauge({
+    name: 'sillage_identity_graph_size',
+    help: "This instance's identity graph, held in memory (~200 bytes per identifier), by kind",
+    labelNames: ['kind'] as const,
+    registers: [deps.registry],
+    collect() {
+      const { identifiers, persons, overrides } = view.graph.stats()
+      this.set({ kind: 'identifiers' }, identifiers)
+      this.set({ kind: 'persons' }, persons)
+      this.set({ kind: 'overrides' }, overrides)
+    },
   })
   const resolver =
     deps.resolver === false
