@@ -61,7 +61,7 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
   const accepted: ProduceMessage[] = []
   const rejected: Rejection[] = []
   const deadLetters: ProduceMessage[] = []
-  const receivedAt = new Date(opts.receivedAt).toISOString()
+  const receivedAt = opts.receivedAtIso ?? new Date(opts.receivedAt).toISOString()
   const request: DeadLetter['request'] =
     opts.type || opts.sentAt || opts.batchContext
       ? {
