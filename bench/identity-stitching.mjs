@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { createLocalBus, defaultTopicSpecs, partitionForKey, TOPICS } from '../packages/bus/dist/index.js'
 import { createLogger, createMetricsRegistry } from '../packages/runtime/dist/index.js'
+import { createRng } from '../packages/testkit/dist/index.js'
 import { createWarehouse, migrate } from '../packages/warehouse/dist/index.js'
 import {
   createIdentityGraph,
@@ -37,15 +38,8 @@ const PARTITIONS = 8
 
 /** A shop-like stream: ~20 events per browser, 70% of visitors known, logins stick to the browser. */
 function workload(n, seed) {
-  let s = seed >>> 0 || 1
-  const random = () => {
-    s ^= s << 13
-    s >>>= 0
-    s ^= s >>> 17
-    s ^= s << 5
-    s >>>= 0
-    return s / 4294967296
-  }
+  const rng = createRng(seed)
+  const random = () => rng.next()
   const devices = Math.max(1, Math.floor(n / 20))
   const people = Math.max(1, Math.floor(devices * 0.7))
   const owner = Array.from({ length: devices }, () => Math.floor(random() * people))
