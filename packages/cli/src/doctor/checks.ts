@@ -1,6 +1,7 @@
 import { BusError, defaultTopicSpecs, TOPICS, type Bus } from '@sillage/bus'
 import {
-  isSupportedVersion,
+  checkServerVersion,
+  ClickHouseVersionError,
   loadMigrations,
   MIN_CLICKHOUSE_VERSION,
   type Warehouse,
@@ -58,20 +59,13 @@ export async function checkBus(bus: Bus, opts: { rawPartitions: number; where: s
 export async function checkWarehouse(warehouse: Warehouse, where: string): Promise<Check[]> {
   let version: string
   try {
-    const rs = await warehouse.client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })
-    version = (await rs.json<{ v: string }>())[0]?.v ?? '?'
+    version = await checkServerVersion(warehouse)
   } catch (err) {
-    return [{ name: 'clickhouse', ok: false, detail: `${where}: ${message(err)}` }]
-  }
-  if (!isSupportedVersion(version)) {
-    const min = MIN_CLICKHOUSE_VERSION.join('.')
-    return [
-      {
-        name: 'clickhouse',
-        ok: false,
-        detail: `${where}: ClickHouse ${version}, too old (needs ${min} or later)`,
-      },
-    ]
+    const detail =
+      err instanceof ClickHouseVersionError
+        ? `ClickHouse ${err.version}, too old (needs ${MIN_CLICKHOUSE_VERSION.join('.')} or later)`
+        : message(err)
+    return [{ name: 'clickhouse', ok: false, detail: `${where}: ${detail}` }]
   }
   const checks: Check[] = [{ name: 'clickhouse', ok: true, detail: `${where}: ClickHouse ${version}` }]
   const expected = loadMigrations(warehouse.database)
