@@ -42,7 +42,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'tests/**/*.ts', 'bench/**', 'scripts/**', 'packages/cli/src/**'],
+    files: ['**/*.test.ts', 'tests/**/*.ts', 'bench/**', 'scripts/**', 'apps/sillage/src/**'],
     rules: { 'no-console': 'off' },
   },
   {
@@ -62,7 +62,7 @@ export default tseslint.config(
   },
   {
     // Code that runs in the page: the demo shop, and the page side of the SDK benchmark.
-    files: ['packages/cli/demo/**/*.js', 'bench/sdk-size.mjs'],
+    files: ['apps/sillage/demo/**/*.js', 'bench/sdk-size.mjs'],
     languageOptions: {
       globals: Object.fromEntries(
         [

@@ -57,7 +57,7 @@ try {
     SILLAGE_LOG_LEVEL: 'warn',
     SILLAGE_SOURCES: JSON.stringify([{ id: 'bench', writeKey: WRITE_KEY, type: 'server' }]),
   }
-  const sillage = await startProcess(['packages/cli/dist/main.js', 'start'], {
+  const sillage = await startProcess(['apps/sillage/dist/main.js', 'start'], {
     env,
     readyUrl: `${url}/healthz`,
   })

@@ -14,13 +14,13 @@ WORKDIR /app
 FROM base AS build
 COPY . .
 RUN corepack install && pnpm install --frozen-lockfile
-RUN pnpm exec tsc -b services/identity packages/cli
+RUN pnpm exec tsc -b services/identity apps/sillage
 # Keep only the production dependencies of identity, the CLI and their workspace packages
 # (chdb comes along: @sillage/warehouse imports it; with CLICKHOUSE_URL set it is never opened).
 RUN find . -name node_modules -type d -prune -exec rm -rf {} + \
   && pnpm install --frozen-lockfile --prod --offline --filter "@sillage/identity..." --filter "@sillage/cli..." \
   && rm -rf .git* tests bench docs scripts \
-  && printf '#!/bin/sh\nexec node /app/packages/cli/dist/main.js "$@"\n' > /app/sillage && chmod 755 /app/sillage
+  && printf '#!/bin/sh\nexec node /app/apps/sillage/dist/main.js "$@"\n' > /app/sillage && chmod 755 /app/sillage
 
 FROM base AS runtime
 ENV NODE_ENV=production \

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CLI_ENV_VARS, loadCliConfig } from '../packages/cli/src/config.js'
+import { CLI_ENV_VARS, loadCliConfig } from '../apps/sillage/src/config.js'
 import { COLLECTOR_SERVICE_ENV_VARS, loadCollectorServiceConfig } from '../services/collector/src/config.js'
 import { IDENTITY_SERVICE_ENV_VARS, loadIdentityConfig } from '../services/identity/src/config.js'
 import { repoRoot } from './helpers/pipeline.js'

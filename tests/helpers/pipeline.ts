@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export const repoRoot = new URL('../..', import.meta.url).pathname
-export const cliMain = join(repoRoot, 'packages/cli/dist/main.js')
+export const cliMain = join(repoRoot, 'apps/sillage/dist/main.js')
 
 export const WRITE_KEY = 'wk_test_0123456789'
 /** The demo shop's (public) browser key, with `browserSource: true`. */

@@ -4,7 +4,7 @@
  * config once, builds the bus and the app, listens, and on SIGTERM/SIGINT stops accepting
  * connections, lets the requests in flight finish (each awaits its Kafka ack, bounded by
  * SILLAGE_PRODUCE_TIMEOUT_MS), then disconnects the producer and exits. `sillage start` is the
- * embedded composition root (packages/cli/src/start.ts).
+ * embedded composition root (apps/sillage/src/start.ts).
  */
 import { hostname } from 'node:os'
 import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic, type Bus } from '@sillage/bus'

@@ -11,11 +11,11 @@ export function scriptSafeJson(value: unknown): string {
     .replaceAll('\u2029', '\\u2029')
 }
 
-/** The pages of the demo shop (packages/cli/demo); nothing else under /demo/ is served. */
+/** The pages of the demo shop (apps/sillage/demo); nothing else under /demo/ is served. */
 export const DEMO_PAGES = ['index', 'product', 'cart', 'checkout', 'order', 'account'] as const
 
 /** Where the browser SDK's build leaves the snippet (with its URL placeholder). */
-const SNIPPET_FILE = new URL('../../sdk-browser/dist/snippet.min.js', import.meta.url)
+const SNIPPET_FILE = new URL('../../../packages/sdk-browser/dist/snippet.min.js', import.meta.url)
 const SNIPPET_URL_PLACEHOLDER = '"__SILLAGE_SDK_URL__"'
 
 /**
