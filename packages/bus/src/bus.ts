@@ -81,7 +81,10 @@ export interface Subscription {
 
 export interface BusHealth {
   ready: boolean
+  /** Why it is not ready (for /readyz and the logs). */
   reason?: string
+  /** When it stopped being ready (epoch ms), where the implementation knows (local: the failed write). */
+  since?: number
 }
 
 export interface Bus {

@@ -10,7 +10,9 @@
  *
  * Guarantees (bus.ts): `produce` resolves once durable (O_DSYNC writes, group commit: partition-log.ts);
  * consumers see only durable records; offsets move only after the handler resolved; a torn tail
- * left by a crash is truncated at open. Retention deletes closed segments older than the topic's
+ * left by a crash is truncated at open. A failed write (disk full, EIO) makes the bus refuse every
+ * produce (SIL_BUS_UNAVAILABLE, health() not ready with the reason) until the failed partition's
+ * probe write succeeds; it then heals by itself, without a restart (partition-log.ts). Retention deletes closed segments older than the topic's
  * retentionMs (default 7 days), even if a group has not read them, as Kafka does; a segment rolls
  * when full or when its first record is `segmentMs` old (default one day), so a record is deleted
  * at most segmentMs + retentionMs + retentionCheckMs after it was written, even on a quiet
@@ -31,7 +33,7 @@ import {
 } from '../bus.js'
 import { createPartitioner, type Partitioner } from '../partitioner.js'
 import { acquireDirLock } from './dir-lock.js'
-import { fsyncDir } from './durable-fs.js'
+import { fsyncDir, type LogFileOps } from './durable-fs.js'
 import { createGroupConsumer, type GroupConsumer, type RetryBackoff } from './group-consumer.js'
 import { normalizeLogger, type LocalBusLogger } from './logger.js'
 import { createOffsetStore, OFFSETS_DIR } from './offset-store.js'
@@ -65,6 +67,10 @@ export interface LocalBusOptions {
   retentionCheckMs?: number
   /** Back-off before redelivering a batch whose handler rejected. Default 200 ms doubling to 10 s. */
   retryBackoff?: Partial<RetryBackoff>
+  /** After a failed write, how often a probe checks whether writes succeed again. Default 1 s. */
+  recoveryProbeMs?: number
+  /** The segment files' I/O layer, for fault-injection tests (createFaultFileOps). Default node:fs. */
+  fileOps?: LogFileOps
   log?: LocalBusLogger
 }
 
@@ -75,6 +81,10 @@ interface Topic {
   meta: TopicMeta
   partitions: PartitionLog[]
   partitioner: Partitioner
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -93,6 +103,7 @@ export function createLocalBus(options: LocalBusOptions): Bus {
   const segmentMs = positiveInteger('segmentMs', options.segmentMs, DEFAULT_SEGMENT_MS, 1)
   const groupCommitMs = positiveInteger('groupCommitMs', options.groupCommitMs, 0, 0)
   const retentionCheckMs = positiveInteger('retentionCheckMs', options.retentionCheckMs, 60_000, 1)
+  const recoveryProbeMs = positiveInteger('recoveryProbeMs', options.recoveryProbeMs, 1_000, 1)
   const backoff: RetryBackoff = Object.freeze({
     initialMs: positiveInteger('retryBackoff.initialMs', options.retryBackoff?.initialMs, 200, 1),
     maxMs: positiveInteger('retryBackoff.maxMs', options.retryBackoff?.maxMs, 10_000, 1),
@@ -103,17 +114,22 @@ export function createLocalBus(options: LocalBusOptions): Bus {
   const releaseLock = acquireDirLock(dir)
 
   const topics = new Map<string, Topic>()
-  let failure: unknown
+  /** Partitions whose writes fail ("topic/partition"): while any does, every produce is refused. */
+  const failing = new Map<string, { err: unknown; since: number }>()
   let closed = false
   let closing: Promise<void> | undefined
 
-  const onWriteFailure = (err: unknown): void => {
-    failure ??= err
+  function failureError(): BusError {
+    const [where, { err }] = failing.entries().next().value!
+    return new BusError('SIL_BUS_UNAVAILABLE', `local bus write failed on ${where}: ${errorText(err)}`, {
+      cause: err,
+    })
   }
 
   function openPartitions(meta: TopicMeta): PartitionLog[] {
     const partitions: PartitionLog[] = []
     for (let partition = 0; partition < meta.partitions; partition++) {
+      const where = `${meta.name}/${partition}`
       partitions.push(
         createPartitionLog({
           topic: meta.name,
@@ -123,7 +139,11 @@ export function createLocalBus(options: LocalBusOptions): Bus {
           ...(!meta.compacted && { segmentMs }),
           groupCommitMs,
           log,
-          onWriteFailure,
+          recoveryProbeMs,
+          ...(options.fileOps && { fileOps: options.fileOps }),
+          onWriteFailure: (err) =>
+            failing.set(where, { err, since: failing.get(where)?.since ?? Date.now() }),
+          onRecovered: () => failing.delete(where),
         }),
       )
     }
@@ -239,8 +259,8 @@ export function createLocalBus(options: LocalBusOptions): Bus {
 
     async produce(topicName: string, messages: readonly ProduceMessage[]) {
       if (closed) throw closedError()
-      if (failure !== undefined)
-        throw new BusError('SIL_BUS_UNAVAILABLE', 'local bus write failed', { cause: failure })
+      // Refused whole before anything is written: a batch refused here stores none of its events.
+      if (failing.size > 0) throw failureError()
       const topic = topicOf(topicName)
       if (messages.length === 0) return
       const count = topic.partitions.length
@@ -311,11 +331,17 @@ export function createLocalBus(options: LocalBusOptions): Bus {
 
     health(): BusHealth {
       if (closed) return { ready: false, reason: 'closed' }
-      if (failure !== undefined) {
-        const message = failure instanceof Error ? failure.message : String(failure)
-        return { ready: false, reason: `write failed: ${message}` }
+      if (failing.size === 0) return { ready: true }
+      const since = Math.min(...[...failing.values()].map((f) => f.since))
+      const where = [...failing.keys()]
+      const [first] = failing.values()
+      return {
+        ready: false,
+        reason:
+          `local log write failed on ${where.join(', ')} (${errorText(first!.err)}); produce is refused ` +
+          `and a probe retries every ${recoveryProbeMs} ms: the bus heals by itself once writes succeed`,
+        since,
       }
-      return { ready: true }
     },
 
     close() {

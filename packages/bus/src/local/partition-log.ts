@@ -10,17 +10,33 @@
  *
  * The high watermark (offset after the last durable record) and each segment's durable size are
  * updated together, once the write is durable; readers never look past them.
+ *
+ * Healing: when a write fails (ENOSPC, EIO), what it was writing is rejected, the offsets it had
+ * taken are given back, and the partition refuses appends. A probe then runs at once and every
+ * `recoveryProbeMs`: on a fresh descriptor it truncates the segment back to its durable size (the
+ * torn tail: never read, since readers stop at the durable size) and writes PROBE_BYTES of zeros
+ * there, then truncates them away. Once that succeeds the partition accepts appends again, with no
+ * restart and no acknowledged record lost. A crash mid-probe leaves a zero tail, which recovery at
+ * open truncates like any torn tail.
  */
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import { promisify } from 'node:util'
 import { BusError } from '../bus.js'
-import { fdatasync, fsyncDir, fsyncDirSync, isErrnoException, writeAll } from './durable-fs.js'
+import {
+  closeFile,
+  fdatasync,
+  fsyncDir,
+  fsyncDirSync,
+  ftruncate,
+  isErrnoException,
+  NODE_FILE_OPS,
+  openFile,
+  writeAll,
+  type LogFileOps,
+} from './durable-fs.js'
 import { encodeFrame } from './frame.js'
 import type { BusLog } from './logger.js'
 import { listSegmentBases, scanSegmentSync, segmentPath } from './segment.js'
-
-const openAsync = promisify(fs.open)
 
 /**
  * Segments are written through O_DSYNC where the platform has it (Linux, macOS): a write returns
@@ -28,11 +44,17 @@ const openAsync = promisify(fs.open)
  * fdatasync would, in one system call and one trip to the thread pool instead of two (+10–40%
  * produce throughput here). Elsewhere each write is followed by fdatasync.
  */
-const { O_RDWR, O_WRONLY, O_CREAT, O_EXCL } = fs.constants
+const { O_RDWR, O_WRONLY, O_CREAT, O_TRUNC } = fs.constants
 const O_DSYNC: number | undefined = fs.constants.O_DSYNC
 const APPEND_FLAGS = O_RDWR | (O_DSYNC ?? 0)
-const CREATE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | (O_DSYNC ?? 0)
-const closeAsync = promisify(fs.close)
+/**
+ * O_TRUNC, not O_EXCL: a segment file whose base offset is not in the partition's list can only be
+ * the empty leftover of a roll that failed (disk full) and is being retried.
+ */
+const CREATE_FLAGS = O_WRONLY | O_CREAT | O_TRUNC | (O_DSYNC ?? 0)
+/** Zeros a recovery probe writes after the durable end: the room a typical flush needs. */
+export const PROBE_BYTES = 64 * 1024
+const PROBE = Buffer.alloc(PROBE_BYTES)
 
 export interface SegmentInfo {
   readonly baseOffset: number
@@ -66,8 +88,14 @@ export interface PartitionLogOptions {
   segmentMs?: number
   groupCommitMs: number
   log: BusLog
-  /** Called once when a durable write fails; the partition then refuses appends. */
+  /** Called when a durable write fails; the partition then refuses appends until a probe succeeds. */
   onWriteFailure: (err: unknown) => void
+  /** Called when a probe succeeded after a failure: the partition accepts appends again. */
+  onRecovered: () => void
+  /** Delay between recovery probes while writes fail. */
+  recoveryProbeMs: number
+  /** The file layer of the append path; tests inject faults here. Default node:fs. */
+  fileOps?: LogFileOps
 }
 
 export interface PartitionLog {
@@ -114,7 +142,8 @@ function createDeferred(): Deferred {
 
 /** Opens (and recovers) a partition directory synchronously. */
 export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
-  const { topic, partition, dir, segmentBytes, groupCommitMs, log } = options
+  const { topic, partition, dir, segmentBytes, groupCommitMs, log, recoveryProbeMs } = options
+  const ops = options.fileOps ?? NODE_FILE_OPS
   const segmentMs = options.segmentMs ?? Number.POSITIVE_INFINITY
   fs.mkdirSync(dir, { recursive: true })
 
@@ -161,7 +190,10 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
   let queueDeferred: Deferred | undefined
   let cancelTimer: (() => void) | undefined
   let flushing: Promise<void> | undefined
+  /** The last error while the partition refuses appends; undefined when healthy. */
   let failure: unknown
+  let probeTimer: NodeJS.Timeout | undefined
+  let probing: Promise<void> | undefined
   let closed = false
 
   const active = (): Segment => segments[segments.length - 1]!
@@ -171,15 +203,21 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
   }
 
   async function roll(baseOffset: number): Promise<Segment> {
+    if (baseOffset <= active().baseOffset) throw new Error(`roll at ${baseOffset} would overwrite a segment`)
     const file = segmentPath(dir, baseOffset)
-    const fd = await openAsync(file, CREATE_FLAGS)
-    await fsyncDir(dir)
+    const fd = await openFile(file, CREATE_FLAGS, ops)
+    try {
+      await fsyncDir(dir)
+    } catch (err) {
+      await closeFile(fd, ops).catch(() => {})
+      throw err
+    }
     const previous = writeFd
     writeFd = fd
     const segment: Segment = { baseOffset, file, size: 0, durableSize: 0 }
     segments.push(segment)
     activeSince = undefined
-    await closeAsync(previous)
+    await closeFile(previous, ops)
     return segment
   }
 
@@ -203,9 +241,9 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
         end++
       }
       const chunk = end - i === 1 ? frames[i]! : Buffer.concat(frames.slice(i, end), bytes)
-      await writeAll(writeFd, chunk, segment.size)
+      await writeAll(writeFd, chunk, segment.size, ops)
       segment.size += bytes
-      if (O_DSYNC === undefined) await fdatasync(writeFd)
+      if (O_DSYNC === undefined) await fdatasync(writeFd, ops)
       offset += end - i
       segment.durableSize = segment.size
       highWatermark = offset
@@ -214,11 +252,67 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
     }
   }
 
-  /** Rejects what was queued during a failed flush; nothing more will be written. */
-  function dropQueue(error: BusError): void {
+  /**
+   * A write or roll failed: rejects what is queued, gives its offsets back (nothing past the high
+   * watermark was acknowledged), refuses appends and starts probing.
+   */
+  function fail(err: unknown, what: string): BusError {
+    const error = new BusError('SIL_BUS_UNAVAILABLE', `local bus ${what} failed on ${topic}/${partition}`, {
+      cause: err,
+    })
     queueDeferred?.reject(error)
     queue = []
     queueDeferred = undefined
+    nextOffset = queueFirstOffset = highWatermark
+    failure = err
+    log.error(
+      { topic, partition, err, highWatermark },
+      `local bus: ${what} failed; the partition refuses appends until a probe write succeeds`,
+    )
+    options.onWriteFailure(err)
+    scheduleProbe(0)
+    return error
+  }
+
+  function scheduleProbe(delayMs: number): void {
+    if (closed || probeTimer || probing) return
+    probeTimer = setTimeout(() => {
+      probeTimer = undefined
+      probing = probe().finally(() => {
+        probing = undefined
+        if (failure !== undefined) scheduleProbe(recoveryProbeMs)
+      })
+    }, delayMs)
+    probeTimer.unref()
+  }
+
+  /** Cuts the torn tail, then checks that a write of PROBE_BYTES succeeds; see the file comment. */
+  async function probe(): Promise<void> {
+    const segment = active()
+    try {
+      // A fresh descriptor: after EIO the old one may go on reporting the error.
+      const fd = await openFile(segment.file, APPEND_FLAGS, ops)
+      await closeFile(writeFd, ops).catch(() => {})
+      writeFd = fd
+      await ftruncate(writeFd, segment.durableSize, ops)
+      segment.size = segment.durableSize
+      await writeAll(writeFd, PROBE, segment.durableSize, ops)
+      await ftruncate(writeFd, segment.durableSize, ops)
+      // The truncation must be durable before new records take the torn ones' offsets.
+      await fdatasync(writeFd, ops)
+    } catch (err) {
+      if (closed) return
+      failure = err
+      options.onWriteFailure(err)
+      return
+    }
+    if (closed) return
+    failure = undefined
+    log.info(
+      { topic, partition, highWatermark },
+      'local bus: writes succeed again; the partition accepts appends',
+    )
+    options.onRecovered()
   }
 
   async function flushLoop(): Promise<void> {
@@ -233,14 +327,7 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
         await writeFrames(frames, firstOffset)
         deferred.resolve()
       } catch (err) {
-        failure = err
-        log.error({ topic, partition, err }, 'local bus: write failed; the partition refuses appends')
-        options.onWriteFailure(err)
-        const error = new BusError('SIL_BUS_UNAVAILABLE', `local bus write failed on ${topic}/${partition}`, {
-          cause: err,
-        })
-        deferred.reject(error)
-        dropQueue(error)
+        deferred.reject(fail(err, 'write'))
       }
     }
   }
@@ -324,17 +411,7 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
       const rolling = roll(highWatermark).then(
         () => true,
         (err: unknown) => {
-          failure = err
-          log.error(
-            { topic, partition, err },
-            'local bus: segment roll failed; the partition refuses appends',
-          )
-          options.onWriteFailure(err)
-          dropQueue(
-            new BusError('SIL_BUS_UNAVAILABLE', `local bus segment roll failed on ${topic}/${partition}`, {
-              cause: err,
-            }),
-          )
+          fail(err, 'segment roll')
           return false
         },
       )
@@ -374,6 +451,9 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
     async close() {
       if (closed) return
       closed = true
+      clearTimeout(probeTimer)
+      probeTimer = undefined
+      await probing
       if (cancelTimer) {
         cancelTimer()
         startFlush()
@@ -385,7 +465,7 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
         await flushing
       }
       listeners.clear()
-      await closeAsync(writeFd)
+      await closeFile(writeFd, ops)
     },
   }
 }
