@@ -31,7 +31,12 @@ import type { DebugTap } from './domain/debug-tap.js'
 
 export interface CollectorDeps {
   config: Pick<CollectorConfig, 'maxEventBytes' | 'maxBatchBytes'> &
-    Partial<Pick<CollectorConfig, 'trustProxy' | 'maxInflightEvents' | 'maxInflightBytes' | 'adminToken'>>
+    Partial<
+      Pick<
+        CollectorConfig,
+        'trustProxy' | 'maxInflightEvents' | 'maxInflightBytes' | 'adminToken' | 'unhealthyAfterMs'
+      >
+    >
   sources: readonly Source[]
   bus: Bus
   log: Logger
@@ -113,7 +118,11 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     metrics.requestDuration.observe({ route }, reply.elapsedTime / 1000)
   })
 
-  registerHealthRoutes(app, { bus: deps.bus, registry: deps.registry })
+  registerHealthRoutes(app, {
+    bus: deps.bus,
+    registry: deps.registry,
+    unhealthyAfterMs: deps.config.unhealthyAfterMs,
+  })
   const bus = registerDebugger(app, deps)
   const ingest = {
     bus: createBoundedBus(bus, {

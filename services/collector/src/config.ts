@@ -25,6 +25,7 @@ const envSchema = z.object({
   SILLAGE_ADMIN_TOKEN: z.string().min(16).optional(),
   SILLAGE_TRUST_PROXY: z.string().optional(),
   SILLAGE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SILLAGE_UNHEALTHY_AFTER_MS: envInt(60_000, 1_000),
 })
 
 export interface CollectorConfig {
@@ -41,6 +42,8 @@ export interface CollectorConfig {
   logLevel: string
   /** Fastify's trustProxy: false, true, or the addresses/CIDRs of the reverse proxies. */
   trustProxy: boolean | string[]
+  /** How long the local bus may stay unready before /healthz fails (docs/operations.md). */
+  unhealthyAfterMs: number
 }
 
 /** "true", "false", or a comma-separated list of proxy addresses/CIDRs (e.g. "127.0.0.1,10.0.0.0/8"). */
@@ -84,6 +87,7 @@ export function loadCollectorConfig(env: Record<string, string | undefined>): Re
     adminToken: e.SILLAGE_ADMIN_TOKEN,
     logLevel: e.SILLAGE_LOG_LEVEL,
     trustProxy: parseTrustProxy(e.SILLAGE_TRUST_PROXY),
+    unhealthyAfterMs: e.SILLAGE_UNHEALTHY_AFTER_MS,
   })
 }
 
