@@ -47,10 +47,17 @@ export function engineError(err: unknown): EngineError | undefined {
   return { code, type: typeof type === 'string' ? type : undefined, message: err.message }
 }
 
+/**
+ * TOO_MANY_PARTS (252) is backpressure, except this form: one insert spanning more partitions
+ * (months of received_at) than max_partitions_per_insert_block, which smaller parts avoid.
+ */
+const TOO_MANY_PARTITIONS = /too many partitions for (a )?single insert block/i
+
 /** True when `err` is ClickHouse refusing the rows themselves (see above). */
 export function isDataError(err: unknown): boolean {
   const e = engineError(err)
   if (!e) return false
+  if (e.code === '252') return TOO_MANY_PARTITIONS.test(e.message)
   return e.type !== undefined && DATA_ERRORS.has(e.type) ? true : DATA_CODES.has(e.code)
 }
 

@@ -17,6 +17,11 @@ describe('isDataError', () => {
     expect(isDataError(connRefused)).toBe(false)
     expect(isDataError(Object.assign(new Error('Timeout error.'), { code: 'ETIMEDOUT' }))).toBe(false)
     expect(isDataError(engine('252', 'TOO_MANY_PARTS'))).toBe(false)
+    expect(
+      isDataError(
+        engine('252', 'TOO_MANY_PARTS', 'Too many partitions for single INSERT block (more than 100)'),
+      ),
+    ).toBe(true)
     expect(isDataError(engine('241', 'MEMORY_LIMIT_EXCEEDED'))).toBe(false)
     expect(isDataError(engine('16', 'NO_SUCH_COLUMN_IN_TABLE'))).toBe(false)
     expect(isDataError(new Error('socket hang up'))).toBe(false)

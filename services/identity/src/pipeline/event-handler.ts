@@ -135,10 +135,10 @@ export function createEventHandler(deps: EventHandlerDeps) {
     for (const origin of unique.values()) {
       const { event, record } = origin
       if (existing.has(event.messageId)) continue
-      if (deps.suppressions?.match(event)) continue // an erased person's late event (docs/privacy.md)
       let row: EventRow
       let s: ReturnType<typeof scope.stitch>
       try {
+        if (deps.suppressions?.match(event)) continue // an erased person's late event (docs/privacy.md)
         s = scope.stitch(event, record.offset)
         row = toEventRow(hashEventPii(deps.rules, event), s.personId)
       } catch (err) {
