@@ -94,6 +94,7 @@ export function createEventHandler(deps: EventHandlerDeps) {
     }
 
     const letters: ProduceMessage[] = []
+    const letterCodes: IdentityDeadLetterCode[] = []
     const deadLetter = (
       record: BusRecord,
       payload: unknown,
@@ -101,7 +102,7 @@ export function createEventHandler(deps: EventHandlerDeps) {
       message: string,
     ) => {
       letters.push(deadLetterOf(record, payload, { code, message }))
-      metrics.deadLetters.inc({ code })
+      letterCodes.push(code)
     }
     const unique = new Map<string, { event: EnrichedEvent; record: BusRecord }>()
     let from = Infinity
@@ -173,12 +174,8 @@ export function createEventHandler(deps: EventHandlerDeps) {
     } catch (err) {
       if (!isDataError(err)) throw err
       // A failed insert may have stored its first blocks: leave out what is there, then bisect.
-      const stored = range
-        ? await sink.existingMessageIds(
-            [...origins.keys()].map((r) => r.message_id),
-            range,
-          )
-        : new Set<string>()
+      const ids = rows.map((r) => r.message_id)
+      const stored = range ? await sink.existingMessageIds(ids, range) : new Set<string>()
       refused = await sink.isolateEvents(
         rows.filter((r) => !stored.has(r.message_id)),
         token,
@@ -197,6 +194,7 @@ export function createEventHandler(deps: EventHandlerDeps) {
     lastOffsets.set(batch.partition, lastOffset)
 
     metrics.inserted.inc(storedRows.length)
+    for (const code of letterCodes) metrics.deadLetters.inc({ code })
     metrics.duplicates.inc(batch.records.length - rows.length - unreadable)
     if (refused.length > 0) {
       metrics.poisonRows.inc({ table: 'events', action: 'dead_lettered' }, refused.length)
