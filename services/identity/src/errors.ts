@@ -20,3 +20,14 @@ export class IdentityError extends Error {
     this.name = 'IdentityError'
   }
 }
+
+/**
+ * Why identity dead-lettered an events.raw record to events.invalid (docs/errors.md). Codes are
+ * stable; the letter's message holds the detail (for a poison row, the engine's own message).
+ */
+export const IDENTITY_DEAD_LETTER_CODES = {
+  SIL_WAREHOUSE_POISON_ROW: 'ClickHouse refused the event row on its own (a data error, not an outage)',
+  SIL_IDENTITY_UNREADABLE_EVENT: 'the events.raw record is not an enriched event identity can read',
+} as const
+
+export type IdentityDeadLetterCode = keyof typeof IDENTITY_DEAD_LETTER_CODES

@@ -20,6 +20,18 @@ export function createIdentityMetrics(registry: Registry) {
       help: 'Batches that failed (insert errors); they are redelivered',
       registers: [registry],
     }),
+    poisonRows: new Counter({
+      name: 'sillage_identity_poison_rows_total',
+      help: 'Rows ClickHouse refused on their own (data errors), by table and what became of them: events are dead-lettered; other tables repaired (well-formed strings) or dropped',
+      labelNames: ['table', 'action'] as const,
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'sillage_identity_dead_letters_total',
+      help: 'events.raw records identity wrote to events.invalid instead of storing them, by code',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
     batchSeconds: new Histogram({
       name: 'sillage_identity_batch_seconds',
       help: 'Time to stitch and insert one batch',

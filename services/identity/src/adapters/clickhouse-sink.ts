@@ -1,4 +1,6 @@
 import type { Warehouse } from '@sillage/warehouse'
+import { isDataError } from './clickhouse-errors.js'
+import { insertIsolating, type RefusedRow } from './isolating-insert.js'
 import type { EventRow } from '../domain/event-row.js'
 import type { AuditEntry, IdentityChange, OverrideChange } from '../domain/identity-graph.js'
 
@@ -14,15 +16,40 @@ export interface WarningRow {
   detail: string
 }
 
+/** What became of rows ClickHouse refused in a table other than `events`. */
+export type PoisonAction = 'repaired' | 'dropped'
+
+export interface ClickHouseSinkOptions {
+  /**
+   * Told when rows of identity_warnings, identities, person_overrides or identity_merges were
+   * refused by ClickHouse (a data error) and then stored with their strings made well-formed
+   * (`repaired`) or left out (`dropped`). Their events are stored or dead-lettered on their own.
+   */
+  onPoison?: (table: string, action: PoisonAction, refused: readonly RefusedRow<object>[]) => void
+}
+
+/** Lone UTF-16 surrogates, which ClickHouse's JSON input refuses. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+/** `value` with every string in it made well-formed (lone surrogates become U+FFFD). */
+function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\ufffd')
+  if (Array.isArray(value)) return value.map(wellFormed)
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)]))
+  }
+  return value
+}
+
 /**
  * Everything identity reads from and writes to ClickHouse. All values go as query parameters or
  * JSONEachRow data; `token` makes a retried insert of the same batch a no-op
  * (insert_deduplication_token).
  */
-export function createClickHouseSink(warehouse: Warehouse) {
+export function createClickHouseSink(warehouse: Warehouse, options: ClickHouseSinkOptions = {}) {
   const { client, database: db } = warehouse
 
-  async function insert(table: string, values: readonly object[], token: string): Promise<void> {
+  async function insertRaw(table: string, values: readonly object[], token: string): Promise<void> {
     if (values.length === 0) return
     await client.insert({
       table: `${db}.${table}`,
@@ -30,6 +57,30 @@ export function createClickHouseSink(warehouse: Warehouse) {
       format: 'JSONEachRow',
       clickhouse_settings: { insert_deduplication_token: token },
     })
+  }
+
+  /**
+   * The insert of the tables beside `events`: one row ClickHouse refuses must not hold back the
+   * others (docs/architecture.md, delivery guarantee 7). On a data error the refused rows are
+   * isolated, tried once more with well-formed strings, and left out when they still fail.
+   */
+  async function insert(table: string, values: readonly object[], token: string): Promise<void> {
+    try {
+      await insertRaw(table, values, token)
+      return
+    } catch (err) {
+      if (!isDataError(err)) throw err
+    }
+    const keyOf = (row: object) => JSON.stringify(row)
+    const write = (rows: readonly object[], t: string) => insertRaw(table, rows, t)
+    const refused = await insertIsolating(values, token, write, keyOf)
+    if (refused.length === 0) return
+    const repaired = refused.map((r) => wellFormed(r.row) as object)
+    const still = await insertIsolating(repaired, `${token}:repaired`, write, keyOf)
+    const dropped = new Set(still.map((r) => r.row))
+    const fixed = refused.filter((_, i) => !dropped.has(repaired[i] as object))
+    if (fixed.length > 0) options.onPoison?.(table, 'repaired', fixed)
+    if (still.length > 0) options.onPoison?.(table, 'dropped', still)
   }
 
   return {
@@ -66,7 +117,21 @@ export function createClickHouseSink(warehouse: Warehouse) {
       return found
     },
 
-    insertEvents: (rows: readonly EventRow[], token: string) => insert('events', rows, token),
+    /** Inserts a batch of events as one insert; throws on any error (see isolateEvents). */
+    insertEvents: (rows: readonly EventRow[], token: string) => insertRaw('events', rows, token),
+
+    /**
+     * Inserts `rows`, isolating those ClickHouse refuses (a data error): they are returned, with
+     * the engine's error, for the dead letters; the others are stored. Parts go with tokens
+     * derived from `token` and their message ids. Infrastructure errors are thrown.
+     */
+    isolateEvents: (rows: readonly EventRow[], token: string): Promise<RefusedRow<EventRow>[]> =>
+      insertIsolating(
+        rows,
+        token,
+        (part, t) => insertRaw('events', part, t),
+        (r) => r.message_id,
+      ),
 
     insertWarnings: (rows: readonly WarningRow[], token: string) => insert('identity_warnings', rows, token),
 

@@ -3,6 +3,7 @@ import { TOPICS, type Bus, type Subscription } from '@sillage/bus'
 import { Gauge, type Logger, type Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import type { SuppressionList } from '@sillage/schemas/suppression'
+import { engineMessage } from '../adapters/clickhouse-errors.js'
 import { createClickHouseSink } from '../adapters/clickhouse-sink.js'
 import { createIdentityRules, type IdentityRules, type IdentityRulesInput } from '../domain/identity-rules.js'
 import { createStitcher } from '../domain/stitcher.js'
@@ -61,8 +62,16 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         : createIdentityRules(deps.rules)
   const group = deps.group ?? 'identity'
   const instanceId = deps.instanceId ?? randomUUID()
-  const sink = createClickHouseSink(deps.warehouse)
   const metrics = createIdentityMetrics(deps.registry)
+  const sink = createClickHouseSink(deps.warehouse, {
+    onPoison: (table, action, refused) => {
+      metrics.poisonRows.inc({ table, action }, refused.length)
+      log.warn(
+        { table, action, rows: refused.length, reason: engineMessage(refused[0]?.error) },
+        'rows refused by ClickHouse were isolated',
+      )
+    },
+  })
   registerConsumerLag(deps.registry, [
     { topic: TOPICS.raw, group, offsets: () => deps.bus.offsets(TOPICS.raw, group) },
     {
