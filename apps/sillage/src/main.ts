@@ -7,6 +7,7 @@ import { migrateCommand } from './commands/migrate.js'
 import { queryCommand } from './commands/query.js'
 import { sourcesCommand } from './commands/sources.js'
 import { loadCliConfig } from './config.js'
+import { ListenError } from './port-check.js'
 import { SourcesError } from './sources/sources-file.js'
 import { start } from './start.js'
 
@@ -56,6 +57,10 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`${err.message}\n\n${err.usage}`)
     process.exitCode = 2
+  } else if (err instanceof ListenError) {
+    // `sillage start` could not listen: one line, exit 1, whatever is still winding down.
+    process.stderr.write(`${err.message}\n`)
+    process.exit(1)
   } else if (err instanceof ConfigError || err instanceof SourcesError) {
     process.stderr.write(`${err.message}\n`)
     process.exitCode = 2
