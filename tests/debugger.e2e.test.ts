@@ -107,6 +107,39 @@ describe('live event debugger', () => {
     expect(withPerson[6]).toMatch(/^[0-9a-f]{32}$/)
   })
 
+  it('shows the resolved person: a visitor who logs in is one person, earlier rows included', async () => {
+    const at = Date.now()
+    const ts = (i: number) => new Date(at + i).toISOString()
+    await postBatch(pipeline.url, [
+      { type: 'page', name: 'Home', anonymousId: 'dbg-visitor', messageId: 'dbg-1', timestamp: ts(1) },
+    ])
+    const anonymous = await waitFor(
+      async () => (await rows(debuggerPage)).find((c) => c[5] === 'dbg-visitor' && c[6] !== '')?.[6],
+      { timeoutMs: 15_000, intervalMs: 50, what: 'the anonymous person' },
+    )
+    await postBatch(pipeline.url, [
+      {
+        type: 'identify',
+        anonymousId: 'dbg-visitor',
+        userId: 'dbg-user',
+        messageId: 'dbg-2',
+        timestamp: ts(2),
+      },
+      { type: 'track', event: 'Order Completed', userId: 'dbg-user', messageId: 'dbg-3', timestamp: ts(3) },
+    ])
+    // The three rows end up with one person, the customer's (events_resolved's), not the anonymous one.
+    const persons = await waitFor(
+      async () => {
+        const mine = (await rows(debuggerPage)).filter((c) => c[5]?.includes('dbg-'))
+        const ps = new Set(mine.map((c) => c[6]))
+        return mine.length === 3 && ps.size === 1 && !ps.has('') ? [...ps] : undefined
+      },
+      { timeoutMs: 15_000, intervalMs: 50, what: 'one person on the visitor’s three rows' },
+    )
+    expect(persons[0]).not.toBe(anonymous)
+    expect(persons[0]).toMatch(/^[0-9a-f]{32}$/)
+  })
+
   it('shows event content inertly: markup in an event is text, never HTML, and no script runs', async () => {
     const page = debuggerPage
     const markup = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'

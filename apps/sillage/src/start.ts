@@ -1,7 +1,7 @@
 import { registerPrivacyAdmin } from '@sillage/admin'
 import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@sillage/bus'
 import { createCollectorApp, createDebugTap } from '@sillage/collector'
-import { createCartAbandonmentDetector, createIdentityService } from '@sillage/identity'
+import { createCartAbandonmentDetector, createIdentityService, decodeChangelog } from '@sillage/identity'
 import { createLogger, createMetricsRegistry } from '@sillage/runtime'
 import { applySuppressionRecord, createSuppressionList } from '@sillage/schemas/suppression'
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
@@ -10,6 +10,7 @@ import { registerAdminQueryRoute } from './admin-query.route.js'
 import type { CliConfig } from './config.js'
 import { startBanner } from './banner.js'
 import { adminToken, demoSources, paths, removeRuntime, writeRuntime } from './data-dir.js'
+import { createDebugPersons } from './debug-persons.js'
 import { registerDemoRoutes } from './demo.route.js'
 import { assertCanListen, listenFailure } from './port-check.js'
 import { gateUntilReady } from './readiness.js'
@@ -51,13 +52,22 @@ export async function start(config: CliConfig): Promise<void> {
   // The live debugger (/debugger/) sees what the collector writes and, through this tap, the
   // person identity stamps on each stored event (same process).
   const debugTap = createDebugTap()
+  // ... showing the resolved person (events_resolved's): merges re-link the rows (debug-persons.ts).
+  const debugPersons = createDebugPersons({ link: (links) => debugTap.person(links) })
+  const mergeFollower = await followTopic(bus, {
+    topic: TOPICS.changelog,
+    groupPrefix: 'sillage.debugger',
+    onRecord: (record) => {
+      const m = decodeChangelog(record.key, record.value)
+      if (m?.kind === 'override') debugPersons.merged(m.oldPersonId, m.personId)
+    },
+  })
   const identity = createIdentityService({
     bus,
     warehouse,
     log,
     registry,
-    onStored: (rows) =>
-      debugTap.person(rows.map((r) => ({ messageId: r.message_id, personId: r.person_id }))),
+    onStored: (rows) => debugPersons.stored(rows),
     suppressions,
     rules: config.identityRules,
   })
@@ -108,6 +118,7 @@ export async function start(config: CliConfig): Promise<void> {
     await cartAbandonment.stop()
     await identity.stop()
     await suppressionFollower.stop()
+    await mergeFollower.stop()
     await bus.close()
     await warehouse.close()
     throw listenFailure(err, host, port)
@@ -127,6 +138,7 @@ export async function start(config: CliConfig): Promise<void> {
     await cartAbandonment.stop()
     await identity.stop()
     await suppressionFollower.stop()
+    await mergeFollower.stop()
     await bus.close()
     await warehouse.close()
     removeRuntime(config.dataDir)
