@@ -5,6 +5,7 @@ import { dlqCommand } from './commands/dlq.js'
 import { doctorCommand } from './commands/doctor.js'
 import { migrateCommand } from './commands/migrate.js'
 import { queryCommand } from './commands/query.js'
+import { seedCommand } from './commands/seed.js'
 import { sourcesCommand } from './commands/sources.js'
 import { loadCliConfig } from './config.js'
 import { ListenError } from './port-check.js'
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   sources: sourcesCommand,
   dlq: dlqCommand,
   doctor: doctorCommand,
+  seed: seedCommand,
 }
 
 const USAGE = `usage: sillage <command> [--help]
