@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './helpers/browser.js'
@@ -5,6 +7,7 @@ import {
   ADMIN_TOKEN,
   freePort,
   postBatch,
+  repoRoot,
   startPipeline,
   tempDir,
   waitFor,
@@ -14,6 +17,7 @@ import {
 // The live event debugger in real Chromium, against `sillage start` (the built CLI): the demo shop
 // sends events in one browser context while an admin watches /debugger/ in another.
 
+const SHOTS = join(repoRoot, '.cache/screenshots')
 let pipeline: Pipeline
 let browser: Browser
 const dir = tempDir('sillage-debugger-')
@@ -107,6 +111,39 @@ describe('live event debugger', () => {
     expect(withPerson[6]).toMatch(/^[0-9a-f]{32}$/)
   })
 
+  it('shows the resolved person: a visitor who logs in is one person, earlier rows included', async () => {
+    const at = Date.now()
+    const ts = (i: number) => new Date(at + i).toISOString()
+    await postBatch(pipeline.url, [
+      { type: 'page', name: 'Home', anonymousId: 'dbg-visitor', messageId: 'dbg-1', timestamp: ts(1) },
+    ])
+    const anonymous = await waitFor(
+      async () => (await rows(debuggerPage)).find((c) => c[5] === 'dbg-visitor' && c[6] !== '')?.[6],
+      { timeoutMs: 15_000, intervalMs: 50, what: 'the anonymous person' },
+    )
+    await postBatch(pipeline.url, [
+      {
+        type: 'identify',
+        anonymousId: 'dbg-visitor',
+        userId: 'dbg-user',
+        messageId: 'dbg-2',
+        timestamp: ts(2),
+      },
+      { type: 'track', event: 'Order Completed', userId: 'dbg-user', messageId: 'dbg-3', timestamp: ts(3) },
+    ])
+    // The three rows end up with one person, the customer's (events_resolved's), not the anonymous one.
+    const persons = await waitFor(
+      async () => {
+        const mine = (await rows(debuggerPage)).filter((c) => c[5]?.includes('dbg-'))
+        const ps = new Set(mine.map((c) => c[6]))
+        return mine.length === 3 && ps.size === 1 && !ps.has('') ? [...ps] : undefined
+      },
+      { timeoutMs: 15_000, intervalMs: 50, what: 'one person on the visitor’s three rows' },
+    )
+    expect(persons[0]).not.toBe(anonymous)
+    expect(persons[0]).toMatch(/^[0-9a-f]{32}$/)
+  })
+
   it('shows event content inertly: markup in an event is text, never HTML, and no script runs', async () => {
     const page = debuggerPage
     const markup = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
@@ -136,6 +173,64 @@ describe('live event debugger', () => {
     ).toHaveLength(0)
     expect(pageErrors).toEqual([])
   })
+
+  for (const width of [1200, 1600]) {
+    it(`lays out at ${width} px with the JSON pane open: no word broken, every column readable`, async () => {
+      const page = debuggerPage
+      await page.setViewportSize({ width, height: 900 })
+      await postBatch(pipeline.url, [
+        {
+          type: 'track',
+          event: 'Checkout Step Completed',
+          anonymousId: 'layout-0b7d1f7c-4f7e-4a51-9a2e-6c1f0e9d2b11',
+          userId: 'customer-with-a-rather-long-identifier@example.com',
+          properties: { step: 2, shipping_method: 'express' },
+        },
+        { type: 'track', event: 7, anonymousId: 'layout-rejected' },
+      ])
+      await waitForRow(page, 'Checkout Step Completed')
+      await waitForRow(page, 'layout-rejected')
+      await page.click('#rows tr:has-text("Checkout Step Completed")')
+      expect(await page.isVisible('#json')).toBe(true)
+      mkdirSync(SHOTS, { recursive: true })
+      await page.screenshot({ path: join(SHOTS, `debugger-${width}.png`) })
+
+      // No word cut in two: a word split over two lines has client rects on two lines (words end at a space or just after a hyphen, where a line may break). Only the source,
+      // event, id and person columns may cut a long value, with an ellipsis and the full value
+      // as the tooltip; every other cell shows all of its text.
+      const broken = await page.$$eval('#events th, #events td', (cells) =>
+        cells.flatMap((cell) => {
+          const value = cell.textContent ?? ''
+          if (cell.scrollWidth > cell.clientWidth) {
+            const ellipsis = ['source', 'event', 'ids', 'person'].includes(cell.className)
+            return ellipsis && cell.getAttribute('title') === value ? [] : [`cut: ${value}`]
+          }
+          const text = cell.firstChild
+          if (!text || text.nodeType !== Node.TEXT_NODE) return []
+          const out: string[] = []
+          for (const m of value.matchAll(/[^\s-]+-?/g)) {
+            const range = document.createRange()
+            range.setStart(text, m.index)
+            range.setEnd(text, m.index + m[0].length)
+            const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)))
+            if (lines.size > 1) out.push(`broken: ${m[0]}`)
+          }
+          return out
+        }),
+      )
+      expect(broken).toEqual([])
+      // Every column keeps a readable width, and the table does not run under the JSON pane.
+      const widths = await page.$$eval('#events th', (ths) =>
+        ths.map((th) => th.getBoundingClientRect().width),
+      )
+      for (const w of widths) expect(w).toBeGreaterThanOrEqual(48)
+      const [table, pane] = await Promise.all([
+        page.$eval('#events', (t) => t.parentElement!.getBoundingClientRect().right),
+        page.$eval('#detail', (d) => d.getBoundingClientRect().left),
+      ])
+      expect(table).toBeLessThanOrEqual(pane)
+    })
+  }
 
   it('shows rejected events with their reason, and filters by event name and by user or anonymous id', async () => {
     const page = debuggerPage

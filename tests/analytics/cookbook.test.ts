@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { repoRoot } from '../helpers/pipeline.js'
+import { cliMain, repoRoot } from '../helpers/pipeline.js'
 import {
   abandonedCarts,
   customers,
@@ -21,8 +23,8 @@ import {
   type TruthSession,
 } from '../helpers/shop.js'
 
-// Every recipe of docs/analysts.md, run exactly as written on a generated shop (Cart Abandoned
-// detected as the pipeline would), and compared with the shop's ground truth.
+// Every recipe of docs/analysts.md, run exactly as written through `sillage query` on a generated
+// shop (Cart Abandoned detected as the pipeline would), and compared with the shop's ground truth.
 const DAY = 86_400_000
 const shop = generateShop({ seed: 5, shoppers: 700, days: 200, end: utcMidnight() })
 const recipes = [
@@ -55,10 +57,29 @@ beforeAll(async () => {
   await shopDetector(wh, shop).detector.tick()
   const [t] = await wh.rows<{ d: string }>('SELECT toString(today()) AS d')
   today = Date.parse(`${t!.d}T00:00:00Z`)
+  // chDB allows one process per data dir: the CLI opens it once this process has let go.
+  await wh.warehouse.close()
 })
 afterAll(async () => {
   await wh?.close()
 })
+
+const run = promisify(execFile)
+/** `sillage query "<sql>"` on the shop's data dir, as an analyst pastes it; rows from its stdout. */
+async function sillageQuery(sql: string): Promise<Row[]> {
+  const env: Record<string, string | undefined> = { ...process.env, SILLAGE_DATA_DIR: wh.dataDir }
+  for (const v of ['CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'SILLAGE_SOURCES', 'SILLAGE_SOURCES_FILE'])
+    delete env[v]
+  const { stdout } = await run(process.execPath, [cliMain, 'query', sql], {
+    cwd: repoRoot,
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Row)
+}
 
 const visits = (since: number) => shop.truth.sessions.filter((s) => s.pages > 0 && s.start >= since)
 const ordersById = new Map(shop.truth.orders.map((o) => [o.orderId, o]))
@@ -425,7 +446,7 @@ describe('docs/analysts.md cookbook', () => {
 
   for (const recipe of recipes) {
     it(`${recipe.id}: runs as written and matches the ground truth`, async () => {
-      const rows = await wh.rows<Row>(recipe.sql)
+      const rows = await sillageQuery(recipe.sql)
       expect(rows.length).toBeGreaterThan(0)
       checks[recipe.id]!(rows)
     })

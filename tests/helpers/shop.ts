@@ -33,6 +33,8 @@ export function toEnriched(g: GeneratedEvent): EnrichedEvent {
 
 export interface ShopWarehouse {
   warehouse: Warehouse
+  /** The data dir (`SILLAGE_DATA_DIR`): chDB lives in its `clickhouse/`. */
+  dataDir: string
   rows<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>
   /** Inserts events with their person, in chunks. */
   insert(events: ReadonlyArray<{ event: EnrichedEvent; personId: string }>): Promise<void>
@@ -46,6 +48,7 @@ export async function openShopWarehouse(): Promise<ShopWarehouse> {
   await migrate(warehouse)
   return {
     warehouse,
+    dataDir: dir.path,
     async rows<T>(sql: string, params: Record<string, unknown> = {}) {
       const rs = await warehouse.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })
       return rs.json<T>()

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 // be in docs/errors.md, like the collector's catalogue (services/collector/src/errors.test.ts).
 describe('admin endpoint error codes', () => {
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8')
-  const files = ['admin-query.route.ts', 'admin-ops.route.ts']
+  const files = ['admin-query.route.ts', 'admin-ops.route.ts', 'readiness.ts']
   const codes = new Set(
     files.flatMap((f) =>
       [...readFileSync(new URL(f, import.meta.url), 'utf8').matchAll(/'(SIL_[A-Z_]+)'/g)].map((m) => m[1]!),

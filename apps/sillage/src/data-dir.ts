@@ -16,23 +16,44 @@ function writeAtomic(file: string, content: string) {
   renameSync(`${file}.tmp`, file)
 }
 
-/** The embedded demo source: created once with a random write key, then reused. */
+/** The server source `sillage seed` sends through (secret key, no rate limit). */
+export const SEED_SOURCE_ID = 'seed'
+
+const seedSource = () => ({
+  id: SEED_SOURCE_ID,
+  writeKey: `sk_seed_${randomBytes(16).toString('hex')}`,
+  type: 'server',
+})
+
+/**
+ * The embedded sources: the `demo` browser source (the demo shop) and the `seed` server source
+ * (`sillage seed`), created once with random write keys, then reused. A data dir from before
+ * `seed` existed gets its server source added.
+ */
 export function demoSources(dataDir: string, origins: string[]): Source[] {
   const file = paths(dataDir).sources
   let sources: Source[]
   if (existsSync(file)) {
     sources = sourcesSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
+    if (!sources.some((s) => s.type === 'server')) {
+      const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown[]
+      const next = [...raw, seedSource()]
+      sources = sourcesSchema.parse(next)
+      writeAtomic(file, JSON.stringify(next, null, 2) + '\n')
+    }
   } else {
-    sources = sourcesSchema.parse([
+    const next = [
       {
         id: 'demo',
         writeKey: `demo_${randomBytes(12).toString('hex')}`,
         type: 'browser',
         allowedOrigins: origins,
       },
-    ])
+      seedSource(),
+    ]
+    sources = sourcesSchema.parse(next)
     mkdirSync(dataDir, { recursive: true })
-    writeAtomic(file, JSON.stringify(sources, null, 2) + '\n')
+    writeAtomic(file, JSON.stringify(next, null, 2) + '\n')
   }
   // The port may have changed since the file was written: the serving origin is always allowed.
   return sources.map((s) =>

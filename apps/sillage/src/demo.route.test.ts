@@ -22,7 +22,8 @@ describe('demo shop', () => {
       expect(res.body).toContain('sillage.init({"writeKey":"wk_browser_0123456789"')
       expect(res.body).not.toContain('SILLAGE_SNIPPET')
     }
-    expect((await app.inject({ method: 'GET', url: '/demo/shop.js' })).statusCode).toBe(200)
+    for (const asset of ['shop.js', 'catalogue.js', 'shop.css'])
+      expect((await app.inject({ method: 'GET', url: `/demo/${asset}` })).statusCode).toBe(200)
     for (const url of ['/demo/..%2Fsrc%2Fmain.ts', '/demo/nope.html', '/demo/index.htm']) {
       expect((await app.inject({ method: 'GET', url })).statusCode).toBe(404)
     }

@@ -50,10 +50,13 @@ export function registerDemoRoutes(app: FastifyInstance, deps: { writeKey: strin
     ]),
   )
   const assets = new Map([
-    [
-      'shop.js',
-      { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('shop.js', dir), 'utf8') },
-    ],
+    ...['shop.js', 'catalogue.js'].map(
+      (name) =>
+        [
+          name,
+          { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL(name, dir), 'utf8') },
+        ] as const,
+    ),
     ['shop.css', { type: 'text/css; charset=utf-8', body: readFileSync(new URL('shop.css', dir), 'utf8') }],
   ])
 

@@ -5,8 +5,10 @@ import { dlqCommand } from './commands/dlq.js'
 import { doctorCommand } from './commands/doctor.js'
 import { migrateCommand } from './commands/migrate.js'
 import { queryCommand } from './commands/query.js'
+import { seedCommand } from './commands/seed.js'
 import { sourcesCommand } from './commands/sources.js'
 import { loadCliConfig } from './config.js'
+import { ListenError } from './port-check.js'
 import { SourcesError } from './sources/sources-file.js'
 import { start } from './start.js'
 
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   sources: sourcesCommand,
   dlq: dlqCommand,
   doctor: doctorCommand,
+  seed: seedCommand,
 }
 
 const USAGE = `usage: sillage <command> [--help]
@@ -56,6 +59,10 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`${err.message}\n\n${err.usage}`)
     process.exitCode = 2
+  } else if (err instanceof ListenError) {
+    // `sillage start` could not listen: one line, exit 1, whatever is still winding down.
+    process.stderr.write(`${err.message}\n`)
+    process.exit(1)
   } else if (err instanceof ConfigError || err instanceof SourcesError) {
     process.stderr.write(`${err.message}\n`)
     process.exitCode = 2

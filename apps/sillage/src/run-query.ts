@@ -1,14 +1,20 @@
 import type { Warehouse } from '@sillage/warehouse'
 
-const RETURNS_ROWS = /^\s*(\(|select|with|show|describe|desc|explain|exists)\b/i
-
-/** Runs an analyst's SQL; rows come back as JSON lines, statements without rows as ''. */
+/**
+ * Runs an analyst's SQL; rows come back as JSON lines, statements without rows as ''.
+ *
+ * ClickHouse itself decides whether the statement returns rows: the SQL is sent as is with
+ * `default_format = JSONEachRow` (the format of every statement that has no FORMAT clause), and
+ * whatever it answers is returned. No guess from the first word, so a leading comment, a
+ * parenthesis or a `SET … ;` before the statement never drops its rows.
+ */
 export async function runQuery(warehouse: Warehouse, sql: string): Promise<string> {
-  const trimmed = sql.trim().replace(/;\s*$/, '')
-  if (RETURNS_ROWS.test(trimmed)) {
-    const rs = await warehouse.client.query({ query: trimmed, format: 'JSONEachRow' })
-    return rs.text()
-  }
-  await warehouse.client.command({ query: trimmed })
-  return ''
+  const query = sql.trim().replace(/;\s*$/, '')
+  const { stream } = await warehouse.client.exec({
+    query,
+    clickhouse_settings: { default_format: 'JSONEachRow' },
+  })
+  let out = ''
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) out += chunk.toString()
+  return out
 }

@@ -1,15 +1,19 @@
 import { registerPrivacyAdmin } from '@sillage/admin'
 import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@sillage/bus'
 import { createCollectorApp, createDebugTap } from '@sillage/collector'
-import { createCartAbandonmentDetector, createIdentityService } from '@sillage/identity'
+import { createCartAbandonmentDetector, createIdentityService, decodeChangelog } from '@sillage/identity'
 import { createLogger, createMetricsRegistry } from '@sillage/runtime'
 import { applySuppressionRecord, createSuppressionList } from '@sillage/schemas/suppression'
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
 import { registerAdminOpsRoutes } from './admin-ops.route.js'
 import { registerAdminQueryRoute } from './admin-query.route.js'
 import type { CliConfig } from './config.js'
+import { startBanner } from './banner.js'
 import { adminToken, demoSources, paths, removeRuntime, writeRuntime } from './data-dir.js'
+import { createDebugPersons } from './debug-persons.js'
 import { registerDemoRoutes } from './demo.route.js'
+import { assertCanListen, listenFailure } from './port-check.js'
+import { gateUntilReady } from './readiness.js'
 
 /**
  * `sillage start`: collector + identity + bus + warehouse in one process. The composition root
@@ -20,6 +24,8 @@ export async function start(config: CliConfig): Promise<void> {
   const registry = createMetricsRegistry()
   const { port, host } = config.collector
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+  // A taken port fails here, in one line, before anything opens (port-check.ts).
+  await assertCanListen(host, port)
 
   const warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })
   await migrate(warehouse, log.child({ component: 'migrate' }))
@@ -46,13 +52,22 @@ export async function start(config: CliConfig): Promise<void> {
   // The live debugger (/debugger/) sees what the collector writes and, through this tap, the
   // person identity stamps on each stored event (same process).
   const debugTap = createDebugTap()
+  // ... showing the resolved person (events_resolved's): merges re-link the rows (debug-persons.ts).
+  const debugPersons = createDebugPersons({ link: (links) => debugTap.person(links) })
+  const mergeFollower = await followTopic(bus, {
+    topic: TOPICS.changelog,
+    groupPrefix: 'sillage.debugger',
+    onRecord: (record) => {
+      const m = decodeChangelog(record.key, record.value)
+      if (m?.kind === 'override') debugPersons.merged(m.oldPersonId, m.personId)
+    },
+  })
   const identity = createIdentityService({
     bus,
     warehouse,
     log,
     registry,
-    onStored: (rows) =>
-      debugTap.person(rows.map((r) => ({ messageId: r.message_id, personId: r.person_id }))),
+    onStored: (rows) => debugPersons.stored(rows),
     suppressions,
     rules: config.identityRules,
   })
@@ -93,11 +108,26 @@ export async function start(config: CliConfig): Promise<void> {
   const demo = sources.find((s) => s.id === 'demo') ?? sources.find((s) => s.type === 'browser')
   if (demo) registerDemoRoutes(app, { writeKey: demo.writeKey })
 
-  await app.listen({ port, host })
+  // Ready for HTTP clients and the CLI at once: 503 until the runtime file is written (readiness.ts).
+  const gate = gateUntilReady(app)
+  try {
+    await app.listen({ port, host })
+  } catch (err) {
+    // Taken since the check: close what opened (the runtime file is another process's), then exit 1.
+    await app.close()
+    await cartAbandonment.stop()
+    await identity.stop()
+    await suppressionFollower.stop()
+    await mergeFollower.stop()
+    await bus.close()
+    await warehouse.close()
+    throw listenFailure(err, host, port)
+  }
   const address = app.server.address()
   const actualPort = typeof address === 'object' && address ? address.port : port
   const url = `http://${displayHost}:${actualPort}`
   writeRuntime(config.dataDir, { pid: process.pid, url })
+  gate.open()
 
   let stopping = false
   const shutdown = async (signal: string) => {
@@ -108,6 +138,7 @@ export async function start(config: CliConfig): Promise<void> {
     await cartAbandonment.stop()
     await identity.stop()
     await suppressionFollower.stop()
+    await mergeFollower.stop()
     await bus.close()
     await warehouse.close()
     removeRuntime(config.dataDir)
@@ -125,23 +156,17 @@ export async function start(config: CliConfig): Promise<void> {
     })
   }
 
-  const lines = [
-    '',
-    `Sillage is running (embedded: ${config.bus.kind} bus, ${warehouse.kind} warehouse in ${config.dataDir})`,
-    `  collector   ${url}/v1/batch`,
-    `  demo shop   ${url}/demo/`,
-    `  metrics     ${url}/metrics`,
-    `  debugger    ${url}/debugger/  (admin token: ${config.collector.adminToken ? '$SILLAGE_ADMIN_TOKEN' : paths(config.dataDir).adminToken})`,
-    demo ? `  write key   ${demo.writeKey}  (source "${demo.id}")` : '',
-    '',
-    'Send an event:',
-    demo
-      ? `  curl -s -u '${demo.writeKey}:' -H 'content-type: application/json' ${url}/v1/track -d '{"event":"Hello","anonymousId":"a1","properties":{"plan":"demo"}}'`
-      : '',
-    'Query it:',
-    `  pnpm sillage query "SELECT event, anonymous_id, timestamp FROM ${warehouse.database}.events ORDER BY received_at DESC LIMIT 5"`,
-    '',
-  ]
-  process.stdout.write(lines.filter((l, i, a) => l !== '' || a[i - 1] !== '').join('\n') + '\n')
   log.info({ url, pid: process.pid }, 'sillage started')
+  // The banner comes last, once the server answers: every command in it runs as printed (banner.ts).
+  process.stdout.write(
+    startBanner({
+      url,
+      busKind: config.bus.kind,
+      warehouseKind: warehouse.kind,
+      database: warehouse.database,
+      dataDir: config.dataDir,
+      adminTokenHint: config.collector.adminToken ? '$SILLAGE_ADMIN_TOKEN' : paths(config.dataDir).adminToken,
+      demo,
+    }),
+  )
 }

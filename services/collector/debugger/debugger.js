@@ -21,10 +21,12 @@
   let knownSources = new Set()
   let selected
 
-  function cell(text, className) {
+  /** A cell; its full text is also its tooltip, for the columns that cut it with an ellipsis. */
+  function cell(text, className, title) {
     const td = document.createElement('td')
     td.textContent = text === undefined || text === null ? '' : String(text)
     if (className) td.className = className
+    if (title) td.title = title
     return td
   }
 
@@ -43,14 +45,16 @@
     tr.className = entry.status
     if (entry.messageId) tr.dataset.messageId = entry.messageId
     const ids = [entry.userId, entry.anonymousId].filter(Boolean).join(' / ')
-    const person = cell(entry.personId || '', 'person')
+    const person = cell(entry.personId || '', 'person', entry.personId)
+    const received = entry.receivedAt ? entry.receivedAt.replace('T', ' ').replace('Z', '') : ''
     tr.append(
-      cell(entry.receivedAt ? entry.receivedAt.replace('T', ' ').replace('Z', '') : ''),
-      cell(entry.sourceId),
+      // The time of day; the date is in the tooltip and the JSON.
+      cell(received.slice(11), 'received', received),
+      cell(entry.sourceId, 'source', entry.sourceId),
       cell(entry.status, 'status'),
-      cell(entry.type),
-      cell(entry.event, 'event'),
-      cell(ids, 'ids'),
+      cell(entry.type, 'type'),
+      cell(entry.event, 'event', entry.event),
+      cell(ids, 'ids', ids),
       person,
       cell(entry.reason ? `${entry.reason.code}: ${entry.reason.message}` : '', 'reason'),
     )
@@ -119,7 +123,10 @@
     })
     stream.addEventListener('person', (e) => {
       const { messageId, personId } = JSON.parse(e.data)
-      for (const td of personCells.get(messageId) || []) td.textContent = personId
+      for (const td of personCells.get(messageId) || []) {
+        td.textContent = personId
+        td.title = personId
+      }
       for (const entry of queue) if (entry.messageId === messageId) entry.personId = personId
     })
     stream.addEventListener('skipped', (e) => {

@@ -1,0 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+/** The repo root (apps/sillage/dist/banner.js → ../../..). */
+const REPO_ROOT = resolve(new URL('../../..', import.meta.url).pathname)
+
+/**
+ * How a user runs the CLI from the repo root, exactly: `npx -y pnpm@<version> sillage`, the version
+ * pinned by the root package.json's `packageManager` (a different global pnpm refuses to run it).
+ * Outside a checkout (a Docker image), the `sillage` binary.
+ */
+export function cliCommand(root = REPO_ROOT): string {
+  const file = resolve(root, 'package.json')
+  if (!existsSync(file)) return 'sillage'
+  const { packageManager } = JSON.parse(readFileSync(file, 'utf8')) as { packageManager?: unknown }
+  return typeof packageManager === 'string' && /^pnpm@[\w.+-]+$/.test(packageManager)
+    ? `npx -y ${packageManager} sillage`
+    : 'sillage'
+}
+
+/** The first query of the README and the banner: the resolved person (events_resolved). */
+export const firstQuery = (database: string) =>
+  `SELECT event, anonymous_id, user_id, person_id, timestamp FROM ${database}.events_resolved ORDER BY received_at DESC LIMIT 5`
+
+export interface BannerInput {
+  url: string
+  busKind: string
+  warehouseKind: string
+  database: string
+  /** Absolute (SILLAGE_DATA_DIR); the commands name it when it is not the default `./.sillage`. */
+  dataDir: string
+  /** Where the admin token is: `$SILLAGE_ADMIN_TOKEN` or its file. */
+  adminTokenHint: string
+  demo?: { id: string; writeKey: string } | undefined
+  cli?: string
+}
+
+/** What `sillage start` prints once it serves: every command runs as printed, from the repo root. */
+export function startBanner(b: BannerInput): string {
+  const cli = b.cli ?? cliCommand()
+  const env = b.dataDir === resolve('.sillage') ? '' : `SILLAGE_DATA_DIR=${shellQuote(b.dataDir)} `
+  const lines = [
+    '',
+    `Sillage is running (embedded: ${b.busKind} bus, ${b.warehouseKind} warehouse in ${b.dataDir})`,
+    `  collector   ${b.url}/v1/batch`,
+    `  demo shop   ${b.url}/demo/`,
+    `  debugger    ${b.url}/debugger/  (admin token: ${b.adminTokenHint})`,
+    `  metrics     ${b.url}/metrics`,
+    ...(b.demo ? [`  write key   ${b.demo.writeKey}  (source "${b.demo.id}")`] : []),
+    '',
+    ...(b.demo
+      ? [
+          'Send an event:',
+          `  curl -s -u '${b.demo.writeKey}:' -H 'content-type: application/json' ${b.url}/v1/track -d '{"event":"Hello","anonymousId":"a1","properties":{"plan":"demo"}}'`,
+        ]
+      : []),
+    'Query it (in another terminal, from this directory):',
+    `  ${env}${cli} query "${firstQuery(b.database)}"`,
+    'Fill it with a demo shop (shoppers over days, through the collector):',
+    `  ${env}${cli} seed`,
+    '',
+  ]
+  return lines.join('\n')
+}
+
+function shellQuote(s: string): string {
+  return /^[\w./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
+}

@@ -1,0 +1,123 @@
+import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  ADMIN_TOKEN,
+  cliMain,
+  freePort,
+  postBatch,
+  query,
+  repoRoot,
+  startPipeline,
+  tempDir,
+  waitFor,
+  type Pipeline,
+} from './helpers/pipeline.js'
+
+const run = promisify(execFile)
+
+// `sillage start` as a new user meets it: ready means ready for the CLI too, the banner's commands
+// run exactly as printed and show the resolved person, and a taken port is one line and exit 1.
+describe('sillage start, as a new user runs it', () => {
+  const dir = tempDir('sillage-start-')
+  const env = { SILLAGE_DATA_DIR: dir.path, SILLAGE_ADMIN_TOKEN: ADMIN_TOKEN }
+  let pipeline: Pipeline
+  let port = 0
+
+  beforeAll(async () => {
+    port = await freePort()
+    pipeline = await startPipeline({ dataDir: dir.path, port, browserSource: true })
+  })
+  afterAll(async () => {
+    await pipeline?.stop()
+    dir.remove()
+  })
+
+  it('is reachable by the CLI as soon as /healthz answers (runtime file first)', async () => {
+    // startPipeline returned on the first 200 from /healthz: the CLI must find the process now.
+    expect(existsSync(join(dir.path, 'runtime.json'))).toBe(true)
+    const doctor = await run(process.execPath, [cliMain, 'doctor'], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+    })
+    expect(doctor.stdout).toContain('all checks passed')
+  })
+
+  it('prints the banner last, and its commands run as printed and show one person per visitor', async () => {
+    const banner = await waitFor(() => /Query it[^\n]*\n {2}(.+)\n/.exec(pipeline.output()), {
+      what: 'the start banner',
+    })
+    const out = pipeline.output()
+    expect(out.trimEnd().endsWith(`${env.SILLAGE_DATA_DIR} npx -y pnpm@10.34.8 sillage seed`)).toBe(true)
+    const queryLine = banner[1]!
+    expect(queryLine).toMatch(/^SILLAGE_DATA_DIR=\S+ npx -y pnpm@10\.34\.8 sillage query "SELECT .+"$/)
+    // The README prints the same query (there the data dir is the default one).
+    const { readFileSync } = await import('node:fs')
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
+    expect(readme).toContain(queryLine.replace(/^SILLAGE_DATA_DIR=\S+ /, ''))
+
+    // The curl line, as printed.
+    const curl = /Send an event:\n {2}(curl .+)\n/.exec(out)![1]!
+    const sent = await run('sh', ['-c', curl], { cwd: repoRoot })
+    expect(JSON.parse(sent.stdout)).toMatchObject({ success: true, accepted: 1 })
+
+    // A visitor browses anonymously, then logs in.
+    const at = Date.now()
+    const ts = (i: number) => new Date(at + i).toISOString()
+    const res = await postBatch(pipeline.url, [
+      { type: 'page', name: 'Home', anonymousId: 'visitor-7', messageId: 'v7-1', timestamp: ts(1) },
+      { type: 'identify', anonymousId: 'visitor-7', userId: 'user-7', messageId: 'v7-2', timestamp: ts(2) },
+      { type: 'track', event: 'Order Completed', userId: 'user-7', messageId: 'v7-3', timestamp: ts(3) },
+    ])
+    expect(res.status).toBe(200)
+    await waitFor(
+      async () => {
+        const rows = await query<{ n: string; p: string }>(
+          pipeline.url,
+          "SELECT count() AS n, uniqExact(person_id) AS p FROM sillage.events_resolved WHERE message_id LIKE 'v7-%'",
+        )
+        return Number(rows[0]?.n) === 3 && Number(rows[0]?.p) === 1
+      },
+      { what: 'the visitor resolved to one person' },
+    )
+    // The query as printed (through pnpm, from the repo root) shows that one person.
+    const printed = await run('sh', ['-c', queryLine], {
+      cwd: repoRoot,
+      env: { ...process.env, SILLAGE_ADMIN_TOKEN: ADMIN_TOKEN },
+    })
+    const rows = printed.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { anonymous_id: string; user_id: string; person_id: string })
+    const visitor = rows.filter((r) => r.anonymous_id === 'visitor-7' || r.user_id === 'user-7')
+    expect(visitor).toHaveLength(3)
+    expect(new Set(visitor.map((r) => r.person_id)).size).toBe(1)
+  })
+
+  it('exits 1 with a one-line reason when the port is taken', async () => {
+    const other = tempDir('sillage-start-port-')
+    try {
+      const proc = spawn(process.execPath, [cliMain, 'start'], {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          SILLAGE_DATA_DIR: other.path,
+          SILLAGE_PORT: String(port),
+          SILLAGE_SOURCES: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stderr = ''
+      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)))
+      expect(code).toBe(1)
+      expect(stderr.trim().split('\n')).toEqual([
+        `sillage start: port ${port} is already in use on 127.0.0.1 (another sillage start?); stop it or set SILLAGE_PORT`,
+      ])
+    } finally {
+      other.remove()
+    }
+  })
+})
