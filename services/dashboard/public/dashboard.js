@@ -43,6 +43,8 @@
       adds: 'Added to cart',
       checkouts: 'Started checkout',
       ordered: 'Ordered',
+      sharePeople: 'share of people',
+      shareRevenue: 'share of revenue',
       product: 'Product',
       units: 'Units',
       people: 'People',
@@ -93,6 +95,8 @@
       adds: 'Ajout au panier',
       checkouts: 'Paiement commencé',
       ordered: 'Ont commandé',
+      sharePeople: 'part des personnes',
+      shareRevenue: 'part du chiffre d’affaires',
       product: 'Produit',
       units: 'Unités',
       people: 'Personnes',
@@ -219,6 +223,7 @@
       {
         width,
         height: width < 600 ? 220 : 300,
+        legend: { live: false },
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         series: [
           { value: (_u, v) => (v === null ? '' : fmt.day(new Date(v * 1000).toISOString().slice(0, 10))) },
@@ -292,7 +297,7 @@
     const max = Math.max(1, ...rows.map((r) => r.revenue))
     tableOf(
       table,
-      ['', t('visits'), t('conversionRate'), t('orders'), t('revenue')],
+      ['', t('visits'), t('conversionRate'), t('revenue')],
       rows.map((r) => {
         const name = el('td', r.key)
         const bar = el('span', undefined, 'minibar')
@@ -302,12 +307,13 @@
           name,
           fmt.int(r.visits),
           r.conversionRate === null ? '–' : fmt.pct(r.conversionRate),
-          fmt.int(r.orders),
           fmt.eur(r.revenue),
         ]
       }),
     )
   }
+
+  const segmentName = (s) => s.replace(/_/g, ' ')
 
   function renderRfm(o) {
     const box = $('rfm')
@@ -325,7 +331,7 @@
     for (const r of rows) {
       const card = el('div', undefined, 'segment')
       card.dataset.segment = r.segment
-      card.append(el('h3', r.segment.replace('_', ' ')))
+      card.append(el('h3', segmentName(r.segment)))
       card.append(
         el('p', `${fmt.int(r.people)} ${t('people').toLowerCase()} · ${fmt.pct(r.people / total)}`, 'value'),
       )
@@ -350,9 +356,9 @@
     const cellOf = new Map(o.transitions.map((c) => [`${c.from}\u0000${c.to}`, c]))
     tableOf(
       $('transitions'),
-      [t('fromTo'), ...tos],
+      [t('fromTo'), ...tos.map(segmentName)],
       froms.map((f) => [
-        el('th', f),
+        el('th', segmentName(f)),
         ...tos.map((to) => {
           const c = cellOf.get(`${f}\u0000${to}`)
           const td = el('td', c ? `${fmt.int(c.people)} · ${fmt.pct(c.share)}` : '', 'num')
