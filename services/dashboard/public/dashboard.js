@@ -438,6 +438,7 @@
       $('from').value = state.from
       $('to').value = state.to
       history.replaceState(null, '', `?${query(true)}`)
+      fillOptions(o.options)
       render(o)
       document.body.dataset.state = 'ready'
       performance.mark('dashboard-rendered')
@@ -447,17 +448,21 @@
     }
   }
 
-  async function init() {
-    translate()
-    for (const k of ['from', 'to', 'granularity', 'lang']) $(k).value = state[k]
-    const options = await getJson('/dashboard/api/options')
+  function fillOptions(options) {
     for (const [k, list] of [
       ['source', options.sources],
       ['channel', options.channels],
     ]) {
-      for (const v of list) $(k).append(new window.Option(v, v))
-      $(k).value = list.includes(state[k]) ? state[k] : ''
+      const select = $(k)
+      while (select.options.length > 1) select.remove(1)
+      for (const v of list) select.append(new window.Option(v, v))
+      select.value = list.includes(state[k]) ? state[k] : ''
     }
+  }
+
+  async function init() {
+    translate()
+    for (const k of ['from', 'to', 'granularity', 'lang']) $(k).value = state[k]
     $('filters').addEventListener('change', (e) => {
       state[e.target.name] = e.target.value
       if (e.target.name === 'lang') {

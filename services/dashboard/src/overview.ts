@@ -12,6 +12,8 @@ export interface Tile {
 
 export interface Overview {
   filters: Filters
+  /** What the filters can choose from (the route adds it). */
+  options?: { sources: string[]; channels: string[]; firstDay: string | null; lastDay: string | null }
   previous: { from: string; to: string }
   tiles: Tile[]
   series: Array<{
@@ -60,20 +62,17 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? '')
 export async function buildOverview(queries: DashboardQueries, filters: Filters): Promise<Overview> {
   const prev = previousPeriod(filters)
   // One query at a time: chDB runs them one by one anyway, and a server is spared a burst.
-  const current = await queries.kpis(filters, 'total')
-  const before = await queries.kpis(filters, 'total', prev)
-  const seriesRows = await queries.kpis(filters, filters.granularity)
-  const sourceRows = await queries.kpis(filters, 'source')
-  const channelRows = await queries.kpis(filters, 'channel')
+  const kpis = await queries.kpis(filters, prev)
+  const of = (period: string, dim: string) => kpis.filter((r) => r['period'] === period && r['dim'] === dim)
   const products = await queries.topProducts(filters, 10)
   const rfm = await queries.rfm(filters)
   const transitions = await queries.transitions(filters)
   const dormant = await queries.dormant(filters, 10)
 
-  const counts: KpiCounts = countsOf(current[0])
+  const counts: KpiCounts = countsOf(of('current', 'total')[0])
   const now = tilesOf(counts)
-  const then = tilesOf(countsOf(before[0]))
-  const byBucket = new Map(seriesRows.map((r) => [str(r['k']), tilesOf(countsOf(r))]))
+  const then = tilesOf(countsOf(of('previous', 'total')[0]))
+  const byBucket = new Map(of('current', 'bucket').map((r) => [str(r['k']), tilesOf(countsOf(r))]))
   const split = (rs: Array<Record<string, unknown>>) =>
     rs
       .map((r) => ({ key: str(r['k']), ...tilesOf(countsOf(r)) }))
@@ -105,8 +104,8 @@ export async function buildOverview(queries: DashboardQueries, filters: Filters)
       { step: 'checkouts', sessions: counts.checkoutVisits },
       { step: 'orders', sessions: counts.convertedVisits },
     ],
-    bySource: split(sourceRows),
-    byChannel: split(channelRows),
+    bySource: split(of('current', 'source')),
+    byChannel: split(of('current', 'channel')),
     topProducts: products.map((r) => ({
       productId: str(r['product_id']),
       name: str(r['name']),

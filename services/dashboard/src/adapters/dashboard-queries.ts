@@ -4,23 +4,22 @@ import { endOfDay, startOfDay, type Filters } from '../domain/filters.js'
 /**
  * Every number of the dashboard, read from the documented models (docs/analysts.md): sessions,
  * orders, order_items, rfm_at, segment_transitions. Filters travel as query parameters only; the
- * one piece of SQL that varies, the grouping key, is chosen from the fixed table below.
+ * one piece of SQL that varies, the time bucket, is chosen from the fixed table below.
  */
-export type GroupKey = 'total' | 'day' | 'week' | 'source' | 'channel'
-
-const KEY_SQL: Record<GroupKey, string> = {
-  total: `'total'`,
+const BUCKET_SQL: Record<Filters['granularity'], string> = {
   day: 'toString(day)',
   week: 'toString(toMonday(day))',
-  source: 'source',
-  channel: 'channel',
 }
 
 type Row = Record<string, unknown>
 
 export interface DashboardQueries {
-  /** Session and order counts per key (KpiCounts' columns plus `k`). */
-  kpis(filters: Filters, key: GroupKey, range?: { from: string; to: string }): Promise<Row[]>
+  /**
+   * Session and order counts (KpiCounts' columns) in one pass over the sessions, per `period`
+   * ('current', 'previous') and `dim`: 'total' for both periods; 'bucket' (day or week), 'source'
+   * and 'channel' (key `k`) for the current one.
+   */
+  kpis(filters: Filters, previous: { from: string; to: string }): Promise<Row[]>
   topProducts(filters: Filters, limit: number): Promise<Row[]>
   rfm(filters: Filters): Promise<Row[]>
   transitions(filters: Filters): Promise<Row[]>
@@ -40,12 +39,7 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
     const rs = await warehouse.client.query({ query, query_params: params, format: 'JSONEachRow' })
     return rs.json<Row>()
   }
-  const params = (f: Filters, range = { from: f.from, to: f.to }) => ({
-    from: range.from,
-    to: range.to,
-    source: f.source,
-    channel: f.channel,
-  })
+  const params = (f: Filters) => ({ from: f.from, to: f.to, source: f.source, channel: f.channel })
   // The sessions of the filters: a session belongs to the UTC day it started on (as in daily_kpis).
   const filteredSessions = (select: string) => `
     SELECT ${select}
@@ -55,7 +49,15 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
       AND ({channel:String} = '' OR channel = {channel:String})`
 
   return {
-    kpis(filters, key, range) {
+    kpis(filters, previous) {
+      const counts = `
+        countIf(is_visit) AS visits,
+        countIf(is_visit AND bounced) AS bounces,
+        countIf(is_visit AND converted) AS converted_visits,
+        countIf(is_visit AND product_views > 0) AS viewing_visits,
+        countIf(is_visit AND added_to_cart) AS cart_visits,
+        countIf(is_visit AND checkout_started) AS checkout_visits,
+        countIf(is_visit AND added_to_cart AND NOT converted) AS abandoned_visits`
       return rows(
         `WITH
           first_orders AS
@@ -64,41 +66,44 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
           ),
           s AS
           (
-            ${filteredSessions(`${KEY_SQL[key]} AS k, day, is_visit, bounced, converted, added_to_cart,
-              checkout_started, product_views, order_ids`)}
+            SELECT
+              if(day >= {from:Date}, 'current', 'previous') AS period,
+              if(day >= {from:Date}, {from:Date}, {prev_from:Date}) AS period_from,
+              day, is_visit, bounced, converted, added_to_cart, checkout_started, product_views, order_ids,
+              arrayJoin(if(period = 'current',
+                [('total', 'total'), ('bucket', ${BUCKET_SQL[filters.granularity]}), ('source', source), ('channel', channel)],
+                [('total', 'total')])) AS dk,
+              dk.1 AS dim,
+              dk.2 AS k
+            FROM (SELECT *, toDate(session_start) AS day FROM ${db}.sessions)
+            WHERE day >= {prev_from:Date} AND day <= {to:Date}
+              AND ({source:String} = '' OR source = {source:String})
+              AND ({channel:String} = '' OR channel = {channel:String})
           ),
           traffic AS
           (
-            SELECT
-              k,
-              countIf(is_visit) AS visits,
-              countIf(is_visit AND bounced) AS bounces,
-              countIf(is_visit AND converted) AS converted_visits,
-              countIf(is_visit AND product_views > 0) AS viewing_visits,
-              countIf(is_visit AND added_to_cart) AS cart_visits,
-              countIf(is_visit AND checkout_started) AS checkout_visits,
-              countIf(is_visit AND added_to_cart AND NOT converted) AS abandoned_visits
-            FROM s
-            GROUP BY k
+            SELECT period, dim, k, ${counts} FROM s GROUP BY period, dim, k
           ),
           commerce AS
           (
             SELECT
+              so.period AS period,
+              so.dim AS dim,
               so.k AS k,
               count() AS orders,
               round(sum(o.revenue), 2) AS revenue,
               uniqExactIf(o.person_id, f.first_order_day = so.day) AS new_customers,
-              uniqExactIf(o.person_id, f.first_order_day < {from:Date}) AS returning_customers
-            FROM (SELECT k, day, arrayJoin(order_ids) AS order_id FROM s) AS so
+              uniqExactIf(o.person_id, f.first_order_day < so.period_from) AS returning_customers
+            FROM (SELECT period, period_from, dim, k, day, arrayJoin(order_ids) AS order_id FROM s) AS so
             INNER JOIN ${db}.orders AS o ON o.order_id = so.order_id
             INNER JOIN first_orders AS f ON f.person_id = o.person_id
-            GROUP BY so.k
+            GROUP BY so.period, so.dim, so.k
           )
-        SELECT k, visits, bounces, converted_visits, viewing_visits, cart_visits, checkout_visits,
+        SELECT period, dim, k, visits, bounces, converted_visits, viewing_visits, cart_visits, checkout_visits,
           abandoned_visits, orders, revenue, new_customers, returning_customers
-        FROM traffic FULL OUTER JOIN commerce USING (k)
-        ORDER BY k`,
-        params(filters, range),
+        FROM traffic FULL OUTER JOIN commerce USING (period, dim, k)
+        ORDER BY period, dim, k`,
+        { ...params(filters), prev_from: previous.from },
       )
     },
 
@@ -146,20 +151,16 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
     },
 
     async dormant(filters, limit) {
-      const p = { as_of: endOfDay(filters.to), limit }
-      const [count] = await rows(
-        `SELECT count() AS people FROM ${db}.rfm_at(as_of = {as_of:DateTime64(3)}) WHERE segment = 'dormant'`,
-        p,
-      )
       const list = await rows(
-        `SELECT person_id, toString(toDate(last_order_at)) AS last_order_day, recency_days, frequency, monetary
+        `SELECT person_id, toString(toDate(last_order_at)) AS last_order_day, recency_days, frequency, monetary,
+          count() OVER () AS people
         FROM ${db}.rfm_at(as_of = {as_of:DateTime64(3)})
         WHERE segment = 'dormant'
         ORDER BY monetary DESC, person_id
         LIMIT {limit:UInt32}`,
-        p,
+        { as_of: endOfDay(filters.to), limit },
       )
-      return { people: Number(count?.['people'] ?? 0), rows: list }
+      return { people: Number(list[0]?.['people'] ?? 0), rows: list }
     },
 
     async options() {

@@ -32,6 +32,7 @@ const CSP = [
   "base-uri 'none'",
 ].join('; ')
 const NO_CORS = { config: { cors: false } }
+const OPTIONS_TTL_MS = 30_000
 
 function fail(reply: FastifyReply, code: DashboardErrorCode, message?: string): FastifyReply {
   const e = DASHBOARD_ERRORS[code]
@@ -56,6 +57,17 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
   const login = own('login.html')
   const loginFailed = login.replace('<p id="error" hidden>', '<p id="error">')
 
+  // What the filters can choose from changes slowly, and costs a pass over the sessions: kept
+  // OPTIONS_TTL_MS, shared by /api/options and every overview (the page's one request).
+  let options: { at: number; value: ReturnType<DashboardQueries['options']> } | undefined
+  const currentOptions = () => {
+    if (!options || Date.now() - options.at > OPTIONS_TTL_MS) {
+      const value = deps.queries.options()
+      value.catch(() => (options = undefined))
+      options = { at: Date.now(), value }
+    }
+    return options.value
+  }
   const roleOf = (request: FastifyRequest): Role | undefined => {
     const header = request.headers.authorization
     if (header?.startsWith('Bearer ')) return sessions.roleOf(header.slice(7))
@@ -120,25 +132,26 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
     scope.get('/dashboard/api/options', NO_CORS, async (request, reply) => {
       const role = roleOf(request)
       if (!role) return fail(reply, 'SIL_ADMIN_UNAUTHORIZED')
-      return run(reply, async () => ({ role, ...(await deps.queries.options()) }))
+      return run(reply, async () => ({ role, ...(await currentOptions()) }))
     })
     scope.get<{ Querystring: Record<string, unknown> }>(
       '/dashboard/api/overview',
       NO_CORS,
       async (request, reply) => {
         if (!roleOf(request)) return fail(reply, 'SIL_ADMIN_UNAUTHORIZED')
-        let lastDay = dayString(Date.now())
-        if (!request.query['to']) {
-          try {
-            lastDay = (await deps.queries.options()).lastDay ?? lastDay
-          } catch (err) {
-            deps.log.error({ err }, 'dashboard query failed')
-            return fail(reply, 'SIL_DASHBOARD_QUERY_FAILED')
-          }
+        let choices: Awaited<ReturnType<DashboardQueries['options']>>
+        try {
+          choices = await currentOptions()
+        } catch (err) {
+          deps.log.error({ err }, 'dashboard query failed')
+          return fail(reply, 'SIL_DASHBOARD_QUERY_FAILED')
         }
-        const parsed = parseFilters(request.query, lastDay)
+        const parsed = parseFilters(request.query, choices.lastDay ?? dayString(Date.now()))
         if (!parsed.ok) return fail(reply, 'SIL_DASHBOARD_FILTER_INVALID', parsed.problem)
-        return run(reply, () => buildOverview(deps.queries, parsed.filters))
+        return run(reply, async () => ({
+          ...(await buildOverview(deps.queries, parsed.filters)),
+          options: choices,
+        }))
       },
     )
   })
