@@ -313,12 +313,36 @@
     )
   }
 
-  const segmentName = (s) => s.replace(/_/g, ' ')
+  // The model's segment codes, best first (docs/analysts.md, rfm_at); '(new)': no order before.
+  const SEGMENTS = [
+    '(new)',
+    'champions',
+    'loyal',
+    'promising',
+    'need_attention',
+    'at_risk',
+    'hibernating',
+    'dormant',
+  ]
+  const SEGMENT_NAMES = {
+    'fr-FR': {
+      '(new)': '(nouveaux)',
+      champions: 'champions',
+      loyal: 'fidèles',
+      promising: 'prometteurs',
+      need_attention: 'à surveiller',
+      at_risk: 'à risque',
+      hibernating: 'en sommeil',
+      dormant: 'dormants',
+    },
+  }
+  const segmentName = (s) => (SEGMENT_NAMES[state.lang] || {})[s] || s.replace(/_/g, ' ')
+  const segmentRank = (s) => (SEGMENTS.includes(s) ? SEGMENTS.indexOf(s) : SEGMENTS.length)
+  const bySegment = (a, b) => segmentRank(a) - segmentRank(b) || (a < b ? -1 : a > b ? 1 : 0)
 
   function renderRfm(o) {
     const box = $('rfm')
     box.replaceChildren()
-    const order = ['champions', 'loyal', 'promising', 'need_attention', 'at_risk', 'hibernating', 'dormant']
     const total = Math.max(
       1,
       o.rfm.reduce((s, r) => s + r.people, 0),
@@ -327,7 +351,7 @@
       1,
       o.rfm.reduce((s, r) => s + r.revenue, 0),
     )
-    const rows = [...o.rfm].sort((a, b) => order.indexOf(a.segment) - order.indexOf(b.segment))
+    const rows = [...o.rfm].sort((a, b) => bySegment(a.segment, b.segment))
     for (const r of rows) {
       const card = el('div', undefined, 'segment')
       card.dataset.segment = r.segment
@@ -348,9 +372,7 @@
   }
 
   function renderTransitions(o) {
-    const segs = [...new Set(o.transitions.flatMap((c) => [c.from, c.to]))].sort((a, b) =>
-      a === '(new)' ? -1 : b === '(new)' ? 1 : a < b ? -1 : 1,
-    )
+    const segs = [...new Set(o.transitions.flatMap((c) => [c.from, c.to]))].sort(bySegment)
     const froms = segs.filter((s) => o.transitions.some((c) => c.from === s))
     const tos = segs.filter((s) => o.transitions.some((c) => c.to === s))
     const cellOf = new Map(o.transitions.map((c) => [`${c.from}\u0000${c.to}`, c]))
