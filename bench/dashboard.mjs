@@ -1,3 +1,4 @@
+/* global performance */
 // The retail dashboard (/dashboard/): the page's weight and its time to first render on a
 // generated shop in embedded chDB, in Chromium.
 //
