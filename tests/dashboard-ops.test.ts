@@ -145,6 +145,14 @@ describe('against a running sillage start', () => {
       headers: { authorization: 'Bearer not_a_token_0123456789' },
     })
     expect(refused.status).toBe(401)
+    // No data yet: every tile is there, empty.
+    const empty = await fetch(`${pipeline.url}/dashboard/api/overview`, {
+      headers: { authorization: `Bearer ${ANALYST_TOKEN}` },
+    })
+    expect(empty.status).toBe(200)
+    const overview = (await empty.json()) as { tiles: Array<{ name: string; value: number | null }> }
+    expect(overview.tiles.find((t) => t.name === 'visits')?.value).toBe(0)
+    expect(overview.tiles.find((t) => t.name === 'conversionRate')?.value).toBeNull()
     // The analyst token opens the dashboard only: the admin API refuses it.
     const admin = await fetch(`${pipeline.url}/admin/query`, {
       method: 'POST',

@@ -91,11 +91,12 @@ afterAll(async () => {
   await wh?.close()
 })
 
+/** Script errors of every page: none is expected. */
+const pageErrors: string[] = []
+
 async function signIn(width: number, height = 1000): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height } })
-  page.on('pageerror', (err) => {
-    throw err
-  })
+  page.on('pageerror', (err) => pageErrors.push(err.message))
   await page.goto(`${url}/dashboard/`)
   await page.fill('#token', ANALYST)
   await Promise.all([page.waitForURL(`${url}/dashboard/`), page.click('button[type=submit]')])
@@ -146,6 +147,10 @@ describe('the dashboard in Chromium', () => {
         expect(await page.locator('.segment').count()).toBe(o.rfm.length)
         expect(await page.locator('#transitions tbody td').count()).toBeGreaterThan(4)
         expect(await page.locator('#dormant tbody tr').count()).toBe(o.dormant.top.length)
+        expect(await page.getAttribute('#series', 'aria-label')).toContain(
+          await text('[data-tile="visits"] .value'),
+        )
+        expect(pageErrors).toEqual([])
         const rendered = await page.evaluate(
           () => performance.getEntriesByName('dashboard-rendered')[0]?.startTime,
         )

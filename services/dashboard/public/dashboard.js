@@ -215,6 +215,15 @@
 
   function renderSeries(o) {
     const box = $('series')
+    // The canvas is not readable by a screen reader: the container says what it shows.
+    const visits = o.tiles.find((x) => x.name === 'visits')
+    const revenue = o.tiles.find((x) => x.name === 'revenue')
+    box.setAttribute('role', 'img')
+    box.setAttribute(
+      'aria-label',
+      `${t('series')} (${t(o.filters.granularity === 'week' ? 'byWeek' : 'byDay')}), ${fmt.day(o.filters.from)} – ${fmt.day(o.filters.to)}: ` +
+        `${t('visits')} ${value('visits', visits.value)}, ${t('revenue')} ${value('revenue', revenue.value)}`,
+    )
     if (chart) chart.destroy()
     box.replaceChildren()
     const xs = o.series.map((p) => Date.parse(`${p.bucket}T00:00:00Z`) / 1000)
