@@ -184,6 +184,17 @@ describe('the dashboard in Chromium', () => {
     await page.close()
   })
 
+  it('the sign-in form refuses a wrong token and says so', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } })
+    await page.goto(`${url}/dashboard/`)
+    await page.fill('#token', 'not_the_token_0123456789')
+    await Promise.all([page.waitForURL(`${url}/dashboard/login`), page.click('button[type=submit]')])
+    expect(await page.isVisible('#error')).toBe(true)
+    await page.screenshot({ path: join(SHOTS, 'dashboard-sign-in-refused.png') })
+    expect(await page.locator('#tiles').count()).toBe(0)
+    await page.close()
+  })
+
   it('writes data as text: a hostile source and product name are shown, never run', async () => {
     const page = await signIn(1200)
     await open(page, 'en-GB')
