@@ -127,7 +127,10 @@ describe('against a running sillage start', () => {
   })
 
   it('the pending allow-list names nothing /metrics already has (remove merged names from it)', () => {
-    expect(PENDING_FROM_OTHER_BRANCHES.filter((n) => exposed.has(n))).toEqual([])
+    expect(
+      PENDING_FROM_OTHER_BRANCHES.filter((n) => exposed.has(n)),
+      'these are in /metrics now: remove them from PENDING_FROM_OTHER_BRANCHES',
+    ).toEqual([])
   })
 
   it('serves /dashboard/ to the admin and the analyst token, and nothing to others', async () => {
