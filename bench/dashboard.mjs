@@ -95,6 +95,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const statics = [
   '/dashboard/',
   '/dashboard/dashboard.js',
+  '/dashboard/render.js',
+  '/dashboard/i18n.js',
   '/dashboard/dashboard.css',
   '/dashboard/vendor/uPlot.iife.min.js',
   '/dashboard/vendor/uPlot.min.css',
@@ -129,7 +131,7 @@ console.log(
   `  ${'/dashboard/api/overview (JSON)'.padEnd(38)} ${String(apiBytes || apiJson.length).padStart(7)} B  ${String(gz(apiJson)).padStart(6)} B gzip`,
 )
 console.log(
-  `page: ${total + apiJson.length} B as served, ${totalGz + gz(apiJson)} B gzipped (of which uPlot ${served[3].length + served[4].length} B, ${gz(served[3]) + gz(served[4])} B gzipped)`,
+  `page: ${total + apiJson.length} B as served, ${totalGz + gz(apiJson)} B gzipped (of which uPlot ${served[5].length + served[6].length} B, ${gz(served[5]) + gz(served[6])} B gzipped)`,
 )
 console.log(
   `first render (ms since navigation, ${RUNS} cold runs): median ${Math.round(median(renders))}, min ${Math.round(Math.min(...renders))}, max ${Math.round(Math.max(...renders))}`,

@@ -49,6 +49,8 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
   const sessions = createDashboardSessions({ admin: deps.adminToken, analyst: deps.analystToken })
   const files: Record<string, { body: string; type: string }> = {
     'dashboard.js': { body: own('dashboard.js'), type: 'text/javascript; charset=utf-8' },
+    'render.js': { body: own('render.js'), type: 'text/javascript; charset=utf-8' },
+    'i18n.js': { body: own('i18n.js'), type: 'text/javascript; charset=utf-8' },
     'dashboard.css': { body: own('dashboard.css'), type: 'text/css; charset=utf-8' },
     'vendor/uPlot.iife.min.js': { body: vendor('uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
     'vendor/uPlot.min.css': { body: vendor('uPlot.min.css'), type: 'text/css; charset=utf-8' },
