@@ -1,6 +1,7 @@
 // The Debian packages the tests drive, installed when missing: Chromium for the browser tests
 // (through playwright-core; never `playwright install`, which downloads a browser) and
-// clickhouse-server for the HTTP warehouse path. Part of `pnpm test:all`: uses apt-get as root,
+// clickhouse-server for the HTTP warehouse path, prometheus for `promtool check rules` on the
+// alert rules in docker/prometheus/. Part of `pnpm test:all`: uses apt-get as root,
 // or with password-less sudo.
 //
 //   node scripts/ensure-apt.mjs
@@ -10,6 +11,7 @@ import { existsSync } from 'node:fs'
 const PACKAGES = [
   { name: 'chromium', binary: '/usr/bin/chromium', for: 'the browser tests' },
   { name: 'clickhouse-server', binary: '/usr/sbin/clickhouse-server', for: 'the ClickHouse HTTP tests' },
+  { name: 'prometheus', binary: '/usr/bin/promtool', for: 'the alert rules check (promtool check rules)' },
 ]
 
 const missing = PACKAGES.filter((p) => !existsSync(p.binary))

@@ -45,6 +45,7 @@ export function startBanner(b: BannerInput): string {
     `  collector   ${b.url}/v1/batch`,
     `  demo shop   ${b.url}/demo/`,
     `  debugger    ${b.url}/debugger/  (admin token: ${b.adminTokenHint})`,
+    `  dashboard   ${b.url}/dashboard/  (analyst or admin token)`,
     `  metrics     ${b.url}/metrics`,
     ...(b.demo ? [`  write key   ${b.demo.writeKey}  (source "${b.demo.id}")`] : []),
     '',

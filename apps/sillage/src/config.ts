@@ -14,6 +14,7 @@ import {
   type WarehouseConfig,
 } from '@sillage/runtime'
 import { COLLECTOR_ENV_VARS, loadCollectorConfig, type CollectorConfig } from '@sillage/collector'
+import { DASHBOARD_ENV_VARS, loadDashboardConfig, type DashboardConfig } from '@sillage/dashboard'
 import {
   CART_ABANDONMENT_ENV_VARS,
   IDENTITY_RULES_ENV_VARS,
@@ -31,6 +32,7 @@ export const CLI_ENV_VARS: readonly string[] = [
     ...RETENTION_ENV_VARS,
     ...CART_ABANDONMENT_ENV_VARS,
     ...IDENTITY_RULES_ENV_VARS,
+    ...DASHBOARD_ENV_VARS,
   ]),
 ]
 
@@ -43,19 +45,22 @@ export interface CliConfig extends WarehouseConfig {
   cartAbandonment: Readonly<CartAbandonmentOptions>
   /** SILLAGE_IDENTITY_RULES (docs/identity.md). */
   identityRules: ReturnType<typeof loadIdentityRules>
+  /** SILLAGE_ANALYST_TOKEN (docs/dashboard.md). */
+  dashboard: Readonly<DashboardConfig>
 }
 
 /** The only place the CLI reads process.env; parsed once, every problem reported at once. */
 export function loadCliConfig(env: Record<string, string | undefined> = process.env): Readonly<CliConfig> {
-  const [warehouse, bus, collector, retention, cartAbandonment, identityRules] = collectConfig(
+  const [warehouse, bus, collector, retention, cartAbandonment, identityRules, dashboard] = collectConfig(
     () => loadWarehouseConfig(env),
     () => loadBusConfig(env),
     () => loadCollectorConfig(env),
     () => loadRetentionConfig(env),
     () => loadCartAbandonmentConfig(env),
     () => loadIdentityRules(env),
+    () => loadDashboardConfig(env),
   )
-  return Object.freeze({ ...warehouse, bus, collector, retention, cartAbandonment, identityRules })
+  return Object.freeze({ ...warehouse, bus, collector, retention, cartAbandonment, identityRules, dashboard })
 }
 
 const sourcesFileEnvSchema = z.object({

@@ -1,6 +1,7 @@
 import { registerPrivacyAdmin } from '@sillage/admin'
 import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@sillage/bus'
 import { createCollectorApp, createDebugTap } from '@sillage/collector'
+import { registerDashboard } from '@sillage/dashboard'
 import { createCartAbandonmentDetector, createIdentityService, decodeChangelog } from '@sillage/identity'
 import { createLogger, createMetricsRegistry } from '@sillage/runtime'
 import { applySuppressionRecord, createSuppressionList } from '@sillage/schemas/suppression'
@@ -105,6 +106,7 @@ export async function start(config: CliConfig): Promise<void> {
     maxEventBytes: config.collector.maxEventBytes,
     rawPartitions: config.bus.rawPartitions,
   })
+  registerDashboard(app, { warehouse, log, adminToken: token, analystToken: config.dashboard.analystToken })
   const demo = sources.find((s) => s.id === 'demo') ?? sources.find((s) => s.type === 'browser')
   if (demo) registerDemoRoutes(app, { writeKey: demo.writeKey })
 

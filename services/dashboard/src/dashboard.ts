@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from '@sillage/runtime'
+import type { Warehouse } from '@sillage/warehouse'
+import { createDashboardQueries } from './adapters/dashboard-queries.js'
+import { registerDashboardRoutes } from './routes/dashboard.route.js'
+
+export interface DashboardDeps {
+  warehouse: Warehouse
+  log: Logger
+  /** SILLAGE_ADMIN_TOKEN (or the embedded mode's generated one). */
+  adminToken: string
+  /** SILLAGE_ANALYST_TOKEN (config.ts): opens the dashboard and nothing else. */
+  analystToken?: string | undefined
+}
+
+/** Registers /dashboard/ (page and read-only API) on `app`; see docs/dashboard.md. */
+export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): void {
+  registerDashboardRoutes(app, {
+    queries: createDashboardQueries(deps.warehouse),
+    log: deps.log.child({ component: 'dashboard' }),
+    adminToken: deps.adminToken,
+    analystToken: deps.analystToken,
+  })
+}

@@ -1,0 +1,92 @@
+/**
+ * The dashboard's filters, as the URL carries them: a date range (inclusive UTC days), a traffic
+ * source and a channel. Pure: parses, validates and derives the previous period.
+ */
+export interface Filters {
+  /** First day, YYYY-MM-DD (UTC). */
+  from: string
+  /** Last day, inclusive. */
+  to: string
+  /** A session source (`google`, `(direct)`, `(store)`, …); '' for all. */
+  source: string
+  /** web, app, server, store; '' for all. */
+  channel: string
+  /** Time series buckets. */
+  granularity: 'day' | 'week'
+}
+
+export type FilterResult = { ok: true; filters: Filters } | { ok: false; problem: string }
+
+const DAY_MS = 86_400_000
+/** The longest range one request may ask for (ten years of days). */
+export const MAX_RANGE_DAYS = 3660
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+const CHANNELS = new Set(['', 'web', 'app', 'server', 'store'])
+
+export function dayMs(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`)
+}
+
+export function dayString(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10)
+}
+
+function isDay(v: string): boolean {
+  return DATE.test(v) && Number.isFinite(dayMs(v)) && dayString(dayMs(v)) === v
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '')
+
+/**
+ * Parses a query string. Missing dates default to the 30 days ending on `lastDay` (the latest
+ * day with data, so a seeded or quiet shop still shows something).
+ */
+export function parseFilters(query: Record<string, unknown>, lastDay: string): FilterResult {
+  const to = text(query['to']) || lastDay
+  const from = text(query['from']) || dayString(dayMs(to) - 29 * DAY_MS)
+  if (!isDay(from)) return { ok: false, problem: 'from must be a date, YYYY-MM-DD' }
+  if (!isDay(to)) return { ok: false, problem: 'to must be a date, YYYY-MM-DD' }
+  if (dayMs(from) > dayMs(to)) return { ok: false, problem: 'from must not be after to' }
+  if (rangeDays({ from, to }) > MAX_RANGE_DAYS) {
+    return { ok: false, problem: `the range may not exceed ${MAX_RANGE_DAYS} days` }
+  }
+  const source = text(query['source'])
+  if (source.length > 200) return { ok: false, problem: 'source is too long' }
+  const channel = text(query['channel'])
+  if (!CHANNELS.has(channel)) return { ok: false, problem: 'channel must be web, app, server or store' }
+  const g = text(query['granularity']) || 'day'
+  if (g !== 'day' && g !== 'week') return { ok: false, problem: 'granularity must be day or week' }
+  return { ok: true, filters: { from, to, source, channel, granularity: g } }
+}
+
+export function rangeDays(r: { from: string; to: string }): number {
+  return Math.round((dayMs(r.to) - dayMs(r.from)) / DAY_MS) + 1
+}
+
+/** The period of the same length that ends the day before `from`. */
+export function previousPeriod(r: { from: string; to: string }): { from: string; to: string } {
+  const days = rangeDays(r)
+  return {
+    from: dayString(dayMs(r.from) - days * DAY_MS),
+    to: dayString(dayMs(r.from) - DAY_MS),
+  }
+}
+
+/** The instant that ends a day: the next day's midnight (RFM and transitions are "as of" it). */
+export function endOfDay(day: string): string {
+  return `${dayString(dayMs(day) + DAY_MS)} 00:00:00.000`
+}
+
+export function startOfDay(day: string): string {
+  return `${day} 00:00:00.000`
+}
+
+/** Bucket keys of a range: every day, or every Monday (ISO weeks) that starts a bucket. */
+export function bucketKeys(r: { from: string; to: string }, granularity: 'day' | 'week'): string[] {
+  const keys: string[] = []
+  let t = dayMs(r.from)
+  if (granularity === 'week') t -= ((new Date(t).getUTCDay() + 6) % 7) * DAY_MS
+  const step = granularity === 'week' ? 7 * DAY_MS : DAY_MS
+  for (; t <= dayMs(r.to); t += step) keys.push(dayString(t))
+  return keys
+}

@@ -1,0 +1,142 @@
+import type { DashboardQueries } from './adapters/dashboard-queries.js'
+import { bucketKeys, previousPeriod, type Filters } from './domain/filters.js'
+import { changeOf, countsOf, TILE_NAMES, tilesOf, type KpiCounts, type Tiles } from './domain/kpis.js'
+
+export interface Tile {
+  name: keyof Tiles
+  value: number | null
+  previous: number | null
+  /** Relative change for amounts and counts, a difference in points for rates. */
+  change: number | null
+}
+
+export interface Overview {
+  filters: Filters
+  /** What the filters can choose from (the route adds it). */
+  options?: { sources: string[]; channels: string[]; firstDay: string | null; lastDay: string | null }
+  previous: { from: string; to: string }
+  tiles: Tile[]
+  series: Array<{
+    bucket: string
+    visits: number
+    orders: number
+    revenue: number
+    conversionRate: number | null
+  }>
+  funnel: Array<{ step: 'visits' | 'views' | 'adds' | 'checkouts' | 'orders'; sessions: number }>
+  bySource: Array<{ key: string } & Tiles>
+  byChannel: Array<{ key: string } & Tiles>
+  topProducts: Array<{
+    productId: string
+    name: string
+    category: string
+    orders: number
+    units: number
+    revenue: number
+  }>
+  rfm: Array<{
+    segment: string
+    people: number
+    revenue: number
+    avgValue: number
+    avgOrders: number
+    avgRecencyDays: number
+  }>
+  transitions: Array<{ from: string; to: string; people: number; share: number }>
+  dormant: {
+    people: number
+    top: Array<{
+      personId: string
+      lastOrderDay: string
+      recencyDays: number
+      orders: number
+      monetary: number
+    }>
+  }
+}
+
+const num = (v: unknown): number => Number(v ?? 0) || 0
+const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''))
+
+/** Everything the page shows for one set of filters, read through `queries`. */
+export async function buildOverview(queries: DashboardQueries, filters: Filters): Promise<Overview> {
+  const prev = previousPeriod(filters)
+  // One query at a time: chDB runs them one by one anyway, and a server is spared a burst.
+  const kpis = await queries.kpis(filters, prev)
+  const of = (period: string, dim: string) => kpis.filter((r) => r['period'] === period && r['dim'] === dim)
+  const products = await queries.topProducts(filters, 10)
+  const rfm = await queries.rfm(filters)
+  const transitions = await queries.transitions(filters)
+  const dormant = await queries.dormant(filters, 10)
+
+  const counts: KpiCounts = countsOf(of('current', 'total')[0])
+  const now = tilesOf(counts)
+  const then = tilesOf(countsOf(of('previous', 'total')[0]))
+  const byBucket = new Map(of('current', 'bucket').map((r) => [str(r['k']), tilesOf(countsOf(r))]))
+  const split = (rs: Array<Record<string, unknown>>) =>
+    rs
+      .map((r) => ({ key: str(r['k']), ...tilesOf(countsOf(r)) }))
+      .sort((a, b) => b.revenue - a.revenue || b.visits - a.visits || (a.key < b.key ? -1 : 1))
+
+  return {
+    filters,
+    previous: prev,
+    tiles: TILE_NAMES.map((name) => ({
+      name,
+      value: now[name],
+      previous: then[name],
+      change: changeOf(name, now, then),
+    })),
+    series: bucketKeys(filters, filters.granularity).map((bucket) => {
+      const t = byBucket.get(bucket)
+      return {
+        bucket,
+        visits: t?.visits ?? 0,
+        orders: t?.orders ?? 0,
+        revenue: t?.revenue ?? 0,
+        conversionRate: t?.conversionRate ?? null,
+      }
+    }),
+    funnel: [
+      { step: 'visits', sessions: counts.visits },
+      { step: 'views', sessions: counts.viewingVisits },
+      { step: 'adds', sessions: counts.cartVisits },
+      { step: 'checkouts', sessions: counts.checkoutVisits },
+      { step: 'orders', sessions: counts.convertedVisits },
+    ],
+    bySource: split(of('current', 'source')),
+    byChannel: split(of('current', 'channel')),
+    topProducts: products.map((r) => ({
+      productId: str(r['product_id']),
+      name: str(r['name']),
+      category: str(r['category']),
+      orders: num(r['orders']),
+      units: num(r['units']),
+      revenue: num(r['revenue']),
+    })),
+    rfm: rfm.map((r) => ({
+      segment: str(r['segment']),
+      people: num(r['people']),
+      revenue: num(r['revenue']),
+      avgValue: num(r['avg_value']),
+      avgOrders: num(r['avg_orders']),
+      avgRecencyDays: num(r['avg_recency_days']),
+    })),
+    transitions: transitions.map((r) => ({
+      from: str(r['from_segment']),
+      to: str(r['to_segment']),
+      people: num(r['people']),
+      share: num(r['share']),
+    })),
+    dormant: {
+      people: dormant.people,
+      top: dormant.rows.map((r) => ({
+        personId: str(r['person_id']),
+        lastOrderDay: str(r['last_order_day']),
+        recencyDays: num(r['recency_days']),
+        orders: num(r['frequency']),
+        monetary: num(r['monetary']),
+      })),
+    },
+  }
+}

@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Logger } from '@sillage/runtime'
+import type { DashboardQueries } from '../adapters/dashboard-queries.js'
+import { dayString, parseFilters } from '../domain/filters.js'
+import { DASHBOARD_ERRORS, type DashboardErrorCode } from '../errors.js'
+import { buildOverview } from '../overview.js'
+import { createDashboardSessions, readCookie, SESSION_COOKIE, type Role } from './dashboard-session.js'
+
+export interface DashboardRouteDeps {
+  queries: DashboardQueries
+  log: Logger
+  adminToken: string
+  analystToken?: string | undefined
+}
+
+const require = createRequire(import.meta.url)
+/** The page's own files (services/dashboard/public/): two levels up from src/routes and dist/routes. */
+const own = (name: string) => readFileSync(new URL(`../../public/${name}`, import.meta.url), 'utf8')
+/** uPlot (MIT), vendored from its npm package and served from here: no CDN. */
+const vendor = (name: string) => readFileSync(require.resolve(`uplot/dist/${name}`), 'utf8')
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ')
+const NO_CORS = { config: { cors: false } }
+const OPTIONS_TTL_MS = 30_000
+
+function fail(reply: FastifyReply, code: DashboardErrorCode, message?: string): FastifyReply {
+  const e = DASHBOARD_ERRORS[code]
+  return reply.code(e.status).send({ success: false, code, message: message ?? e.message })
+}
+
+/**
+ * /dashboard/: the retail dashboard (docs/dashboard.md). The page, its script and styles, uPlot,
+ * and a read-only JSON API (/dashboard/api/options, /dashboard/api/overview) that runs fixed,
+ * parameterised queries over the analyst models. The admin token or the analyst token opens it:
+ * `Authorization: Bearer`, or the sign-in form, which sets an HttpOnly, SameSite=Strict cookie.
+ */
+export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRouteDeps): void {
+  const sessions = createDashboardSessions({ admin: deps.adminToken, analyst: deps.analystToken })
+  const files: Record<string, { body: string; type: string }> = {
+    'dashboard.js': { body: own('dashboard.js'), type: 'text/javascript; charset=utf-8' },
+    'render.js': { body: own('render.js'), type: 'text/javascript; charset=utf-8' },
+    'i18n.js': { body: own('i18n.js'), type: 'text/javascript; charset=utf-8' },
+    'dashboard.css': { body: own('dashboard.css'), type: 'text/css; charset=utf-8' },
+    'vendor/uPlot.iife.min.js': { body: vendor('uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+    'vendor/uPlot.min.css': { body: vendor('uPlot.min.css'), type: 'text/css; charset=utf-8' },
+  }
+  const index = own('index.html')
+  const login = own('login.html')
+  const loginFailed = login.replace('<p id="error" hidden>', '<p id="error">')
+
+  // What the filters can choose from changes slowly, and costs a pass over the sessions: kept
+  // OPTIONS_TTL_MS, shared by /api/options and every overview (the page's one request).
+  let options: { at: number; value: ReturnType<DashboardQueries['options']> } | undefined
+  const currentOptions = () => {
+    if (!options || Date.now() - options.at > OPTIONS_TTL_MS) {
+      const value = deps.queries.options()
+      value.catch(() => (options = undefined))
+      options = { at: Date.now(), value }
+    }
+    return options.value
+  }
+  const roleOf = (request: FastifyRequest): Role | undefined => {
+    const header = request.headers.authorization
+    if (header?.startsWith('Bearer ')) return sessions.roleOf(header.slice(7))
+    return sessions.verify(readCookie(request.headers.cookie, SESSION_COOKIE))
+  }
+  const page = (reply: FastifyReply, status: number, html: string) =>
+    reply
+      .code(status)
+      .header('content-security-policy', CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(html)
+  const cookie = (request: FastifyRequest, value: string, maxAge: number) =>
+    `${SESSION_COOKIE}=${value}; Path=/dashboard; Max-Age=${maxAge}; HttpOnly; SameSite=Strict` +
+    (request.protocol === 'https' ? '; Secure' : '')
+  const run = async <T>(reply: FastifyReply, work: () => Promise<T>) => {
+    try {
+      return reply.header('cache-control', 'no-store').send(await work())
+    } catch (err) {
+      deps.log.error({ err }, 'dashboard query failed')
+      return fail(reply, 'SIL_DASHBOARD_QUERY_FAILED')
+    }
+  }
+
+  void app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 4096 },
+      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    )
+    scope.get('/dashboard', NO_CORS, async (_request, reply) => reply.redirect('/dashboard/'))
+    scope.get('/dashboard/', NO_CORS, async (request, reply) =>
+      page(reply, 200, roleOf(request) ? index : login),
+    )
+    for (const [name, file] of Object.entries(files)) {
+      scope.get(`/dashboard/${name}`, NO_CORS, async (_request, reply) =>
+        reply.header('cache-control', 'no-cache').type(file.type).send(file.body),
+      )
+    }
+    scope.post<{ Body: { token?: unknown } | undefined }>(
+      '/dashboard/login',
+      NO_CORS,
+      async (request, reply) => {
+        const token = request.body?.token
+        const role = typeof token === 'string' ? sessions.roleOf(token) : undefined
+        if (!role) {
+          request.log.warn({ ip: request.ip }, 'dashboard sign-in refused')
+          return page(reply, 401, loginFailed)
+        }
+        const session = sessions.issue(role)
+        return reply
+          .header('set-cookie', cookie(request, session.value, session.maxAgeSeconds))
+          .redirect('/dashboard/', 303)
+      },
+    )
+    scope.post('/dashboard/logout', NO_CORS, async (request, reply) =>
+      reply.header('set-cookie', cookie(request, '', 0)).redirect('/dashboard/', 303),
+    )
+
+    scope.get('/dashboard/api/options', NO_CORS, async (request, reply) => {
+      const role = roleOf(request)
+      if (!role) return fail(reply, 'SIL_ADMIN_UNAUTHORIZED')
+      return run(reply, async () => ({ role, ...(await currentOptions()) }))
+    })
+    scope.get<{ Querystring: Record<string, unknown> }>(
+      '/dashboard/api/overview',
+      NO_CORS,
+      async (request, reply) => {
+        if (!roleOf(request)) return fail(reply, 'SIL_ADMIN_UNAUTHORIZED')
+        let choices: Awaited<ReturnType<DashboardQueries['options']>>
+        try {
+          choices = await currentOptions()
+        } catch (err) {
+          deps.log.error({ err }, 'dashboard query failed')
+          return fail(reply, 'SIL_DASHBOARD_QUERY_FAILED')
+        }
+        const parsed = parseFilters(request.query, choices.lastDay ?? dayString(Date.now()))
+        if (!parsed.ok) return fail(reply, 'SIL_DASHBOARD_FILTER_INVALID', parsed.problem)
+        return run(reply, async () => ({
+          ...(await buildOverview(deps.queries, parsed.filters)),
+          options: choices,
+        }))
+      },
+    )
+  })
+}
