@@ -9,6 +9,8 @@ import {
   WAREHOUSE_ENV_VARS,
   loadRetentionConfig,
   RETENTION_ENV_VARS,
+  loadLifecycleConfig,
+  LIFECYCLE_ENV_VARS,
   type BusConfig,
   type RetentionConfig,
   type WarehouseConfig,
@@ -29,6 +31,7 @@ export const CLI_ENV_VARS: readonly string[] = [
     ...BUS_ENV_VARS,
     ...COLLECTOR_ENV_VARS,
     ...RETENTION_ENV_VARS,
+    ...LIFECYCLE_ENV_VARS,
     ...CART_ABANDONMENT_ENV_VARS,
     ...IDENTITY_RULES_ENV_VARS,
   ]),
@@ -43,19 +46,30 @@ export interface CliConfig extends WarehouseConfig {
   cartAbandonment: Readonly<CartAbandonmentOptions>
   /** SILLAGE_IDENTITY_RULES (docs/identity.md). */
   identityRules: ReturnType<typeof loadIdentityRules>
+  /** SILLAGE_SHUTDOWN_TIMEOUT_MS: how long a graceful stop may take. */
+  shutdownTimeoutMs: number
 }
 
 /** The only place the CLI reads process.env; parsed once, every problem reported at once. */
 export function loadCliConfig(env: Record<string, string | undefined> = process.env): Readonly<CliConfig> {
-  const [warehouse, bus, collector, retention, cartAbandonment, identityRules] = collectConfig(
+  const [warehouse, bus, collector, retention, cartAbandonment, identityRules, lifecycle] = collectConfig(
     () => loadWarehouseConfig(env),
     () => loadBusConfig(env),
     () => loadCollectorConfig(env),
     () => loadRetentionConfig(env),
     () => loadCartAbandonmentConfig(env),
     () => loadIdentityRules(env),
+    () => loadLifecycleConfig(env),
   )
-  return Object.freeze({ ...warehouse, bus, collector, retention, cartAbandonment, identityRules })
+  return Object.freeze({
+    ...warehouse,
+    bus,
+    collector,
+    retention,
+    cartAbandonment,
+    identityRules,
+    shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
+  })
 }
 
 const sourcesFileEnvSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { suppressionKey, type Identifier } from '@sillage/schemas/suppression'
+import { suppressionKey, type Identifier } from '@sillage/identifiers'
 
 /**
  * Who a privacy request is about: one identifier, as the operator knows it (a raw email, a user

@@ -6,7 +6,7 @@ import {
   type Identifier,
   type SuppressionList,
   type SuppressionRecord,
-} from '@sillage/schemas/suppression'
+} from '@sillage/identifiers'
 import type { DeletionRequestRow, PrivacyStore } from '../adapters/privacy-store.js'
 import { AdminError } from '../errors.js'
 import { buildExportDocument, type ExportDocument } from '../domain/export-document.js'

@@ -1,4 +1,4 @@
-import { hashPii as hashPiiShared, hashPiiIdentifier, type PiiKind } from '@sillage/schemas/pii'
+import { hashPii as hashPiiShared, hashPiiIdentifier, type PiiKind } from '@sillage/identifiers'
 import type { IdentityRules } from './identity-rules.js'
 import { ruleOf } from './identity-rules.js'
 import { personIdFor } from './person-id.js'
@@ -60,7 +60,7 @@ export type NormaliseResult =
 /**
  * Raw value to stored identifier: the deny-list, then per-type normalisation, then SHA-256 for
  * email and phone (a value that already is a SHA-256 hex digest is taken as pre-hashed). Email and
- * phone go through `@sillage/schemas/pii`, the one definition the collector's scrubbing and the
+ * phone go through `@sillage/identifiers`, the one definition the collector's scrubbing and the
  * privacy API share, so a hash made by any of them joins the same person.
  */
 export function normaliseIdentifier(rules: IdentityRules, type: string, raw: string): NormaliseResult {
@@ -77,4 +77,4 @@ export function normaliseIdentifier(rules: IdentityRules, type: string, raw: str
 export const hashPii = (rules: IdentityRules, type: PiiKind, raw: string): string =>
   hashPiiShared(type, raw, rules.phoneCountryCode)
 
-export { normaliseEmail, normalisePhone, sha256Hex } from '@sillage/schemas/pii'
+export { normaliseEmail, normalisePhone, sha256Hex } from '@sillage/identifiers'

@@ -1,6 +1,6 @@
 import { TOPICS, type Batch, type Bus, type ProduceMessage } from '@sillage/bus'
 import type { EnrichedEvent } from '@sillage/schemas'
-import type { SuppressionList } from '@sillage/schemas/suppression'
+import type { SuppressionList } from '@sillage/identifiers'
 import type { Logger } from '@sillage/runtime'
 import type { ClickHouseSink, WarningRow } from '../adapters/clickhouse-sink.js'
 import { toEventRow, type EventRow } from '../domain/event-row.js'

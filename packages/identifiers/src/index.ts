@@ -1,0 +1,3 @@
+export * from './pii.js'
+export * from './suppression.js'
+export * from './follow-suppressions.js'
