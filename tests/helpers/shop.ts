@@ -7,10 +7,7 @@ import type { EnrichedEvent } from '@sillage/schemas'
 import { createWarehouse, migrate, type Warehouse } from '@sillage/warehouse'
 import { createLogger, createMetricsRegistry } from '../../packages/runtime/src/index.js'
 import { toEventRow } from '../../services/identity/src/domain/event-row.js'
-import {
-  createCartAbandonmentDetector,
-  type CartAbandonmentOptions,
-} from '../../services/identity/src/index.js'
+import { createCartAbandonmentDetector, type CartAbandonmentOptions } from '@sillage/activation'
 import type { GeneratedEvent, Shop } from '../../packages/testkit/src/index.js'
 import { tempDir } from './pipeline.js'
 

@@ -16,13 +16,12 @@ import {
   type WarehouseConfig,
 } from '@sillage/runtime'
 import { COLLECTOR_ENV_VARS, loadCollectorConfig, type CollectorConfig } from '@sillage/collector'
+import { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from '@sillage/identity'
 import {
   CART_ABANDONMENT_ENV_VARS,
-  IDENTITY_RULES_ENV_VARS,
   loadCartAbandonmentConfig,
-  loadIdentityRules,
   type CartAbandonmentOptions,
-} from '@sillage/identity'
+} from '@sillage/activation'
 
 /** Every variable the CLI reads (docker-config.test.ts checks the compose file's cli service). */
 export const CLI_ENV_VARS: readonly string[] = [

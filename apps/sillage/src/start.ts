@@ -1,3 +1,4 @@
+import { createActivationStack } from '@sillage/activation'
 import { createAdminStack } from '@sillage/admin'
 import { createBusFromConfig, defaultTopicSpecs } from '@sillage/bus'
 import { createCollectorStack, createDebugTap } from '@sillage/collector'
@@ -12,7 +13,7 @@ import { adminToken, demoSources, paths, removeRuntime, writeRuntime } from './d
 import { registerDemoRoutes } from './demo.route.js'
 
 /**
- * `sillage start`: the services' own stacks (collector, identity, admin), wired as their main.ts
+ * `sillage start`: the services' own stacks (collector, identity, activation, admin), wired as their main.ts
  * wire them, in one process over one local bus and one chDB. Shuts down gracefully on
  * SIGINT/SIGTERM (the runtime's exitOnSignal).
  */
@@ -45,12 +46,20 @@ export async function start(config: CliConfig): Promise<void> {
     log,
     registry,
     rules: config.identityRules,
-    cartAbandonment: config.cartAbandonment,
     suppressionGroupPrefix: 'sillage.suppressions',
     onStored: (rows) =>
       debugTap.person(rows.map((r) => ({ messageId: r.message_id, personId: r.person_id }))),
   })
   await identity.start()
+  // Cart Abandoned (docs/analysts.md): looks in ClickHouse, produces to events.raw.
+  const activation = createActivationStack({
+    bus,
+    warehouse,
+    log,
+    registry,
+    cartAbandonment: config.cartAbandonment,
+  })
+  activation.start()
 
   const sources =
     config.collector.sources ??
@@ -99,6 +108,7 @@ export async function start(config: CliConfig): Promise<void> {
     async shutdown() {
       // Requests first (each has its bus ack), then the consumers, then the bus and the warehouse.
       await collector.close()
+      await activation.stop()
       await identity.stop()
       await bus.close()
       await warehouse.close()

@@ -72,7 +72,6 @@ async function main(): Promise<void> {
     group: config.group,
     maxBatchRecords: config.maxBatchRecords,
     rules: config.rules,
-    cartAbandonment: config.cartAbandonment,
   })
   await identity.start()
   consuming = true

@@ -4,8 +4,6 @@ import type { Logger, Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import type { EventRow } from './domain/event-row.js'
 import type { IdentityRules } from './domain/identity-rules.js'
-import { createCartAbandonmentDetector } from './pipeline/cart-abandonment.js'
-import type { CartAbandonmentOptions } from './pipeline/cart-abandonment.config.js'
 import { createIdentityService, type IdentityService } from './pipeline/identity-service.js'
 
 export interface IdentityStackDeps {
@@ -21,7 +19,6 @@ export interface IdentityStackDeps {
   onStored?: (rows: readonly EventRow[]) => void
   /** Consumer group prefix of the suppression follower. Default `<group>.suppressions`. */
   suppressionGroupPrefix?: string
-  cartAbandonment: Readonly<CartAbandonmentOptions>
 }
 
 export interface IdentityStack {
@@ -42,15 +39,6 @@ export function createIdentityStack(deps: IdentityStackDeps): IdentityStack {
   const group = deps.group ?? 'identity'
   let feed: SuppressionFeed | undefined
   let identity: IdentityService | undefined
-  // Cart Abandoned (docs/analysts.md): stateless and idempotent, so every instance may run it;
-  // SILLAGE_CART_ABANDONMENT=false on all but one saves the repeated queries.
-  const cartAbandonment = createCartAbandonmentDetector({
-    warehouse: deps.warehouse,
-    bus: deps.bus,
-    log: deps.log,
-    registry: deps.registry,
-    options: deps.cartAbandonment,
-  })
   return {
     rules: deps.rules,
     get suppressions(): SuppressionList {
@@ -74,10 +62,8 @@ export function createIdentityStack(deps: IdentityStackDeps): IdentityStack {
         ...(deps.onStored && { onStored: deps.onStored }),
       })
       await identity.start()
-      cartAbandonment.start()
     },
     async stop() {
-      await cartAbandonment.stop()
       await identity?.stop()
       await feed?.stop()
     },
