@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { createIdentityRules } from './identity-rules.js'
+import { identifierNormaliser } from './normalise.js'
+import { personIdFor } from './person-id.js'
 import { hashPii, hashPiiIdentifier, hashValue } from './pii.js'
 import { storedIdentifier, suppressionKey } from './suppression.js'
 
@@ -36,5 +39,17 @@ describe('identifier hashes (pinned)', () => {
     expect(user && suppressionKey(user)).toBe(
       '6f12ae40223816119e785e9355b347164cda25b540f17c329ade9ef479427e46',
     )
+  })
+
+  it('derives person ids from the anchor identifier', () => {
+    expect(personIdFor('email', 'abc')).toBe('cc1a3b34edf8dae0e4d827f5dd9e08f9')
+    expect(personIdFor('user_id', 'u-42')).toBe('1fcfe304ba12192ad61822618c992001')
+  })
+
+  it("normalises an identifier to the stored form the admin API looks up (identity's rules)", () => {
+    const normalise = identifierNormaliser(createIdentityRules())
+    expect(normalise('email', '  Jane.Doe@Example.COM ')).toEqual({ type: 'email', value: JANE })
+    expect(normalise('user_id', ' u-42 ')).toEqual({ type: 'user_id', value: 'u-42' })
+    expect(normalise('user_id', 'undefined')).toBeUndefined()
   })
 })

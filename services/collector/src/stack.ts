@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Bus } from '@sillage/bus'
-import { followSuppressions, type SuppressionFeed, type SuppressionList } from '@sillage/identifiers'
+import type { SuppressionList } from '@sillage/identifiers'
+import { followSuppressions, type SuppressionFeed } from '@sillage/identifiers/follow'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { Source } from '@sillage/schemas'
 import { createCollectorApp, type CollectorDeps } from './app.js'

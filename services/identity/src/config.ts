@@ -14,7 +14,7 @@ import {
   type LogLevel,
   type WarehouseConfig,
 } from '@sillage/runtime'
-import type { IdentityRules } from './domain/identity-rules.js'
+import type { IdentityRules } from '@sillage/identifiers'
 import { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from './rules.config.js'
 
 const envSchema = z.object({

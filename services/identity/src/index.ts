@@ -1,5 +1,5 @@
 export * from './pipeline/identity-service.js'
-export { personIdFor } from './domain/person-id.js'
+export { personIdFor } from '@sillage/identifiers'
 export { toEventRow, type EventRow } from './domain/event-row.js'
 export {
   createIdentityRules,
@@ -8,7 +8,7 @@ export {
   IdentityRulesError,
   type IdentityRules,
   type IdentityRulesInput,
-} from './domain/identity-rules.js'
+} from '@sillage/identifiers'
 export {
   normaliseIdentifier,
   normaliseEmail,

@@ -1,9 +1,10 @@
 import type { Bus } from '@sillage/bus'
-import { followSuppressions, type SuppressionFeed, type SuppressionList } from '@sillage/identifiers'
+import type { SuppressionList } from '@sillage/identifiers'
+import { followSuppressions, type SuppressionFeed } from '@sillage/identifiers/follow'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import type { EventRow } from './domain/event-row.js'
-import type { IdentityRules } from './domain/identity-rules.js'
+import type { IdentityRules } from '@sillage/identifiers'
 import { createIdentityService, type IdentityService } from './pipeline/identity-service.js'
 
 export interface IdentityStackDeps {
