@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EnrichedEvent } from '@sillage/schemas'
-import { createLogger, createMetricsRegistry } from '../../packages/runtime/src/index.js'
+import { createLogger, createMetricsRegistry } from '@sillage/runtime'
 import { createCartAbandonmentDetector } from '@sillage/activation'
 import {
   DETECTOR_OPTIONS,
