@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { createLocalBus, defaultTopicSpecs, partitionForKey, TOPICS } from '../packages/bus/dist/index.js'
 import { createLogger, createMetricsRegistry } from '../packages/runtime/dist/index.js'
-import { createRng } from '../packages/testkit/dist/index.js'
+import { createRng } from '@sillage/testkit'
 import { createWarehouse, migrate } from '../packages/warehouse/dist/index.js'
 import {
   createIdentityGraph,

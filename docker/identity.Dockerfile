@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The standalone identity service (pipeline mode): Kafka in, ClickHouse out, with its operations
-# port (/healthz, /readyz, /metrics). The image also holds the `sillage` CLI (doctor, migrate,
-# query, dlq, sources). Build from the repository root:
+# port (/healthz, /readyz, /metrics). The image also holds the activation service (compose runs
+# it with `node services/activation/dist/main.js`) and the `sillage` CLI (doctor, migrate, query,
+# dlq, sources). Build from the repository root:
 #   docker build -f docker/identity.Dockerfile -t sillage-identity .
 
 ARG NODE_VERSION=20.19
@@ -14,11 +15,12 @@ WORKDIR /app
 FROM base AS build
 COPY . .
 RUN corepack install && pnpm install --frozen-lockfile
-RUN pnpm exec tsc -b services/identity apps/sillage
-# Keep only the production dependencies of identity, the CLI and their workspace packages
+RUN pnpm exec tsc -b services/identity services/activation apps/sillage
+# Keep only the production dependencies of identity, activation, the CLI and their workspace packages
 # (chdb comes along: @sillage/warehouse imports it; with CLICKHOUSE_URL set it is never opened).
 RUN find . -name node_modules -type d -prune -exec rm -rf {} + \
-  && pnpm install --frozen-lockfile --prod --offline --filter "@sillage/identity..." --filter "@sillage/cli..." \
+  && pnpm install --frozen-lockfile --prod --offline --filter "@sillage/identity..." --filter "@sillage/activation..." \
+     --filter "@sillage/cli..." \
   && rm -rf .git* tests bench docs scripts \
   && printf '#!/bin/sh\nexec node /app/apps/sillage/dist/main.js "$@"\n' > /app/sillage && chmod 755 /app/sillage
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { CLI_ENV_VARS, loadCliConfig } from '../apps/sillage/src/config.js'
 import { COLLECTOR_SERVICE_ENV_VARS, loadCollectorServiceConfig } from '../services/collector/src/config.js'
 import { IDENTITY_SERVICE_ENV_VARS, loadIdentityConfig } from '../services/identity/src/config.js'
+import { ACTIVATION_SERVICE_ENV_VARS, loadActivationConfig } from '../services/activation/src/config.js'
 import { repoRoot } from './helpers/pipeline.js'
 import { parseYamlSubset, type YamlValue } from './helpers/yaml-subset.js'
 
@@ -91,6 +92,7 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
   const collector = service('collector')
   const identity = service('identity')
   const cli = service('cli')
+  const activation = service('activation')
   const collectorFile = dockerfile('docker/collector.Dockerfile')
   const identityFile = dockerfile('docker/identity.Dockerfile')
 
@@ -107,9 +109,31 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     expect(list(cli['entrypoint'])).toEqual(['sillage'])
   })
 
+  it('runs activation from the identity image, with its own entry point, which that image builds', () => {
+    expect(activation['image']).toBe(identity['image'])
+    const command = list(activation['command']).map(String)
+    expect(command).toEqual(['node', 'services/activation/dist/main.js'])
+    expect(existsSync(join(repoRoot, 'services/activation/src/main.ts'))).toBe(true)
+    expect(identityFile.text).toContain('services/activation')
+    expect(identityFile.text).toContain('--filter "@sillage/activation..."')
+  })
+
+  it('the activation environment loads with its config loader, and its ops port is the one exposed and checked', () => {
+    const config = loadActivationConfig({ ...identityFile.env, ...interpolated(activation) })
+    expect(config.bus.kind).toBe('kafka')
+    expect(config.clickhouse.url).toBe('http://clickhouse:8123')
+    expect(config.metrics.host).toBe('0.0.0.0')
+    const port = String(config.metrics.port)
+    expect(list(activation['expose'])).toEqual([port])
+    // The image's health check reads the same variable.
+    expect(identityFile.healthcheck).toContain('process.env.SILLAGE_METRICS_PORT')
+    expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(activation['stop_grace_period']) * 1000)
+  })
+
   it.each([
     ['collector', collector, collectorFile.env, COLLECTOR_SERVICE_ENV_VARS],
     ['identity', identity, identityFile.env, IDENTITY_SERVICE_ENV_VARS],
+    ['activation', activation, identityFile.env, ACTIVATION_SERVICE_ENV_VARS],
     // The identity image's own ENV is for the identity service; the cli service sets its own.
     ['cli', cli, {}, CLI_ENV_VARS],
   ] as const)('%s: every variable set is one its config schema reads', (_name, s, imageEnv, known) => {
@@ -175,13 +199,13 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
   it('services reach Kafka and ClickHouse where compose runs them, with the credentials ClickHouse was given', () => {
     const kafka = interpolated(service('kafka'))
     const clickhouse = interpolated(service('clickhouse'))
-    for (const s of [collector, identity, cli]) {
+    for (const s of [collector, identity, activation, cli]) {
       const env = interpolated(s)
       for (const broker of env['KAFKA_BROKERS']!.split(','))
         expect(kafka['KAFKA_ADVERTISED_LISTENERS']).toContain(broker)
       expect(env['SILLAGE_RAW_PARTITIONS']).toBe(interpolated(collector)['SILLAGE_RAW_PARTITIONS'])
     }
-    for (const s of [identity, cli]) {
+    for (const s of [identity, activation, cli]) {
       const env = interpolated(s)
       expect(env['CLICKHOUSE_URL']).toBe('http://clickhouse:8123')
       expect(env['CLICKHOUSE_USER']).toBe(clickhouse['CLICKHOUSE_USER'])

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sha256Hex } from '@sillage/schemas/pii'
+import { sha256Hex } from '@sillage/identifiers'
 import {
   ADMIN_TOKEN,
   BROWSER_WRITE_KEY,

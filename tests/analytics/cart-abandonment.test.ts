@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EnrichedEvent } from '@sillage/schemas'
-import { createLogger, createMetricsRegistry } from '../../packages/runtime/src/index.js'
-import { createCartAbandonmentDetector } from '../../services/identity/src/pipeline/cart-abandonment.js'
+import { createLogger, createMetricsRegistry } from '@sillage/runtime'
+import { createCartAbandonmentDetector } from '@sillage/activation'
 import {
   DETECTOR_OPTIONS,
   abandonedCarts,

@@ -5,16 +5,13 @@
  */
 import type { EnrichedEvent } from '@sillage/schemas'
 import { createWarehouse, migrate, type Warehouse } from '@sillage/warehouse'
-import { createLogger, createMetricsRegistry } from '../../packages/runtime/src/index.js'
+import { createLogger, createMetricsRegistry } from '@sillage/runtime'
 import { toEventRow } from '../../services/identity/src/domain/event-row.js'
-import {
-  createCartAbandonmentDetector,
-  type CartAbandonmentOptions,
-} from '../../services/identity/src/index.js'
-import type { GeneratedEvent, Shop } from '../../packages/testkit/src/index.js'
+import { createCartAbandonmentDetector, type CartAbandonmentOptions } from '@sillage/activation'
+import type { GeneratedEvent, Shop } from '@sillage/testkit'
 import { tempDir } from './pipeline.js'
 
-export * from '../../packages/testkit/src/index.js'
+export * from '@sillage/testkit'
 
 /** Today's UTC midnight: the generated period ends there, so `today()` recipes see it. */
 export function utcMidnight(now = Date.now()): Date {

@@ -9,19 +9,20 @@ import {
   WAREHOUSE_ENV_VARS,
   loadRetentionConfig,
   RETENTION_ENV_VARS,
+  loadLifecycleConfig,
+  LIFECYCLE_ENV_VARS,
   type BusConfig,
   type RetentionConfig,
   type WarehouseConfig,
 } from '@sillage/runtime'
 import { COLLECTOR_ENV_VARS, loadCollectorConfig, type CollectorConfig } from '@sillage/collector'
 import { DASHBOARD_ENV_VARS, loadDashboardConfig, type DashboardConfig } from '@sillage/dashboard'
+import { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from '@sillage/identity'
 import {
   CART_ABANDONMENT_ENV_VARS,
-  IDENTITY_RULES_ENV_VARS,
   loadCartAbandonmentConfig,
-  loadIdentityRules,
   type CartAbandonmentOptions,
-} from '@sillage/identity'
+} from '@sillage/activation'
 
 /** Every variable the CLI reads (docker-config.test.ts checks the compose file's cli service). */
 export const CLI_ENV_VARS: readonly string[] = [
@@ -30,6 +31,7 @@ export const CLI_ENV_VARS: readonly string[] = [
     ...BUS_ENV_VARS,
     ...COLLECTOR_ENV_VARS,
     ...RETENTION_ENV_VARS,
+    ...LIFECYCLE_ENV_VARS,
     ...CART_ABANDONMENT_ENV_VARS,
     ...IDENTITY_RULES_ENV_VARS,
     ...DASHBOARD_ENV_VARS,
@@ -47,20 +49,33 @@ export interface CliConfig extends WarehouseConfig {
   identityRules: ReturnType<typeof loadIdentityRules>
   /** SILLAGE_ANALYST_TOKEN (docs/dashboard.md). */
   dashboard: Readonly<DashboardConfig>
+  /** SILLAGE_SHUTDOWN_TIMEOUT_MS: how long a graceful stop may take. */
+  shutdownTimeoutMs: number
 }
 
 /** The only place the CLI reads process.env; parsed once, every problem reported at once. */
 export function loadCliConfig(env: Record<string, string | undefined> = process.env): Readonly<CliConfig> {
-  const [warehouse, bus, collector, retention, cartAbandonment, identityRules, dashboard] = collectConfig(
-    () => loadWarehouseConfig(env),
-    () => loadBusConfig(env),
-    () => loadCollectorConfig(env),
-    () => loadRetentionConfig(env),
-    () => loadCartAbandonmentConfig(env),
-    () => loadIdentityRules(env),
-    () => loadDashboardConfig(env),
-  )
-  return Object.freeze({ ...warehouse, bus, collector, retention, cartAbandonment, identityRules, dashboard })
+  const [warehouse, bus, collector, retention, cartAbandonment, identityRules, dashboard, lifecycle] =
+    collectConfig(
+      () => loadWarehouseConfig(env),
+      () => loadBusConfig(env),
+      () => loadCollectorConfig(env),
+      () => loadRetentionConfig(env),
+      () => loadCartAbandonmentConfig(env),
+      () => loadIdentityRules(env),
+      () => loadDashboardConfig(env),
+      () => loadLifecycleConfig(env),
+    )
+  return Object.freeze({
+    ...warehouse,
+    bus,
+    collector,
+    retention,
+    cartAbandonment,
+    identityRules,
+    dashboard,
+    shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
+  })
 }
 
 const sourcesFileEnvSchema = z.object({

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 
 /** JSON that is safe inside a <script> element: no "</script>", no HTML comment openers. */
@@ -14,8 +16,15 @@ export function scriptSafeJson(value: unknown): string {
 /** The pages of the demo shop (apps/sillage/demo); nothing else under /demo/ is served. */
 export const DEMO_PAGES = ['index', 'product', 'cart', 'checkout', 'order', 'account'] as const
 
-/** Where the browser SDK's build leaves the snippet (with its URL placeholder). */
-const SNIPPET_FILE = new URL('../../../packages/sdk-browser/dist/snippet.min.js', import.meta.url)
+/** Where the browser SDK's build leaves the snippet (with its URL placeholder): a declared dependency. */
+function snippetFile(): string {
+  const require = createRequire(import.meta.url)
+  try {
+    return require.resolve('@sillage/sdk-browser/snippet.min.js')
+  } catch {
+    return join(dirname(require.resolve('@sillage/sdk-browser/package.json')), 'dist/snippet.min.js')
+  }
+}
 const SNIPPET_URL_PLACEHOLDER = '"__SILLAGE_SDK_URL__"'
 
 /**
@@ -30,9 +39,9 @@ export function demoSnippet(writeKey: string, snippet = readSnippet()): string {
 
 function readSnippet(): string {
   try {
-    return readFileSync(SNIPPET_FILE, 'utf8').trim()
+    return readFileSync(snippetFile(), 'utf8').trim()
   } catch (cause) {
-    throw new Error(`the browser SDK is not built (${SNIPPET_FILE.pathname}): run pnpm build`, { cause })
+    throw new Error(`the browser SDK is not built (${snippetFile()}): run pnpm build`, { cause })
   }
 }
 

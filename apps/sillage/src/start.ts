@@ -1,10 +1,10 @@
-import { registerPrivacyAdmin } from '@sillage/admin'
+import { createActivationStack } from '@sillage/activation'
+import { createAdminStack } from '@sillage/admin'
 import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@sillage/bus'
-import { createCollectorApp, createDebugTap } from '@sillage/collector'
+import { createCollectorStack, createDebugTap } from '@sillage/collector'
 import { registerDashboard } from '@sillage/dashboard'
-import { createCartAbandonmentDetector, createIdentityService, decodeChangelog } from '@sillage/identity'
-import { createLogger, createMetricsRegistry } from '@sillage/runtime'
-import { applySuppressionRecord, createSuppressionList } from '@sillage/schemas/suppression'
+import { createIdentityStack, decodeChangelog } from '@sillage/identity'
+import { createLogger, createMetricsRegistry, exitOnSignal } from '@sillage/runtime'
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
 import { registerAdminOpsRoutes } from './admin-ops.route.js'
 import { registerAdminQueryRoute } from './admin-query.route.js'
@@ -17,8 +17,9 @@ import { assertCanListen, listenFailure } from './port-check.js'
 import { gateUntilReady } from './readiness.js'
 
 /**
- * `sillage start`: collector + identity + bus + warehouse in one process. The composition root
- * of the embedded mode; shuts down gracefully on SIGINT/SIGTERM.
+ * `sillage start`: the services' own stacks (collector, identity, activation, admin), wired as their main.ts
+ * wire them, in one process over one local bus and one chDB. Shuts down gracefully on
+ * SIGINT/SIGTERM (the runtime's exitOnSignal).
  */
 export async function start(config: CliConfig): Promise<void> {
   const log = createLogger({ level: config.collector.logLevel })
@@ -40,16 +41,6 @@ export async function start(config: CliConfig): Promise<void> {
   })
   await bus.ensureTopics(defaultTopicSpecs(config.bus.rawPartitions))
 
-  // Erased identifiers (docs/privacy.md): one list for the collector, identity and the admin API,
-  // read whole from privacy.suppressions before anything is accepted, then kept up to date.
-  const suppressions = createSuppressionList()
-  const suppressionFollower = await followTopic(bus, {
-    topic: TOPICS.suppressions,
-    groupPrefix: 'sillage.suppressions',
-    onRecord: (record) => applySuppressionRecord(suppressions, record.key, record.value),
-  })
-  await suppressionFollower.caughtUp
-
   // The live debugger (/debugger/) sees what the collector writes and, through this tap, the
   // person identity stamps on each stored event (same process).
   const debugTap = createDebugTap()
@@ -63,41 +54,52 @@ export async function start(config: CliConfig): Promise<void> {
       if (m?.kind === 'override') debugPersons.merged(m.oldPersonId, m.personId)
     },
   })
-  const identity = createIdentityService({
+  // Identity follows the erased identifiers (docs/privacy.md); the collector and the admin API
+  // share its list: one per process, read whole before anything is accepted.
+  const identity = createIdentityStack({
     bus,
     warehouse,
     log,
     registry,
-    onStored: (rows) => debugPersons.stored(rows),
-    suppressions,
     rules: config.identityRules,
+    suppressionGroupPrefix: 'sillage.suppressions',
+    onStored: (rows) => debugPersons.stored(rows),
   })
   await identity.start()
   // Cart Abandoned (docs/analysts.md): looks in ClickHouse, produces to events.raw.
-  const cartAbandonment = createCartAbandonmentDetector({
-    warehouse,
+  const activation = createActivationStack({
     bus,
+    warehouse,
     log,
     registry,
-    options: config.cartAbandonment,
+    cartAbandonment: config.cartAbandonment,
   })
-  cartAbandonment.start()
+  activation.start()
 
   const sources =
     config.collector.sources ??
     demoSources(config.dataDir, [`http://${displayHost}:${port}`, `http://localhost:${port}`])
   const token = adminToken(config.dataDir, config.collector.adminToken)
-  const app = createCollectorApp({
+  const collector = await createCollectorStack({
     config: { ...config.collector, adminToken: token },
     sources,
     bus,
     log,
     registry,
     debugTap,
-    suppressions,
+    suppressions: identity.suppressions,
   })
+  const { app } = collector
   registerAdminQueryRoute(app, { warehouse, token })
-  registerPrivacyAdmin(app, { warehouse, bus, log, token, suppressions, identityRules: identity.rules })
+  createAdminStack({
+    app,
+    warehouse,
+    bus,
+    log,
+    token,
+    suppressions: identity.suppressions,
+    identityRules: identity.rules,
+  })
   registerAdminOpsRoutes(app, {
     bus,
     warehouse,
@@ -116,10 +118,9 @@ export async function start(config: CliConfig): Promise<void> {
     await app.listen({ port, host })
   } catch (err) {
     // Taken since the check: close what opened (the runtime file is another process's), then exit 1.
-    await app.close()
-    await cartAbandonment.stop()
+    await collector.close()
+    await activation.stop()
     await identity.stop()
-    await suppressionFollower.stop()
     await mergeFollower.stop()
     await bus.close()
     await warehouse.close()
@@ -131,32 +132,20 @@ export async function start(config: CliConfig): Promise<void> {
   writeRuntime(config.dataDir, { pid: process.pid, url })
   gate.open()
 
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log.info({ signal }, 'shutting down: draining requests, then the consumer, then the bus')
-    await app.close()
-    await cartAbandonment.stop()
-    await identity.stop()
-    await suppressionFollower.stop()
-    await mergeFollower.stop()
-    await bus.close()
-    await warehouse.close()
-    removeRuntime(config.dataDir)
-    log.info('stopped')
-  }
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      shutdown(signal).then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed')
-          process.exit(1)
-        },
-      )
-    })
-  }
+  exitOnSignal({
+    log,
+    timeoutMs: config.shutdownTimeoutMs,
+    async shutdown() {
+      // Requests first (each has its bus ack), then the consumers, then the bus and the warehouse.
+      await collector.close()
+      await activation.stop()
+      await identity.stop()
+      await mergeFollower.stop()
+      await bus.close()
+      await warehouse.close()
+      removeRuntime(config.dataDir)
+    },
+  })
 
   log.info({ url, pid: process.pid }, 'sillage started')
   // The banner comes last, once the server answers: every command in it runs as printed (banner.ts).

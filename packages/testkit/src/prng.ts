@@ -22,6 +22,8 @@ export interface Rng {
   geometric(p: number): number
   /** A hex string of n characters (ids). */
   hex(n: number): string
+  /** Shuffles `items` in place (Fisher–Yates) and returns it. */
+  shuffle<T>(items: T[]): T[]
   fork(label: string | number): Rng
 }
 
@@ -94,6 +96,13 @@ export function createRng(seed: number): Rng {
       let s = ''
       while (s.length < n) s += u32().toString(16).padStart(8, '0')
       return s.slice(0, n)
+    },
+    shuffle: (items) => {
+      for (let i = items.length - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1))
+        ;[items[i], items[j]] = [items[j]!, items[i]!]
+      }
+      return items
     },
     fork: (label) => createRng((u32() ^ hashLabel(String(label))) >>> 0),
   }

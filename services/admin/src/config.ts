@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseIdentityRules, type IdentityRules } from '@sillage/identity'
+import { parseIdentityRules, type IdentityRules } from '@sillage/identifiers'
 import {
   BUS_ENV_VARS,
   ConfigError,

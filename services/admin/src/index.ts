@@ -4,3 +4,4 @@ export { registerPrivacyRoutes, PRIVACY_PREFIX } from './routes/privacy.route.js
 export { createPrivacyService, type PrivacyService, type ErasureReport } from './pipeline/privacy-service.js'
 export { createPrivacyStore, type PrivacyStore } from './adapters/privacy-store.js'
 export { personTables, type PersonTable } from './domain/person-tables.js'
+export * from './stack.js'

@@ -7,13 +7,11 @@
  * its collector instead.
  */
 import { hostname } from 'node:os'
-import Fastify, { type FastifyBaseLogger } from 'fastify'
 import { createBusFromConfig, defaultTopicSpecs } from '@sillage/bus'
 import { createLogger, exitOnSignal, exitOnStartupError, type Logger } from '@sillage/runtime'
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
 import { loadAdminConfig } from './config.js'
-import { ADMIN_ERRORS } from './errors.js'
-import { registerPrivacyAdmin } from './privacy-admin.js'
+import { createAdminStack } from './stack.js'
 
 /** Set once the logger exists, so that a failed start is logged through it. */
 let startedLog: Logger | undefined
@@ -28,7 +26,14 @@ async function main(): Promise<void> {
     log: log.child({ component: 'bus' }),
   })
   const warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })
-  const app = Fastify({ loggerInstance: log.child({ component: 'admin' }) as FastifyBaseLogger })
+  const { app } = createAdminStack({
+    warehouse,
+    bus,
+    log,
+    token: config.adminToken,
+    identityRules: config.identityRules,
+    identityGroup: config.identityGroup,
+  })
   exitOnSignal({
     log,
     timeoutMs: config.shutdownTimeoutMs,
@@ -42,20 +47,6 @@ async function main(): Promise<void> {
   await applyRetention(warehouse, config.retention, log.child({ component: 'retention' }))
   await bus.ensureTopics(defaultTopicSpecs(config.bus.rawPartitions))
 
-  app.get('/healthz', async () => ({ ok: true }))
-  app.setNotFoundHandler((_request, reply) =>
-    reply
-      .code(404)
-      .send({ success: false, code: 'SIL_NOT_FOUND', message: ADMIN_ERRORS.SIL_NOT_FOUND.message }),
-  )
-  registerPrivacyAdmin(app, {
-    warehouse,
-    bus,
-    log,
-    token: config.adminToken,
-    identityRules: config.identityRules,
-    identityGroup: config.identityGroup,
-  })
   const address = await app.listen({ port: config.port, host: config.host })
   log.info({ address, pid: process.pid, topicPrefix: config.bus.topicPrefix }, 'admin started')
 }

@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import type { Bus } from '@sillage/bus'
-import { createIdentityRules, normaliseIdentifier, type IdentityRules } from '@sillage/identity'
 import type { Logger } from '@sillage/runtime'
-import type { SuppressionList } from '@sillage/schemas/suppression'
+import {
+  createIdentityRules,
+  identifierNormaliser,
+  type IdentityRules,
+  type Normalise,
+  type SuppressionList,
+} from '@sillage/identifiers'
 import type { Warehouse } from '@sillage/warehouse'
 import { createPrivacyStore } from './adapters/privacy-store.js'
-import type { Normalise } from './domain/subject.js'
 import { createPrivacyService, type PrivacyService } from './pipeline/privacy-service.js'
 import { registerPrivacyRoutes } from './routes/privacy.route.js'
 
@@ -26,10 +30,7 @@ export interface PrivacyAdminDeps {
 
 /** Identity's normalisation, as the admin API's: the stored form of an identifier, or undefined. */
 export function identityNormaliser(rules: IdentityRules = createIdentityRules()): Normalise {
-  return (type, raw) => {
-    const r = normaliseIdentifier(rules, type, raw)
-    return r.ok ? r.id : undefined
-  }
+  return identifierNormaliser(rules)
 }
 
 /** Builds the privacy service and registers `/admin/privacy/*` on `app`. */

@@ -7,7 +7,7 @@ import Fastify, {
 import cors from '@fastify/cors'
 import { ulid } from 'ulid'
 import type { Source } from '@sillage/schemas'
-import type { SuppressionList } from '@sillage/schemas/suppression'
+import type { SuppressionList } from '@sillage/identifiers'
 import type { Bus } from '@sillage/bus'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { CollectorConfig } from './config.js'

@@ -7,8 +7,7 @@
  * embedded composition root (apps/sillage/src/start.ts).
  */
 import { hostname } from 'node:os'
-import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic, type Bus } from '@sillage/bus'
-import { applySuppressionRecord, createSuppressionList } from '@sillage/schemas/suppression'
+import { createBusFromConfig, defaultTopicSpecs, type Bus } from '@sillage/bus'
 import {
   createLogger,
   createMetricsRegistry,
@@ -16,7 +15,7 @@ import {
   exitOnStartupError,
   type Logger,
 } from '@sillage/runtime'
-import { createCollectorApp } from './app.js'
+import { createCollectorStack } from './stack.js'
 import { loadCollectorServiceConfig } from './config.js'
 
 /** Set once the logger exists, so that a failed start is logged through it. */
@@ -35,22 +34,12 @@ async function main(): Promise<void> {
   // Both services ensure the topics, so either may start first; existing topics are left as they are.
   await bus.ensureTopics(defaultTopicSpecs(config.bus.rawPartitions))
 
-  // Erased identifiers (docs/privacy.md): read whole before listening, then followed.
-  const suppressions = createSuppressionList()
-  const suppressionFollower = await followTopic(bus, {
-    topic: TOPICS.suppressions,
-    groupPrefix: `sillage.suppressions.collector`,
-    onRecord: (record) => applySuppressionRecord(suppressions, record.key, record.value),
-  })
-  await suppressionFollower.caughtUp
-
-  const app = createCollectorApp({
+  const collector = await createCollectorStack({
     config: config.collector,
     sources: config.collector.sources,
     bus,
     log,
     registry,
-    suppressions,
   })
   exitOnSignal({
     log,
@@ -58,12 +47,11 @@ async function main(): Promise<void> {
     async shutdown() {
       // Refuses new connections (and answers 503 on kept-alive ones), waits for the requests in
       // flight: each of them has its Kafka ack or its 503 before the producer goes.
-      await app.close()
-      await suppressionFollower.stop()
+      await collector.close()
       await bus.close()
     },
   })
-  const address = await app.listen({ port: config.collector.port, host: config.collector.host })
+  const address = await collector.app.listen({ port: config.collector.port, host: config.collector.host })
   log.info(
     {
       address,

@@ -14,12 +14,7 @@ import {
   type LogLevel,
   type WarehouseConfig,
 } from '@sillage/runtime'
-import {
-  CART_ABANDONMENT_ENV_VARS,
-  loadCartAbandonmentConfig,
-  type CartAbandonmentOptions,
-} from './pipeline/cart-abandonment.config.js'
-import type { IdentityRules } from './domain/identity-rules.js'
+import type { IdentityRules } from '@sillage/identifiers'
 import { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from './rules.config.js'
 
 const envSchema = z.object({
@@ -39,7 +34,6 @@ export const IDENTITY_SERVICE_ENV_VARS: readonly string[] = [
   ...WAREHOUSE_ENV_VARS,
   ...BUS_ENV_VARS,
   ...LIFECYCLE_ENV_VARS,
-  ...CART_ABANDONMENT_ENV_VARS,
   ...IDENTITY_RULES_ENV_VARS,
 ]
 
@@ -53,8 +47,6 @@ export interface IdentityConfig extends WarehouseConfig {
   metrics: { port: number; host: string }
   logLevel: LogLevel
   shutdownTimeoutMs: number
-  /** SILLAGE_CART_ABANDONMENT* (docs/analysts.md): the Cart Abandoned detector. */
-  cartAbandonment: Readonly<CartAbandonmentOptions>
   /** SILLAGE_IDENTITY_RULES (docs/identity.md). */
   rules: IdentityRules
 }
@@ -66,7 +58,7 @@ export interface IdentityConfig extends WarehouseConfig {
 export function loadIdentityConfig(
   env: Record<string, string | undefined> = process.env,
 ): Readonly<IdentityConfig> {
-  const [own, warehouse, bus, lifecycle, cartAbandonment, rules] = collectConfig(
+  const [own, warehouse, bus, lifecycle, rules] = collectConfig(
     () => parseEnv(envSchema, env),
     () => loadWarehouseConfig(env),
     () =>
@@ -74,7 +66,6 @@ export function loadIdentityConfig(
         kafkaOnly: 'the standalone identity service consumes Kafka; the local log is for `sillage start`',
       }),
     () => loadLifecycleConfig(env),
-    () => loadCartAbandonmentConfig(env),
     () => loadIdentityRules(env),
   )
   return Object.freeze({
@@ -85,7 +76,6 @@ export function loadIdentityConfig(
     metrics: Object.freeze({ port: own.SILLAGE_METRICS_PORT, host: own.SILLAGE_METRICS_HOST }),
     logLevel: own.SILLAGE_LOG_LEVEL,
     shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
-    cartAbandonment,
     rules,
   })
 }

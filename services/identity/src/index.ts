@@ -1,5 +1,5 @@
 export * from './pipeline/identity-service.js'
-export { personIdFor } from './domain/person-id.js'
+export { personIdFor } from '@sillage/identifiers'
 export { toEventRow, type EventRow } from './domain/event-row.js'
 export {
   createIdentityRules,
@@ -8,7 +8,7 @@ export {
   IdentityRulesError,
   type IdentityRules,
   type IdentityRulesInput,
-} from './domain/identity-rules.js'
+} from '@sillage/identifiers'
 export {
   normaliseIdentifier,
   normaliseEmail,
@@ -32,8 +32,5 @@ export { createStitcher, type Stitcher } from './domain/stitcher.js'
 export { simulate, type SimulationOptions, type SimulationResult } from './domain/simulation.js'
 export { encodeEdge, decodeEdge, encodeDelta, decodeChangelog } from './domain/messages.js'
 export { IDENTITY_ERRORS, IdentityError, type IdentityErrorCode } from './errors.js'
-// Cart abandonment (docs/analysts.md): its own component, started by the composition roots.
-export * from './pipeline/cart-abandonment.js'
-export * from './pipeline/cart-abandonment.config.js'
-export { toCartAbandonedEvent, type AbandonedCartRow } from './domain/cart-abandoned-event.js'
 export { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from './rules.config.js'
+export * from './stack.js'

@@ -7,8 +7,7 @@
  * other instances take its partitions over), then closes Kafka and ClickHouse.
  */
 import { hostname } from 'node:os'
-import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@sillage/bus'
-import { applySuppressionRecord, createSuppressionList } from '@sillage/schemas/suppression'
+import { createBusFromConfig, defaultTopicSpecs } from '@sillage/bus'
 import {
   createLogger,
   createMetricsRegistry,
@@ -19,8 +18,7 @@ import {
 } from '@sillage/runtime'
 import { createWarehouse, migrate } from '@sillage/warehouse'
 import { loadIdentityConfig } from './config.js'
-import { createIdentityService, type IdentityService } from './pipeline/identity-service.js'
-import { createCartAbandonmentDetector, type CartAbandonmentDetector } from './pipeline/cart-abandonment.js'
+import { createIdentityStack, type IdentityStack } from './stack.js'
 
 /** Set once the logger exists, so that a failed start is logged through it. */
 let startedLog: Logger | undefined
@@ -36,12 +34,9 @@ async function main(): Promise<void> {
     clientId: `sillage-identity-${hostname()}-${process.pid}`,
     log: log.child({ component: 'bus' }),
   })
+  /** Identity's wiring, once created (the shutdown handler may run before). */
   // eslint-disable-next-line prefer-const -- read by the shutdown handler, which may run before it is set
-  let identity: IdentityService | undefined
-  /** The Cart Abandoned detector, once started (docs/analysts.md). */
-  const detectors: CartAbandonmentDetector[] = []
-  /** The suppression follower, once started (docs/privacy.md). */
-  const followers: Array<{ stop(): Promise<void> }> = []
+  let identity: IdentityStack | undefined
   let consuming = false
   // Up first: /healthz answers while migrations run; /readyz only once the group is joined.
   const ops = createOpsServer({
@@ -61,9 +56,7 @@ async function main(): Promise<void> {
     async shutdown() {
       consuming = false
       // Waits for the batch in flight: its inserts, then its offset commit; then leaves the group.
-      for (const detector of detectors) await detector.stop()
       await identity?.stop()
-      for (const follower of followers) await follower.stop()
       await bus.close()
       await warehouse.close()
       await ops.close()
@@ -71,37 +64,16 @@ async function main(): Promise<void> {
   })
   await migrate(warehouse, log.child({ component: 'migrate' }))
   await bus.ensureTopics(defaultTopicSpecs(config.bus.rawPartitions))
-  // Erased identifiers (docs/privacy.md): read whole before consuming, then followed.
-  const suppressions = createSuppressionList()
-  const suppressionFollower = await followTopic(bus, {
-    topic: TOPICS.suppressions,
-    groupPrefix: `${config.group}.suppressions`,
-    onRecord: (record) => applySuppressionRecord(suppressions, record.key, record.value),
-  })
-  followers.push(suppressionFollower)
-  await suppressionFollower.caughtUp
-  identity = createIdentityService({
+  identity = createIdentityStack({
     bus,
     warehouse,
     log,
     registry,
     group: config.group,
     maxBatchRecords: config.maxBatchRecords,
-    suppressions,
     rules: config.rules,
   })
   await identity.start()
-  // Cart Abandoned (docs/analysts.md): stateless and idempotent, so every instance may run it;
-  // SILLAGE_CART_ABANDONMENT=false on all but one saves the repeated queries.
-  const cartAbandonment = createCartAbandonmentDetector({
-    warehouse,
-    bus,
-    log,
-    registry,
-    options: config.cartAbandonment,
-  })
-  detectors.push(cartAbandonment)
-  cartAbandonment.start()
   consuming = true
   log.info(
     {

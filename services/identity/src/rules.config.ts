@@ -1,5 +1,5 @@
 import { ConfigError } from '@sillage/runtime'
-import { IdentityRulesError, parseIdentityRules, type IdentityRules } from './domain/identity-rules.js'
+import { IdentityRulesError, parseIdentityRules, type IdentityRules } from '@sillage/identifiers'
 
 /** SILLAGE_IDENTITY_RULES: JSON overriding identifier priorities and limits (docs/identity.md). */
 export const IDENTITY_RULES_ENV_VARS: readonly string[] = ['SILLAGE_IDENTITY_RULES']

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { inject } from 'vitest'
 import type { Bus } from '../bus.js'
-import { describeBusContract } from '../contract.js'
+import { describeBusContract } from '../../test/contract.js'
 import { createKafkaBus } from './kafka-bus.js'
 
 declare module 'vitest' {

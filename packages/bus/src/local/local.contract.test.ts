@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Bus } from '../bus.js'
-import { describeBusContract } from '../contract.js'
+import { describeBusContract } from '../../test/contract.js'
 import { createLocalBus } from './local-bus.js'
 
 describeBusContract('local', async () => {

@@ -4,7 +4,7 @@
  * with no notion of priority or anchors, so that it checks the implementation rather than
  * repeating it.
  */
-import type { Emitted, GeneratedEvent, World } from './shop-generator.js'
+import type { Emitted, GeneratedEvent, World } from './types.js'
 
 /** Connectivity of identifiers, with no notion of priority: the generator's own bookkeeping. */
 function createUnionFind() {

@@ -1,2 +1,2 @@
-export * from './prng.js'
 export * from './shop-generator.js'
+export { expectedGroups } from './ground-truth.js'

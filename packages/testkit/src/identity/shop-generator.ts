@@ -16,59 +16,19 @@
  * differ from who acted: anonymous events on a shared computer go to its last logged-in user.
  */
 import { expectedGroups } from './ground-truth.js'
-import { createRng, type Rng } from './prng.js'
+import { rngFor, type Rng } from '../prng.js'
+import type {
+  Device,
+  Emitted,
+  EventTruth,
+  GeneratedEvent,
+  Product,
+  SegmentEvent,
+  Shopper,
+  World,
+} from './types.js'
 
-export type SegmentEvent = Record<string, unknown> & {
-  type: 'track' | 'page' | 'screen' | 'identify' | 'alias' | 'group'
-  messageId: string
-  timestamp: string
-}
-
-export interface Product {
-  id: string
-  name: string
-  category: string
-  price: number
-}
-
-export interface Device {
-  id: string
-  kind: 'web' | 'app'
-  /** Browser: its anonymousId. App: the current install's anonymousId (see `installs`). */
-  anonymousIds: string[]
-  /** App only: context.device.id, stable across re-installs. */
-  deviceId?: string
-  /** Shopper ids; two for a shared household computer. */
-  owners: string[]
-}
-
-export interface Shopper {
-  id: string
-  userId?: string
-  /** Canonical (lower-case) email; events vary its case and spacing. */
-  email?: string
-  /** E.164; events vary the format. */
-  phone?: string
-  loyaltyCard?: string
-  /** Registers the loyalty card on the online account (identify with traits.loyalty_card). */
-  registersCard: boolean
-  devices: string[]
-  firstName: string
-}
-
-export interface EventTruth {
-  /** Who acted; `walk-in-<n>` for an anonymous store purchase. */
-  shopperId: string
-  /** The identity group the rules should give this event: `shopper:<id>`, `device:<id>`, `card:<id>`. */
-  expected: string
-  channel: 'web' | 'app' | 'store'
-  device?: string
-}
-
-export interface GeneratedEvent {
-  event: SegmentEvent
-  truth: EventTruth
-}
+export type { Device, Emitted, EventTruth, GeneratedEvent, Product, SegmentEvent, Shopper, World }
 
 export interface ShopperMix {
   /** Shoppers with an online account. */
@@ -182,11 +142,6 @@ export function browseProducts(ctx: BrowseContext): void {
 }
 
 // --- 1. the world --------------------------------------------------------------------------------
-
-export interface World {
-  shoppers: Shopper[]
-  devices: Map<string, Device>
-}
 
 function buildWorld(rng: Rng, count: number, mix: ShopperMix): World {
   const shoppers: Shopper[] = []
@@ -324,18 +279,6 @@ function planVisits(
 }
 
 // --- 3. playing the visits -----------------------------------------------------------------------
-
-export interface Emitted {
-  event: SegmentEvent
-  shopperId: string
-  channel: EventTruth['channel']
-  device?: Device
-  /**
-   * The identifiers the event carries, as the generator knows them (not parsed back from the
-   * event): `user:`, `email:`, `phone:`, `card:`, `dev:`, `anon:` + canonical value.
-   */
-  facts: string[]
-}
 
 function variants(rng: Rng, shopper: Shopper): { email?: string; phone?: string } {
   const out: { email?: string; phone?: string } = {}
@@ -503,10 +446,10 @@ export function generateShop(options: ShopGeneratorOptions = {}): GeneratedShop 
   const seed = options.seed ?? 1
   const mix: ShopperMix = { ...DEFAULT_MIX, ...options.mix }
   const catalogue = options.catalogue ?? defaultCatalogue()
-  const rng = createRng(seed)
-  const world = buildWorld(rng.fork('world'), options.shoppers ?? 1000, mix)
+  // Independent streams per layer: a change in one does not shift the draws of the others.
+  const world = buildWorld(rngFor(seed, 'world'), options.shoppers ?? 1000, mix)
   const visits = planVisits(
-    rng.fork('visits'),
+    rngFor(seed, 'visits'),
     world,
     {
       startMs: options.startMs ?? Date.UTC(2026, 0, 5),
@@ -516,7 +459,7 @@ export function generateShop(options: ShopGeneratorOptions = {}): GeneratedShop 
     mix,
   )
   const emitted = playVisits(
-    rng.fork('play'),
+    rngFor(seed, 'play'),
     world,
     visits,
     catalogue,

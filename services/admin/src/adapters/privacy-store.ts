@@ -1,4 +1,4 @@
-import type { Identifier } from '@sillage/schemas/suppression'
+import type { Identifier } from '@sillage/identifiers'
 import type { Warehouse } from '@sillage/warehouse'
 import {
   erasurePredicate,

@@ -1,4 +1,4 @@
-import type { Identifier } from '@sillage/schemas/suppression'
+import type { Identifier } from '@sillage/identifiers'
 import type { Subject } from './subject.js'
 
 type Row = Record<string, unknown>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { sha256Hex } from '@sillage/schemas/pii'
-import { suppressionKey } from '@sillage/schemas/suppression'
+import { sha256Hex } from '@sillage/identifiers'
+import { suppressionKey } from '@sillage/identifiers'
 import { subjectRequestSchema, toSubject, type Normalise } from './subject.js'
 
 const normalise: Normalise = (type, raw) =>

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { suppressionKey, type Identifier } from '@sillage/schemas/suppression'
+import { suppressionKey, type Identifier, type Normalise } from '@sillage/identifiers'
 
 /**
  * Who a privacy request is about: one identifier, as the operator knows it (a raw email, a user
@@ -22,11 +22,8 @@ const PERSON_ID_VALUE = /^[0-9a-f]{32}$/
 export type Subject =
   { kind: 'identifier'; id: Identifier; key: string } | { kind: 'person'; personId: string }
 
-/**
- * Identity's own normalisation (@sillage/identity normaliseIdentifier with its rules): the stored
- * form, or undefined when the value is never an identifier (blocked values, invalid emails…).
- */
-export type Normalise = (type: string, raw: string) => Identifier | undefined
+/** Identity's own normalisation (@sillage/identifiers identifierNormaliser with its rules). */
+export type { Normalise }
 
 /** The request's identifier in the form identity stores it; undefined when it is not usable. */
 export function toSubject(request: SubjectRequest, normalise: Normalise): Subject | undefined {

@@ -6,7 +6,7 @@ import {
   type Identifier,
   type SuppressionList,
   type SuppressionRecord,
-} from '@sillage/schemas/suppression'
+} from '@sillage/identifiers'
 import type { DeletionRequestRow, PrivacyStore } from '../adapters/privacy-store.js'
 import { AdminError } from '../errors.js'
 import { buildExportDocument, type ExportDocument } from '../domain/export-document.js'
@@ -17,7 +17,7 @@ export interface PrivacyServiceDeps {
   store: PrivacyStore
   bus: Bus
   log: Logger
-  /** Identity's normalisation of identifiers (@sillage/identity normaliseIdentifier and its rules). */
+  /** Identity's normalisation of identifiers (@sillage/identifiers identifierNormaliser with identity's rules). */
   normalise: Normalise
   /**
    * This process's suppression list, when the collector and identity run in it (`sillage start`):

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { scrubSchema } from '@sillage/schemas'
-import { hashPii, sha256Hex } from '@sillage/schemas/pii'
+import { hashPii, sha256Hex } from '@sillage/identifiers'
 import { createScrubber, defaultScrubRules } from './scrub.js'
 
 const scrubber = (rules: unknown = {}) => createScrubber(scrubSchema.parse(rules))

@@ -1,5 +1,5 @@
 import type { ScrubRules, Source } from '@sillage/schemas'
-import { hashPii, hashValue } from '@sillage/schemas/pii'
+import { hashPii, hashValue } from '@sillage/identifiers'
 
 /**
  * PII minimisation (docs/privacy.md): per-source rules that drop or hash property paths before an

@@ -1,5 +1,5 @@
 import type { SillageEvent } from '@sillage/schemas'
-import type { SuppressionList } from '@sillage/schemas/suppression'
+import type { SuppressionList } from '@sillage/identifiers'
 
 /**
  * The collector's check against the erased identifiers (docs/privacy.md): a suppressed event is

@@ -1,22 +1,19 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 
 /**
- * The built browser script: the workspace's packages/sdk-browser/dist (four levels up from both
- * src/routes and dist/routes) when it is there, else the installed @sillage/sdk-browser package.
+ * The built browser script, from the declared dependency @sillage/sdk-browser (its `exports`);
+ * where it would be when it is not built yet, so that /sdk.js says so.
  */
 export function sdkScriptPath(): string {
-  const workspace = fileURLToPath(
-    new URL('../../../../packages/sdk-browser/dist/sillage.min.js', import.meta.url),
-  )
-  if (existsSync(workspace)) return workspace
+  const require = createRequire(import.meta.url)
   try {
-    return createRequire(import.meta.url).resolve('@sillage/sdk-browser/sillage.min.js')
+    return require.resolve('@sillage/sdk-browser/sillage.min.js')
   } catch {
-    return workspace
+    return join(dirname(require.resolve('@sillage/sdk-browser/package.json')), 'dist/sillage.min.js')
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { EnrichedEvent } from '@sillage/schemas'
 import { extractIdentifiers, MAX_IDENTIFIERS_PER_EVENT } from './extract-identifiers.js'
 import { sha256Hex } from './identifiers.js'
-import { createIdentityRules } from './identity-rules.js'
+import { createIdentityRules } from '@sillage/identifiers'
 
 const rules = createIdentityRules()
 const base = {

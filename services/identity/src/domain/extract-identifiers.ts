@@ -1,5 +1,5 @@
 import type { EnrichedEvent } from '@sillage/schemas'
-import { ANONYMOUS_ID, TYPE_NAME, USER_ID, type IdentityRules } from './identity-rules.js'
+import { ANONYMOUS_ID, TYPE_NAME, USER_ID, type IdentityRules } from '@sillage/identifiers'
 import {
   blockedForm,
   compareRank,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { VERSION_STRIDE, createIdentityGraph, type EdgeInput } from './identity-graph.js'
 import { selfPerson, type Identifier } from './identifiers.js'
-import { createIdentityRules } from './identity-rules.js'
+import { createIdentityRules } from '@sillage/identifiers'
 import { decodeChangelog, encodeDelta } from './messages.js'
 
 const rules = createIdentityRules()

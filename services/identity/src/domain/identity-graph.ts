@@ -1,4 +1,4 @@
-import { ANONYMOUS_ID, USER_ID, ruleOf, type IdentityRules } from './identity-rules.js'
+import { ANONYMOUS_ID, USER_ID, ruleOf, type IdentityRules } from '@sillage/identifiers'
 import { compareRank, fromKey, idKey, rankOf, type IdKey, type Identifier, type Rank } from './identifiers.js'
 import { decideLink, type LinkDecision, type LinkSide, type PersonView } from './merge-rules.js'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { EnrichedEvent } from '@sillage/schemas'
 import { idKey, rankOf, selfPerson, sha256Hex, type Identifier } from './identifiers.js'
-import { createIdentityRules, type IdentityRules, type IdentityRulesInput } from './identity-rules.js'
+import { createIdentityRules, type IdentityRules, type IdentityRulesInput } from '@sillage/identifiers'
 import { decideLink, type LinkDecision, type LinkSide, type PersonView } from './merge-rules.js'
 import { simulate, type SimulationResult } from './simulation.js'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createIdentityGraph } from './identity-graph.js'
-import { createIdentityRules } from './identity-rules.js'
+import { createIdentityRules } from '@sillage/identifiers'
 import {
   decodeChangelog,
   decodeEdge,

@@ -1,6 +1,6 @@
 import type { EnrichedEvent } from '@sillage/schemas'
 import { VERSION_STRIDE, createIdentityGraph, type AuditEntry, type IdentityGraph } from './identity-graph.js'
-import type { IdentityRules } from './identity-rules.js'
+import type { IdentityRules } from '@sillage/identifiers'
 import { decodeChangelog, decodeEdge, encodeDelta, encodeEdge, type KeyedValue } from './messages.js'
 import { createStitcher, type Stitcher } from './stitcher.js'
 

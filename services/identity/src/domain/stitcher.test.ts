@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { EnrichedEvent } from '@sillage/schemas'
 import { createIdentityGraph, type Login } from './identity-graph.js'
 import { selfPerson } from './identifiers.js'
-import { createIdentityRules } from './identity-rules.js'
+import { createIdentityRules } from '@sillage/identifiers'
 import { createStitcher, loginAsOf } from './stitcher.js'
 
 const rules = createIdentityRules()

@@ -2,7 +2,7 @@ import type { EnrichedEvent } from '@sillage/schemas'
 import { extractIdentifiers, isLogin, type ExtractedIdentity } from './extract-identifiers.js'
 import type { IdKey } from './identifiers.js'
 import type { EdgeInput, Login } from './identity-graph.js'
-import type { IdentityRules } from './identity-rules.js'
+import type { IdentityRules } from '@sillage/identifiers'
 
 /**
  * The instance side of stitching, within the partitions it consumes: stamps each event with the

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { partitionForKey } from '@sillage/bus'
 import type { EnrichedEvent } from '@sillage/schemas'
-import { enrich, generateShop, type GeneratedShop } from '../../../../packages/testkit/src/identity/index.js'
-import { createIdentityRules } from './identity-rules.js'
+import { enrich, generateShop, type GeneratedShop } from '@sillage/testkit/identity'
+import { createIdentityRules } from '@sillage/identifiers'
 import { simulate, type SimulationResult } from './simulation.js'
 
 /**

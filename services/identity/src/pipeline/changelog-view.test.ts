@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createLocalBus, defaultTopicSpecs, TOPICS, type Bus } from '@sillage/bus'
 import { createLogger } from '@sillage/runtime'
 import { VERSION_STRIDE, createIdentityGraph } from '../domain/identity-graph.js'
-import { createIdentityRules } from '../domain/identity-rules.js'
+import { createIdentityRules } from '@sillage/identifiers'
 import { encodeDelta } from '../domain/messages.js'
 import { createChangelogView, type ChangelogView } from './changelog-view.js'
 

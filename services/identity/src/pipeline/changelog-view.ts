@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { TOPICS, type Bus, type Subscription } from '@sillage/bus'
 import type { Logger } from '@sillage/runtime'
 import { createIdentityGraph, type IdentityGraph } from '../domain/identity-graph.js'
-import type { IdentityRules } from '../domain/identity-rules.js'
+import type { IdentityRules } from '@sillage/identifiers'
 import { decodeChangelog, encodeChangelogBarrier, encodeEdgeBarrier } from '../domain/messages.js'
 import { IdentityError } from '../errors.js'
 

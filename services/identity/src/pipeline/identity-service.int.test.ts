@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createKafkaBus, createNamespacedBus, defaultTopicSpecs, TOPICS, type Bus } from '@sillage/bus'
 import { createLogger, createMetricsRegistry, type Registry } from '@sillage/runtime'
 import { createWarehouse, migrate, type Warehouse } from '@sillage/warehouse'
-import { enrich, generateShop, partitionKeyOf } from '../../../../packages/testkit/src/identity/index.js'
+import { enrich, generateShop, partitionKeyOf } from '@sillage/testkit/identity'
 import { createIdentityService, type IdentityService } from './identity-service.js'
 
 /**

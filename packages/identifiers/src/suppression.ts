@@ -10,7 +10,7 @@
  * - The list travels on the compacted topic `privacy.suppressions`: key = suppression key, value =
  *   JSON `{ idType, requestId, suppressedAt }`; an empty value (a tombstone) lifts a suppression.
  *
- * Node only (node:crypto): import it through `@sillage/schemas/suppression`.
+ * Node only (node:crypto): import it through `@sillage/identifiers`.
  */
 import { hashPiiIdentifier, sha256Hex } from './pii.js'
 

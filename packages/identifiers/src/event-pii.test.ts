@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { EnrichedEvent } from '@sillage/schemas'
-import { sha256Hex } from './identifiers.js'
+import { sha256Hex } from './pii.js'
 import { createIdentityRules } from './identity-rules.js'
-import { hashEventPii } from './pii.js'
+import { hashEventPii } from './event-pii.js'
 
 const rules = createIdentityRules()
 const base = { messageId: 'm', timestamp: 't', receivedAt: 't', sourceId: 's', anonymousId: 'a' }

@@ -8,9 +8,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Batch, Bus, BusRecord, ProduceMessage } from './bus.js'
-import { BusError } from './bus.js'
-import { consumeToEnd } from './consume-to-end.js'
+import type { Batch, Bus, BusRecord, ProduceMessage } from '../src/bus.js'
+import { BusError } from '../src/bus.js'
+import { consumeToEnd } from '../src/consume-to-end.js'
 
 export interface BusContractFixture {
   bus: Bus

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { blockedForm, normaliseEmail, normaliseIdentifier, normalisePhone, sha256Hex } from './identifiers.js'
+import { blockedForm, normaliseIdentifier } from './normalise.js'
+import { normaliseEmail, normalisePhone, sha256Hex } from './pii.js'
 import { createIdentityRules } from './identity-rules.js'
 
 const rules = createIdentityRules()

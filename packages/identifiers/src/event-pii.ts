@@ -1,11 +1,15 @@
 import type { EnrichedEvent } from '@sillage/schemas'
-import { hashPii } from './identifiers.js'
+import { hashPii as hashPiiFor } from './pii.js'
 import type { IdentityRules } from './identity-rules.js'
 
 type Dict = Record<string, unknown>
 const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const PII_TYPES = ['email', 'phone'] as const
+
+/** What is stored in place of an email or phone found in traits: its hash, valid or not. */
+const hashPii = (rules: IdentityRules, type: 'email' | 'phone', raw: string): string =>
+  hashPiiFor(type, raw, rules.phoneCountryCode)
 
 function hashTraits(rules: IdentityRules, traits: Dict): Dict | undefined {
   let out: Dict | undefined

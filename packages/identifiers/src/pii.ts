@@ -4,7 +4,7 @@
  * hashed by one must equal the value hashed by the others, or a scrubbed email would no longer
  * join its person and an erasure would miss it.
  *
- * Node only (node:crypto): import it through the subpath `@sillage/schemas/pii`, never from the
+ * Node only (node:crypto): import it through `@sillage/identifiers`, never from the
  * browser SDK. Pure otherwise: no I/O.
  */
 import { createHash } from 'node:crypto'

@@ -1,0 +1,74 @@
+import { z } from 'zod'
+import {
+  BUS_ENV_VARS,
+  collectConfig,
+  envInt,
+  envLogLevel,
+  LIFECYCLE_ENV_VARS,
+  loadBusConfig,
+  loadLifecycleConfig,
+  loadWarehouseConfig,
+  parseEnv,
+  WAREHOUSE_ENV_VARS,
+  type BusConfig,
+  type LogLevel,
+  type WarehouseConfig,
+} from '@sillage/runtime'
+import {
+  CART_ABANDONMENT_ENV_VARS,
+  loadCartAbandonmentConfig,
+  type CartAbandonmentOptions,
+} from './pipeline/cart-abandonment.config.js'
+
+const envSchema = z.object({
+  SILLAGE_METRICS_PORT: envInt(9465, 0, 65535),
+  SILLAGE_METRICS_HOST: z.string().default('127.0.0.1'),
+  SILLAGE_LOG_LEVEL: envLogLevel,
+})
+
+/** Every variable the standalone activation service reads (docker-config.test.ts checks docker/). */
+export const ACTIVATION_SERVICE_ENV_VARS: readonly string[] = [
+  ...Object.keys(envSchema.shape),
+  ...WAREHOUSE_ENV_VARS,
+  ...BUS_ENV_VARS,
+  ...LIFECYCLE_ENV_VARS,
+  ...CART_ABANDONMENT_ENV_VARS,
+]
+
+export interface ActivationConfig extends WarehouseConfig {
+  bus: Readonly<BusConfig>
+  /** /metrics, /healthz and /readyz. */
+  metrics: { port: number; host: string }
+  logLevel: LogLevel
+  shutdownTimeoutMs: number
+  /** SILLAGE_CART_ABANDONMENT* (docs/analysts.md): the Cart Abandoned detector. */
+  cartAbandonment: Readonly<CartAbandonmentOptions>
+}
+
+/**
+ * The standalone activation service (main.ts). The only place it reads process.env: parsed once,
+ * every problem reported at once, frozen.
+ */
+export function loadActivationConfig(
+  env: Record<string, string | undefined> = process.env,
+): Readonly<ActivationConfig> {
+  const [own, warehouse, bus, lifecycle, cartAbandonment] = collectConfig(
+    () => parseEnv(envSchema, env),
+    () => loadWarehouseConfig(env),
+    () =>
+      loadBusConfig(env, {
+        kafkaOnly:
+          'the standalone activation service produces to Kafka; the local log is for `sillage start`',
+      }),
+    () => loadLifecycleConfig(env),
+    () => loadCartAbandonmentConfig(env),
+  )
+  return Object.freeze({
+    ...warehouse,
+    bus,
+    metrics: Object.freeze({ port: own.SILLAGE_METRICS_PORT, host: own.SILLAGE_METRICS_HOST }),
+    logLevel: own.SILLAGE_LOG_LEVEL,
+    shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
+    cartAbandonment,
+  })
+}

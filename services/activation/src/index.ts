@@ -1,0 +1,5 @@
+export * from './stack.js'
+export * from './config.js'
+export * from './pipeline/cart-abandonment.js'
+export * from './pipeline/cart-abandonment.config.js'
+export { toCartAbandonedEvent, type AbandonedCartRow } from './domain/cart-abandoned-event.js'

@@ -1,0 +1,40 @@
+import type { Bus } from '@sillage/bus'
+import type { Logger, Registry } from '@sillage/runtime'
+import type { Warehouse } from '@sillage/warehouse'
+import { createCartAbandonmentDetector } from './pipeline/cart-abandonment.js'
+import type { CartAbandonmentOptions } from './pipeline/cart-abandonment.config.js'
+
+export interface ActivationStackDeps {
+  bus: Bus
+  warehouse: Warehouse
+  log: Logger
+  registry: Registry
+  cartAbandonment: Readonly<CartAbandonmentOptions>
+}
+
+export interface ActivationStack {
+  start(): void
+  /** Stops looking; waits for a look in progress. */
+  stop(): Promise<void>
+}
+
+/**
+ * Activation's wiring, called by its own main.ts and by `sillage start`: today the Cart Abandoned
+ * detector (docs/analysts.md), which looks in ClickHouse and produces to events.raw. The bus and
+ * the warehouse are the caller's, migrated and with their topics ensured.
+ */
+export function createActivationStack(deps: ActivationStackDeps): ActivationStack {
+  // Stateless and idempotent, so every instance may run it; SILLAGE_CART_ABANDONMENT=false on all
+  // but one saves the repeated queries.
+  const cartAbandonment = createCartAbandonmentDetector({
+    warehouse: deps.warehouse,
+    bus: deps.bus,
+    log: deps.log,
+    registry: deps.registry,
+    options: deps.cartAbandonment,
+  })
+  return {
+    start: () => cartAbandonment.start(),
+    stop: () => cartAbandonment.stop(),
+  }
+}
