@@ -1,9 +1,10 @@
 import type { EnrichedEvent, EventType, SillageEvent } from '@sillage/schemas'
 import type { ProduceMessage } from '@sillage/bus'
 import type { EventErrorCode } from '../errors.js'
+import { truncateDepth } from './depth.js'
 import { enrichEvent, partitionKey, type EnrichContext } from './enrich.js'
 import type { Scrubber } from './scrub.js'
-import { validateEvent } from './validate.js'
+import { MAX_DEPTH, validateEvent } from './validate.js'
 
 export interface Rejection {
   index: number
@@ -26,6 +27,11 @@ export interface IngestOptions extends EnrichContext {
   requiredConsent?: string | undefined
   /** True when the event carries an identifier of an erased person (privacy.suppressions). */
   isSuppressed?: ((event: SillageEvent) => boolean) | undefined
+  /**
+   * The categories a GPC signal withdraws (the source's `gpc.optOut`); undefined or empty: the
+   * signal is only recorded.
+   */
+  gpcOptOut?: readonly string[] | undefined
   /** The source's PII rules (domain/scrub.ts), applied in place before enrichment. */
   scrub?: Scrubber | undefined
 }
@@ -37,6 +43,19 @@ function consentGranted(event: SillageEvent, required: string | undefined): bool
   if (!required) return true
   if (event.type === 'track' && event.event === CONSENT_EVENT) return true
   return event.context?.consent?.categories?.includes(required) ?? false
+}
+
+/**
+ * Global Privacy Control (docs/privacy.md): a `Sec-GPC: 1` request, or an event that says
+ * `context.consent.gpc: true`, is an opt-out of the source's `gpc.optOut` categories. They are
+ * removed from the event's consent before consent is checked, and the signal is recorded.
+ */
+export function applyGpc(event: SillageEvent, headerGpc: boolean | undefined, optOut: readonly string[]): void {
+  const consent = event.context?.consent
+  if (!headerGpc && consent?.gpc !== true) return
+  const own = ((event.context ??= {}).consent ??= {})
+  own.gpc = true
+  if (own.categories) own.categories = own.categories.filter((c) => !optOut.includes(c))
 }
 
 /** The dead-letter record: the raw payload, why it was refused, and where it came from. */
@@ -78,6 +97,8 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
     key: string | null,
   ) => {
     rejected.push({ index, code, message })
+    // 20,000 levels would overflow JSON.stringify: the dead letter keeps the first MAX_DEPTH.
+    if (code === 'SIL_EVENT_TOO_DEEP') payload = truncateDepth(payload, MAX_DEPTH)
     // Dead letters are kept too: the source's PII rules apply to them as well.
     if (opts.scrub && typeof payload === 'object' && payload !== null) opts.scrub(payload)
     const letter: DeadLetter = {
@@ -96,6 +117,7 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
       refuse(index, v.code, v.message, item, null)
       continue
     }
+    if (opts.gpcOptOut && opts.gpcOptOut.length > 0) applyGpc(v.event, opts.gpc, opts.gpcOptOut)
     if (!consentGranted(v.event, opts.requiredConsent)) {
       // Without consent nothing of the event may be kept: the dead letter holds only its shape.
       const { type, messageId } = v.event
