@@ -67,7 +67,8 @@ export const EVENT_ERRORS = {
   SIL_EVENT_NOT_OBJECT: 'the event is not a JSON object',
   SIL_EVENT_TOO_DEEP: 'the event nests objects or arrays deeper than the limit',
   SIL_EVENT_FORBIDDEN_KEY: 'the event has a __proto__, constructor or prototype key',
-  SIL_EVENT_NUMBER_OUT_OF_RANGE: 'the event has a number beyond ±1.8e308 (such as 1e400), which JSON cannot keep',
+  SIL_EVENT_NUMBER_OUT_OF_RANGE:
+    'the event has a number beyond ±1.8e308 (such as 1e400), which JSON cannot keep',
   SIL_EVENT_NO_CONSENT: "the event's context.consent does not grant the category the source requires",
   SIL_EVENT_SUPPRESSED: 'the event carries an identifier of an erased person',
 } as const

@@ -50,7 +50,11 @@ function consentGranted(event: SillageEvent, required: string | undefined): bool
  * `context.consent.gpc: true`, is an opt-out of the source's `gpc.optOut` categories. They are
  * removed from the event's consent before consent is checked, and the signal is recorded.
  */
-export function applyGpc(event: SillageEvent, headerGpc: boolean | undefined, optOut: readonly string[]): void {
+export function applyGpc(
+  event: SillageEvent,
+  headerGpc: boolean | undefined,
+  optOut: readonly string[],
+): void {
   const consent = event.context?.consent
   if (!headerGpc && consent?.gpc !== true) return
   const own = ((event.context ??= {}).consent ??= {})

@@ -19,8 +19,7 @@ declare global {
 }
 
 export type JsonBody =
-  | { ok: true; value: unknown }
-  | { ok: false; code: 'SIL_BODY_INVALID_JSON' | 'SIL_BODY_TOO_DEEP' }
+  { ok: true; value: unknown } | { ok: false; code: 'SIL_BODY_INVALID_JSON' | 'SIL_BODY_TOO_DEEP' }
 
 /** How deep surrogate repair goes: events are refused past 32 levels (validate.ts) anyway. */
 const REPAIR_DEPTH = 64

@@ -5,7 +5,9 @@ import type { SillageEvent } from '@sillage/schemas'
  * an ESC there breaks terminals, CSV exports and identifier joins, and no client means one.
  * A regex test per field keeps the common case (nothing to strip) at one scan of a short string.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/
+// eslint-disable-next-line no-control-regex -- likewise
 const CONTROL_ALL = /[\u0000-\u001f\u007f]/g
 
 const clean = (s: string): string => (CONTROL.test(s) ? s.replace(CONTROL_ALL, '') : s)
