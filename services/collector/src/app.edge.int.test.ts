@@ -134,6 +134,29 @@ describe('deep nesting (issue 15)', () => {
     expect(letters[0]).toContain('[nested deeper than the limit]')
   })
 
+  it.each([
+    [
+      'a deep array as an item',
+      `{"batch":[${'['.repeat(60_000)}${']'.repeat(60_000)}]}`,
+      'SIL_EVENT_NOT_OBJECT',
+    ],
+    [
+      'a forbidden key before a deep value',
+      `{"batch":[{"__proto__":1,"p":${nested(20_000)}}]}`,
+      'SIL_EVENT_FORBIDDEN_KEY',
+    ],
+    [
+      '1e400 before a deep value',
+      `{"batch":[{"n":1e400,"p":${nested(20_000)}}]}`,
+      'SIL_EVENT_NUMBER_OUT_OF_RANGE',
+    ],
+  ])('%s is refused with its code and dead-lettered cut short', async (_name, payload, code) => {
+    const res = await post('/v1/batch', payload, { 'content-type': 'application/json' })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ rejected: [{ code }] })
+    expect(await drain(TOPICS.invalid, 1)).toHaveLength(1)
+  })
+
   it('a deep batch context refuses the request whole', async () => {
     const res = await post(
       '/v1/batch',

@@ -58,7 +58,8 @@ function walk(v: object, depth: number, limit: number): ShapeProblem {
 
 /**
  * A copy of `value` cut at `limit` levels, deeper values replaced by a marker: what a dead letter
- * keeps of an event too deep to serialise safely (20,000 levels would overflow JSON.stringify).
+ * keeps of an item the walk above stopped on, which may nest too deep to serialise safely (20,000
+ * levels overflow JSON.stringify).
  */
 export function truncateDepth(value: unknown, limit: number): unknown {
   if (typeof value !== 'object' || value === null) return value
@@ -66,7 +67,13 @@ export function truncateDepth(value: unknown, limit: number): unknown {
   if (Array.isArray(value)) return value.map((v) => truncateDepth(v, limit - 1))
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value)) {
-    if (k !== '__proto__') out[k] = truncateDepth(v, limit - 1)
+    // defineProperty: a `__proto__` key stays a plain key in the dead letter, for the record.
+    Object.defineProperty(out, k, {
+      value: truncateDepth(v, limit - 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
   return out
 }

@@ -36,6 +36,14 @@ export interface IngestOptions extends EnrichContext {
   scrub?: Scrubber | undefined
 }
 
+/** Refusals found before (or while) the depth was checked. */
+const UNBOUNDED: ReadonlySet<EventErrorCode> = new Set([
+  'SIL_EVENT_NOT_OBJECT',
+  'SIL_EVENT_TOO_DEEP',
+  'SIL_EVENT_FORBIDDEN_KEY',
+  'SIL_EVENT_NUMBER_OUT_OF_RANGE',
+])
+
 /** Consent changes are the audit trail of consent itself: they pass whatever they say. */
 const CONSENT_EVENT = 'Consent Updated'
 
@@ -101,8 +109,9 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
     key: string | null,
   ) => {
     rejected.push({ index, code, message })
-    // 20,000 levels would overflow JSON.stringify: the dead letter keeps the first MAX_DEPTH.
-    if (code === 'SIL_EVENT_TOO_DEEP') payload = truncateDepth(payload, MAX_DEPTH)
+    // An item refused before its depth was known to be bounded may nest 20,000 levels, which
+    // would overflow JSON.stringify: its dead letter keeps the first MAX_DEPTH levels.
+    if (UNBOUNDED.has(code)) payload = truncateDepth(payload, MAX_DEPTH)
     // Dead letters are kept too: the source's PII rules apply to them as well.
     if (opts.scrub && typeof payload === 'object' && payload !== null) opts.scrub(payload)
     const letter: DeadLetter = {
