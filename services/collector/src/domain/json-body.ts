@@ -46,7 +46,14 @@ export function parseJsonBody(raw: string): JsonBody {
 
 function eventHasUnsafeId(e: unknown): boolean {
   if (!isDict(e)) return false
-  for (const key of ID_KEYS) if (unsafeNumber(e[key])) return true
+  // Static reads (ID_KEYS spelled out): this runs for every event of every request.
+  if (
+    unsafeNumber(e['userId']) ||
+    unsafeNumber(e['anonymousId']) ||
+    unsafeNumber(e['groupId']) ||
+    unsafeNumber(e['previousId'])
+  )
+    return true
   const context = e['context']
   const externalIds = isDict(context) ? context['externalIds'] : undefined
   if (Array.isArray(externalIds)) {

@@ -18,12 +18,26 @@ const clean = (s: string): string => (CONTROL.test(s) ? s.replace(CONTROL_ALL, '
  * (the track's event, alias's previousId and userId, group's groupId), if any.
  */
 export function stripControls(event: SillageEvent): string | undefined {
-  const e = event as Record<string, unknown>
-  for (const key of ['messageId', 'anonymousId', 'userId', 'groupId', 'previousId', 'event', 'name']) {
-    const v = e[key]
-    if (typeof v === 'string') e[key] = clean(v)
+  // Static property reads: this runs for every event.
+  const e = event as {
+    messageId?: unknown
+    anonymousId?: unknown
+    userId?: unknown
+    groupId?: unknown
+    previousId?: unknown
+    event?: unknown
+    name?: unknown
   }
-  if (e['messageId'] === '') delete e['messageId'] // the collector assigns one
+  if (typeof e.messageId === 'string' && CONTROL.test(e.messageId)) {
+    e.messageId = clean(e.messageId)
+    if (e.messageId === '') delete e.messageId // the collector assigns one
+  }
+  if (typeof e.anonymousId === 'string') e.anonymousId = clean(e.anonymousId)
+  if (typeof e.userId === 'string') e.userId = clean(e.userId)
+  if (typeof e.event === 'string') e.event = clean(e.event)
+  if (typeof e.name === 'string') e.name = clean(e.name)
+  if (typeof e.groupId === 'string') e.groupId = clean(e.groupId)
+  if (typeof e.previousId === 'string') e.previousId = clean(e.previousId)
   const externalIds = event.context?.externalIds
   if (externalIds) for (const x of externalIds) x.id = clean(x.id)
   if (event.type === 'track' && event.event === '') return 'event'
