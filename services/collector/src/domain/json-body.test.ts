@@ -63,7 +63,7 @@ describe('exactIds', () => {
   it('touches nothing inside strings, nor keys that merely contain the name', () => {
     const text =
       '{"note":"\\"userId\\": 12345678901234567890","x\\"userId":12345678901234567890,' +
-      '"myuserId":12345678901234567890,"properties":{"id":12345678901234567890}}'
+      '"myuserId":12345678901234567890,"properties":{"id":12345678901234567890,"userId":12345678901234567890}}'
     expect(exactIds(text)).toBe(text)
   })
 

@@ -3,9 +3,9 @@
  * normalises"). The common body costs one JSON.parse and one `indexOf`; the rare ones pay for
  * their own repair:
  * - a byte-order mark is skipped;
- * - an integer id beyond 2^53 (userId, anonymousId, groupId, previousId wherever they appear, and
- *   the `id` of context.externalIds items), which JSON.parse would round, is read again from the
- *   raw text and kept as the exact string of its digits;
+ * - an integer id beyond 2^53 (an event's userId, anonymousId, groupId or previousId, and the `id`
+ *   of context.externalIds items), which JSON.parse would round, is read again from the raw text
+ *   and kept as the exact string of its digits;
  * - lone UTF-16 surrogates, which only a `\uD800`-style escape can produce (the UTF-8 decoder
  *   already turns invalid bytes into U+FFFD), are replaced by U+FFFD in keys and values.
  */
@@ -113,12 +113,18 @@ export function exactIds(text: string): string {
     } else if (c === 45 || isDigit(c)) {
       const start = i
       while (i + 1 < text.length && isNumberChar(text.charCodeAt(i + 1))) i++
-      const inObject = kinds[kinds.length - 1] === 123
+      const n = kinds.length
+      // An event's own ids (a single event's body, or an item of `batch`), and the ids of
+      // context.externalIds (an event's or the batch's): what hasUnsafeId looks at.
+      const eventLevel = n === 1 || (n === 3 && kinds[1] === 91 && keys[1] === 'batch')
+      const externalId =
+        key === 'id' &&
+        n >= 3 &&
+        kinds[n - 2] === 91 &&
+        keys[n - 2] === 'externalIds' &&
+        keys[n - 3] === 'context'
       const isId =
-        inObject &&
-        key !== undefined &&
-        (ID_KEYS.has(key) ||
-          (key === 'id' && kinds[kinds.length - 2] === 91 && keys[keys.length - 2] === 'externalIds'))
+        kinds[n - 1] === 123 && key !== undefined && ((eventLevel && ID_KEYS.has(key)) || externalId)
       if (isId) {
         const token = text.slice(start, i + 1)
         if (unsafeNumber(Number(token))) {
