@@ -91,10 +91,22 @@ describe('bodies are JSON whatever their label (issue 15)', () => {
     ['no content type', {}, plain],
     ['deflate', { 'content-type': 'application/json', 'content-encoding': 'deflate' }, deflateSync],
     ['a byte-order mark', { 'content-type': 'application/json' }, (b: string) => `\ufeff${b}`],
+    [
+      'gzip bytes without their Content-Encoding',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      gzipSync,
+    ],
   ] as const)('%s', async (_name, headers, encode) => {
     const res = await post('/v1/batch', encode(body), headers)
     expect(res.json()).toMatchObject({ success: true, accepted: 1 })
     expect((await stored(1))[0]).toMatchObject({ messageId: 'm1' })
+  })
+
+  it('a gzip bomb without its Content-Encoding stops at the body limit', async () => {
+    const bomb = gzipSync(`{"batch":[],"x":"${'y'.repeat(4 * 1024 * 1024)}"}`)
+    const res = await post('/v1/batch', bomb, { 'content-type': 'application/octet-stream' })
+    expect(res.statusCode).toBe(413)
+    expect(res.json()).toMatchObject({ code: 'SIL_PAYLOAD_TOO_LARGE' })
   })
 
   it('a body that is not JSON is a 400 with its code, whatever the label', async () => {

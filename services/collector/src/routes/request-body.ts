@@ -1,4 +1,4 @@
-import { createInflate, createUnzip } from 'node:zlib'
+import { createInflate, createUnzip, gunzipSync } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import { CollectorError } from '../errors.js'
 import { parseJsonBody } from '../domain/json-body.js'
@@ -9,7 +9,8 @@ import { parseJsonBody } from '../domain/json-body.js'
  * Content type: the bytes decide, not the label. analytics.js and sendBeacon send JSON as
  * text/plain (no CORS preflight), RudderStack's Node SDK sends gzip JSON labelled
  * application/x-www-form-urlencoded, some clients send application/octet-stream or nothing. Every
- * body is read as UTF-8 text (invalid bytes become U+FFFD) and parsed as JSON; what is not JSON is
+ * body is read as UTF-8 text (invalid bytes become U+FFFD; gzip bytes without their header are
+ * inflated) and parsed as JSON; what is not JSON is
  * a 400 SIL_BODY_INVALID_JSON. Prototype-pollution keys are refused per event (domain/depth.ts),
  * not for the whole request, so the good events of a batch are kept.
  *
@@ -17,10 +18,39 @@ import { parseJsonBody } from '../domain/json-body.js'
  * encoded length we report), so a zip bomb stops at SILLAGE_MAX_BATCH_BYTES with a 413. A corrupt
  * stream is a 400 SIL_BODY_INVALID_GZIP.
  */
+/**
+ * The body as UTF-8 text (invalid bytes become U+FFFD). Gzip bytes that came without their
+ * `Content-Encoding` header (the magic number 1f 8b: never the start of JSON text) are inflated
+ * here, within the same body limit.
+ */
+function decodeBody(body: Buffer, limit: number): string {
+  if (body.length > 2 && body[0] === 0x1f && body[1] === 0x8b) {
+    return gunzipSync(body, { maxOutputLength: limit }).toString('utf8')
+  }
+  return body.toString('utf8')
+}
+
 export function registerBodyDecoding(app: FastifyInstance): void {
+  const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const parsed = parseJsonBody(body as string)
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    let text: string
+    try {
+      text = decodeBody(body as Buffer, bodyLimit)
+    } catch (cause) {
+      const code = (cause as { code?: string }).code
+      done(
+        new CollectorError(
+          code === 'ERR_BUFFER_TOO_LARGE' ? 'SIL_PAYLOAD_TOO_LARGE' : 'SIL_BODY_INVALID_GZIP',
+          {
+            cause,
+          },
+        ),
+        undefined,
+      )
+      return
+    }
+    const parsed = parseJsonBody(text)
     if (parsed.ok) done(null, parsed.value)
     else done(new CollectorError(parsed.code), undefined)
   })
