@@ -20,8 +20,8 @@ import { parseJsonBody } from '../domain/json-body.js'
  */
 /**
  * The body as UTF-8 text (invalid bytes become U+FFFD). Gzip bytes that came without their
- * `Content-Encoding` header (the magic number 1f 8b: never the start of JSON text) are inflated
- * here, within the same body limit.
+ * `Content-Encoding` header under an unusual label (the magic number 1f 8b: never the start of
+ * JSON text) are inflated here, within the same body limit.
  */
 function decodeBody(body: Buffer, limit: number): string {
   if (body.length > 2 && body[0] === 0x1f && body[1] === 0x8b) {
@@ -32,27 +32,30 @@ function decodeBody(body: Buffer, limit: number): string {
 
 export function registerBodyDecoding(app: FastifyInstance): void {
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024
+  const finish = (text: string, done: (err: Error | null, body?: unknown) => void) => {
+    const parsed = parseJsonBody(text)
+    if (parsed.ok) done(null, parsed.value)
+    else done(new CollectorError(parsed.code), undefined)
+  }
   app.removeAllContentTypeParsers()
+  // The common labels, read as text as they arrive (the cheapest path).
+  app.addContentTypeParser(
+    ['application/json', 'text/plain'],
+    { parseAs: 'string' },
+    (_request, body, done) => finish(body as string, done),
+  )
+  // Any other label, or none: read as bytes first, to recognise gzip sent without its header.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     let text: string
     try {
       text = decodeBody(body as Buffer, bodyLimit)
     } catch (cause) {
       const code = (cause as { code?: string }).code
-      done(
-        new CollectorError(
-          code === 'ERR_BUFFER_TOO_LARGE' ? 'SIL_PAYLOAD_TOO_LARGE' : 'SIL_BODY_INVALID_GZIP',
-          {
-            cause,
-          },
-        ),
-        undefined,
-      )
+      const silCode = code === 'ERR_BUFFER_TOO_LARGE' ? 'SIL_PAYLOAD_TOO_LARGE' : 'SIL_BODY_INVALID_GZIP'
+      done(new CollectorError(silCode, { cause }), undefined)
       return
     }
-    const parsed = parseJsonBody(text)
-    if (parsed.ok) done(null, parsed.value)
-    else done(new CollectorError(parsed.code), undefined)
+    finish(text, done)
   })
 
   app.addHook('preParsing', async (request, _reply, payload) => {
