@@ -9,9 +9,21 @@ import { z } from 'zod'
 const MAX_ID = 512
 const MAX_NAME = 512
 
+/**
+ * A numeric id, stored as its string. Beyond 2^53 a JSON number no longer holds an integer exactly
+ * (12345678901234567890 reads as 12345678901234567000): the collector reads such ids from the raw
+ * text as strings first (docs/events.md), and any left is refused rather than changed.
+ */
+const numericId = z
+  .number()
+  .finite()
+  .refine((v) => Math.abs(v) <= Number.MAX_SAFE_INTEGER, {
+    message: 'a numeric id beyond 2^53 cannot be kept exactly: send it as a string',
+  })
+
 /** Segment ids are strings; some libraries send numbers. Both are stored as strings. */
 const id = z
-  .union([z.string().max(MAX_ID), z.number().finite()])
+  .union([z.string().max(MAX_ID), numericId])
   .transform((v) => String(v))
   .optional()
   .nullable()
@@ -86,7 +98,7 @@ export const contextSchema = z.looseObject({
   externalIds: z
     .array(
       z.looseObject({
-        id: z.union([z.string().max(MAX_ID), z.number()]).transform(String),
+        id: z.union([z.string().max(MAX_ID), numericId]).transform(String),
         type: z.string().max(64),
       }),
     )
@@ -138,15 +150,15 @@ export const identifySchema = z.object({
 export const groupSchema = z.object({
   ...common,
   type: z.literal('group'),
-  groupId: z.union([z.string().min(1).max(MAX_ID), z.number()]).transform(String),
+  groupId: z.union([z.string().min(1).max(MAX_ID), numericId]).transform(String),
   traits: dict.optional(),
 })
 
 export const aliasSchema = z.object({
   ...common,
   type: z.literal('alias'),
-  previousId: z.union([z.string().min(1).max(MAX_ID), z.number()]).transform(String),
-  userId: z.union([z.string().min(1).max(MAX_ID), z.number()]).transform(String),
+  previousId: z.union([z.string().min(1).max(MAX_ID), numericId]).transform(String),
+  userId: z.union([z.string().min(1).max(MAX_ID), numericId]).transform(String),
 })
 
 export const eventSchema = z.discriminatedUnion('type', [

@@ -37,6 +37,24 @@ export const scrubSchema = z
   .default({ defaults: true, drop: [], hash: [], keep: [] })
 export type ScrubRules = z.output<typeof scrubSchema>
 
+/** What a Global Privacy Control signal withdraws by default: the CCPA's "sale or sharing". */
+export const DEFAULT_GPC_OPT_OUT = ['marketing', 'sale'] as const
+
+/**
+ * The source's answer to Global Privacy Control (a `Sec-GPC: 1` request header, or
+ * `context.consent.gpc: true` on an event): the consent categories it withdraws from that
+ * request's events (docs/privacy.md). `[]` records the signal without acting on it.
+ */
+export const gpcPolicySchema = z
+  .object({
+    optOut: z
+      .array(z.string().min(1).max(64))
+      .max(32)
+      .default([...DEFAULT_GPC_OPT_OUT]),
+  })
+  .default({ optOut: [...DEFAULT_GPC_OPT_OUT] })
+export type GpcPolicy = z.output<typeof gpcPolicySchema>
+
 /** A source is a write key with its policy. See docs/configuration.md. */
 export const sourceSchema = z
   .object({
@@ -64,6 +82,8 @@ export const sourceSchema = z
      */
     rateLimit: z.object({ perMinute: z.number().int().positive() }).nullable().optional(),
     keepFullIp: z.boolean().default(false),
+    /** Global Privacy Control: by default an opt-out of marketing and sale (docs/privacy.md). */
+    gpc: gpcPolicySchema,
     /**
      * Browser sources: the collector renews the SDK's anonymous-id cookie (Set-Cookie, 13 months)
      * on the requests that carry it, against Safari's 7-day cap on script-written cookies. `domain`

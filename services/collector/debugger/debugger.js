@@ -17,7 +17,7 @@
   let personCells = new Map()
   let queue = []
   let stream
-  let totals = { accepted: 0, rejected: 0 }
+  let totals = { accepted: 0, rejected: 0, refused: 0 }
   let knownSources = new Set()
   let selected
 
@@ -72,7 +72,7 @@
       last.remove()
     }
     totals[entry.status] = (totals[entry.status] || 0) + 1
-    counts.textContent = `${totals.accepted} accepted · ${totals.rejected} rejected`
+    counts.textContent = `${totals.accepted} accepted · ${totals.rejected} rejected · ${totals.refused} requests refused`
   }
 
   function setSources(ids) {
@@ -91,7 +91,7 @@
     rows.replaceChildren()
     personCells = new Map()
     queue = []
-    totals = { accepted: 0, rejected: 0 }
+    totals = { accepted: 0, rejected: 0, refused: 0 }
     counts.textContent = ''
     detail.hidden = true
     const params = new URLSearchParams()

@@ -1,9 +1,4 @@
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-} from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
 import { ulid } from 'ulid'
 import type { Source } from '@sillage/schemas'
@@ -11,7 +6,6 @@ import type { SuppressionList } from '@sillage/identifiers'
 import type { Bus } from '@sillage/bus'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { CollectorConfig } from './config.js'
-import { CollectorError, REQUEST_ERRORS, type RequestErrorCode } from './errors.js'
 import { createBoundedBus, DEFAULT_INFLIGHT_LIMITS } from './adapters/bounded-bus.js'
 import { createSourceIndex } from './domain/auth.js'
 import { createRateLimiter } from './domain/rate-limit.js'
@@ -27,6 +21,7 @@ import { registerSettingsRoute } from './routes/settings.route.js'
 import { registerAnonymousIdCookieRefresh } from './routes/anonymous-id-cookie.plugin.js'
 import { registerBodyDecoding } from './routes/request-body.js'
 import { registerDebugger } from './routes/debugger.route.js'
+import { createClientErrorHandler, registerRefusals, type Refusals } from './routes/refusals.js'
 import type { DebugTap } from './domain/debug-tap.js'
 
 export interface CollectorDeps {
@@ -51,24 +46,9 @@ export interface CollectorDeps {
   suppressions?: SuppressionList
 }
 
-/** Maps Fastify's own errors (body parsing, limits) onto the catalogue. */
-function toCode(error: FastifyError): RequestErrorCode {
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'SIL_PAYLOAD_TOO_LARGE'
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'SIL_UNSUPPORTED_MEDIA_TYPE'
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return 'SIL_BODY_INVALID_JSON'
-  }
-  if (error.code?.startsWith('Z_')) return 'SIL_BODY_INVALID_GZIP'
-  if (error instanceof SyntaxError || error.statusCode === 400) return 'SIL_BODY_INVALID_JSON'
-  return 'SIL_INTERNAL'
-}
-
 /** Builds the collector (routes, parsers, error mapping) without listening: tests use inject(). */
 export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
+  const metrics = createCollectorMetrics(deps.registry)
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'collector' }) as FastifyBaseLogger,
     // Per-request logs would cost more than the request at 1,000 batches/s; errors are logged.
@@ -79,8 +59,11 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
     trustProxy: deps.config.trustProxy ?? false,
+    // Malformed HTTP (a body longer than its Content-Length, an unknown method…) gets a SIL_ code too.
+    clientErrorHandler: createClientErrorHandler(() => metrics),
   })
-  const metrics = createCollectorMetrics(deps.registry)
+  const refusals: Refusals = { tap: undefined }
+  registerRefusals(app, metrics, refusals)
   registerBodyDecoding(app)
 
   // Preflight for browser keys: any origin some browser source allows. Each request is then
@@ -97,21 +80,6 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     maxAge: 86_400,
   })
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const code = error instanceof CollectorError ? error.code : toCode(error)
-    const { status, message } = REQUEST_ERRORS[code]
-    // Overload is counted and logged on transitions by the bounded bus, not per request.
-    if (status >= 500 && code !== 'SIL_OVERLOADED') request.log.error({ err: error, code }, 'request failed')
-    const retryAfter = error instanceof CollectorError ? error.retryAfterSeconds : undefined
-    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter))
-    else if (code === 'SIL_BUS_UNAVAILABLE') void reply.header('retry-after', '5')
-    return reply.code(status).send({ success: false, code, message })
-  })
-  app.setNotFoundHandler((_request, reply) =>
-    reply
-      .code(404)
-      .send({ success: false, code: 'SIL_NOT_FOUND', message: REQUEST_ERRORS.SIL_NOT_FOUND.message }),
-  )
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown'
     metrics.requests.inc({ route, status: reply.statusCode })
@@ -123,7 +91,8 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     registry: deps.registry,
     unhealthyAfterMs: deps.config.unhealthyAfterMs,
   })
-  const bus = registerDebugger(app, deps)
+  const { bus, tap } = registerDebugger(app, deps)
+  refusals.tap = tap
   const ingest = {
     bus: createBoundedBus(bus, {
       limits: {

@@ -15,11 +15,34 @@ export const REQUEST_ERRORS = {
     status: 400,
     message: 'body does not match the endpoint: expected an object (or {"batch": [...]})',
   },
+  SIL_BODY_TOO_DEEP: {
+    status: 400,
+    message: 'the body nests objects or arrays deeper than the parser allows',
+  },
+  SIL_BODY_FORBIDDEN_KEY: {
+    status: 400,
+    message:
+      'a request-level object (batch context or integrations) has a __proto__, constructor or prototype key',
+  },
+  SIL_BODY_NUMBER_OUT_OF_RANGE: {
+    status: 400,
+    message: 'a request-level object (batch context or integrations) has a number beyond ±1.8e308',
+  },
+  SIL_BAD_REQUEST: { status: 400, message: 'malformed HTTP request' },
+  SIL_BAD_CONTENT_LENGTH: {
+    status: 400,
+    message: 'the body length does not match the Content-Length header',
+  },
+  SIL_REQUEST_TIMEOUT: { status: 408, message: 'the request was not received in time' },
+  SIL_HEADERS_TOO_LARGE: { status: 431, message: 'request headers too large' },
   SIL_BATCH_ALL_REJECTED: { status: 400, message: 'every event in the request was rejected' },
   SIL_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body too large' },
   SIL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
-  SIL_UNSUPPORTED_ENCODING: { status: 415, message: 'unsupported content encoding: send gzip or none' },
-  SIL_BODY_INVALID_GZIP: { status: 400, message: 'the gzip body could not be decompressed' },
+  SIL_UNSUPPORTED_ENCODING: {
+    status: 415,
+    message: 'unsupported content encoding: send gzip, deflate or none',
+  },
+  SIL_BODY_INVALID_GZIP: { status: 400, message: 'the gzip or deflate body could not be decompressed' },
   SIL_RATE_LIMITED: {
     status: 429,
     message: 'too many events from this client for this write key; retry later',
@@ -31,6 +54,7 @@ export const REQUEST_ERRORS = {
   },
   SIL_ADMIN_UNAUTHORIZED: { status: 401, message: 'admin token missing or invalid' },
   SIL_NOT_FOUND: { status: 404, message: 'no such endpoint' },
+  SIL_METHOD_NOT_ALLOWED: { status: 405, message: 'this endpoint does not answer that HTTP method' },
   SIL_INTERNAL: { status: 500, message: 'internal error' },
 } as const
 
@@ -42,7 +66,9 @@ export const EVENT_ERRORS = {
   SIL_EVENT_TOO_LARGE: 'the event is larger than the per-event limit',
   SIL_EVENT_NOT_OBJECT: 'the event is not a JSON object',
   SIL_EVENT_TOO_DEEP: 'the event nests objects or arrays deeper than the limit',
-  SIL_EVENT_FORBIDDEN_KEY: 'the event has a __proto__ or constructor.prototype key',
+  SIL_EVENT_FORBIDDEN_KEY: 'the event has a __proto__, constructor or prototype key',
+  SIL_EVENT_NUMBER_OUT_OF_RANGE:
+    'the event has a number beyond ±1.8e308 (such as 1e400), which JSON cannot keep',
   SIL_EVENT_NO_CONSENT: "the event's context.consent does not grant the category the source requires",
   SIL_EVENT_SUPPRESSED: 'the event carries an identifier of an erased person',
 } as const

@@ -28,6 +28,12 @@ export function createCollectorMetrics(registry: Registry) {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    refused: new Counter({
+      name: 'sillage_collector_requests_refused_total',
+      help: 'Requests refused whole (nothing of them stored), by reason code',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     rateLimited: new Counter({
       name: 'sillage_collector_rate_limited_total',
       help: 'Requests refused with 429, by source',

@@ -115,4 +115,31 @@ describe('debug tap', () => {
     )
     expect(tap.recent({}, 10).map((e) => e.event)).toEqual(['E2', 'E3', 'E4'])
   })
+
+  it('keeps refused requests beside events, streams them live, and filters them like events', () => {
+    const tap = createDebugTap({ capacity: 10 })
+    const live: TapMessage[] = []
+    tap.watch((m) => live.push(m))
+    tap.record('accepted', [accepted('web', 'E', 'a1')])
+    tap.refused({
+      sourceId: 'web',
+      receivedAt: '2026-01-01T00:00:00.000Z',
+      reason: { code: 'SIL_BODY_INVALID_JSON', message: 'body is not valid JSON' },
+      request: { method: 'POST', url: '/v1/batch', contentType: 'text/plain' },
+    })
+    const [event, refused] = tap.recent({}, 10)
+    expect(event?.status).toBe('accepted')
+    expect(refused).toMatchObject({
+      status: 'refused',
+      sourceId: 'web',
+      type: 'request',
+      event: 'POST /v1/batch',
+      reason: { code: 'SIL_BODY_INVALID_JSON' },
+      payload: { contentType: 'text/plain' },
+    })
+    expect(refused!.seq).toBeGreaterThan(event!.seq)
+    expect(live.map((m) => (m.kind === 'entry' ? m.entry.status : m.kind))).toEqual(['accepted', 'refused'])
+    expect(tap.recent({ sourceId: 'backend' }, 10)).toEqual([])
+    expect(tap.recent({ id: 'a1' }, 10).map((e) => e.status)).toEqual(['accepted'])
+  })
 })

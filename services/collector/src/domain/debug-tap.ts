@@ -11,10 +11,28 @@
 
 export type DebugStatus = 'accepted' | 'rejected'
 
+/** A request refused whole (nothing of it stored), as the debugger shows it. */
+export interface RefusedRequest {
+  /** Known once the write key matched a source. */
+  sourceId?: string | undefined
+  receivedAt: string
+  reason: { code: string; message: string }
+  /** What the request looked like; never its credentials or its body. */
+  request: {
+    method: string
+    url: string
+    contentType?: string | undefined
+    contentEncoding?: string | undefined
+    contentLength?: string | undefined
+    userAgent?: string | undefined
+  }
+}
+
 export interface DebugEntry {
   /** Increasing per process: SSE event ids, so a reconnecting page resumes after the last one. */
   seq: number
-  status: DebugStatus
+  /** 'refused': a whole request refused before any event of it was read. */
+  status: DebugStatus | 'refused'
   sourceId: string
   receivedAt: string
   messageId?: string | undefined
@@ -23,7 +41,7 @@ export interface DebugEntry {
   event?: string | undefined
   anonymousId?: string | undefined
   userId?: string | undefined
-  /** Rejected events: why. */
+  /** Rejected events and refused requests: why. */
   reason?: { code: string; message: string } | undefined
   /** The person identity stamped on it, once it is stored (embedded mode). */
   personId?: string | undefined
@@ -54,6 +72,8 @@ export interface DebugTap {
   readonly watching: boolean
   /** Messages durably written to events.raw ('accepted') or events.invalid ('rejected'). */
   record(status: DebugStatus, values: readonly Buffer[]): void
+  /** A request refused whole (bad body, bad key, rate limit…), shown with its reason. */
+  refused(request: RefusedRequest): void
   /** person_id stamped by identity on stored events. */
   person(links: readonly PersonLink[]): void
   /** The latest `perSource` entries of each source matching `filter`, oldest first, after `afterSeq`. */
@@ -75,7 +95,8 @@ export interface DebugTapOptions {
 interface Slot {
   seq: number
   status: DebugStatus
-  value: Buffer
+  /** Absent for a refused request, whose entry is built at once. */
+  value?: Buffer
   decoded?: DebugEntry | null
 }
 
@@ -163,9 +184,12 @@ export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
     messageId === undefined ? undefined : (persons.get(messageId) ?? previousPersons.get(messageId))
 
   function entryOf(slot: Slot): DebugEntry | null {
-    if (slot.decoded === undefined) slot.decoded = decodeEntry(slot.seq, slot.status, slot.value)
+    if (slot.decoded === undefined && slot.value)
+      slot.decoded = decodeEntry(slot.seq, slot.status, slot.value)
+    if (slot.decoded === undefined) return null
     const entry = slot.decoded
-    if (entry && entry.personId === undefined) {
+    // The latest link wins: a merge re-links stored rows to the surviving person.
+    if (entry) {
       const personId = personOf(entry.messageId)
       if (personId !== undefined) entry.personId = personId
     }
@@ -204,6 +228,22 @@ export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
         const entry = entryOf(slot)
         if (entry) emit({ kind: 'entry', entry })
       }
+    },
+
+    refused({ sourceId, receivedAt, reason, request }) {
+      const entry: DebugEntry = {
+        seq: ++seq,
+        status: 'refused',
+        sourceId: sourceId ?? '',
+        receivedAt,
+        type: 'request',
+        event: `${request.method} ${request.url}`,
+        reason,
+        payload: request,
+      }
+      const slot: Slot = { seq: entry.seq, status: 'rejected', decoded: entry }
+      ring[slot.seq % capacity] = slot
+      if (listeners.size > 0 && admit()) emit({ kind: 'entry', entry })
     },
 
     person(links) {

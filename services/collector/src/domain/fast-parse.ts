@@ -32,7 +32,8 @@ const FAIL = Symbol('fail')
 function id(v: unknown): string | null | undefined | typeof FAIL {
   if (v === undefined || v === null) return v
   if (typeof v === 'string') return v.length <= MAX_ID ? v : FAIL
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+  // Beyond 2^53 zod explains the refusal (schemas/src/event.ts).
+  if (typeof v === 'number' && Math.abs(v) <= Number.MAX_SAFE_INTEGER) return String(v)
   return FAIL
 }
 

@@ -1,9 +1,10 @@
 import type { EnrichedEvent, EventType, SillageEvent } from '@sillage/schemas'
 import type { ProduceMessage } from '@sillage/bus'
 import type { EventErrorCode } from '../errors.js'
+import { truncateDepth } from './depth.js'
 import { enrichEvent, partitionKey, type EnrichContext } from './enrich.js'
 import type { Scrubber } from './scrub.js'
-import { validateEvent } from './validate.js'
+import { MAX_DEPTH, validateEvent } from './validate.js'
 
 export interface Rejection {
   index: number
@@ -26,9 +27,22 @@ export interface IngestOptions extends EnrichContext {
   requiredConsent?: string | undefined
   /** True when the event carries an identifier of an erased person (privacy.suppressions). */
   isSuppressed?: ((event: SillageEvent) => boolean) | undefined
+  /**
+   * The categories a GPC signal withdraws (the source's `gpc.optOut`); undefined or empty: the
+   * signal is only recorded.
+   */
+  gpcOptOut?: readonly string[] | undefined
   /** The source's PII rules (domain/scrub.ts), applied in place before enrichment. */
   scrub?: Scrubber | undefined
 }
+
+/** Refusals found before (or while) the depth was checked. */
+const UNBOUNDED: ReadonlySet<EventErrorCode> = new Set([
+  'SIL_EVENT_NOT_OBJECT',
+  'SIL_EVENT_TOO_DEEP',
+  'SIL_EVENT_FORBIDDEN_KEY',
+  'SIL_EVENT_NUMBER_OUT_OF_RANGE',
+])
 
 /** Consent changes are the audit trail of consent itself: they pass whatever they say. */
 const CONSENT_EVENT = 'Consent Updated'
@@ -37,6 +51,23 @@ function consentGranted(event: SillageEvent, required: string | undefined): bool
   if (!required) return true
   if (event.type === 'track' && event.event === CONSENT_EVENT) return true
   return event.context?.consent?.categories?.includes(required) ?? false
+}
+
+/**
+ * Global Privacy Control (docs/privacy.md): a `Sec-GPC: 1` request, or an event that says
+ * `context.consent.gpc: true`, is an opt-out of the source's `gpc.optOut` categories. They are
+ * removed from the event's consent before consent is checked, and the signal is recorded.
+ */
+export function applyGpc(
+  event: SillageEvent,
+  headerGpc: boolean | undefined,
+  optOut: readonly string[],
+): void {
+  const consent = event.context?.consent
+  if (!headerGpc && consent?.gpc !== true) return
+  const own = ((event.context ??= {}).consent ??= {})
+  own.gpc = true
+  if (own.categories) own.categories = own.categories.filter((c) => !optOut.includes(c))
 }
 
 /** The dead-letter record: the raw payload, why it was refused, and where it came from. */
@@ -78,6 +109,9 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
     key: string | null,
   ) => {
     rejected.push({ index, code, message })
+    // An item refused before its depth was known to be bounded may nest 20,000 levels, which
+    // would overflow JSON.stringify: its dead letter keeps the first MAX_DEPTH levels.
+    if (UNBOUNDED.has(code)) payload = truncateDepth(payload, MAX_DEPTH)
     // Dead letters are kept too: the source's PII rules apply to them as well.
     if (opts.scrub && typeof payload === 'object' && payload !== null) opts.scrub(payload)
     const letter: DeadLetter = {
@@ -96,6 +130,7 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
       refuse(index, v.code, v.message, item, null)
       continue
     }
+    if (opts.gpcOptOut && opts.gpcOptOut.length > 0) applyGpc(v.event, opts.gpc, opts.gpcOptOut)
     if (!consentGranted(v.event, opts.requiredConsent)) {
       // Without consent nothing of the event may be kept: the dead letter holds only its shape.
       const { type, messageId } = v.event

@@ -2,6 +2,7 @@ import { eventSchema, type EventType, type SillageEvent } from '@sillage/schemas
 import { EVENT_ERRORS, type EventErrorCode } from '../errors.js'
 import { shapeProblem } from './depth.js'
 import { fastParse } from './fast-parse.js'
+import { stripControls } from './normalize.js'
 
 /** Deeper than any real event; bounds the work of serialising one. */
 export const MAX_DEPTH = 32
@@ -47,6 +48,7 @@ export function validateEvent(raw: unknown, opts: RequestFields): Validation {
   const shape = shapeProblem(raw, MAX_DEPTH)
   if (shape === 'too_deep') return reject('SIL_EVENT_TOO_DEEP', `limit ${MAX_DEPTH}`)
   if (shape === 'forbidden_key') return reject('SIL_EVENT_FORBIDDEN_KEY')
+  if (shape === 'non_finite') return reject('SIL_EVENT_NUMBER_OUT_OF_RANGE')
   // The common case, a batch's event, is checked as it is (the batch's sentAt read alongside);
   // a forced type or a batch context needs a merged copy first.
   const merged = opts.type || opts.batchContext ? withRequestFields(raw, opts) : undefined
@@ -61,5 +63,9 @@ export function validateEvent(raw: unknown, opts: RequestFields): Validation {
   return identified(parsed.data)
 }
 
-const identified = (event: SillageEvent): Validation =>
-  event.anonymousId || event.userId ? { ok: true, event } : reject('SIL_EVENT_NO_IDENTITY')
+/** Names and ids lose their control characters (normalize.ts), then the event needs an identity. */
+function identified(event: SillageEvent): Validation {
+  const emptied = stripControls(event)
+  if (emptied) return reject('SIL_EVENT_SCHEMA', `${emptied}: empty once control characters are removed`)
+  return event.anonymousId || event.userId ? { ok: true, event } : reject('SIL_EVENT_NO_IDENTITY')
+}

@@ -194,7 +194,8 @@ export function registerDebuggerRoutes(app: FastifyInstance, deps: DebuggerDeps)
 
 /**
  * What app.ts calls: with an admin token, the debugger's routes, and `deps.bus` wrapped so that
- * what it durably writes reaches the tap; without one, nothing (the bus is returned as it is).
+ * what it durably writes reaches the tap, and the tap itself (refused requests go to it);
+ * without one, nothing (the bus is returned as it is, and no tap).
  */
 export function registerDebugger(
   app: FastifyInstance,
@@ -205,10 +206,10 @@ export function registerDebugger(
     /** Shared with the in-process identity (sillage start), which reports the stamped persons. */
     debugTap?: DebugTap | undefined
   },
-): Bus {
+): { bus: Bus; tap?: DebugTap } {
   const adminToken = deps.config.adminToken
-  if (!adminToken) return deps.bus
+  if (!adminToken) return { bus: deps.bus }
   const tap = deps.debugTap ?? createDebugTap()
   registerDebuggerRoutes(app, { tap, adminToken, sources: deps.sources })
-  return createTappedBus(deps.bus, tap)
+  return { bus: createTappedBus(deps.bus, tap), tap }
 }

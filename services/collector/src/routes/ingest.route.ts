@@ -9,7 +9,9 @@ import {
 import { TOPICS, type Bus } from '@sillage/bus'
 import { CollectorError } from '../errors.js'
 import { originAllowed, writeKeyFromAuthorization } from '../domain/auth.js'
+import { envelopeProblem } from '../domain/depth.js'
 import { ingestItems, type IngestOptions, type IngestResult } from '../domain/ingest.js'
+import { MAX_DEPTH } from '../domain/validate.js'
 import type { RateLimiter } from '../domain/rate-limit.js'
 import type { Scrubber } from '../domain/scrub.js'
 import type { CollectorMetrics } from '../metrics.js'
@@ -42,6 +44,10 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
+/** The source each authenticated request belongs to: the debugger files refused requests under it. */
+const requestSources = new WeakMap<FastifyRequest, string>()
+export const sourceIdOf = (request: FastifyRequest): string | undefined => requestSources.get(request)
+
 export function authenticate(
   request: FastifyRequest,
   body: Record<string, unknown>,
@@ -52,6 +58,7 @@ export function authenticate(
   if (!writeKey) throw new CollectorError('SIL_AUTH_MISSING')
   const source = deps.findSource(writeKey)
   if (!source) throw new CollectorError('SIL_AUTH_INVALID')
+  requestSources.set(request, source.id)
   if (!originAllowed(source, request.headers.origin)) throw new CollectorError('SIL_ORIGIN_NOT_ALLOWED')
   return source
 }
@@ -93,6 +100,7 @@ export function requestContext(
     keepFullIp: source.keepFullIp,
     parseUserAgent: deps.parseUserAgent,
     requiredConsent: source.consent.required,
+    gpcOptOut: source.gpc.optOut,
     isSuppressed: deps.isSuppressed,
     scrub: deps.scrubberFor?.(source),
   }
@@ -128,11 +136,21 @@ function respond(result: IngestResult, reply: FastifyReply) {
   return reply.send({ success: true, accepted, rejected: result.rejected })
 }
 
+const ENVELOPE_CODES = {
+  too_deep: 'SIL_BODY_TOO_DEEP',
+  forbidden_key: 'SIL_BODY_FORBIDDEN_KEY',
+  non_finite: 'SIL_BODY_NUMBER_OUT_OF_RANGE',
+} as const
+
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps): void {
   const batch = async (request: FastifyRequest, reply: FastifyReply) => {
     const parsed = batchSchema.safeParse(request.body)
     if (!parsed.success) throw new CollectorError('SIL_BODY_INVALID')
     const source = authenticate(request, parsed.data, deps)
+    // The batch's context is merged into every event: it is checked once, and a bad one refuses
+    // the whole request (each event would inherit it).
+    const problem = envelopeProblem(request.body as Record<string, unknown>, MAX_DEPTH)
+    if (problem) throw new CollectorError(ENVELOPE_CODES[problem])
     enforceRateLimit(request, source, parsed.data.batch.length, deps)
     const result = ingestItems(parsed.data.batch, {
       ...requestContext(request, source, deps),

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { EVENT_TYPES, type EventType } from '@sillage/schemas'
 import { CollectorError } from '../errors.js'
 import { ingestItems } from '../domain/ingest.js'
+import { parseJsonBody } from '../domain/json-body.js'
 import { authenticate, deliver, isObject, requestContext, type IngestRouteDeps } from './ingest.route.js'
 
 /** The smallest transparent 1×1 GIF. */
@@ -17,12 +18,9 @@ export function registerPixelRoute(app: FastifyInstance, deps: IngestRouteDeps):
     request: FastifyRequest<{ Params: { type?: string }; Querystring: { data?: string } }>,
     reply: FastifyReply,
   ) => {
-    let body: unknown
-    try {
-      body = JSON.parse(Buffer.from(request.query.data ?? '', 'base64').toString('utf8'))
-    } catch {
-      throw new CollectorError('SIL_BODY_INVALID_JSON')
-    }
+    const parsed = parseJsonBody(Buffer.from(request.query.data ?? '', 'base64').toString('utf8'))
+    if (!parsed.ok) throw new CollectorError(parsed.code)
+    const body = parsed.value
     if (!isObject(body)) throw new CollectorError('SIL_BODY_INVALID')
     const typeParam = request.params.type
     if (typeParam !== undefined && !(EVENT_TYPES as readonly string[]).includes(typeParam)) {

@@ -1,32 +1,82 @@
-import { createGunzip } from 'node:zlib'
+import { createInflate, createUnzip, gunzipSync } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import { CollectorError } from '../errors.js'
+import { parseJsonBody } from '../domain/json-body.js'
 
 /**
- * `Content-Encoding: gzip` request bodies. Fastify applies the body limit to the *decompressed*
- * stream (and to the encoded length we report), so a zip bomb stops at SILLAGE_MAX_BATCH_BYTES
- * with a 413. A corrupt stream is a 400 SIL_BODY_INVALID_GZIP.
+ * Request bodies: JSON whatever the declared type, gzip or deflate (docs/events.md).
+ *
+ * Content type: the bytes decide, not the label. analytics.js and sendBeacon send JSON as
+ * text/plain (no CORS preflight), RudderStack's Node SDK sends gzip JSON labelled
+ * application/x-www-form-urlencoded, some clients send application/octet-stream or nothing. Every
+ * body is read as UTF-8 text (invalid bytes become U+FFFD; gzip bytes without their header are
+ * inflated) and parsed as JSON; what is not JSON is
+ * a 400 SIL_BODY_INVALID_JSON. Prototype-pollution keys are refused per event (domain/depth.ts),
+ * not for the whole request, so the good events of a batch are kept.
+ *
+ * Content-Encoding: Fastify applies the body limit to the *decompressed* stream (and to the
+ * encoded length we report), so a zip bomb stops at SILLAGE_MAX_BATCH_BYTES with a 413. A corrupt
+ * stream is a 400 SIL_BODY_INVALID_GZIP.
  */
+/**
+ * The body as UTF-8 text (invalid bytes become U+FFFD). Gzip bytes that came without their
+ * `Content-Encoding` header under an unusual label (the magic number 1f 8b: never the start of
+ * JSON text) are inflated here, within the same body limit.
+ */
+function decodeBody(body: Buffer, limit: number): string {
+  if (body.length > 2 && body[0] === 0x1f && body[1] === 0x8b) {
+    return gunzipSync(body, { maxOutputLength: limit }).toString('utf8')
+  }
+  return body.toString('utf8')
+}
+
 export function registerBodyDecoding(app: FastifyInstance): void {
-  // analytics.js and sendBeacon send JSON as text/plain to avoid a CORS preflight. Prototype
-  // pollution keys are refused per event (domain/depth.ts), not for the whole request, so the
-  // good events of a batch are kept; the app sets onProtoPoisoning: 'ignore' for JSON alike.
-  const parseJson = app.getDefaultJsonParser('ignore', 'ignore')
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, parseJson)
+  const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024
+  const finish = (text: string, done: (err: Error | null, body?: unknown) => void) => {
+    const parsed = parseJsonBody(text)
+    if (parsed.ok) done(null, parsed.value)
+    else done(new CollectorError(parsed.code), undefined)
+  }
+  app.removeAllContentTypeParsers()
+  // The common labels, read as text as they arrive (the cheapest path).
+  app.addContentTypeParser(
+    ['application/json', 'text/plain'],
+    { parseAs: 'string' },
+    (_request, body, done) => finish(body as string, done),
+  )
+  // Any other label, or none: read as bytes first, to recognise gzip sent without its header.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    let text: string
+    try {
+      text = decodeBody(body as Buffer, bodyLimit)
+    } catch (cause) {
+      const code = (cause as { code?: string }).code
+      const silCode = code === 'ERR_BUFFER_TOO_LARGE' ? 'SIL_PAYLOAD_TOO_LARGE' : 'SIL_BODY_INVALID_GZIP'
+      done(new CollectorError(silCode, { cause }), undefined)
+      return
+    }
+    finish(text, done)
+  })
 
   app.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = request.headers['content-encoding']?.trim().toLowerCase()
     if (!encoding || encoding === 'identity') return payload
-    if (encoding !== 'gzip') throw new CollectorError('SIL_UNSUPPORTED_ENCODING')
-    const gunzip = createGunzip()
-    const decoded = gunzip as typeof gunzip & { receivedEncodedLength: number }
+    // createUnzip reads gzip and zlib alike; `deflate` is zlib-wrapped in HTTP (RFC 9110).
+    const decoder =
+      encoding === 'gzip' || encoding === 'x-gzip'
+        ? createUnzip()
+        : encoding === 'deflate'
+          ? createInflate()
+          : undefined
+    if (!decoder) throw new CollectorError('SIL_UNSUPPORTED_ENCODING')
+    const decoded = decoder as typeof decoder & { receivedEncodedLength: number }
     decoded.receivedEncodedLength = 0
     payload.on('data', (chunk: Buffer) => {
       decoded.receivedEncodedLength += chunk.length
     })
-    payload.on('error', (err) => gunzip.destroy(err))
-    gunzip.on('error', () => payload.destroy())
-    payload.pipe(gunzip)
+    payload.on('error', (err) => decoder.destroy(err))
+    decoder.on('error', () => payload.destroy())
+    payload.pipe(decoder)
     return decoded
   })
 }
