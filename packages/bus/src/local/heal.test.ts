@@ -124,7 +124,14 @@ describe('local bus healing', () => {
       await bus.produce('t', batch('after', 0, 30))
 
       const records = await readAll(bus, 't', 'g', 60)
-      expect(ids(records).sort()).toEqual(
+      // The refused batch spans three partitions: the writes of the partitions that were not failing
+      // may have been durable before the fault (a 503'd batch may be partly stored; docs/operations.md).
+      // Nothing refused up front is ever stored.
+      expect(ids(records).filter((id) => id.startsWith('refused-early'))).toEqual([])
+      const partial = records.filter((r) => /^refused-\d/.test(ids([r])[0] ?? ''))
+      const partlyStored = new Set(partial.map((r) => r.partition))
+      expect(partlyStored.size).toBeLessThan(3)
+      expect(ids(records.filter((r) => !partial.includes(r))).sort()).toEqual(
         [...ids(batch('acked', 0, 30).map(asRecord)), ...ids(batch('after', 0, 30).map(asRecord))].sort(),
       )
       // Offsets continue without a gap: the refused records gave theirs back.
