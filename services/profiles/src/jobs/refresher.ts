@@ -1,0 +1,64 @@
+import type { Logger } from '@sillage/runtime'
+import type { ProfileStore } from '../adapters/profile-store.js'
+import { fromMs, toMs } from '../domain/rows.js'
+import type { ProfileMetrics } from '../metrics.js'
+import { createPeriodicJob, type PeriodicJob } from './periodic.js'
+
+export const REFRESH_WATERMARK = 'refresh'
+
+/**
+ * The stream-attribute refresher: every run recomputes the persons whose events were inserted
+ * (or who merged) since the watermark, re-reading `overlapMs` before it for inserts still being
+ * committed, then advances the watermark to the warehouse time taken before the run. The first
+ * run (no watermark) builds every profile.
+ */
+export function createRefresher(deps: {
+  store: ProfileStore
+  log: Logger
+  metrics: ProfileMetrics
+  intervalMs: number
+  overlapMs: number
+}): PeriodicJob {
+  const { store, metrics } = deps
+  return createPeriodicJob({
+    name: 'refresh',
+    intervalMs: deps.intervalMs,
+    log: deps.log,
+    onFailure: () => metrics.jobFailures.inc({ job: 'refresh' }),
+    async run() {
+      const started = process.hrtime.bigint()
+      const upTo = await store.now()
+      const mark = await store.watermark(REFRESH_WATERMARK)
+      const from = mark === undefined ? '1970-01-01 00:00:00.000' : fromMs(toMs(mark) - deps.overlapMs)
+      await store.refresh(from)
+      await store.setWatermark(REFRESH_WATERMARK, upTo)
+      metrics.refreshLag.set(Math.max(0, (Date.now() - toMs(upTo)) / 1000))
+      metrics.refreshDuration.observe({ job: 'refresh' }, Number(process.hrtime.bigint() - started) / 1e9)
+    },
+  })
+}
+
+/** Scores, then recommendations, on the scoring period. */
+export function createScorer(deps: {
+  store: ProfileStore
+  log: Logger
+  metrics: ProfileMetrics
+  intervalMs: number
+  recommendationDays: number
+  recommendationLimit: number
+}): PeriodicJob {
+  const { store, metrics } = deps
+  return createPeriodicJob({
+    name: 'scores',
+    intervalMs: deps.intervalMs,
+    log: deps.log,
+    onFailure: () => metrics.jobFailures.inc({ job: 'scores' }),
+    async run() {
+      const started = process.hrtime.bigint()
+      const asOf = await store.now()
+      await store.computeRecommendations(asOf, deps.recommendationDays, deps.recommendationLimit)
+      await store.score(asOf)
+      metrics.refreshDuration.observe({ job: 'scores' }, Number(process.hrtime.bigint() - started) / 1e9)
+    },
+  })
+}

@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger, Registry } from '@sillage/runtime'
+import type { SuppressionList } from '@sillage/schemas/suppression'
+import type { Warehouse } from '@sillage/warehouse'
+import { createProfileStore, type ProfileStore } from './adapters/profile-store.js'
+import type { ProfilesOptions } from './config.js'
+import { collidingReadKeys, createRateLimiter } from './domain/read-keys.js'
+import { ProfileError } from './errors.js'
+import { createRefresher, createScorer } from './jobs/refresher.js'
+import { createProfileMetrics } from './metrics.js'
+import { createProfileReader, type ProfileReader } from './profile-reader.js'
+import { registerProfileRoutes } from './routes/profiles.route.js'
+import { registerBrowserProfileRoute } from './routes/browser-profile.route.js'
+
+export interface ProfilesStackDeps {
+  warehouse: Warehouse
+  log: Logger
+  registry: Registry
+  options: Readonly<ProfilesOptions>
+  /** The erased identifiers (privacy.suppressions): their people answer 404 at once. */
+  suppressions?: SuppressionList | undefined
+  /** Every write key and the admin token: a read key equal to one of them is refused. */
+  writeKeys?: readonly string[]
+  adminToken?: string | undefined
+  /** Browser sources (the browser-safe route checks the request's origin against theirs). */
+  browserSources?: ReadonlyArray<{ id: string; writeKey: string; allowedOrigins: readonly string[] }>
+  /** Identity's calling code for national phone numbers (SILLAGE_IDENTITY_RULES). */
+  phoneCountryCode?: string | undefined
+}
+
+export interface ProfilesStack {
+  store: ProfileStore
+  reader: ProfileReader
+  /** Adds the profile routes to a Fastify app (the collector's, or the standalone server). */
+  register(app: FastifyInstance): void
+  /** Starts the refresher and the scorer (the first runs at once). */
+  start(): void
+  stop(): Promise<void>
+  /** One refresh now (tests, benches). */
+  refreshNow(): Promise<void>
+  /** Scores and recommendations now. */
+  scoreNow(): Promise<void>
+}
+
+/** The profiles service (docs/profiles.md): store, jobs and routes, for main.ts and `sillage start`. */
+export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
+  const { options } = deps
+  const log = deps.log.child({ component: 'profiles' })
+  const colliding = collidingReadKeys(options.readKeys, deps.writeKeys ?? [], deps.adminToken)
+  if (colliding.length > 0) {
+    throw new ProfileError('SIL_PROFILE_CONFIG_INVALID', {
+      message: `profile read keys ${colliding.join(', ')} equal a write key or the admin token: a read key must be its own secret`,
+    })
+  }
+  const metrics = createProfileMetrics(deps.registry)
+  const store = createProfileStore(deps.warehouse)
+  const reader = createProfileReader({
+    store,
+    suppressions: deps.suppressions,
+    recommendationLimit: options.recommendationLimit,
+    phoneCountryCode: deps.phoneCountryCode,
+    onSuppressed: (_person, err) => {
+      if (err) log.warn({ err }, 'could not remove an erased person’s profile; the sweep will')
+    },
+  })
+  const refresher = createRefresher({
+    store,
+    log,
+    metrics,
+    intervalMs: options.refreshIntervalMs,
+    overlapMs: options.refreshOverlapMs,
+  })
+  const scorer = createScorer({
+    store,
+    log,
+    metrics,
+    intervalMs: options.scoreIntervalMs,
+    recommendationDays: options.recommendationDays,
+    recommendationLimit: options.recommendationLimit,
+  })
+  const rateLimiter = createRateLimiter(options.rateLimitPerMinute)
+  return {
+    store,
+    reader,
+    register(app) {
+      registerProfileRoutes(app, {
+        reader,
+        readKeys: options.readKeys,
+        rateLimiter,
+        metrics,
+        recommendationLimit: options.recommendationLimit,
+      })
+      registerBrowserProfileRoute(app, {
+        reader,
+        sources: deps.browserSources ?? [],
+        rateLimiter,
+        metrics,
+      })
+    },
+    start() {
+      refresher.start()
+      scorer.start()
+    },
+    async stop() {
+      await refresher.stop()
+      await scorer.stop()
+    },
+    refreshNow: () => refresher.runOnce(),
+    scoreNow: () => scorer.runOnce(),
+  }
+}
