@@ -2,6 +2,7 @@ import { registerPrivacyAdmin } from '@sillage/admin'
 import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@sillage/bus'
 import { createCollectorApp, createDebugTap } from '@sillage/collector'
 import { createCartAbandonmentDetector, createIdentityService } from '@sillage/identity'
+import { createProfilesStack, loadProfilesOptions } from '@sillage/profiles'
 import { createLogger, createMetricsRegistry } from '@sillage/runtime'
 import { applySuppressionRecord, createSuppressionList } from '@sillage/schemas/suppression'
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
@@ -90,6 +91,19 @@ export async function start(config: CliConfig): Promise<void> {
     maxEventBytes: config.collector.maxEventBytes,
     rawPartitions: config.bus.rawPartitions,
   })
+  // Profiles (docs/profiles.md): lookups on the collector's port, refresher and scorer in-process.
+  const profiles = createProfilesStack({
+    warehouse,
+    log,
+    registry,
+    suppressions,
+    options: loadProfilesOptions(),
+    adminToken: token,
+    writeKeys: sources.flatMap((s) => [s.writeKey, ...s.previousWriteKeys.map((p) => p.writeKey)]),
+    browserSources: sources.filter((s) => s.type === 'browser'),
+  })
+  profiles.register(app)
+  profiles.start()
   const demo = sources.find((s) => s.id === 'demo') ?? sources.find((s) => s.type === 'browser')
   if (demo) registerDemoRoutes(app, { writeKey: demo.writeKey })
 
@@ -105,6 +119,7 @@ export async function start(config: CliConfig): Promise<void> {
     stopping = true
     log.info({ signal }, 'shutting down: draining requests, then the consumer, then the bus')
     await app.close()
+    await profiles.stop()
     await cartAbandonment.stop()
     await identity.stop()
     await suppressionFollower.stop()

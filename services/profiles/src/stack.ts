@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger, Registry } from '@sillage/runtime'
-import type { SuppressionList } from '@sillage/schemas/suppression'
+import { suppressionKey, type SuppressionList } from '@sillage/schemas/suppression'
 import type { Warehouse } from '@sillage/warehouse'
 import { createProfileStore, type ProfileStore } from './adapters/profile-store.js'
 import type { ProfilesOptions } from './config.js'
@@ -63,12 +63,27 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
       if (err) log.warn({ err }, 'could not remove an erased person’s profile; the sweep will')
     },
   })
+  // The erasure sweep: when the suppression list grew, profiles holding a suppressed identifier
+  // are removed (the admin's erasure deletes them too; this catches a refresh that raced it).
+  let sweptAtSize = 0
+  const sweep = async () => {
+    const list = deps.suppressions
+    if (!list || list.size === sweptAtSize) return
+    const size = list.size
+    for (const row of await store.allIdentifiers()) {
+      if (!row.identifiers.some(([type, value]) => list.has(suppressionKey({ type, value })))) continue
+      const keys = row.identifiers.map(([t, v]) => `${t}:${v}`)
+      await store.remove(row.person_id, [...keys, `person_id:${row.person_id}`])
+    }
+    sweptAtSize = size
+  }
   const refresher = createRefresher({
     store,
     log,
     metrics,
     intervalMs: options.refreshIntervalMs,
     overlapMs: options.refreshOverlapMs,
+    afterRefresh: sweep,
   })
   const scorer = createScorer({
     store,
@@ -89,12 +104,14 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
         rateLimiter,
         metrics,
         recommendationLimit: options.recommendationLimit,
+        log,
       })
       registerBrowserProfileRoute(app, {
         reader,
         sources: deps.browserSources ?? [],
         rateLimiter,
         metrics,
+        log,
       })
     },
     start() {

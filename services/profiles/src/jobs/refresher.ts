@@ -18,6 +18,8 @@ export function createRefresher(deps: {
   metrics: ProfileMetrics
   intervalMs: number
   overlapMs: number
+  /** Run after each refresh: removes the profiles of people erased since (a late rewrite). */
+  afterRefresh?: () => Promise<void>
 }): PeriodicJob {
   const { store, metrics } = deps
   return createPeriodicJob({
@@ -32,6 +34,7 @@ export function createRefresher(deps: {
       const from = mark === undefined ? '1970-01-01 00:00:00.000' : fromMs(toMs(mark) - deps.overlapMs)
       await store.refresh(from)
       await store.setWatermark(REFRESH_WATERMARK, upTo)
+      await deps.afterRefresh?.()
       metrics.refreshLag.set(Math.max(0, (Date.now() - toMs(upTo)) / 1000))
       metrics.refreshDuration.observe({ job: 'refresh' }, Number(process.hrtime.bigint() - started) / 1e9)
     },

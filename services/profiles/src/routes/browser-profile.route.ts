@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import type { Logger } from '@sillage/runtime'
 import { ANONYMOUS_ID_COOKIE } from '@sillage/schemas'
 import { viewedNotBought } from '../domain/profile-view.js'
 import { errorBody, PROFILE_ERRORS, type ProfileErrorCode } from '../errors.js'
@@ -36,6 +37,7 @@ export function registerBrowserProfileRoute(
     sources: readonly BrowserSource[]
     rateLimiter: { take(key: string): boolean }
     metrics: ProfileMetrics
+    log: Logger
   },
 ): void {
   const byKey = new Map(deps.sources.map((s) => [s.writeKey, s]))
@@ -50,7 +52,7 @@ export function registerBrowserProfileRoute(
       const answer = (outcome: string, status: number, body: unknown) => {
         deps.metrics.lookups.inc({ outcome })
         deps.metrics.lookupDuration.observe({ route: 'browser' }, (performance.now() - started) / 1000)
-        request.log.info({ route: 'browser', outcome }, 'profile lookup')
+        deps.log.info({ reqId: request.id, route: 'browser', outcome }, 'profile lookup')
         return reply.code(status).header('cache-control', 'private, no-store').send(body)
       }
       if (!source) {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Logger } from '@sillage/runtime'
 import { isLookupType } from '../domain/identifier.js'
 import { inScope, presentedKey, type ReadKeyGrant } from '../domain/read-keys.js'
 import { errorBody, type ProfileErrorCode, PROFILE_ERRORS } from '../errors.js'
@@ -11,12 +12,15 @@ export interface ProfileRoutesDeps {
   rateLimiter: { take(key: string): boolean }
   metrics: ProfileMetrics
   recommendationLimit: number
+  /** The lookup log: one line per lookup, never an identifier. */
+  log: Logger
 }
 
 /**
  * GET /v1/profiles/{type}/{value} and GET /v1/recommendations?product_id=…, for a server-side
  * read key. Fastify's own request log is silenced on these routes (its URL holds the identifier);
- * each lookup logs one line with the route, the outcome and the key id, never the identifier.
+ * each lookup logs one line on `deps.log` with the route, the outcome and the key id, never the
+ * identifier.
  */
 export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesDeps): void {
   const { reader, metrics } = deps
@@ -50,12 +54,18 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
     metrics.lookups.inc({ outcome })
     const seconds = (performance.now() - (timers.get(request) ?? performance.now())) / 1000
     metrics.lookupDuration.observe({ route }, seconds)
-    request.log.info({ route, outcome, readKey: keyId, ms: Math.round(seconds * 1e4) / 10 }, 'profile lookup')
+    deps.log.info(
+      { reqId: request.id, route, outcome, readKey: keyId, ms: Math.round(seconds * 1e4) / 10 },
+      'profile lookup',
+    )
   }
   const timers = new WeakMap<FastifyRequest, number>()
   /** A failing store answers 503 with a stable code, never a stack trace. */
   const onError = (route: string) => (err: Error, request: FastifyRequest, reply: FastifyReply) => {
-    request.log.error({ err: { message: err.message, name: err.name }, route }, 'profile lookup failed')
+    deps.log.error(
+      { reqId: request.id, err: { message: err.message, name: err.name }, route },
+      'profile lookup failed',
+    )
     done(request, route, 'error')
     void fail(reply, 'SIL_PROFILE_UNAVAILABLE')
   }
