@@ -7,6 +7,47 @@
 -- so a minmax index prunes every older granule.
 ALTER TABLE {{db}}.events ADD INDEX IF NOT EXISTS idx_inserted_at inserted_at TYPE minmax GRANULARITY 1;
 
+-- …and the merges recorded since (created_at is the merging event's time, which may be old):
+-- inserted_at is set by ClickHouse at insert, and written once for the rows already there.
+ALTER TABLE {{db}}.person_overrides ADD COLUMN IF NOT EXISTS inserted_at DateTime64(3, 'UTC') DEFAULT now64(3);
+ALTER TABLE {{db}}.person_overrides MATERIALIZE COLUMN inserted_at SETTINGS mutations_sync = 1;
+
+-- …and reads the events of the persons it recomputes: a bloom filter on person_id skips the
+-- granules that hold none of them.
+ALTER TABLE {{db}}.events ADD INDEX IF NOT EXISTS idx_person_id person_id TYPE bloom_filter(0.01) GRANULARITY 1;
+
+-- Scratch tables of one refresh run (rows tagged with the run, deleted at its end): the persons it
+-- recomputes and their events, read once from events and then aggregated many ways.
+CREATE TABLE IF NOT EXISTS {{db}}.profile_refresh_persons
+(
+    run_id     String,
+    stamped_id String,
+    pid        String
+)
+ENGINE = Memory;
+
+CREATE TABLE IF NOT EXISTS {{db}}.profile_refresh_events
+(
+    run_id      String,
+    person_id   String,
+    message_id  String,
+    type        String,
+    event       String,
+    timestamp   DateTime64(3, 'UTC'),
+    inserted_at DateTime64(3, 'UTC'),
+    session_id  String,
+    source_id   String,
+    user_id     String,
+    anonymous_id String,
+    product_id  String,
+    order_id    String,
+    revenue     Nullable(Float64),
+    consent     String,
+    properties  String,
+    traits      String
+)
+ENGINE = Memory;
+
 -- One row per person (resolved through person_overrides): identity, traits, consent and the raw
 -- material of the stream attributes (timestamps kept, so that windows are cut at read time).
 CREATE TABLE IF NOT EXISTS {{db}}.profiles

@@ -1,6 +1,13 @@
 import type { Warehouse } from '@sillage/warehouse'
 import type { ProfileRow, RecommendationRow, ScoreRow } from '../domain/rows.js'
-import { REFRESH_IDENTIFIERS_SQL, REFRESH_PROFILES_SQL } from './refresh.sql.js'
+import { randomUUID } from 'node:crypto'
+import {
+  CLEAN_RUN_SQL,
+  COLLECT_EVENTS_SQL,
+  COLLECT_PERSONS_SQL,
+  REFRESH_IDENTIFIERS_SQL,
+  REFRESH_PROFILES_SQL,
+} from './refresh.sql.js'
 import { RECOMMENDATIONS_SQL, SCORE_PERSONS_SQL } from './scores.sql.js'
 
 /**
@@ -32,8 +39,8 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
   const db = warehouse.database
   const client = warehouse.client
   const sql = (text: string) => text.replaceAll('{{db}}', db)
-  const refreshIdentifiers = sql(REFRESH_IDENTIFIERS_SQL)
-  const refreshProfiles = sql(REFRESH_PROFILES_SQL)
+  const refreshSteps = [COLLECT_PERSONS_SQL, COLLECT_EVENTS_SQL, REFRESH_IDENTIFIERS_SQL, REFRESH_PROFILES_SQL].map(sql)
+  const cleanRun = CLEAN_RUN_SQL.map(sql)
   const scorePersons = sql(SCORE_PERSONS_SQL)
   const recommendations = sql(RECOMMENDATIONS_SQL)
   const profileById = `SELECT * FROM ${db}.profiles WHERE person_id = {p:String}`
@@ -73,8 +80,12 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
         v: value,
       }),
     async refresh(from) {
-      await command(refreshIdentifiers, { from })
-      await command(refreshProfiles, { from })
+      const run = randomUUID()
+      try {
+        for (const step of refreshSteps) await command(step, { from, run })
+      } finally {
+        for (const step of cleanRun) await command(step, { run })
+      }
     },
     score: (asOf) => command(scorePersons, { as_of: asOf }),
     computeRecommendations: (asOf, days, limit) => command(recommendations, { as_of: asOf, days, limit }),

@@ -1,15 +1,21 @@
 /**
  * The refresher's SQL (docs/profiles.md): every person touched since the watermark — an event
  * inserted after `from`, or a merge recorded after it — is recomputed from all of their events
- * and upserted. Everything runs inside ClickHouse; nothing but the two timestamps crosses over.
- * `{{db}}` is replaced by the (validated) database name.
+ * and upserted. Everything runs inside ClickHouse, in steps that share the run's scratch rows
+ * (tagged `run`); nothing but the run id and a timestamp crosses over. `{{db}}` is replaced by
+ * the (validated) database name.
  */
 
-/** Persons touched since `from` (resolved), and every stamped person id that maps to each. */
-const TOUCHED = `
+/**
+ * Step 1: the persons touched since `from` (resolved through person_overrides), each with every
+ * stamped person id that maps to it, into the run's scratch rows.
+ */
+export const COLLECT_PERSONS_SQL = `
+INSERT INTO {{db}}.profile_refresh_persons (run_id, stamped_id, pid)
+WITH
 overrides AS
 (
-    SELECT old_person_id, argMax(person_id, version) AS person_id, max(created_at) AS created_at
+    SELECT old_person_id, argMax(person_id, version) AS person_id, max(inserted_at) AS inserted_at
     FROM {{db}}.person_overrides
     GROUP BY old_person_id
 ),
@@ -20,48 +26,104 @@ touched AS
     LEFT JOIN overrides AS o ON e.person_id = o.old_person_id
     WHERE e.inserted_at > {from:DateTime64(3)} AND e.person_id != ''
     UNION DISTINCT
-    SELECT person_id AS pid FROM overrides WHERE created_at > {from:DateTime64(3)}
-),
+    SELECT person_id AS pid FROM overrides WHERE inserted_at > {from:DateTime64(3)}
+)
+SELECT {run:String}, pid AS stamped_id, pid FROM touched
+UNION ALL
+SELECT {run:String}, old_person_id AS stamped_id, person_id AS pid
+FROM overrides WHERE person_id IN (SELECT pid FROM touched)`
+
+/** Step 2: their events, read once (people's events as `activity` counts them: no bots, nothing Sillage derived). */
+export const COLLECT_EVENTS_SQL = `
+INSERT INTO {{db}}.profile_refresh_events
+SELECT
+    {run:String}, s.pid, e.message_id, e.type, e.event, e.timestamp, e.inserted_at, e.session_id,
+    e.source_id, e.user_id, e.anonymous_id, e.product_id, e.order_id, e.revenue, e.consent, e.properties, e.traits
+FROM {{db}}.events AS e
+INNER JOIN (SELECT stamped_id, pid FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String}) AS s
+    ON e.person_id = s.stamped_id
+WHERE e.person_id IN (SELECT stamped_id FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String})
+    AND e.source_id != 'sillage' AND NOT e.is_bot`
+
+/**
+ * The run's persons and their identifiers in stored form: identity's `identities` rows (the latest
+ * version of each identifier that names one of them) and, for identifiers identity has not
+ * written there (one-identifier people never reach its resolver), those their events carry:
+ * userId, anonymousId, and the email, phone and loyalty card of identify traits or properties as
+ * the collector stored them (a SHA-256 digest for email and phone; a raw email is normalised and
+ * hashed as identity does). Identity's blocked values are left out.
+ */
+const RUN = `
 stamped AS
 (
-    SELECT pid AS stamped_id, pid FROM touched
-    UNION ALL
-    SELECT old_person_id AS stamped_id, person_id AS pid FROM overrides WHERE person_id IN (SELECT pid FROM touched)
-)`
-
-/** The lookup index: every identifier of a touched person, and its person ids, old ones included. */
-export const REFRESH_IDENTIFIERS_SQL = `
-INSERT INTO {{db}}.profile_identifiers (id_key, person_id, updated_at)
-WITH ${TOUCHED},
-ids AS
+    SELECT stamped_id, pid FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String}
+),
+ev_ids AS
+(
+    SELECT DISTINCT person_id AS pid, t.1 AS id_type, t.2 AS id_value
+    FROM
+    (
+        SELECT person_id, [
+            ('user_id', trim(user_id)),
+            ('anonymous_id', trim(anonymous_id)),
+            ('email', multiIf(
+                match(JSONExtractString(traits, 'email'), '^[0-9a-fA-F]{64}$'), lower(JSONExtractString(traits, 'email')),
+                match(trim(JSONExtractString(traits, 'email')), '^[^[:space:]@]+@[^[:space:]@]+[.][^[:space:]@]+$'),
+                    lower(hex(SHA256(lower(trim(JSONExtractString(traits, 'email')))))),
+                '')),
+            ('phone', if(match(JSONExtractString(traits, 'phone'), '^[0-9a-fA-F]{64}$'), lower(JSONExtractString(traits, 'phone')), '')),
+            ('loyalty_card', trim(multiIf(
+                JSONExtractString(traits, 'loyalty_card') != '', JSONExtractString(traits, 'loyalty_card'),
+                JSONExtractString(traits, 'loyaltyCard') != '', JSONExtractString(traits, 'loyaltyCard'),
+                JSONExtractString(properties, 'loyalty_card') != '', JSONExtractString(properties, 'loyalty_card'),
+                JSONExtractString(properties, 'loyaltyCard'))))
+        ] AS candidates
+        FROM {{db}}.profile_refresh_events
+        WHERE run_id = {run:String}
+    )
+    ARRAY JOIN candidates AS t
+    WHERE t.2 != '' AND lower(t.2) NOT IN ('null', 'undefined', 'anonymous', '0', '-1', '[object object]', 'none', 'nil', 'nan')
+),
+known AS
 (
     SELECT id_type, id_value, argMax(person_id, version) AS stamped_id
     FROM {{db}}.identities
+    WHERE (id_type, id_value) IN
+        (SELECT id_type, id_value FROM {{db}}.identities WHERE person_id IN (SELECT stamped_id FROM stamped))
+        OR (id_type, id_value) IN (SELECT id_type, id_value FROM ev_ids)
     GROUP BY id_type, id_value
-)
-SELECT concat(i.id_type, ':', i.id_value) AS id_key, s.pid AS person_id, now64(3) AS updated_at
-FROM ids AS i
-INNER JOIN stamped AS s ON s.stamped_id = i.stamped_id
+),
+person_ids AS
+(
+    SELECT s.pid AS pid, k.id_type AS id_type, k.id_value AS id_value
+    FROM known AS k INNER JOIN stamped AS s ON s.stamped_id = k.stamped_id
+    UNION DISTINCT
+    SELECT pid, id_type, id_value FROM ev_ids
+    WHERE (id_type, id_value) NOT IN (SELECT id_type, id_value FROM known)
+)`
+
+/** Step 3, the lookup index: every identifier of a touched person, and its person ids, old ones included. */
+export const REFRESH_IDENTIFIERS_SQL = `
+INSERT INTO {{db}}.profile_identifiers (id_key, person_id, updated_at)
+WITH ${RUN}
+SELECT concat(id_type, ':', id_value) AS id_key, pid AS person_id, now64(3) AS updated_at
+FROM person_ids
 UNION ALL
 SELECT concat('person_id:', stamped_id), pid, now64(3) FROM stamped`
 
-/**
- * The profiles of touched persons. People's events as `activity` counts them (no bots, nothing
- * Sillage derived itself), attributed to the resolved person.
- */
+/** Step 5: the run's scratch rows go. */
+export const CLEAN_RUN_SQL = [
+  `ALTER TABLE {{db}}.profile_refresh_persons DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
+  `ALTER TABLE {{db}}.profile_refresh_events DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
+]
+
+/** Step 4: the profiles of the run's persons, from their scratch events. */
 export const REFRESH_PROFILES_SQL = `
 INSERT INTO {{db}}.profiles
-WITH ${TOUCHED},
+WITH ${RUN},
 ev AS
 (
-    SELECT
-        s.pid AS person_id, e.message_id AS message_id, e.type AS type, e.event AS event,
-        e.timestamp AS timestamp, e.inserted_at AS inserted_at, e.session_id AS session_id,
-        e.source_id AS source_id, e.product_id AS product_id, e.order_id AS order_id,
-        e.revenue AS revenue, e.consent AS consent, e.properties AS properties, e.traits AS traits
-    FROM {{db}}.events AS e
-    INNER JOIN stamped AS s ON e.person_id = s.stamped_id
-    WHERE e.person_id IN (SELECT stamped_id FROM stamped) AND e.source_id != 'sillage' AND NOT e.is_bot
+    SELECT * EXCEPT run_id FROM {{db}}.profile_refresh_events WHERE run_id = {run:String}
 ),
 base AS
 (
@@ -222,14 +284,8 @@ viewed_products AS
 ),
 idents AS
 (
-    SELECT s.pid AS person_id, arraySort(groupUniqArray((i.id_type, i.id_value))) AS identifiers
-    FROM
-    (
-        SELECT id_type, id_value, argMax(person_id, version) AS stamped_id
-        FROM {{db}}.identities
-        GROUP BY id_type, id_value
-    ) AS i
-    INNER JOIN stamped AS s ON s.stamped_id = i.stamped_id
+    SELECT pid AS person_id, arraySort(groupUniqArray((id_type, id_value))) AS identifiers
+    FROM person_ids
     GROUP BY person_id
 )
 SELECT

@@ -18,8 +18,13 @@ export function createPeriodicJob(opts: {
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
   let stopped = true
+  const timed = async () => {
+    const started = Date.now()
+    await opts.run()
+    opts.log.debug({ job: opts.name, ms: Date.now() - started }, 'profiles job run')
+  }
   const runOnce = (): Promise<void> => {
-    running = running.then(opts.run, opts.run)
+    running = running.then(timed, timed)
     return running
   }
   const tick = () => {
