@@ -26,6 +26,7 @@ const OPTIONS = {
   rateLimitPerMinute: 1_000_000,
   recommendationDays: 365,
   recommendationLimit: 10,
+  cacheProfiles: 10_000,
 }
 const ALICE_EMAIL = 'Alice.Martin@Example.com'
 const now = Date.now()

@@ -26,6 +26,7 @@ const OPTIONS = {
   rateLimitPerMinute: 1_000_000,
   recommendationDays: 365,
   recommendationLimit: 20,
+  cacheProfiles: 10_000,
 }
 
 let shop: PlantedShop

@@ -44,6 +44,7 @@ const envSchema = z.object({
   SILLAGE_PROFILES_SCORE_MS: envInt(15 * 60_000, 1000, 86_400_000),
   SILLAGE_PROFILES_RATE_LIMIT_PER_MINUTE: envInt(60_000, 1, 10_000_000),
   SILLAGE_PROFILES_RECOMMENDATION_DAYS: envInt(90, 1, 3650),
+  SILLAGE_PROFILES_CACHE: envInt(200_000, 0, 10_000_000),
 })
 
 /** The variables of the profiles options (embedded and standalone). */
@@ -63,6 +64,8 @@ export interface ProfilesOptions {
   recommendationDays: number
   /** Products kept per list. */
   recommendationLimit: number
+  /** Profiles held in memory for lookups (the rest are read from the warehouse). */
+  cacheProfiles: number
 }
 
 /** The profiles options from the environment: parsed once, frozen. */
@@ -78,6 +81,7 @@ export function loadProfilesOptions(
     rateLimitPerMinute: e.SILLAGE_PROFILES_RATE_LIMIT_PER_MINUTE,
     recommendationDays: e.SILLAGE_PROFILES_RECOMMENDATION_DAYS,
     recommendationLimit: 20,
+    cacheProfiles: e.SILLAGE_PROFILES_CACHE,
   })
 }
 

@@ -3,7 +3,8 @@ import type { ProfileStore } from './adapters/profile-store.js'
 import { lookupKey, type LookupType } from './domain/identifier.js'
 import { buildProfileView, type ProfileView } from './domain/profile-view.js'
 import { POPULAR_KEY, rankRecommendations, type Recommendation } from './domain/recommend.js'
-import type { ProfileRow } from './domain/rows.js'
+import type { ProfileCache } from './domain/profile-cache.js'
+import type { ProfileRow, RecommendationRow, ScoreRow } from './domain/rows.js'
 import { toIso } from './domain/rows.js'
 
 export type LookupResult =
@@ -19,16 +20,48 @@ const SEEDS = 10
  * person answers not found at once, and its rows are removed), recommendations ranked at read
  * time over the product rows.
  */
+/** The index keys of a profile row: its identifiers and its person id. */
+export const keysOf = (row: ProfileRow): string[] => [
+  ...row.identifiers.map(([t, v]) => `${t}:${v}`),
+  `person_id:${row.person_id}`,
+]
+
 export function createProfileReader(deps: {
   store: ProfileStore
+  /** The in-process copy read first; misses go to the store. */
+  cache?: ProfileCache | undefined
   suppressions: SuppressionList | undefined
   recommendationLimit: number
   phoneCountryCode?: string | undefined
   onSuppressed?: (personId: string, err?: unknown) => void
   now?: () => number
 }) {
-  const { store, suppressions } = deps
+  const { store, suppressions, cache } = deps
   const now = deps.now ?? Date.now
+
+  async function personOf(key: string): Promise<string | undefined> {
+    return cache?.personOf(key) ?? (await store.personOf(key))
+  }
+  async function profile(personId: string): Promise<ProfileRow | undefined> {
+    const hit = cache?.profile(personId)
+    if (hit) return hit
+    const row = await store.profile(personId)
+    if (row && cache) cache.putProfile(row, keysOf(row))
+    return row
+  }
+  async function scores(personId: string): Promise<ScoreRow | undefined> {
+    const hit = cache?.scores(personId)
+    if (hit !== undefined) return hit ?? undefined
+    const row = await store.scores(personId)
+    cache?.putScores(personId, row ?? null)
+    return row
+  }
+  async function recommendationRows(ids: readonly string[]): Promise<RecommendationRow[]> {
+    if (cache && cache.recommendations('*') !== undefined) {
+      return ids.map((id) => cache.recommendations(id)).filter((r): r is RecommendationRow => !!r)
+    }
+    return store.recommendations(ids)
+  }
   const isSuppressed = (row: ProfileRow) =>
     suppressions !== undefined &&
     suppressions.size > 0 &&
@@ -44,7 +77,7 @@ export function createProfileReader(deps: {
         ].filter((p, i, a) => a.indexOf(p) === i)
       : []
     const picked = seeds.slice(0, SEEDS)
-    const rows = await store.recommendations([...picked, POPULAR_KEY])
+    const rows = await recommendationRows([...picked, POPULAR_KEY])
     const asOf = rows.find((r) => r.product_id === POPULAR_KEY)?.as_of ?? rows[0]?.as_of
     return {
       as_of: asOf ? toIso(asOf) : null,
@@ -60,11 +93,12 @@ export function createProfileReader(deps: {
     if (!key) return { outcome: 'bad_identifier' }
     if (suppressions && suppressions.size > 0 && suppressions.has(suppressionKey(key.id)))
       return { outcome: 'suppressed' }
-    const personId = await store.personOf(key.key)
+    const personId = await personOf(key.key)
     if (personId === undefined) return { outcome: 'not_found' }
-    const row = await store.profile(personId)
+    const row = await profile(personId)
     if (!row) return { outcome: 'not_found' }
     if (isSuppressed(row)) {
+      cache?.remove(personId)
       store.remove(personId, [...row.identifiers.map(([t, v]) => `${t}:${v}`), `person_id:${personId}`]).then(
         () => deps.onSuppressed?.(personId),
         (err: unknown) => deps.onSuppressed?.(personId, err),
@@ -78,14 +112,14 @@ export function createProfileReader(deps: {
     async lookup(type: LookupType, value: string): Promise<LookupResult> {
       const found = await findRow(type, value)
       if (found.outcome !== 'row') return found
-      const [scores, recommended] = await Promise.all([
-        store.scores(found.row.person_id),
+      const [scored, recommended] = await Promise.all([
+        scores(found.row.person_id),
         recommendFor(found.row, deps.recommendationLimit),
       ])
       return {
         outcome: 'found',
         row: found.row,
-        view: buildProfileView({ row: found.row, scores, recommended, now: now() }),
+        view: buildProfileView({ row: found.row, scores: scored, recommended, now: now() }),
       }
     },
     /** A product page's list; with a person, their purchases are left out. */
@@ -94,7 +128,7 @@ export function createProfileReader(deps: {
       row: ProfileRow | undefined,
       limit: number,
     ): Promise<Recommendation[]> {
-      const rows = await store.recommendations([productId, POPULAR_KEY])
+      const rows = await recommendationRows([productId, POPULAR_KEY])
       const bought = new Set(row?.bought.map(([p]) => p) ?? [])
       return rankRecommendations([productId], rows, bought, limit)
     },

@@ -8,7 +8,8 @@ import { collidingReadKeys, createRateLimiter } from './domain/read-keys.js'
 import { ProfileError } from './errors.js'
 import { createRefresher, createScorer } from './jobs/refresher.js'
 import { createProfileMetrics } from './metrics.js'
-import { createProfileReader, type ProfileReader } from './profile-reader.js'
+import { createProfileCache } from './domain/profile-cache.js'
+import { createProfileReader, keysOf, type ProfileReader } from './profile-reader.js'
 import { registerProfileRoutes } from './routes/profiles.route.js'
 import { registerBrowserProfileRoute } from './routes/browser-profile.route.js'
 
@@ -54,8 +55,10 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
   }
   const metrics = createProfileMetrics(deps.registry)
   const store = createProfileStore(deps.warehouse)
+  const cache = createProfileCache(options.cacheProfiles)
   const reader = createProfileReader({
     store,
+    cache,
     suppressions: deps.suppressions,
     recommendationLimit: options.recommendationLimit,
     phoneCountryCode: deps.phoneCountryCode,
@@ -73,6 +76,7 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     for (const row of await store.allIdentifiers()) {
       if (!row.identifiers.some(([type, value]) => list.has(suppressionKey({ type, value })))) continue
       const keys = row.identifiers.map(([t, v]) => `${t}:${v}`)
+      cache.remove(row.person_id)
       await store.remove(row.person_id, [...keys, `person_id:${row.person_id}`])
     }
     sweptAtSize = size
@@ -83,7 +87,16 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     metrics,
     intervalMs: options.refreshIntervalMs,
     overlapMs: options.refreshOverlapMs,
-    afterRefresh: sweep,
+    readBack: options.cacheProfiles,
+    async afterRefresh(result) {
+      const merged = new Map<string, string[]>()
+      for (const [stamped, pid] of result.stamped) {
+        if (stamped !== pid) merged.set(pid, [...(merged.get(pid) ?? []), `person_id:${stamped}`])
+      }
+      for (const row of result.rows)
+        cache.putProfile(row, [...keysOf(row), ...(merged.get(row.person_id) ?? [])])
+      await sweep()
+    },
   })
   const scorer = createScorer({
     store,
@@ -92,6 +105,10 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     intervalMs: options.scoreIntervalMs,
     recommendationDays: options.recommendationDays,
     recommendationLimit: options.recommendationLimit,
+    async afterScores() {
+      cache.clearScores()
+      cache.setRecommendations(await store.allRecommendations())
+    },
   })
   const rateLimiter = createRateLimiter(options.rateLimitPerMinute)
   return {

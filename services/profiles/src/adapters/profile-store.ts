@@ -19,8 +19,11 @@ export interface ProfileStore {
   now(): Promise<string>
   watermark(name: string): Promise<string | undefined>
   setWatermark(name: string, value: string): Promise<void>
-  /** Recomputes every person touched since `from` (index first, then profiles). */
-  refresh(from: string): Promise<void>
+  /**
+   * Recomputes every person touched since `from` (index first, then profiles); answers the
+   * rewritten profiles (at most `readBack`) and the stamped person ids that map to each.
+   */
+  refresh(from: string, readBack: number): Promise<RefreshResult>
   score(asOf: string): Promise<void>
   computeRecommendations(asOf: string, days: number, limit: number): Promise<void>
   /** The person an identifier key ('<type>:<stored value>') belongs to. */
@@ -29,17 +32,30 @@ export interface ProfileStore {
   scores(personId: string): Promise<ScoreRow | undefined>
   /** Recommendation rows of these products ('*' for popularity). */
   recommendations(productIds: readonly string[]): Promise<RecommendationRow[]>
+  /** Every product row (the reader's copy). */
+  allRecommendations(): Promise<RecommendationRow[]>
   /** Every profile's person and identifiers (the erasure sweep). */
   allIdentifiers(): Promise<Array<{ person_id: string; identifiers: Array<[string, string]> }>>
   /** Removes a person's profile, scores and index entries. */
   remove(personId: string, idKeys: readonly string[]): Promise<void>
 }
 
+export interface RefreshResult {
+  rows: ProfileRow[]
+  /** [stamped person id, resolved person id] */
+  stamped: Array<[string, string]>
+}
+
 export function createProfileStore(warehouse: Warehouse): ProfileStore {
   const db = warehouse.database
   const client = warehouse.client
   const sql = (text: string) => text.replaceAll('{{db}}', db)
-  const refreshSteps = [COLLECT_PERSONS_SQL, COLLECT_EVENTS_SQL, REFRESH_IDENTIFIERS_SQL, REFRESH_PROFILES_SQL].map(sql)
+  const refreshSteps = [
+    COLLECT_PERSONS_SQL,
+    COLLECT_EVENTS_SQL,
+    REFRESH_IDENTIFIERS_SQL,
+    REFRESH_PROFILES_SQL,
+  ].map(sql)
   const cleanRun = CLEAN_RUN_SQL.map(sql)
   const scorePersons = sql(SCORE_PERSONS_SQL)
   const recommendations = sql(RECOMMENDATIONS_SQL)
@@ -79,10 +95,20 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
         n: name,
         v: value,
       }),
-    async refresh(from) {
+    async refresh(from, readBack) {
       const run = randomUUID()
       try {
         for (const step of refreshSteps) await command(step, { from, run })
+        const stamped = await rows<{ s: string; p: string }>(
+          `SELECT stamped_id AS s, pid AS p FROM ${db}.profile_refresh_persons WHERE run_id = {run:String} LIMIT {n:UInt32}`,
+          { run, n: readBack * 2 },
+        )
+        const written = await rows<ProfileRow>(
+          `SELECT * FROM ${db}.profiles WHERE person_id IN
+             (SELECT pid FROM ${db}.profile_refresh_persons WHERE run_id = {run:String}) LIMIT {n:UInt32}`,
+          { run, n: readBack },
+        )
+        return { rows: written, stamped: stamped.map((r) => [r.s, r.p]) }
       } finally {
         for (const step of cleanRun) await command(step, { run })
       }
@@ -105,6 +131,7 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
       productIds.length === 0
         ? Promise.resolve([])
         : rows<RecommendationRow>(recsByProduct, { ids: productIds }),
+    allRecommendations: () => rows<RecommendationRow>(`SELECT * FROM ${db}.product_recommendations`),
     allIdentifiers: () =>
       rows<{ person_id: string; identifiers: Array<[string, string]> }>(
         `SELECT person_id, identifiers FROM ${db}.profiles`,

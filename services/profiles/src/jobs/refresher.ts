@@ -1,5 +1,5 @@
 import type { Logger } from '@sillage/runtime'
-import type { ProfileStore } from '../adapters/profile-store.js'
+import type { ProfileStore, RefreshResult } from '../adapters/profile-store.js'
 import { fromMs, toMs } from '../domain/rows.js'
 import type { ProfileMetrics } from '../metrics.js'
 import { createPeriodicJob, type PeriodicJob } from './periodic.js'
@@ -18,8 +18,10 @@ export function createRefresher(deps: {
   metrics: ProfileMetrics
   intervalMs: number
   overlapMs: number
-  /** Run after each refresh: removes the profiles of people erased since (a late rewrite). */
-  afterRefresh?: () => Promise<void>
+  /** Run after each refresh with what it rewrote (the reader's copy), then the erasure sweep. */
+  afterRefresh?: (result: RefreshResult) => Promise<void>
+  /** Profiles read back per run for the reader's copy. */
+  readBack: number
 }): PeriodicJob {
   const { store, metrics } = deps
   return createPeriodicJob({
@@ -32,9 +34,9 @@ export function createRefresher(deps: {
       const upTo = await store.now()
       const mark = await store.watermark(REFRESH_WATERMARK)
       const from = mark === undefined ? '1970-01-01 00:00:00.000' : fromMs(toMs(mark) - deps.overlapMs)
-      await store.refresh(from)
+      const result = await store.refresh(from, deps.readBack)
       await store.setWatermark(REFRESH_WATERMARK, upTo)
-      await deps.afterRefresh?.()
+      await deps.afterRefresh?.(result)
       metrics.refreshLag.set(Math.max(0, (Date.now() - toMs(upTo)) / 1000))
       metrics.refreshDuration.observe({ job: 'refresh' }, Number(process.hrtime.bigint() - started) / 1e9)
     },
@@ -49,6 +51,8 @@ export function createScorer(deps: {
   intervalMs: number
   recommendationDays: number
   recommendationLimit: number
+  /** Run after each scoring run (the reader's copy drops old scores, reloads recommendations). */
+  afterScores?: () => Promise<void>
 }): PeriodicJob {
   const { store, metrics } = deps
   return createPeriodicJob({
@@ -61,6 +65,7 @@ export function createScorer(deps: {
       const asOf = await store.now()
       await store.computeRecommendations(asOf, deps.recommendationDays, deps.recommendationLimit)
       await store.score(asOf)
+      await deps.afterScores?.()
       metrics.refreshDuration.observe({ job: 'scores' }, Number(process.hrtime.bigint() - started) / 1e9)
     },
   })
