@@ -40,11 +40,13 @@ export function createProfileReader(deps: {
   const now = deps.now ?? Date.now
 
   async function personOf(key: string): Promise<string | undefined> {
-    return cache?.personOf(key) ?? (await store.personOf(key))
+    const hit = cache?.personOf(key)
+    if (hit !== undefined || cache?.complete) return hit
+    return store.personOf(key)
   }
   async function profile(personId: string): Promise<ProfileRow | undefined> {
     const hit = cache?.profile(personId)
-    if (hit) return hit
+    if (hit || cache?.complete) return hit
     const row = await store.profile(personId)
     if (row && cache) cache.putProfile(row, keysOf(row))
     return row

@@ -81,6 +81,7 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     }
     sweptAtSize = size
   }
+  let firstRun = true
   const refresher = createRefresher({
     store,
     log,
@@ -106,7 +107,7 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     recommendationDays: options.recommendationDays,
     recommendationLimit: options.recommendationLimit,
     async afterScores() {
-      cache.clearScores()
+      cache.setAllScores(await store.allScores(options.cacheProfiles + 1))
       cache.setRecommendations(await store.allRecommendations())
     },
   })

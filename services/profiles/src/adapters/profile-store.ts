@@ -32,6 +32,10 @@ export interface ProfileStore {
   scores(personId: string): Promise<ScoreRow | undefined>
   /** Recommendation rows of these products ('*' for popularity). */
   recommendations(productIds: readonly string[]): Promise<RecommendationRow[]>
+  /** Profile rows, at most `limit` (the reader's copy after a restart). */
+  allProfiles(limit: number): Promise<ProfileRow[]>
+  /** Score rows, at most `limit` (the reader's copy). */
+  allScores(limit: number): Promise<ScoreRow[]>
   /** Every product row (the reader's copy). */
   allRecommendations(): Promise<RecommendationRow[]>
   /** Every profile's person and identifiers (the erasure sweep). */
@@ -41,6 +45,8 @@ export interface ProfileStore {
 }
 
 export interface RefreshResult {
+  /** True when `from` was the epoch: every profile was rebuilt (and `rows` holds them all if it fits). */
+  fullScan: boolean
   rows: ProfileRow[]
   /** [stamped person id, resolved person id] */
   stamped: Array<[string, string]>
@@ -108,7 +114,7 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
              (SELECT pid FROM ${db}.profile_refresh_persons WHERE run_id = {run:String}) LIMIT {n:UInt32}`,
           { run, n: readBack },
         )
-        return { rows: written, stamped: stamped.map((r) => [r.s, r.p]) }
+        return { fullScan: from.startsWith('1970-'), rows: written, stamped: stamped.map((r) => [r.s, r.p]) }
       } finally {
         for (const step of cleanRun) await command(step, { run })
       }
@@ -131,6 +137,8 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
       productIds.length === 0
         ? Promise.resolve([])
         : rows<RecommendationRow>(recsByProduct, { ids: productIds }),
+    allProfiles: (limit) => rows<ProfileRow>(`SELECT * FROM ${db}.profiles LIMIT {n:UInt32}`, { n: limit }),
+    allScores: (limit) => rows<ScoreRow>(`SELECT * FROM ${db}.profile_scores LIMIT {n:UInt32}`, { n: limit }),
     allRecommendations: () => rows<RecommendationRow>(`SELECT * FROM ${db}.product_recommendations`),
     allIdentifiers: () =>
       rows<{ person_id: string; identifiers: Array<[string, string]> }>(

@@ -17,6 +17,13 @@ export interface ProfileCache {
   clearScores(): void
   recommendations(productId: string): RecommendationRow | null | undefined
   setRecommendations(rows: readonly RecommendationRow[]): void
+  /** Replaces every score (after a scoring run); lookups then never miss on scores. */
+  setAllScores(rows: readonly ScoreRow[]): void
+  /**
+   * Set when the copy holds every profile of the store (the first refresh read all of them back
+   * and nothing was evicted since): a miss is then an answer (not found), not a warehouse query.
+   */
+  complete: boolean
   readonly size: number
 }
 
@@ -26,6 +33,8 @@ export function createProfileCache(maxProfiles: number): ProfileCache {
   const persons = new Map<string, string>()
   let scores = new Map<string, ScoreRow | null>()
   let recommendations: Map<string, RecommendationRow> | undefined
+  let scoresComplete = false
+  let complete = false
   const remove = (personId: string) => {
     profiles.delete(personId)
     scores.delete(personId)
@@ -44,16 +53,31 @@ export function createProfileCache(maxProfiles: number): ProfileCache {
         const oldest = profiles.keys().next().value
         if (oldest === undefined) break
         remove(oldest)
+        complete = false
       }
     },
     remove,
-    scores: (personId) => scores.get(personId),
+    scores: (personId) => scores.get(personId) ?? (scoresComplete ? null : undefined),
     putScores(personId, row) {
-      if (scores.size >= maxProfiles) scores = new Map()
+      if (scores.size >= maxProfiles) {
+        scores = new Map()
+        scoresComplete = false
+      }
       scores.set(personId, row)
     },
     clearScores() {
       scores = new Map()
+      scoresComplete = false
+    },
+    setAllScores(rows) {
+      scores = new Map(rows.slice(0, maxProfiles).map((r) => [r.person_id, r]))
+      scoresComplete = rows.length <= maxProfiles
+    },
+    get complete() {
+      return complete
+    },
+    set complete(value: boolean) {
+      complete = value && profiles.size <= maxProfiles
     },
     recommendations(productId) {
       if (!recommendations) return undefined
