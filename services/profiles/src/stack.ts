@@ -96,6 +96,19 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
       }
       for (const row of result.rows)
         cache.putProfile(row, [...keysOf(row), ...(merged.get(row.person_id) ?? [])])
+      if (firstRun) {
+        // After the first run the copy holds every profile if they fit: the run rebuilt them all
+        // (a new store), or they are read whole (a restart that kept its watermark).
+        let all = result.rows
+        if (!result.fullScan) {
+          all = await store.allProfiles(options.cacheProfiles + 1)
+          for (const row of all) cache.putProfile(row, keysOf(row))
+        }
+        cache.complete = all.length <= options.cacheProfiles
+        firstRun = false
+      }
+      // More rewritten than read back: the copy misses some, so misses must ask the warehouse.
+      if (result.rows.length >= options.cacheProfiles) cache.complete = false
       await sweep()
     },
   })
