@@ -189,6 +189,71 @@ describe('profiles against the ground truth', () => {
   })
 })
 
+describe('scores on the next run', () => {
+  it('keep the previous segment and when it changed', async () => {
+    const reader = createProfileReader({
+      store: stack.store,
+      suppressions: undefined,
+      recommendationLimit: 1,
+    })
+    const keys = [...profileTruth(shop, Date.now()).keys()]
+    const before = new Map<string, { segment: string; since: string }>()
+    for (const key of keys) {
+      const r = await reader.lookup('person_id', key)
+      if (r.outcome === 'found' && r.view.scores.rfm)
+        before.set(key, { segment: r.view.scores.rfm.segment, since: r.view.scores.rfm.segment_since })
+    }
+    // A dormant customer comes back and buys a lot: their segment (and others', through the ntiles) moves.
+    const dormant = keys.find((k) => before.get(k)?.segment === 'dormant')
+    expect(dormant).toBeDefined()
+    const orders = Array.from({ length: 6 }, (_, i) => ({
+      event: {
+        type: 'track',
+        event: 'Order Completed',
+        messageId: `comeback-${i}`,
+        timestamp: new Date(Date.now() - (i + 1) * 3_600_000).toISOString(),
+        receivedAt: new Date().toISOString(),
+        sourceId: 'backend',
+        userId: `comeback-${String(dormant)}`,
+        properties: {
+          order_id: `o-comeback-${i}`,
+          revenue: 900,
+          products: [{ product_id: 'p-001', price: 900, quantity: 1 }],
+        },
+        context: {},
+      } as unknown as Parameters<ShopWarehouse['insert']>[0][number]['event'],
+      personId: String(dormant),
+    }))
+    await wh.insert(orders)
+    await stack.scoreNow()
+    let changed = 0
+    for (const key of keys) {
+      const r = await reader.lookup('person_id', key)
+      if (r.outcome !== 'found' || !r.view.scores.rfm) continue
+      const { segment, previous_segment, segment_since, as_of } = r.view.scores.rfm
+      const old = before.get(key)
+      if (!old) continue
+      if (old.segment !== segment) {
+        changed++
+        expect({ key, previous_segment, segment_since }).toEqual({
+          key,
+          previous_segment: old.segment,
+          segment_since: as_of,
+        })
+      } else {
+        expect({ key, previous_segment, segment_since }).toEqual({
+          key,
+          previous_segment: null,
+          segment_since: old.since,
+        })
+      }
+    }
+    const back = await reader.lookup('person_id', String(dormant))
+    expect(back.outcome === 'found' && back.view.scores.rfm?.previous_segment).toBe('dormant')
+    expect(changed).toBeGreaterThan(0)
+  })
+})
+
 function ntile10(count: number, index: number): number {
   const small = Math.floor(count / 10)
   const large = count % 10
