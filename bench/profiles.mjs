@@ -154,8 +154,18 @@ try {
   })()
   const r = await lookups(url, LOOKUPS, SECONDS, (i) => `bench-user-${(i * 7919) % USERS}`)
   await Promise.all([ingest, probes])
+  // Server-side: time inside the route (request to answer), from the histogram.
+  const metrics = await (await fetch(`${url}/metrics`)).text()
+  const bucket = (le) =>
+    Number(
+      metrics.match(
+        new RegExp(`sillage_profiles_lookup_duration_seconds_bucket\\{le="${le}",route="profile"\\} (\\d+)`),
+      )?.[1] ?? NaN,
+    )
+  const inRoute = `${bucket('0.005')} ≤ 5 ms, ${bucket('0.02')} ≤ 20 ms, ${bucket('+Inf')} in all`
   await sillage.stop()
   console.log(`sillage lookups:    ${fmt(r.latencies)}  errors ${r.errors}`)
+  console.log(`in the route:       ${inRoute}`)
   console.log(`ingest:             ${Math.round(accepted / SECONDS)} events/s accepted, ${refused} refused`)
   console.log(`freshness:          ${fmt(freshness)}  (Product Added accepted -> in the profile's cart)`)
 } finally {

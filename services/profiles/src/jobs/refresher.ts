@@ -63,9 +63,14 @@ export function createScorer(deps: {
     async run() {
       const started = process.hrtime.bigint()
       const asOf = await store.now()
-      await store.computeRecommendations(asOf, deps.recommendationDays, deps.recommendationLimit)
-      await store.score(asOf)
-      await deps.afterScores?.()
+      try {
+        await store.computeRecommendations(asOf, deps.recommendationDays, deps.recommendationLimit)
+        await store.score(asOf)
+      } finally {
+        // Even after a failure (a model that cannot fit on a young warehouse): the reader's copy
+        // then holds what the store has, and lookups never fall through to it for scores.
+        await deps.afterScores?.()
+      }
       metrics.refreshDuration.observe({ job: 'scores' }, Number(process.hrtime.bigint() - started) / 1e9)
     },
   })
