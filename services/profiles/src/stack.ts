@@ -125,6 +125,7 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     },
   })
   const rateLimiter = createRateLimiter(options.rateLimitPerMinute)
+  let stopped = true
   return {
     store,
     reader,
@@ -146,10 +147,21 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
       })
     },
     start() {
+      stopped = false
       refresher.start()
-      scorer.start()
+      // The scores already in the store go into the copy first (a restart), so that no lookup
+      // asks the warehouse while the first scoring run is still going.
+      const loading = store.allScores(options.cacheProfiles + 1).then(
+        (rows) => cache.setAllScores(rows),
+        (err: unknown) =>
+          log.warn({ err }, 'could not load the scores; lookups read them from the warehouse'),
+      )
+      void loading.finally(() => {
+        if (!stopped) scorer.start()
+      })
     },
     async stop() {
+      stopped = true
       await refresher.stop()
       await scorer.stop()
     },
