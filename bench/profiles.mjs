@@ -46,15 +46,17 @@ async function paced(perSecond, seconds, fn) {
 
 async function lookups(base, perSecond, seconds, userOf) {
   const latencies = []
+  const statuses = {}
   let errors = 0
   await paced(perSecond, seconds, async (i) => {
     const t0 = performance.now()
     const res = await fetch(`${base}/v1/profiles/user_id/${userOf(i)}`, { headers: read })
     await res.arrayBuffer()
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1
     if (res.status !== 200 && res.status !== 404) errors++
     latencies.push(performance.now() - t0)
   })
-  return { latencies, errors }
+  return { latencies, errors, statuses }
 }
 
 const events = (seq) =>
@@ -164,7 +166,9 @@ try {
     )
   const inRoute = `${bucket('0.005')} ≤ 5 ms, ${bucket('0.02')} ≤ 20 ms, ${bucket('+Inf')} in all`
   await sillage.stop()
-  console.log(`sillage lookups:    ${fmt(r.latencies)}  errors ${r.errors}`)
+  console.log(
+    `sillage lookups:    ${fmt(r.latencies)}  errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}`,
+  )
   console.log(`in the route:       ${inRoute}`)
   console.log(`ingest:             ${Math.round(accepted / SECONDS)} events/s accepted, ${refused} refused`)
   console.log(`freshness:          ${fmt(freshness)}  (Product Added accepted -> in the profile's cart)`)
