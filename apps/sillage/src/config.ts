@@ -18,6 +18,7 @@ import {
 import { COLLECTOR_ENV_VARS, loadCollectorConfig, type CollectorConfig } from '@sillage/collector'
 import { DASHBOARD_ENV_VARS, loadDashboardConfig, type DashboardConfig } from '@sillage/dashboard'
 import { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from '@sillage/identity'
+import { PROFILES_ENV_VARS, loadProfilesOptions, type ProfilesOptions } from '@sillage/profiles'
 import {
   CART_ABANDONMENT_ENV_VARS,
   loadCartAbandonmentConfig,
@@ -35,6 +36,7 @@ export const CLI_ENV_VARS: readonly string[] = [
     ...CART_ABANDONMENT_ENV_VARS,
     ...IDENTITY_RULES_ENV_VARS,
     ...DASHBOARD_ENV_VARS,
+    ...PROFILES_ENV_VARS,
   ]),
 ]
 
@@ -49,23 +51,35 @@ export interface CliConfig extends WarehouseConfig {
   identityRules: ReturnType<typeof loadIdentityRules>
   /** SILLAGE_ANALYST_TOKEN (docs/dashboard.md). */
   dashboard: Readonly<DashboardConfig>
+  /** SILLAGE_PROFILE* (docs/profiles.md): read keys, refresh and scoring intervals. */
+  profiles: Readonly<ProfilesOptions>
   /** SILLAGE_SHUTDOWN_TIMEOUT_MS: how long a graceful stop may take. */
   shutdownTimeoutMs: number
 }
 
 /** The only place the CLI reads process.env; parsed once, every problem reported at once. */
 export function loadCliConfig(env: Record<string, string | undefined> = process.env): Readonly<CliConfig> {
-  const [warehouse, bus, collector, retention, cartAbandonment, identityRules, dashboard, lifecycle] =
-    collectConfig(
-      () => loadWarehouseConfig(env),
-      () => loadBusConfig(env),
-      () => loadCollectorConfig(env),
-      () => loadRetentionConfig(env),
-      () => loadCartAbandonmentConfig(env),
-      () => loadIdentityRules(env),
-      () => loadDashboardConfig(env),
-      () => loadLifecycleConfig(env),
-    )
+  const [
+    warehouse,
+    bus,
+    collector,
+    retention,
+    cartAbandonment,
+    identityRules,
+    dashboard,
+    profiles,
+    lifecycle,
+  ] = collectConfig(
+    () => loadWarehouseConfig(env),
+    () => loadBusConfig(env),
+    () => loadCollectorConfig(env),
+    () => loadRetentionConfig(env),
+    () => loadCartAbandonmentConfig(env),
+    () => loadIdentityRules(env),
+    () => loadDashboardConfig(env),
+    () => loadProfilesOptions(env),
+    () => loadLifecycleConfig(env),
+  )
   return Object.freeze({
     ...warehouse,
     bus,
@@ -74,6 +88,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     cartAbandonment,
     identityRules,
     dashboard,
+    profiles,
     shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
   })
 }
