@@ -3,11 +3,13 @@ import { ConfigError } from '@sillage/runtime'
 import { UsageError, type Command } from './commands/command.js'
 import { dlqCommand } from './commands/dlq.js'
 import { doctorCommand } from './commands/doctor.js'
+import { importCommand } from './commands/import.js'
 import { migrateCommand } from './commands/migrate.js'
 import { queryCommand } from './commands/query.js'
 import { sourcesCommand } from './commands/sources.js'
 import { loadCliConfig } from './config.js'
 import { SourcesError } from './sources/sources-file.js'
+import { MappingError } from '@sillage/imports'
 import { start } from './start.js'
 
 const COMMANDS: Record<string, Command> = {
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   sources: sourcesCommand,
   dlq: dlqCommand,
   doctor: doctorCommand,
+  import: importCommand,
 }
 
 const USAGE = `usage: sillage <command> [--help]
@@ -56,7 +59,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`${err.message}\n\n${err.usage}`)
     process.exitCode = 2
-  } else if (err instanceof ConfigError || err instanceof SourcesError) {
+  } else if (err instanceof ConfigError || err instanceof SourcesError || err instanceof MappingError) {
     process.stderr.write(`${err.message}\n`)
     process.exitCode = 2
   } else {

@@ -7,6 +7,7 @@ import { applySuppressionRecord, createSuppressionList } from '@sillage/schemas/
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
 import { registerAdminOpsRoutes } from './admin-ops.route.js'
 import { registerAdminQueryRoute } from './admin-query.route.js'
+import { registerAdminImportsRoute } from './admin-imports.route.js'
 import type { CliConfig } from './config.js'
 import { adminToken, demoSources, paths, removeRuntime, writeRuntime } from './data-dir.js'
 import { registerDemoRoutes } from './demo.route.js'
@@ -92,6 +93,13 @@ export async function start(config: CliConfig): Promise<void> {
   })
   const demo = sources.find((s) => s.id === 'demo') ?? sources.find((s) => s.type === 'browser')
   if (demo) registerDemoRoutes(app, { writeKey: demo.writeKey })
+  registerAdminImportsRoute(app, {
+    warehouse,
+    token,
+    sources,
+    dataDir: config.dataDir,
+    collectorUrl: () => `http://${displayHost}:${(app.server.address() as { port: number }).port}`,
+  })
 
   await app.listen({ port, host })
   const address = app.server.address()

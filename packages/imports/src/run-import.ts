@@ -1,0 +1,184 @@
+import { appendFileSync, writeFileSync } from 'node:fs'
+import type { CollectorSender } from './adapters/collector-sender.js'
+import { createCheckpointFile } from './adapters/checkpoint.js'
+import type { FileReader } from './adapters/file-reader.js'
+import { mapRow, type ImportEvent, type ProductRow } from './domain/map-row.js'
+import type { ResolvedMapping } from './domain/mapping.js'
+import type { Progress } from './domain/progress.js'
+import type { Row } from './domain/values.js'
+
+/** Where catalogue rows go: the versioned `products` table (a later version replaces a product). */
+export interface ProductSink {
+  write(rows: readonly ProductRow[], version: number): Promise<void>
+}
+
+export interface ImportOptions {
+  input: string
+  /** The file's rows (createFileReader, or createWarehouseFileReader in a process with chDB open); closed at the end. */
+  reader: FileReader
+  mapping: ResolvedMapping
+  /** Receipts and CRM: the collector (validation, dead letters, dedup, stitching). */
+  sender?: CollectorSender | undefined
+  /** Catalogue: the products table. */
+  products?: ProductSink | undefined
+  /** Events per collector request (default 500; a request also stays under ~400 KB). */
+  batchEvents?: number
+  /** Continue from `<input>.checkpoint.json` when it matches the file (default true). */
+  resume?: boolean
+  onProgress?: (p: Progress) => void
+  /** Milliseconds clock (injected in tests). */
+  now?: () => number
+}
+
+export interface ImportSummary {
+  kind: string
+  input: string
+  rows: number
+  /** Rows skipped because a checkpoint said they were done. */
+  resumedFrom: number
+  /** Rows mapped and accepted (events acknowledged by the collector, or products written). */
+  imported: number
+  events: number
+  /** Rows refused, by the mapping or by the collector; listed in `rejectedFile`. */
+  refused: number
+  rejectedFile: string
+  elapsedMs: number
+}
+
+const MAX_BATCH_BYTES = 400_000
+
+/** One refused row, as `<input>.rejected.ndjson` holds it. */
+interface RejectedLine {
+  row: number
+  stage: 'mapping' | 'collector'
+  code: string
+  reason: string
+  values: Row
+}
+
+/**
+ * Reads the file with chDB, maps each row, and sends the events to the collector in batches (or
+ * writes products), saving a checkpoint after each acknowledged batch. Refused rows are written
+ * with their reasons to `<input>.rejected.ndjson`; the run never stops on a bad row.
+ */
+export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
+  const { input, mapping } = opts
+  const kind = mapping.kind
+  const now = opts.now ?? Date.now
+  const started = now()
+  const checkpoint = createCheckpointFile(input)
+  const rejectedFile = `${input}.rejected.ndjson`
+  const skip = opts.resume === false ? 0 : checkpoint.load(kind)
+  if (skip === 0) writeFileSync(rejectedFile, '')
+  const batchEvents = opts.batchEvents ?? 500
+  if (kind === 'catalogue' ? !opts.products : !opts.sender) {
+    throw new Error(
+      `an import of ${kind} needs ${kind === 'catalogue' ? 'a products sink' : 'a collector sender'}`,
+    )
+  }
+
+  const reader = opts.reader
+  const summary: ImportSummary = {
+    kind,
+    input,
+    rows: 0,
+    resumedFrom: skip,
+    imported: 0,
+    events: 0,
+    refused: 0,
+    rejectedFile,
+    elapsedMs: 0,
+  }
+  const reject = (lines: RejectedLine[]) => {
+    if (lines.length === 0) return
+    summary.refused += lines.length
+    appendFileSync(rejectedFile, lines.map((l) => JSON.stringify(l)).join('\n') + '\n')
+  }
+
+  let events: ImportEvent[] = []
+  let eventRows: number[] = []
+  let rowValues = new Map<number, Row>()
+  let products: ProductRow[] = []
+  let bytes = 0
+  let pendingRows = 0
+  let rowsDone = skip
+  const version = now()
+
+  const flush = async (upTo: number) => {
+    if (opts.sender && events.length > 0) {
+      const result = await opts.sender.send(events)
+      const refusedRows = new Map<number, RejectedLine>()
+      for (const r of result.rejected) {
+        const row = eventRows[r.index]
+        if (row === undefined || refusedRows.has(row)) continue
+        refusedRows.set(row, {
+          row: row + 1,
+          stage: 'collector',
+          code: r.code,
+          reason: r.message,
+          values: rowValues.get(row) ?? {},
+        })
+      }
+      reject([...refusedRows.values()])
+      summary.events += result.accepted
+      summary.imported += pendingRows - refusedRows.size
+    }
+    if (opts.products && products.length > 0) {
+      await opts.products.write(products, version)
+      summary.imported += products.length
+    }
+    events = []
+    eventRows = []
+    rowValues = new Map()
+    products = []
+    bytes = 0
+    pendingRows = 0
+    rowsDone = upTo
+    checkpoint.save(kind, rowsDone)
+  }
+
+  try {
+    const total = await reader.count()
+    summary.rows = total
+    const report = () =>
+      opts.onProgress?.({ done: rowsDone, total, doneThisRun: rowsDone - skip, elapsedMs: now() - started })
+    for await (const chunk of reader.chunks(skip)) {
+      for (let i = 0; i < chunk.rows.length; i++) {
+        const n = chunk.first + i
+        const row = chunk.rows[i] as Row
+        const mapped = mapRow(mapping, row)
+        if (!mapped.ok) {
+          reject([{ row: n + 1, stage: 'mapping', code: mapped.code, reason: mapped.reason, values: row }])
+          continue
+        }
+        if (mapped.product) {
+          products.push(mapped.product)
+          if (products.length >= 5000) await flush(n + 1)
+          continue
+        }
+        const size = mapped.events.reduce((s, e) => s + JSON.stringify(e).length + 1, 0)
+        if (
+          events.length > 0 &&
+          (events.length + mapped.events.length > batchEvents || bytes + size > MAX_BATCH_BYTES)
+        ) {
+          await flush(n)
+          report()
+        }
+        for (const e of mapped.events) {
+          events.push(e)
+          eventRows.push(n)
+        }
+        rowValues.set(n, row)
+        bytes += size
+        pendingRows++
+      }
+    }
+    await flush(total)
+    report()
+    checkpoint.remove()
+  } finally {
+    reader.close()
+  }
+  summary.elapsedMs = now() - started
+  return summary
+}
