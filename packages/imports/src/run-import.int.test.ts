@@ -17,8 +17,9 @@ function recordingSender(failFrom = Infinity) {
   const acked: ImportEvent[] = []
   let requests = 0
   const sender: CollectorSender = {
-    async send(events) {
+    async send(serialised) {
       if (++requests >= failFrom) throw new Error('collector down')
+      const events = serialised.map((e) => JSON.parse(e) as ImportEvent)
       const rejected = events.flatMap((e, index) =>
         e['userId'] === 'u-reject' ? [{ index, code: 'SIL_EVENT_SUPPRESSED', message: 'erased' }] : [],
       )

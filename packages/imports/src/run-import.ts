@@ -1,8 +1,8 @@
 import { appendFileSync, writeFileSync } from 'node:fs'
-import type { CollectorSender } from './adapters/collector-sender.js'
+import type { CollectorSender, SendResult } from './adapters/collector-sender.js'
 import { createCheckpointFile } from './adapters/checkpoint.js'
 import type { FileReader } from './adapters/file-reader.js'
-import { mapRow, type ImportEvent, type ProductRow } from './domain/map-row.js'
+import { mapRow, type ProductRow } from './domain/map-row.js'
 import type { ResolvedMapping } from './domain/mapping.js'
 import type { Progress } from './domain/progress.js'
 import type { Row } from './domain/values.js'
@@ -23,6 +23,8 @@ export interface ImportOptions {
   products?: ProductSink | undefined
   /** Events per collector request (default 500; a request also stays under ~400 KB). */
   batchEvents?: number
+  /** Collector requests in flight (default 4); acknowledged in file order for the checkpoint. */
+  concurrency?: number
   /** Continue from `<input>.checkpoint.json` when it matches the file (default true). */
   resume?: boolean
   onProgress?: (p: Progress) => void
@@ -95,7 +97,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
     appendFileSync(rejectedFile, lines.map((l) => JSON.stringify(l)).join('\n') + '\n')
   }
 
-  let events: ImportEvent[] = []
+  let events: string[] = []
   let eventRows: number[] = []
   let rowValues = new Map<number, Row>()
   let products: ProductRow[] = []
@@ -104,28 +106,63 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
   let rowsDone = skip
   const version = now()
 
+  type Sent = { ok: true; result: SendResult } | { ok: false; err: unknown }
+  interface InFlight {
+    sent: Promise<Sent>
+    eventRows: number[]
+    rowValues: Map<number, Row>
+    rows: number
+    upTo: number
+  }
+  const window: InFlight[] = []
+  const concurrency = Math.max(1, opts.concurrency ?? 4)
+
+  /** Waits for the oldest batch: batches are settled in file order, so the checkpoint is exact. */
+  const settleOldest = async () => {
+    const b = window.shift()
+    if (!b) return
+    const sent = await b.sent
+    if (!sent.ok) throw sent.err
+    const refusedRows = new Map<number, RejectedLine>()
+    for (const r of sent.result.rejected) {
+      const row = b.eventRows[r.index]
+      if (row === undefined || refusedRows.has(row)) continue
+      refusedRows.set(row, {
+        row: row + 1,
+        stage: 'collector',
+        code: r.code,
+        reason: r.message,
+        values: b.rowValues.get(row) ?? {},
+      })
+    }
+    reject([...refusedRows.values()])
+    summary.events += sent.result.accepted
+    summary.imported += b.rows - refusedRows.size
+    rowsDone = b.upTo
+    checkpoint.save(kind, rowsDone)
+  }
+
   const flush = async (upTo: number) => {
     if (opts.sender && events.length > 0) {
-      const result = await opts.sender.send(events)
-      const refusedRows = new Map<number, RejectedLine>()
-      for (const r of result.rejected) {
-        const row = eventRows[r.index]
-        if (row === undefined || refusedRows.has(row)) continue
-        refusedRows.set(row, {
-          row: row + 1,
-          stage: 'collector',
-          code: r.code,
-          reason: r.message,
-          values: rowValues.get(row) ?? {},
-        })
+      window.push({
+        sent: opts.sender.send(events).then(
+          (result): Sent => ({ ok: true, result }),
+          (err: unknown): Sent => ({ ok: false, err }),
+        ),
+        eventRows,
+        rowValues,
+        rows: pendingRows,
+        upTo,
+      })
+      if (window.length >= concurrency) await settleOldest()
+    } else {
+      while (window.length > 0) await settleOldest()
+      if (opts.products && products.length > 0) {
+        await opts.products.write(products, version)
+        summary.imported += products.length
       }
-      reject([...refusedRows.values()])
-      summary.events += result.accepted
-      summary.imported += pendingRows - refusedRows.size
-    }
-    if (opts.products && products.length > 0) {
-      await opts.products.write(products, version)
-      summary.imported += products.length
+      rowsDone = upTo
+      checkpoint.save(kind, rowsDone)
     }
     events = []
     eventRows = []
@@ -133,8 +170,6 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
     products = []
     bytes = 0
     pendingRows = 0
-    rowsDone = upTo
-    checkpoint.save(kind, rowsDone)
   }
 
   try {
@@ -156,7 +191,8 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
           if (products.length >= 5000) await flush(n + 1)
           continue
         }
-        const size = mapped.events.reduce((s, e) => s + JSON.stringify(e).length + 1, 0)
+        const serialised = mapped.events.map((e) => JSON.stringify(e))
+        const size = serialised.reduce((s, e) => s + e.length + 1, 0)
         if (
           events.length > 0 &&
           (events.length + mapped.events.length > batchEvents || bytes + size > MAX_BATCH_BYTES)
@@ -164,7 +200,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
           await flush(n)
           report()
         }
-        for (const e of mapped.events) {
+        for (const e of serialised) {
           events.push(e)
           eventRows.push(n)
         }
@@ -174,6 +210,11 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
       }
     }
     await flush(total)
+    while (window.length > 0) await settleOldest()
+    if (rowsDone < total) {
+      rowsDone = total
+      checkpoint.save(kind, rowsDone)
+    }
     report()
     checkpoint.remove()
   } finally {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { CollectorSendError, createCollectorSender } from './collector-sender.js'
 
-const ev = [{ type: 'track', messageId: 'm1', event: 'x', userId: 'u' }]
+const event = { type: 'track', messageId: 'm1', event: 'x', userId: 'u' }
+const ev = [JSON.stringify(event)]
 
 function fakeFetch(answers: Array<[number, unknown, Record<string, string>?]>) {
   const calls: Array<{ url: string; init: RequestInit }> = []
@@ -30,7 +31,7 @@ describe('createCollectorSender', () => {
     expect((calls[0]?.init.headers as Record<string, string>)['authorization']).toBe(
       `Basic ${Buffer.from('sk_x:').toString('base64')}`,
     )
-    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ batch: ev })
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ batch: [event] })
   })
 
   it('retries the same body on 503 and 429, honouring Retry-After', async () => {

@@ -1,5 +1,3 @@
-import type { ImportEvent } from '../domain/map-row.js'
-
 /** What the collector said about one batch. */
 export interface SendResult {
   accepted: number
@@ -8,7 +6,8 @@ export interface SendResult {
 }
 
 export interface CollectorSender {
-  send(events: readonly ImportEvent[]): Promise<SendResult>
+  /** Events already serialised as JSON (one string each): the batch body is their concatenation. */
+  send(events: readonly string[]): Promise<SendResult>
 }
 
 export interface CollectorSenderOptions {
@@ -54,7 +53,7 @@ export function createCollectorSender(options: CollectorSenderOptions): Collecto
   const authorization = `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`
   return {
     async send(events) {
-      const body = JSON.stringify({ batch: events })
+      const body = `{"batch":[${events.join(',')}]}`
       for (let attempt = 1; ; attempt++) {
         let status = 0
         let answer: BatchAnswer = {}
