@@ -264,4 +264,115 @@ describe('sillage import (receipts, CRM, catalogue) end to end', () => {
     expect(await counts()).toEqual(before)
     expect(Number(before?.['products'])).toBe(scenario.catalogue.length)
   })
+
+  describe('the channel recipes of docs/analysts.md, run as written', () => {
+    const recipes = new Map(
+      [
+        ...readFileSync(join(repoRoot, 'docs/analysts.md'), 'utf8').matchAll(
+          /```sql\n-- imports recipe: ([a-z0-9-]+)\n([\s\S]*?)```/g,
+        ),
+      ].map((m) => [m[1] as string, m[2] as string]),
+    )
+    const rows = (id: string) => query<Record<string, unknown>>(pipeline.url, recipes.get(id) as string)
+    const cents = (v: unknown) => Math.round(Number(v) * 100)
+    type Line = { product_id: string; price: number; quantity: number }
+    const orderLines: Array<{ channel: string; lines: Line[] }> = [
+      ...scenario.receiptRows
+        .filter((r) => r['receipt_id'] !== 'T-BAD')
+        .map((r) => ({ channel: 'store', lines: JSON.parse(String(r['items'])) as Line[] })),
+      ...scenario.events
+        .filter((e) => e['event'] === 'Order Completed')
+        .map((e) => ({
+          channel: e['messageId']?.toString().startsWith('app-') ? 'app' : 'web',
+          lines: (e['properties'] as { products: Line[] }).products,
+        })),
+    ]
+
+    it('has the four recipes', () => {
+      expect([...recipes.keys()].sort()).toEqual([
+        'catalogue-sales',
+        'channels-by-month',
+        'cross-channel',
+        'store-leaderboard',
+      ])
+    })
+
+    it('channels-by-month', async () => {
+      const want = new Map<string, { orders: number; cents: number }>()
+      for (const o of truth.orders) {
+        const k = `${new Date(o.at).toISOString().slice(0, 7)}-01|${o.channel}`
+        const cur = want.get(k) ?? { orders: 0, cents: 0 }
+        want.set(k, { orders: cur.orders + 1, cents: cur.cents + o.totalCents })
+      }
+      // A month with web visits and no order has a row with 0 orders.
+      const got = (await rows('channels-by-month')).filter((r) => Number(r['orders']) > 0)
+      expect(
+        new Map(
+          got.map((r) => [
+            `${String(r['month'])}|${String(r['channel'])}`,
+            { orders: Number(r['orders']), cents: cents(r['revenue']) },
+          ]),
+        ),
+      ).toEqual(want)
+    })
+
+    it('store-leaderboard', async () => {
+      const want = new Map<string, { orders: number; cents: number }>()
+      for (const [k, v] of Object.entries(truth.storeDays)) {
+        const store = k.split('|')[1] as string
+        const cur = want.get(store) ?? { orders: 0, cents: 0 }
+        want.set(store, { orders: cur.orders + v.orders, cents: cur.cents + v.cents })
+      }
+      const got = await rows('store-leaderboard')
+      expect(
+        new Map(
+          got.map((r) => [
+            String(r['store_id']),
+            { orders: Number(r['orders']), cents: cents(r['revenue']) },
+          ]),
+        ),
+      ).toEqual(want)
+      expect(got.map((r) => cents(r['revenue']))).toEqual(
+        [...got.map((r) => cents(r['revenue']))].sort((a, b) => b - a),
+      )
+    })
+
+    it('cross-channel', async () => {
+      const [r] = await rows('cross-channel')
+      expect(Object.fromEntries(Object.entries(r ?? {}).map(([k, v]) => [k, Number(v)]))).toMatchObject({
+        buyers: Number(new Set(truth.orders.map((o) => o.personKey)).size),
+        cross_channel_buyers: Number(truth.crossChannelBuyers),
+        web_and_store_buyers: Number(truth.webAndStoreBuyers),
+        robo_buyers: Number(truth.roboBuyers),
+        robo_orders: Number(truth.roboOrders),
+      })
+      expect(truth.roboOrders).toBeGreaterThan(0)
+    })
+
+    it('catalogue-sales', async () => {
+      const want = new Map(scenario.catalogue.map((p) => [p.product_id, { store: 0, online: 0, cents: 0 }]))
+      for (const o of orderLines) {
+        for (const l of o.lines) {
+          const w = want.get(l.product_id)
+          if (!w) continue
+          if (o.channel === 'store') w.store++
+          else w.online++
+          w.cents += Math.round(l.price * 100) * l.quantity
+        }
+      }
+      const got = await rows('catalogue-sales')
+      expect(
+        new Map(
+          got.map((r) => [
+            String(r['product_id']),
+            {
+              store: Number(r['store_lines']),
+              online: Number(r['online_lines']),
+              cents: cents(r['revenue']),
+            },
+          ]),
+        ),
+      ).toEqual(want)
+    })
+  })
 })
