@@ -92,7 +92,7 @@ try {
     const landed = Date.now()
     const [t] = await query(
       url,
-      'SELECT count() AS orders, round(sum(revenue), 2) AS revenue FROM sillage.store_daily_kpis',
+      'SELECT sum(orders) AS orders, round(sum(revenue), 2) AS revenue FROM sillage.store_daily_kpis',
     )
     process.stdout.write(summary)
     console.log(
@@ -101,7 +101,7 @@ try {
     console.log(
       `every receipt queryable (orders view): ${((landed - started) / 1000).toFixed(1)} s (${Math.round(ROWS / ((landed - started) / 1000)).toLocaleString('en-US')} rows/s end to end)`,
     )
-    console.log(`store_daily_kpis rows ${t.orders}, revenue ${t.revenue}`)
+    console.log(`store_daily_kpis: ${t.orders} orders, revenue ${t.revenue}`)
   } finally {
     await sillage.stop()
   }

@@ -375,4 +375,46 @@ describe('sillage import (receipts, CRM, catalogue) end to end', () => {
       ).toEqual(want)
     })
   })
+
+  // Last: it adds receipts the ground truth above does not know.
+  it('POST /admin/imports takes a file as the body (admin token), through the same path', async () => {
+    const csv = toCsv(RECEIPT_COLUMNS, [
+      {
+        receipt_id: 'U1',
+        store_id: 'upload-store',
+        timestamp: '2025-12-30 10:00:00',
+        total: '10.10',
+        currency: 'EUR',
+      },
+      {
+        receipt_id: 'U2',
+        store_id: 'upload-store',
+        timestamp: '2025-12-30 11:00:00',
+        total: '5,05',
+        currency: 'EUR',
+      },
+      { receipt_id: 'U3', store_id: 'upload-store', timestamp: 'hier', total: '1', currency: 'EUR' },
+    ])
+    const upload = (token: string) =>
+      fetch(`${pipeline.url}/admin/imports?kind=receipts&format=csv`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        body: csv,
+      })
+    expect((await upload('wrong')).status).toBe(401)
+    const res = await upload(ADMIN_TOKEN)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ success: true, rows: 3, imported: 2, events: 2, refused: 1 })
+    const [row] = await waitFor(
+      async () => {
+        const r = await query<{ orders: string; revenue: number }>(
+          pipeline.url,
+          "SELECT orders, revenue FROM sillage.store_daily_kpis WHERE store_id = 'upload-store'",
+        )
+        return r.length > 0 && Number(r[0]?.orders) === 2 ? r : undefined
+      },
+      { what: 'the uploaded receipts in store_daily_kpis' },
+    )
+    expect(row?.revenue).toBe(15.15)
+  })
 })
