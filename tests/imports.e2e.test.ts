@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -416,5 +416,34 @@ describe('sillage import (receipts, CRM, catalogue) end to end', () => {
       { what: 'the uploaded receipts in store_daily_kpis' },
     )
     expect(row?.revenue).toBe(15.15)
+  })
+})
+
+describe('sillage import without a pipeline', () => {
+  it('starts nothing, imports nothing and says so (exit 1); a wrong kind is a usage error (exit 2)', async () => {
+    const empty = tempDir('sil-imports-none-')
+    try {
+      const file = join(empty.path, 'receipts.csv')
+      writeFileSync(file, toCsv(RECEIPT_COLUMNS, scenario.receiptRows.slice(0, 3)))
+      const cli = (args: string[]) =>
+        run(process.execPath, [cliMain, 'import', file, ...args], {
+          cwd: repoRoot,
+          env: {
+            ...process.env,
+            SILLAGE_DATA_DIR: join(empty.path, 'data'),
+            SILLAGE_SOURCES: JSON.stringify([{ id: 'test', writeKey: WRITE_KEY, type: 'server' }]),
+          },
+        }).then(
+          () => ({ code: 0, stderr: '' }),
+          (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+        )
+      const none = await cli(['--kind', 'receipts'])
+      expect(none.code).toBe(1)
+      expect(none.stderr).toContain('no sillage start is running')
+      expect(existsSync(`${file}.checkpoint.json`)).toBe(false)
+      expect((await cli(['--kind', 'receipt'])).code).toBe(2)
+    } finally {
+      empty.remove()
+    }
   })
 })

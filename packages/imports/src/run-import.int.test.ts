@@ -30,11 +30,13 @@ function recordingSender(failFrom = Infinity) {
   return { sender, acked }
 }
 
-function receiptsCsv(n: number): string {
+function receiptsCsv(n: number, badAfter = n): string {
   const lines = ['receipt_id,store_id,timestamp,loyalty_card,total,currency']
-  for (let i = 0; i < n; i++)
+  for (let i = 0; i < n; i++) {
+    if (i === badAfter) lines.push('bad,s1,not-a-date,,1,EUR')
     lines.push(`R${i},s${i % 3},2025-01-0${1 + (i % 9)} 10:00:00,0${i % 7},${i}.5,EUR`)
-  lines.push('bad,s1,not-a-date,,1,EUR')
+  }
+  if (badAfter >= n) lines.push('bad,s1,not-a-date,,1,EUR')
   return lines.join('\n') + '\n'
 }
 
@@ -67,7 +69,8 @@ describe('runImport (chDB reader)', () => {
 
   it('resumes from the checkpoint after a failure, sending no acknowledged row twice', async () => {
     const input = join(dir, 'resume.csv')
-    writeFileSync(input, receiptsCsv(1000))
+    // The bad row (row 401) is read, and refused, by both runs.
+    writeFileSync(input, receiptsCsv(1000, 400))
     const first = recordingSender(4)
     await expect(
       runImport({
@@ -89,6 +92,8 @@ describe('runImport (chDB reader)', () => {
       batchEvents: 100,
     })
     expect(s).toMatchObject({ resumedFrom: 300, imported: 700, refused: 1 })
+    // Refused in both runs, listed once.
+    expect(readFileSync(`${input}.rejected.ndjson`, 'utf8').trim().split('\n')).toHaveLength(1)
     const ids = [...first.acked, ...second.acked].map((e) => e.messageId)
     expect(new Set(ids).size).toBe(1000)
   })

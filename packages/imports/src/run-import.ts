@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { CollectorSender, SendResult } from './adapters/collector-sender.js'
 import { createCheckpointFile } from './adapters/checkpoint.js'
 import type { FileReader } from './adapters/file-reader.js'
@@ -58,6 +58,15 @@ interface RejectedLine {
   values: Row
 }
 
+/** A resumed run reads the rows after the checkpoint again: their earlier refusals are dropped. */
+function keepRejectedUpTo(file: string, rowsDone: number) {
+  if (!existsSync(file)) return
+  const kept = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '' && (JSON.parse(l) as { row: number }).row <= rowsDone)
+  writeFileSync(file, kept.map((l) => `${l}\n`).join(''))
+}
+
 /**
  * Reads the file with chDB, maps each row, and sends the events to the collector in batches (or
  * writes products), saving a checkpoint after each acknowledged batch. Refused rows are written
@@ -72,6 +81,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
   const rejectedFile = `${input}.rejected.ndjson`
   const skip = opts.resume === false ? 0 : checkpoint.load(kind)
   if (skip === 0) writeFileSync(rejectedFile, '')
+  else keepRejectedUpTo(rejectedFile, skip)
   const batchEvents = opts.batchEvents ?? 500
   if (kind === 'catalogue' ? !opts.products : !opts.sender) {
     throw new Error(
