@@ -1,5 +1,7 @@
 import { rngFor, type Rng } from '../prng.js'
 import { createCatalogue, type Product } from '../shop/catalogue.js'
+import { appStream } from './app-stream.js'
+import { summariseTruth } from './truth-summary.js'
 
 /**
  * One retailer's year across channels, for the import acceptance test: live web and app events,
@@ -235,81 +237,13 @@ export function generateImportScenario(options: {
     }
 
     if (person.app) {
-      // A Segment-spec app stream (analytics-ios): install, open, screens, login, an order.
       appVisits++
       const t0 = start + rng.int(5, 355) * DAY + 22 * HOUR
-      const app = {
-        library: { name: 'analytics-ios', version: '4.1.8' },
-        app: { name: 'Sillage', version: '3.4.1', build: '341' },
-        device: { id: person.app.deviceId, type: 'ios' },
-        os: { name: 'iOS', version: '17.5' },
-      }
-      const anon = { anonymousId: person.app.anonymousId }
       const product = rng.pick(catalogue)
       const { items, cents } = lines(rng, catalogue)
       const orderId = `A-${id}`
       events.push(
-        {
-          type: 'track',
-          event: 'Application Installed',
-          messageId: `app-${id}-installed`,
-          ...anon,
-          timestamp: iso(t0),
-          context: app,
-          properties: { version: '3.4.1', build: '341' },
-        },
-        {
-          type: 'track',
-          event: 'Application Opened',
-          messageId: `app-${id}-opened`,
-          ...anon,
-          timestamp: iso(t0 + 1000),
-          context: app,
-          properties: { from_background: false, version: '3.4.1' },
-        },
-        {
-          type: 'screen',
-          name: 'Home',
-          messageId: `app-${id}-home`,
-          ...anon,
-          timestamp: iso(t0 + 5000),
-          context: app,
-          properties: {},
-        },
-        {
-          type: 'screen',
-          name: 'Product',
-          messageId: `app-${id}-product`,
-          ...anon,
-          timestamp: iso(t0 + 30_000),
-          context: app,
-          properties: { product_id: product.product_id },
-        },
-        {
-          type: 'identify',
-          messageId: `app-${id}-identify`,
-          ...anon,
-          userId: person.userId,
-          timestamp: iso(t0 + 60_000),
-          context: app,
-          traits: { email: person.email },
-        },
-        {
-          type: 'track',
-          event: 'Order Completed',
-          messageId: `app-${id}-order`,
-          ...anon,
-          userId: person.userId,
-          timestamp: iso(t0 + 120_000),
-          context: app,
-          properties: {
-            order_id: orderId,
-            revenue: cents / 100,
-            total: cents / 100,
-            currency: 'EUR',
-            products: items,
-          },
-        },
+        ...appStream({ ...person, app: person.app }, id, t0, product.product_id, { orderId, cents, items }),
       )
       orders.push({ orderId, personKey: person.key, channel: 'app', at: t0 + 120_000, totalCents: cents })
     }
@@ -354,35 +288,7 @@ export function generateImportScenario(options: {
   })
   crmRows.push({ customer_id: 'u-bad', email: 'bad@example.com', consent_marketing: 'peut-être' })
 
-  const storeDays: Record<string, { orders: number; cents: number }> = {}
-  for (const o of orders.filter((o) => o.channel === 'store')) {
-    const k = `${iso(o.at).slice(0, 10)}|${o.storeId}`
-    const cur = (storeDays[k] ??= { orders: 0, cents: 0 })
-    cur.orders++
-    cur.cents += o.totalCents
-  }
-  const channelsOf = new Map<string, Set<string>>()
-  for (const o of orders) {
-    if (o.personKey.startsWith('receipt:')) continue
-    channelsOf.set(o.personKey, (channelsOf.get(o.personKey) ?? new Set()).add(o.channel))
-  }
-  const robo = orders.filter(
-    (o) =>
-      o.channel === 'store' &&
-      receiptRows.some(
-        (r) =>
-          r['receipt_id'] === o.orderId &&
-          (JSON.parse(String(r['items'])) as Array<{ product_id: string }>).some((l) =>
-            views.some(
-              (v) =>
-                v.personKey === o.personKey &&
-                v.productId === l.product_id &&
-                v.at <= o.at &&
-                v.at >= o.at - 30 * DAY,
-            ),
-          ),
-      ),
-  )
+  const summary = summariseTruth(orders, receiptRows, views)
   events.sort((a, b) => String(a['timestamp']).localeCompare(String(b['timestamp'])))
   return {
     persons,
@@ -401,11 +307,7 @@ export function generateImportScenario(options: {
     truth: {
       orders,
       refusedRows: { crm: [crmRows.length], receipts: [receiptRows.length] },
-      storeDays,
-      crossChannelBuyers: [...channelsOf.values()].filter((c) => c.size > 1).length,
-      webAndStoreBuyers: [...channelsOf.values()].filter((c) => c.has('store') && c.has('web')).length,
-      roboOrders: robo.length,
-      roboBuyers: new Set(robo.map((o) => o.personKey)).size,
+      ...summary,
       appVisits,
     },
   }
