@@ -69,7 +69,7 @@ function keepRejectedUpTo(file: string, rowsDone: number) {
 
 /**
  * Reads the file with chDB, maps each row, and sends the events to the collector in batches (or
- * writes products), saving a checkpoint after each acknowledged batch. Refused rows are written
+ * writes products), saving a checkpoint of the acknowledged rows (at most once a second, and on a failure). Refused rows are written
  * with their reasons to `<input>.rejected.ndjson`; the run never stops on a bad row.
  */
 export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
@@ -126,13 +126,24 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
   }
   const window: InFlight[] = []
   const concurrency = Math.max(1, opts.concurrency ?? 4)
+  // At most once a second while batches flow (a rename per batch costs more than the mapping),
+  // and always when a batch fails: a resume re-sends at most a second's rows, which add nothing.
+  let savedAt = 0
+  const saveCheckpoint = (force: boolean) => {
+    if (!force && now() - savedAt < 1000) return
+    checkpoint.save(kind, rowsDone)
+    savedAt = now()
+  }
 
   /** Waits for the oldest batch: batches are settled in file order, so the checkpoint is exact. */
   const settleOldest = async () => {
     const b = window.shift()
     if (!b) return
     const sent = await b.sent
-    if (!sent.ok) throw sent.err
+    if (!sent.ok) {
+      saveCheckpoint(true)
+      throw sent.err
+    }
     const refusedRows = new Map<number, RejectedLine>()
     for (const r of sent.result.rejected) {
       const row = b.eventRows[r.index]
@@ -149,7 +160,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
     summary.events += sent.result.accepted
     summary.imported += b.rows - refusedRows.size
     rowsDone = b.upTo
-    checkpoint.save(kind, rowsDone)
+    saveCheckpoint(false)
   }
 
   const flush = async (upTo: number) => {
@@ -172,7 +183,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
         summary.imported += products.length
       }
       rowsDone = upTo
-      checkpoint.save(kind, rowsDone)
+      saveCheckpoint(true)
     }
     events = []
     eventRows = []
@@ -223,7 +234,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
     while (window.length > 0) await settleOldest()
     if (rowsDone < total) {
       rowsDone = total
-      checkpoint.save(kind, rowsDone)
+      saveCheckpoint(true)
     }
     report()
     checkpoint.remove()
