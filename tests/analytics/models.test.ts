@@ -232,8 +232,17 @@ describe('product_performance', () => {
       expect(Number(r['units'])).toBe(t.units)
       near(Number(r['revenue']), t.revenue, 2)
       near(Number(r['view_to_add_rate']), t.adds / t.views, 4)
-      near(Number(r['add_to_purchase_rate']), t.purchases / t.adds, 4)
+      // Per visit (0028): a true rate, whatever the orders without an add in the same visit.
+      expect([r['add_visits'], r['purchased_add_visits']].map(Number)).toEqual([
+        t.addVisits,
+        t.purchasedAddVisits,
+      ])
+      if (t.addVisits > 0) near(Number(r['add_to_purchase_rate']), t.purchasedAddVisits / t.addVisits, 4)
+      else expect(r['add_to_purchase_rate']).toBeNull()
       near(Number(r['view_to_purchase_rate']), t.purchases / t.views, 4)
     }
+    expect(
+      rows.every((r) => r['add_to_purchase_rate'] === null || Number(r['add_to_purchase_rate']) <= 1),
+    ).toBe(true)
   })
 })

@@ -119,6 +119,10 @@ export interface ProductTruth {
   purchases: number
   units: number
   revenue: number
+  /** Visits (sessions) with a Product Added of the product. */
+  addVisits: number
+  /** Those in which an order holding the product was placed. */
+  purchasedAddVisits: number
 }
 
 const trackOf = (g: GeneratedEvent, name: string) => g.event.type === 'track' && g.event.event === name
@@ -137,6 +141,8 @@ export function productPerformance(shop: Shop): Map<string, ProductTruth> {
         purchases: 0,
         units: 0,
         revenue: 0,
+        addVisits: 0,
+        purchasedAddVisits: 0,
         viewerSet: new Set(),
       }
       out.set(id, p)
@@ -159,6 +165,28 @@ export function productPerformance(shop: Shop): Map<string, ProductTruth> {
       p.units += l.quantity
       p.revenue += round2(l.price * l.quantity)
     }
+  }
+  // Per visit: the session of each add (the person's last session started at or before it).
+  const sessionsOf = new Map<string, number[]>()
+  shop.truth.sessions.forEach((t, i) =>
+    sessionsOf.set(t.personKey, [...(sessionsOf.get(t.personKey) ?? []), i]),
+  )
+  const sessionAt = (personKey: string, at: number) => {
+    let found = -1
+    for (const i of sessionsOf.get(personKey) ?? []) if (shop.truth.sessions[i]!.start <= at) found = i
+    return found
+  }
+  const bought = new Set<string>()
+  for (const o of shop.truth.orders) for (const l of o.items) bought.add(`${l.product_id}|${o.session}`)
+  const addVisits = new Set<string>()
+  for (const g of shop.events) {
+    const id = String(g.event.properties?.['product_id'] ?? '')
+    if (id && trackOf(g, 'Product Added')) addVisits.add(`${id}|${sessionAt(g.personKey, g.at)}`)
+  }
+  for (const key of addVisits) {
+    const p = get(key.split('|')[0]!)
+    p.addVisits++
+    if (bought.has(key)) p.purchasedAddVisits++
   }
   const result = new Map<string, ProductTruth>()
   for (const [id, { viewerSet, ...p }] of out)
