@@ -3,6 +3,7 @@ import { ConfigError } from '@sillage/runtime'
 import { UsageError, type Command } from './commands/command.js'
 import { dlqCommand } from './commands/dlq.js'
 import { doctorCommand } from './commands/doctor.js'
+import { importCommand } from './commands/import.js'
 import { migrateCommand } from './commands/migrate.js'
 import { queryCommand } from './commands/query.js'
 import { seedCommand } from './commands/seed.js'
@@ -10,6 +11,7 @@ import { sourcesCommand } from './commands/sources.js'
 import { loadCliConfig } from './config.js'
 import { ListenError } from './port-check.js'
 import { SourcesError } from './sources/sources-file.js'
+import { MappingError } from '@sillage/imports'
 import { start } from './start.js'
 
 const COMMANDS: Record<string, Command> = {
@@ -25,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   dlq: dlqCommand,
   doctor: doctorCommand,
   seed: seedCommand,
+  import: importCommand,
 }
 
 const USAGE = `usage: sillage <command> [--help]
@@ -63,7 +66,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     // `sillage start` could not listen: one line, exit 1, whatever is still winding down.
     process.stderr.write(`${err.message}\n`)
     process.exit(1)
-  } else if (err instanceof ConfigError || err instanceof SourcesError) {
+  } else if (err instanceof ConfigError || err instanceof SourcesError || err instanceof MappingError) {
     process.stderr.write(`${err.message}\n`)
     process.exitCode = 2
   } else {

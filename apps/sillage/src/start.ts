@@ -9,6 +9,7 @@ import { createLogger, createMetricsRegistry, exitOnSignal } from '@sillage/runt
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
 import { registerAdminOpsRoutes } from './admin-ops.route.js'
 import { registerAdminQueryRoute } from './admin-query.route.js'
+import { registerAdminImportsRoute } from './admin-imports.route.js'
 import type { CliConfig } from './config.js'
 import { startBanner } from './banner.js'
 import { adminToken, demoSources, paths, removeRuntime, writeRuntime } from './data-dir.js'
@@ -125,6 +126,13 @@ export async function start(config: CliConfig): Promise<void> {
   profiles.start()
   const demo = sources.find((s) => s.id === 'demo') ?? sources.find((s) => s.type === 'browser')
   if (demo) registerDemoRoutes(app, { writeKey: demo.writeKey })
+  registerAdminImportsRoute(app, {
+    warehouse,
+    token,
+    sources,
+    dataDir: config.dataDir,
+    collectorUrl: () => `http://${displayHost}:${(app.server.address() as { port: number }).port}`,
+  })
 
   // Ready for HTTP clients and the CLI at once: 503 until the runtime file is written (readiness.ts).
   const gate = gateUntilReady(app)
