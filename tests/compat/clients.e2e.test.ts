@@ -33,7 +33,7 @@ describe('official client libraries against the collector', () => {
     await Promise.allSettled(prepared.values())
     await pipeline?.stop()
     dir.remove()
-  })
+  }, 600_000)
 
   it.each(CLIENTS.map((c) => [`${c.pkg} ${c.version} (${c.registry})`, c] as const))(
     '%s: identify, track, page and alias each land once',
@@ -57,7 +57,7 @@ describe('official client libraries against the collector', () => {
       expect(user).toMatch(/^[a-z-]+$/)
       const countSql = `SELECT count() AS n FROM sillage.events WHERE user_id = '${user}'`
       await waitFor(async () => Number((await query<{ n: string }>(pipeline.url, countSql))[0]?.n) >= 4, {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
         what: `the four ${client.pkg} events in sillage.events`,
       })
       const rows = await query<Record<string, string | number | null>>(

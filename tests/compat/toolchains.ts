@@ -128,7 +128,7 @@ export async function prepareGo(): Promise<string> {
   )
   const binary = join(cacheDir, 'go/compat-go')
   // The build cache makes a rebuild of an unchanged program take well under a second.
-  await step('go build', 'go', ['build', '-o', binary, '.'], join(compatDir, 'go'))
+  await step('go build', 'go', ['build', '-buildvcs=false', '-o', binary, '.'], join(compatDir, 'go'))
   return binary
 }
 
