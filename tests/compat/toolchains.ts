@@ -93,8 +93,17 @@ async function cached(dir: string, stamp: string, build: () => Promise<void>): P
   writeFileSync(stampFile, stamp)
 }
 
-/** The venv's python, with Segment's and RudderStack's Python libraries installed. */
-export async function preparePython(): Promise<string> {
+let python: Promise<string> | undefined
+/**
+ * The venv's python, with Segment's and RudderStack's Python libraries installed. Both Python
+ * clients ask at once: one venv build, shared (two concurrent builds of one venv collide).
+ */
+export function preparePython(): Promise<string> {
+  python ??= buildPython()
+  return python
+}
+
+async function buildPython(): Promise<string> {
   const version = requireTool(
     'python3',
     ['--version'],
