@@ -18,8 +18,11 @@ import {
 import { COLLECTOR_ENV_VARS, loadCollectorConfig, type CollectorConfig } from '@sillage/collector'
 import { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from '@sillage/identity'
 import {
+  ACTIVATION_ENV_VARS,
   CART_ABANDONMENT_ENV_VARS,
+  loadActivationOptions,
   loadCartAbandonmentConfig,
+  type ActivationOptions,
   type CartAbandonmentOptions,
 } from '@sillage/activation'
 
@@ -33,6 +36,7 @@ export const CLI_ENV_VARS: readonly string[] = [
     ...LIFECYCLE_ENV_VARS,
     ...CART_ABANDONMENT_ENV_VARS,
     ...IDENTITY_RULES_ENV_VARS,
+    ...ACTIVATION_ENV_VARS,
   ]),
 ]
 
@@ -47,19 +51,23 @@ export interface CliConfig extends WarehouseConfig {
   identityRules: ReturnType<typeof loadIdentityRules>
   /** SILLAGE_SHUTDOWN_TIMEOUT_MS: how long a graceful stop may take. */
   shutdownTimeoutMs: number
+  /** SILLAGE_AUDIENCES_FILE, SILLAGE_DESTINATION_SECRET_* … (docs/activation.md). */
+  activation: Readonly<ActivationOptions>
 }
 
 /** The only place the CLI reads process.env; parsed once, every problem reported at once. */
 export function loadCliConfig(env: Record<string, string | undefined> = process.env): Readonly<CliConfig> {
-  const [warehouse, bus, collector, retention, cartAbandonment, identityRules, lifecycle] = collectConfig(
-    () => loadWarehouseConfig(env),
-    () => loadBusConfig(env),
-    () => loadCollectorConfig(env),
-    () => loadRetentionConfig(env),
-    () => loadCartAbandonmentConfig(env),
-    () => loadIdentityRules(env),
-    () => loadLifecycleConfig(env),
-  )
+  const [warehouse, bus, collector, retention, cartAbandonment, identityRules, lifecycle, activation] =
+    collectConfig(
+      () => loadWarehouseConfig(env),
+      () => loadBusConfig(env),
+      () => loadCollectorConfig(env),
+      () => loadRetentionConfig(env),
+      () => loadCartAbandonmentConfig(env),
+      () => loadIdentityRules(env),
+      () => loadLifecycleConfig(env),
+      () => loadActivationOptions(env),
+    )
   return Object.freeze({
     ...warehouse,
     bus,
@@ -68,6 +76,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     cartAbandonment,
     identityRules,
     shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
+    activation,
   })
 }
 

@@ -1,0 +1,118 @@
+import { existsSync, readFileSync } from 'node:fs'
+import type { Bus } from '@sillage/bus'
+import type { Logger, Registry } from '@sillage/runtime'
+import type { Warehouse } from '@sillage/warehouse'
+import type { ActivationOptions } from '../activation.config.js'
+import { secretVariable } from '../activation.config.js'
+import {
+  EMPTY_DEFINITIONS,
+  parseActivationFile,
+  type ActivationDefinitions,
+} from '../domain/activation-file.js'
+import { createDeliveryWorker } from '../destinations/delivery-worker.js'
+import { createAudienceSync } from './audience-sync.js'
+
+export interface ActivationRunnerDeps {
+  warehouse: Warehouse
+  bus: Bus
+  log: Logger
+  registry: Registry
+  options: Readonly<ActivationOptions>
+  now?: () => number
+}
+
+/** Reads the activation file; a missing file means nothing is defined. */
+export function readDefinitions(file: string): ActivationDefinitions {
+  return existsSync(file) ? parseActivationFile(readFileSync(file, 'utf8')) : EMPTY_DEFINITIONS
+}
+
+/**
+ * Audiences on a schedule, then delivery: every syncIntervalMs the audiences are recomputed, and
+ * every deliveryIntervalMs what is pending is delivered. The file is re-read at each sync, so an
+ * edit needs no restart (a bad edit is logged and the previous definitions kept).
+ */
+export function createActivationRunner(deps: ActivationRunnerDeps) {
+  const log = deps.log.child({ component: 'activation' })
+  const now = deps.now ?? Date.now
+  const abort = new AbortController()
+  let defs: ActivationDefinitions = EMPTY_DEFINITIONS
+  const sync = createAudienceSync({
+    warehouse: deps.warehouse,
+    bus: deps.bus,
+    log: deps.log,
+    registry: deps.registry,
+    now,
+  })
+  const delivery = createDeliveryWorker({
+    warehouse: deps.warehouse,
+    bus: deps.bus,
+    log: deps.log,
+    registry: deps.registry,
+    dataDir: deps.options.dataDir,
+    secretOf: (id) => deps.options.secrets[secretVariable(id)],
+    now,
+    signal: abort.signal,
+  })
+  const reload = () => {
+    try {
+      defs = readDefinitions(deps.options.file)
+    } catch (err) {
+      log.error({ err, file: deps.options.file }, 'activation file invalid; keeping the previous definitions')
+    }
+    return defs
+  }
+  let chain: Promise<unknown> = Promise.resolve()
+  /** One job at a time: a sync and a delivery never overlap. */
+  const serial = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = chain.then(job, job)
+    chain = run.catch(() => undefined)
+    return run
+  }
+  const timers: NodeJS.Timeout[] = []
+  let stopped = true
+  const every = (ms: number, job: () => Promise<unknown>) => {
+    const tick = () => {
+      if (stopped) return
+      void serial(job)
+        .catch((err: unknown) => log.error({ err }, 'activation job failed; retried at the next run'))
+        .finally(() => {
+          if (!stopped) timers.push(setTimeout(tick, ms))
+        })
+    }
+    timers.push(setTimeout(tick, 0))
+  }
+
+  const syncNow = () => serial(async () => sync.syncAll(reload().audiences))
+  const deliverNow = () =>
+    serial(async () => delivery.deliverAll(defs === EMPTY_DEFINITIONS ? reload() : defs))
+
+  return {
+    definitions: () => reload(),
+    syncNow,
+    deliverNow,
+    preview: sync.preview,
+    replay: delivery.replay,
+    start(): void {
+      if (!deps.options.enabled || !stopped) return
+      stopped = false
+      reload()
+      every(deps.options.syncIntervalMs, async () => {
+        await sync.syncAll(reload().audiences)
+        await delivery.deliverAll(defs)
+      })
+      every(deps.options.deliveryIntervalMs, () => delivery.deliverAll(defs))
+      log.info(
+        { file: deps.options.file, audiences: defs.audiences.length, destinations: defs.destinations.length },
+        'activation started',
+      )
+    },
+    async stop(): Promise<void> {
+      stopped = true
+      abort.abort()
+      for (const t of timers) clearTimeout(t)
+      await chain
+    },
+  }
+}
+
+export type ActivationRunner = ReturnType<typeof createActivationRunner>

@@ -1,0 +1,220 @@
+import { TOPICS, type Bus } from '@sillage/bus'
+import { Counter, type Logger, type Registry } from '@sillage/runtime'
+import type { Warehouse } from '@sillage/warehouse'
+import { createDeliveryStore, type PendingItem } from '../adapters/clickhouse-deliveries.js'
+import type { ActivationDefinitions, DestinationDef } from '../domain/activation-file.js'
+import { createCircuitBreaker, type CircuitBreaker } from '../domain/circuit-breaker.js'
+import { batchKey, renderBatch, type DeliveryItem } from '../domain/delivery-payload.js'
+import { createFileExporter } from './file-exporter.js'
+import { createWebhookSender } from './webhook-sender.js'
+
+export interface DeliveryWorkerDeps {
+  warehouse: Warehouse
+  log: Logger
+  registry: Registry
+  /** Dead letters go to activation.deadletters on it (without a bus they are only recorded). */
+  bus?: Bus
+  /** Signing secrets by destination id. */
+  secretOf: (destinationId: string) => string | undefined
+  dataDir: string
+  now?: () => number
+  fetch?: typeof fetch
+  /** Backoff of the webhook retries (tests shorten it). */
+  baseBackoffMs?: number
+  maxBackoffMs?: number
+  signal?: AbortSignal
+}
+
+export interface DeliveryRunResult {
+  destination: string
+  delivered: number
+  dead: number
+  skipped: number
+  breakerOpen: boolean
+}
+
+const MAX_BATCHES_PER_RUN = 10_000
+
+/**
+ * Delivers what is pending to each destination, batch by batch: reads the membership changes and
+ * trigger firings not yet delivered (activation_deliveries), sends them (signed webhook, or file),
+ * and records the outcome. State lives in ClickHouse, so a kill mid-run re-sends at most the
+ * batch in flight, with the same Idempotency-Key and item ids (at-least-once).
+ *
+ * - An exit goes only to a destination that received the matching entry; otherwise it is skipped.
+ * - A batch that exhausts its retries, or that the receiver refuses (4xx), is dead-lettered to
+ *   activation.deadletters and recorded dead; `sillage destinations replay` re-queues it.
+ * - A circuit breaker per destination stops sending after repeated failures, for a cool-down.
+ */
+export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
+  const log = deps.log.child({ component: 'destinations' })
+  const store = createDeliveryStore(deps.warehouse)
+  const now = deps.now ?? Date.now
+  const breakers = new Map<string, CircuitBreaker>()
+  const items = new Counter({
+    name: 'sillage_destination_items_total',
+    help: 'Items handled per destination and outcome',
+    labelNames: ['destination', 'outcome'],
+    registers: [deps.registry],
+  })
+
+  const breakerOf = (d: DestinationDef) => {
+    let b = breakers.get(d.id)
+    if (!b) {
+      b = createCircuitBreaker(
+        d.type === 'webhook'
+          ? { threshold: d.breakerThreshold, cooldownMs: d.breakerCooldownMs }
+          : { threshold: 3, cooldownMs: 60_000 },
+      )
+      breakers.set(d.id, b)
+    }
+    return b
+  }
+
+  async function deadLetter(
+    d: DestinationDef,
+    batch: readonly DeliveryItem[],
+    reason: string,
+    attempts: number,
+  ) {
+    if (deps.bus) {
+      const letter = {
+        destination: d.id,
+        batch_key: batchKey(d.id, batch),
+        reason,
+        attempts,
+        at: new Date(now()).toISOString(),
+        items: batch,
+      }
+      await deps.bus.produce(TOPICS.activationDeadLetters, [
+        { key: d.id, value: Buffer.from(JSON.stringify(letter)) },
+      ])
+    }
+    await store.mark(
+      d.id,
+      batch.map((i) => i.id),
+      'dead',
+      { attempts, error: reason, now: now() },
+    )
+  }
+
+  async function deliverTo(d: DestinationDef, defs: ActivationDefinitions): Promise<DeliveryRunResult> {
+    const result = { destination: d.id, delivered: 0, dead: 0, skipped: 0, breakerOpen: false }
+    const audiences = defs.audiences.filter((a) => a.destinations.includes(d.id)).map((a) => a.id)
+    const triggers = defs.triggers.filter((t) => t.destinations.includes(d.id)).map((t) => t.id)
+    const batchSize = d.type === 'webhook' ? d.batchSize : 10_000
+    const secret = d.type === 'webhook' ? deps.secretOf(d.id) : undefined
+    if (d.type === 'webhook' && !secret) {
+      log.error(
+        { destination: d.id },
+        'webhook destination without a secret (SILLAGE_DESTINATION_SECRET_<ID>): not delivered',
+      )
+      return result
+    }
+    const send =
+      d.type === 'webhook'
+        ? createWebhookSender({
+            url: d.url,
+            secret: secret ?? '',
+            maxAttempts: d.maxAttempts,
+            timeoutMs: d.timeoutMs,
+            baseBackoffMs: deps.baseBackoffMs,
+            maxBackoffMs: deps.maxBackoffMs,
+            fetch: deps.fetch,
+            now,
+            signal: deps.signal,
+          })
+        : undefined
+    const write = d.type === 'file' ? createFileExporter({ ...d, dataDir: deps.dataDir }) : undefined
+    const breaker = breakerOf(d)
+    for (let n = 0; n < MAX_BATCHES_PER_RUN && !deps.signal?.aborted; n++) {
+      if (!breaker.allows(now())) {
+        result.breakerOpen = true
+        break
+      }
+      const pending: PendingItem[] = [
+        ...(await store.pendingAudience(d.id, audiences, batchSize)),
+        ...(await store.pendingTriggers(d.id, triggers, batchSize)),
+      ].slice(0, batchSize)
+      if (pending.length === 0) break
+      // An exit reaches only a destination that received the entry (earlier, or in this batch).
+      const entries = pending.filter((p) => p.enteredId).map((p) => p.enteredId!)
+      const received = await store.delivered(d.id, entries)
+      const inBatch = new Set<string>()
+      const batch: DeliveryItem[] = []
+      const skipped: string[] = []
+      for (const p of pending) {
+        const { enteredId, ...item } = p
+        if (
+          p.type === 'audience.exited' &&
+          (!enteredId || (!received.has(enteredId) && !inBatch.has(enteredId)))
+        )
+          skipped.push(p.id)
+        else {
+          batch.push(item)
+          inBatch.add(p.id)
+        }
+      }
+      await store.mark(d.id, skipped, 'skipped', { now: now() })
+      result.skipped += skipped.length
+      items.inc({ destination: d.id, outcome: 'skipped' }, skipped.length)
+      if (batch.length === 0) continue
+      if (write) {
+        write(batch)
+        await store.mark(
+          d.id,
+          batch.map((i) => i.id),
+          'delivered',
+          { attempts: 1, now: now() },
+        )
+        result.delivered += batch.length
+        items.inc({ destination: d.id, outcome: 'delivered' }, batch.length)
+        continue
+      }
+      if (!send || d.type !== 'webhook') break
+      const body = JSON.stringify(renderBatch(d.template, d.id, batch, new Date(now()).toISOString()))
+      const outcome = await send(body, batchKey(d.id, batch))
+      if (outcome.ok) {
+        breaker.success()
+        await store.mark(
+          d.id,
+          batch.map((i) => i.id),
+          'delivered',
+          { attempts: outcome.attempts, now: now() },
+        )
+        result.delivered += batch.length
+        items.inc({ destination: d.id, outcome: 'delivered' }, batch.length)
+      } else if (outcome.permanent || !deps.signal?.aborted) {
+        breaker.failure(now())
+        await deadLetter(d, batch, outcome.reason, outcome.attempts)
+        result.dead += batch.length
+        items.inc({ destination: d.id, outcome: 'dead' }, batch.length)
+        log.warn(
+          { destination: d.id, items: batch.length, reason: outcome.reason, attempts: outcome.attempts },
+          'batch dead-lettered',
+        )
+      } else break
+    }
+    if (result.delivered + result.dead + result.skipped > 0 || result.breakerOpen)
+      log.info(result, 'destination delivered')
+    return result
+  }
+
+  return {
+    /** One pass over every destination; a failing destination does not hold back the others. */
+    async deliverAll(defs: ActivationDefinitions): Promise<DeliveryRunResult[]> {
+      const out: DeliveryRunResult[] = []
+      for (const d of defs.destinations) {
+        try {
+          out.push(await deliverTo(d, defs))
+        } catch (err) {
+          log.error({ err, destination: d.id }, 'delivery failed; retried at the next run')
+        }
+      }
+      return out
+    },
+    replay: (destinationId?: string) => store.replayDead(destinationId, now()),
+  }
+}
+
+export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>
