@@ -10,6 +10,7 @@ import {
   type ActivationDefinitions,
 } from '../domain/activation-file.js'
 import { createDeliveryWorker } from '../destinations/delivery-worker.js'
+import { createTriggerConsumer, type TriggerConsumer } from '../triggers/trigger-consumer.js'
 import { createAudienceSync } from './audience-sync.js'
 
 export interface ActivationRunnerDeps {
@@ -68,6 +69,8 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     chain = run.catch(() => undefined)
     return run
   }
+  let triggers: TriggerConsumer | undefined
+  let deliverSoon: NodeJS.Timeout | undefined
   const timers: NodeJS.Timeout[] = []
   let stopped = true
   const every = (ms: number, job: () => Promise<unknown>) => {
@@ -101,6 +104,24 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
         await delivery.deliverAll(defs)
       })
       every(deps.options.deliveryIntervalMs, () => delivery.deliverAll(defs))
+      // Triggers are read at start: a change to them needs a restart.
+      triggers = createTriggerConsumer({
+        bus: deps.bus,
+        warehouse: deps.warehouse,
+        log: deps.log,
+        registry: deps.registry,
+        triggers: defs.triggers,
+        now,
+        // A firing is delivered at once, not at the next delivery tick.
+        onFired: () => {
+          if (deliverSoon || stopped) return
+          deliverSoon = setTimeout(() => {
+            deliverSoon = undefined
+            void deliverNow().catch((err: unknown) => log.error({ err }, 'trigger delivery failed'))
+          }, 0)
+        },
+      })
+      triggers.start().catch((err: unknown) => log.error({ err }, 'triggers could not start'))
       log.info(
         { file: deps.options.file, audiences: defs.audiences.length, destinations: defs.destinations.length },
         'activation started',
@@ -110,6 +131,8 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       stopped = true
       abort.abort()
       for (const t of timers) clearTimeout(t)
+      if (deliverSoon) clearTimeout(deliverSoon)
+      await triggers?.stop()
       await chain
     },
   }
