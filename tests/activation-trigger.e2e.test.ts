@@ -118,4 +118,24 @@ describe('trigger: a big abandoned cart reaches the webhook', () => {
     ).toEqual(['big', 'refused', 'small'])
     expect(receiver.requests.flatMap((r) => r.json.items ?? [])).toHaveLength(1)
   })
+
+  it('an erasure of a person a destination received reaches it as person.deleted', async () => {
+    const res = await fetch(`${pipeline!.url}/admin/privacy/erasure`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer admin_test_0123456789abcdef', 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'user_id', value: 'big' }),
+    })
+    expect(res.status).toBeLessThan(300)
+    const deleted = await waitFor(
+      () => {
+        const items = receiver.requests
+          .flatMap((r) => r.json.items ?? [])
+          .filter((i) => i['type'] === 'person.deleted')
+        return items.length > 0 && items
+      },
+      { timeoutMs: 60_000, what: 'the erasure notice' },
+    )
+    expect(deleted).toHaveLength(1)
+    expect(deleted[0]!['user_id']).toBeUndefined()
+  })
 })

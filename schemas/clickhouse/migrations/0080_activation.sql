@@ -56,3 +56,23 @@ CREATE TABLE IF NOT EXISTS {{db}}.trigger_firings
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (trigger_id, user_id, anonymous_id, window_start);
+
+-- Who each destination has received, to pass on an erasure (GDPR art. 17(2) and 19): one row per
+-- (destination, recipient), recipient_key = SHA-256 of the destination and person id. It holds
+-- the suppression keys of the person's id, user id, email and phone (so that a record of
+-- privacy.suppressions finds it whichever identifier the erasure named) and the hashed email and
+-- phone the destination got, and no person column: an erasure deletes the person's other rows at
+-- once, while this row lives until the deletion notice has reached the destination (erased_at).
+CREATE TABLE IF NOT EXISTS {{db}}.activation_recipients
+(
+    destination_id LowCardinality(String),
+    recipient_key  String,
+    subject_keys   Array(String),
+    email_sha256   String,
+    phone_sha256   String,
+    first_at       DateTime64(3, 'UTC'),
+    erased_at      Nullable(DateTime64(3, 'UTC')),
+    version        UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (destination_id, recipient_key);

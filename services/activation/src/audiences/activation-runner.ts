@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import type { Bus } from '@sillage/bus'
+import { followTopic, TOPICS, type Bus, type TopicFollower } from '@sillage/bus'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import type { ActivationOptions } from '../activation.config.js'
@@ -70,6 +70,15 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     return run
   }
   let triggers: TriggerConsumer | undefined
+  let follower: TopicFollower | undefined
+  /** Suppression keys (privacy.suppressions) not yet checked against the recipients. */
+  const erasureKeys = new Set<string>()
+  const passOnErasures = async () => {
+    if (erasureKeys.size === 0) return
+    const keys = [...erasureKeys]
+    const remaining = await delivery.notifyErasures(defs, keys)
+    if (remaining === 0) for (const k of keys) erasureKeys.delete(k)
+  }
   let deliverSoon: NodeJS.Timeout | undefined
   const timers: NodeJS.Timeout[] = []
   let stopped = true
@@ -103,7 +112,23 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
         await sync.syncAll(reload().audiences)
         await delivery.deliverAll(defs)
       })
-      every(deps.options.deliveryIntervalMs, () => delivery.deliverAll(defs))
+      every(deps.options.deliveryIntervalMs, async () => {
+        await passOnErasures()
+        await delivery.deliverAll(defs)
+      })
+      // Erasures reach every destination that received the person (docs/activation.md).
+      followTopic(deps.bus, {
+        topic: TOPICS.suppressions,
+        groupPrefix: 'sillage.activation.suppressions',
+        onRecord: (r) => {
+          if (r.key && r.value.length > 0) erasureKeys.add(r.key)
+        },
+      })
+        .then((f) => {
+          follower = f
+          if (stopped) void f.stop()
+        })
+        .catch((err: unknown) => log.error({ err }, 'could not follow privacy.suppressions'))
       // Triggers are read at start: a change to them needs a restart.
       triggers = createTriggerConsumer({
         bus: deps.bus,
@@ -133,6 +158,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       for (const t of timers) clearTimeout(t)
       if (deliverSoon) clearTimeout(deliverSoon)
       await triggers?.stop()
+      await follower?.stop()
       await chain
     },
   }

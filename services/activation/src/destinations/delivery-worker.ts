@@ -2,6 +2,8 @@ import { TOPICS, type Bus } from '@sillage/bus'
 import { Counter, type Logger, type Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import { createDeliveryStore, type PendingItem } from '../adapters/clickhouse-deliveries.js'
+import { createRecipientStore } from '../adapters/clickhouse-recipients.js'
+import { stableId } from '../domain/membership.js'
 import type { ActivationDefinitions, DestinationDef } from '../domain/activation-file.js'
 import { createCircuitBreaker, type CircuitBreaker } from '../domain/circuit-breaker.js'
 import { batchKey, renderBatch, type DeliveryItem } from '../domain/delivery-payload.js'
@@ -49,6 +51,7 @@ const MAX_BATCHES_PER_RUN = 10_000
 export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   const log = deps.log.child({ component: 'destinations' })
   const store = createDeliveryStore(deps.warehouse)
+  const recipients = createRecipientStore(deps.warehouse)
   const now = deps.now ?? Date.now
   const breakers = new Map<string, CircuitBreaker>()
   const items = new Counter({
@@ -161,6 +164,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       if (batch.length === 0) continue
       if (write) {
         write(batch)
+        await recipients.remember(d.id, batch, now())
         await store.mark(
           d.id,
           batch.map((i) => i.id),
@@ -176,6 +180,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       const outcome = await send(body, batchKey(d.id, batch))
       if (outcome.ok) {
         breaker.success()
+        await recipients.remember(d.id, batch, now())
         await store.mark(
           d.id,
           batch.map((i) => i.id),
@@ -214,6 +219,62 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       return out
     },
     replay: (destinationId?: string) => store.replayDead(destinationId, now()),
+
+    /**
+     * Passes erasures on: for suppression keys (privacy.suppressions), every destination that
+     * received the person gets a `person.deleted` item (hashed email and phone), then the ledger
+     * row is blanked. Returns how many recipients are still to be told (a failed notice).
+     */
+    async notifyErasures(defs: ActivationDefinitions, keys: readonly string[]): Promise<number> {
+      const found = await recipients.erased(keys)
+      let sent = 0
+      for (const d of defs.destinations) {
+        const mine = found.filter((r) => r.destinationId === d.id)
+        if (mine.length === 0) continue
+        const at = new Date(now()).toISOString()
+        const batch: DeliveryItem[] = mine.map((r) => ({
+          id: stableId('erasure', r.destinationId, r.recipientKey),
+          type: 'person.deleted',
+          source: 'erasure',
+          personId: '',
+          userId: '',
+          emailSha256: r.emailSha256,
+          phoneSha256: r.phoneSha256,
+          at,
+        }))
+        if (d.type === 'file') createFileExporter({ ...d, dataDir: deps.dataDir })(batch)
+        else {
+          const secret = deps.secretOf(d.id)
+          if (!secret) continue
+          const send = createWebhookSender({
+            url: d.url,
+            secret,
+            maxAttempts: d.maxAttempts,
+            timeoutMs: d.timeoutMs,
+            baseBackoffMs: deps.baseBackoffMs,
+            maxBackoffMs: deps.maxBackoffMs,
+            fetch: deps.fetch,
+            now,
+            signal: deps.signal,
+          })
+          const outcome = await send(
+            JSON.stringify(renderBatch(d.template, d.id, batch, at)),
+            batchKey(d.id, batch),
+          )
+          if (!outcome.ok) {
+            log.warn(
+              { destination: d.id, reason: outcome.reason },
+              'erasure notice not delivered; retried later',
+            )
+            continue
+          }
+        }
+        await recipients.markErased(mine, now())
+        sent += mine.length
+        log.info({ destination: d.id, recipients: mine.length }, 'erasure passed on')
+      }
+      return found.length - sent
+    },
   }
 }
 

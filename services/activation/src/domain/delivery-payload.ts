@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 export interface DeliveryItem {
   /** The membership change's or firing's message id: the receiver's per-item idempotency key. */
   id: string
-  type: 'audience.entered' | 'audience.exited' | 'trigger.fired'
+  type: 'audience.entered' | 'audience.exited' | 'trigger.fired' | 'person.deleted'
   /** The audience or trigger id. */
   source: string
   personId: string
@@ -28,7 +28,7 @@ export function batchKey(destinationId: string, items: readonly DeliveryItem[]):
   return h.digest('hex')
 }
 
-const adds = (i: DeliveryItem) => i.type !== 'audience.exited'
+const adds = (i: DeliveryItem) => i.type === 'audience.entered' || i.type === 'trigger.fired'
 
 /** The JSON body of a batch in a template. */
 export function renderBatch(
@@ -47,7 +47,11 @@ export function renderBatch(
         items: items.map((i) => ({
           id: i.id,
           type: i.type,
-          ...(i.type === 'trigger.fired' ? { trigger: i.source } : { audience: i.source }),
+          ...(i.type === 'trigger.fired'
+            ? { trigger: i.source }
+            : i.type === 'person.deleted'
+              ? { reason: 'erasure' }
+              : { audience: i.source }),
           person_id: i.personId,
           ...(i.userId ? { user_id: i.userId } : {}),
           email_sha256: i.emailSha256,
