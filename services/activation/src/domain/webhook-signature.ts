@@ -40,7 +40,8 @@ export function verifySignature(
 
 /**
  * How long to wait before attempt `attempt` (1-based retries): exponential from baseMs, capped,
- * with full jitter from `random`; a Retry-After (seconds or HTTP date) wins when it is longer.
+ * with jitter from `random`; a Retry-After (seconds or HTTP date, up to 5 minutes) wins when it
+ * is longer.
  */
 export function backoffMs(
   attempt: number,
@@ -65,5 +66,6 @@ export function backoffMs(
       if (Number.isFinite(at)) after = at - (opts.nowMs ?? Date.now())
     }
   }
-  return Math.min(Math.max(jittered, Math.min(after, 10 * max)), 10 * max)
+  // A Retry-After is honoured up to 5 minutes; longer, the batch waits for a later run instead.
+  return Math.max(jittered, Math.min(after, 300_000))
 }
