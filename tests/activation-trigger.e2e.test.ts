@@ -26,12 +26,24 @@ const add = (who: string, price: number, minutes: number, categories = ['necessa
   context: consent(categories),
 })
 
+const firings = () =>
+  receiver.requests.flatMap((r) => r.json.items ?? []).filter((i) => i['type'] === 'trigger.fired')
+const adminQuery = async (sql: string) =>
+  (
+    await fetch(`${pipeline!.url}/admin/query`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer admin_test_0123456789abcdef', 'content-type': 'application/json' },
+      body: JSON.stringify({ sql }),
+    })
+  ).text()
+
 beforeAll(async () => {
   receiver = await startReceiver()
   writeFileSync(
     join(dir.path, 'audiences.json'),
     JSON.stringify({
       destinations: [{ id: 'hook', type: 'webhook', url: receiver.url }],
+      audiences: [{ id: 'buyers', rule: 'orders >= 1', destinations: ['hook'] }],
       triggers: [
         {
           id: 'big-cart',
@@ -51,6 +63,7 @@ beforeAll(async () => {
       SILLAGE_CART_ABANDONMENT_GRACE_MS: '0',
       SILLAGE_DESTINATION_SECRET_HOOK: SECRET,
       SILLAGE_DELIVERY_INTERVAL_MS: '1000',
+      SILLAGE_AUDIENCE_SYNC_INTERVAL_MS: '1000',
     },
   })
 })
@@ -91,7 +104,7 @@ describe('trigger: a big abandoned cart reaches the webhook', () => {
     expect(res.status).toBe(200)
     const fired = await waitFor(
       () => {
-        const items = receiver.requests.flatMap((r) => r.json.items ?? [])
+        const items = firings()
         return items.length > 0 && items
       },
       { timeoutMs: 60_000, what: 'the trigger delivery' },
@@ -116,7 +129,31 @@ describe('trigger: a big abandoned cart reaches the webhook', () => {
         .split('\n')
         .map((l) => (JSON.parse(l) as { user_id: string }).user_id),
     ).toEqual(['big', 'refused', 'small'])
-    expect(receiver.requests.flatMap((r) => r.json.items ?? [])).toHaveLength(1)
+    expect(firings()).toHaveLength(1)
+  })
+
+  it('an audience synced by start: Audience Entered lands in ClickHouse, the entry reaches the receiver', async () => {
+    const stored = await waitFor(
+      async () => {
+        const rows = (await adminQuery("SELECT user_id FROM sillage.events WHERE event = 'Audience Entered'"))
+          .trim()
+          .split('\n')
+          .filter((l) => l !== '')
+        return rows.length > 0 && rows.map((l) => (JSON.parse(l) as { user_id: string }).user_id)
+      },
+      { timeoutMs: 60_000, what: 'Audience Entered in ClickHouse' },
+    )
+    expect(stored).toEqual(['ordered'])
+    const entries = await waitFor(
+      () => {
+        const items = receiver.requests
+          .flatMap((r) => r.json.items ?? [])
+          .filter((i) => i['type'] === 'audience.entered')
+        return items.length > 0 && items
+      },
+      { timeoutMs: 60_000, what: 'the audience entry' },
+    )
+    expect(entries.map((i) => [i['audience'], i['user_id']])).toEqual([['buyers', 'ordered']])
   })
 
   it('an erasure of a person a destination received reaches it as person.deleted', async () => {

@@ -121,5 +121,5 @@ export function toMembershipEvent(
     sourceId: 'sillage',
     properties: { audience_id: c.audienceId, audience_name: audienceName, person_id: c.personId, seq: c.seq },
     context: { library: { name: 'sillage-audiences', version: '0.1.0' } },
-  } as EnrichedEvent
+  }
 }
