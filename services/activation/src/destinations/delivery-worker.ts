@@ -130,15 +130,22 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
         : undefined
     const write = d.type === 'file' ? createFileExporter({ ...d, dataDir: deps.dataDir }) : undefined
     const breaker = breakerOf(d)
+    const queue: PendingItem[] = []
     for (let n = 0; n < MAX_BATCHES_PER_RUN && !deps.signal?.aborted; n++) {
       if (!breaker.allows(now())) {
         result.breakerOpen = true
         break
       }
-      const pending: PendingItem[] = [
-        ...(await store.pendingAudience(d.id, audiences, batchSize)),
-        ...(await store.pendingTriggers(d.id, triggers, batchSize)),
-      ].slice(0, batchSize)
+      // Pending items are read a page (up to 20 batches) at a time, then sent batch by batch: the
+      // same items in the same order after a restart, so a re-sent batch is the same batch.
+      if (queue.length === 0) {
+        const page = Math.min(batchSize * 20, 20_000)
+        queue.push(
+          ...(await store.pendingAudience(d.id, audiences, page)),
+          ...(await store.pendingTriggers(d.id, triggers, page)),
+        )
+      }
+      const pending = queue.splice(0, batchSize)
       if (pending.length === 0) break
       // An exit reaches only a destination that received the entry (earlier, or in this batch).
       const entries = pending.filter((p) => p.enteredId).map((p) => p.enteredId!)
