@@ -33,6 +33,7 @@ const TRIGGERS = Number(process.env.TRIGGERS ?? 200)
 const log = createLogger({ level: 'silent' })
 const registry = () => createMetricsRegistry({ defaultMetrics: false })
 const dir = mkdtempSync(join(tmpdir(), 'sillage-bench-activation-'))
+const phase = (msg) => process.stderr.write(`[${new Date().toISOString()}] ${msg}\n`)
 const pct = (xs, p) =>
   xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
 
@@ -101,14 +102,17 @@ try {
     query_params: { n: PERSONS },
   })
   const loadS = (performance.now() - t) / 1000
+  phase(`loaded ${PERSONS} persons in ${loadS.toFixed(1)} s`)
 
   const sync = createAudienceSync({ warehouse, log, registry: registry(), emit: async () => {} })
   t = performance.now()
   const members = await sync.preview(defs.audiences[0])
   const previewS = (performance.now() - t) / 1000
+  phase(`preview: ${members.length} members in ${previewS.toFixed(2)} s`)
   t = performance.now()
   const first = await sync.syncOne(defs.audiences[0])
   const syncS = (performance.now() - t) / 1000
+  phase(`first sync in ${syncS.toFixed(2)} s`)
   t = performance.now()
   const second = await sync.syncOne(defs.audiences[0])
   const resyncS = (performance.now() - t) / 1000
@@ -125,6 +129,7 @@ try {
   t = performance.now()
   const [delivered] = await worker.deliverAll(defs)
   const deliverS = (performance.now() - t) / 1000
+  phase(`delivered ${delivered.delivered} in ${deliverS.toFixed(2)} s`)
 
   // 3. trigger latency
   const consumer = createTriggerConsumer({
@@ -133,7 +138,7 @@ try {
     log,
     registry: registry(),
     triggers: defs.triggers,
-    onFired: () => void worker.deliverAll(defs),
+    onFired: () => void worker.deliverAll(defs, { only: 'triggers' }),
   })
   await consumer.start()
   const latencies = []

@@ -80,6 +80,14 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     if (remaining === 0) for (const k of keys) erasureKeys.delete(k)
   }
   let deliverSoon: NodeJS.Timeout | undefined
+  /** Trigger firings are delivered on their own queue: never behind an audience sync. */
+  let triggerChain: Promise<unknown> = Promise.resolve()
+  const triggerSerial = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = triggerChain.then(job, job)
+    triggerChain = run.catch(() => undefined)
+    return run
+  }
+  const deliverTriggers = () => delivery.deliverAll(defs, { only: 'triggers' })
   const timers: NodeJS.Timeout[] = []
   let stopped = true
   const every = (ms: number, job: () => Promise<unknown>) => {
@@ -110,12 +118,22 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       reload()
       every(deps.options.syncIntervalMs, async () => {
         await sync.syncAll(reload().audiences)
-        await delivery.deliverAll(defs)
+        await delivery.deliverAll(defs, { only: 'audiences' })
       })
       every(deps.options.deliveryIntervalMs, async () => {
         await passOnErasures()
-        await delivery.deliverAll(defs)
+        await delivery.deliverAll(defs, { only: 'audiences' })
       })
+      // Firings are delivered when they fire; this retries what failed or was missed.
+      const retryTriggers = () => {
+        if (stopped) return
+        void triggerSerial(deliverTriggers)
+          .catch((err: unknown) => log.error({ err }, 'trigger delivery failed'))
+          .finally(() => {
+            if (!stopped) timers.push(setTimeout(retryTriggers, deps.options.deliveryIntervalMs))
+          })
+      }
+      timers.push(setTimeout(retryTriggers, 0))
       // Erasures reach every destination that received the person (docs/activation.md).
       followTopic(deps.bus, {
         topic: TOPICS.suppressions,
@@ -142,7 +160,9 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
           if (deliverSoon || stopped) return
           deliverSoon = setTimeout(() => {
             deliverSoon = undefined
-            void deliverNow().catch((err: unknown) => log.error({ err }, 'trigger delivery failed'))
+            void triggerSerial(deliverTriggers).catch((err: unknown) =>
+              log.error({ err }, 'trigger delivery failed'),
+            )
           }, 0)
         },
       })
@@ -159,6 +179,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       if (deliverSoon) clearTimeout(deliverSoon)
       await triggers?.stop()
       await follower?.stop()
+      await triggerChain
       await chain
     },
   }

@@ -101,10 +101,16 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     )
   }
 
-  async function deliverTo(d: DestinationDef, defs: ActivationDefinitions): Promise<DeliveryRunResult> {
+  async function deliverTo(
+    d: DestinationDef,
+    defs: ActivationDefinitions,
+    only: 'audiences' | 'triggers' | undefined,
+  ): Promise<DeliveryRunResult> {
     const result = { destination: d.id, delivered: 0, dead: 0, skipped: 0, breakerOpen: false }
-    const audiences = defs.audiences.filter((a) => a.destinations.includes(d.id)).map((a) => a.id)
-    const triggers = defs.triggers.filter((t) => t.destinations.includes(d.id)).map((t) => t.id)
+    const audiences =
+      only === 'triggers' ? [] : defs.audiences.filter((a) => a.destinations.includes(d.id)).map((a) => a.id)
+    const triggers =
+      only === 'audiences' ? [] : defs.triggers.filter((t) => t.destinations.includes(d.id)).map((t) => t.id)
     const batchSize = d.type === 'webhook' ? d.batchSize : 10_000
     const secret = d.type === 'webhook' ? deps.secretOf(d.id) : undefined
     if (d.type === 'webhook' && !secret) {
@@ -213,12 +219,20 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   }
 
   return {
-    /** One pass over every destination; a failing destination does not hold back the others. */
-    async deliverAll(defs: ActivationDefinitions): Promise<DeliveryRunResult[]> {
+    /**
+     * One pass over every destination; a failing destination does not hold back the others.
+     * `only`: audience changes or trigger firings alone. The runner delivers the two on separate
+     * queues, so a firing never waits behind an audience sync or backlog.
+     */
+    async deliverAll(
+      defs: ActivationDefinitions,
+      opts: { only?: 'audiences' | 'triggers' } = {},
+    ): Promise<DeliveryRunResult[]> {
       const out: DeliveryRunResult[] = []
       for (const d of defs.destinations) {
+        if (opts.only === 'triggers' && !defs.triggers.some((t) => t.destinations.includes(d.id))) continue
         try {
-          out.push(await deliverTo(d, defs))
+          out.push(await deliverTo(d, defs, opts.only))
         } catch (err) {
           log.error({ err, destination: d.id }, 'delivery failed; retried at the next run')
         }
