@@ -116,19 +116,23 @@ describe('trigger: a big abandoned cart reaches the webhook', () => {
     expect(props.properties.value).toBe(180)
     for (const r of receiver.requests) expect(verifySignature(SECRET, r.body, r.signature)).toBe(true)
     // The other three carts: abandoned (small, refused) or not (ordered), never delivered.
-    const abandoned = await fetch(`${pipeline!.url}/admin/query`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer admin_test_0123456789abcdef', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        sql: "SELECT user_id FROM sillage.events WHERE event = 'Cart Abandoned' ORDER BY user_id",
-      }),
-    })
-    expect(
-      (await abandoned.text())
-        .trim()
-        .split('\n')
-        .map((l) => (JSON.parse(l) as { user_id: string }).user_id),
-    ).toEqual(['big', 'refused', 'small'])
+    // Identity stores the Cart Abandoned events independently of the trigger consumer: poll.
+    const abandoned = await waitFor(
+      async () => {
+        const rows = (
+          await adminQuery(
+            "SELECT user_id FROM sillage.events WHERE event = 'Cart Abandoned' ORDER BY user_id",
+          )
+        )
+          .trim()
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => (JSON.parse(l) as { user_id: string }).user_id)
+        return rows.length >= 3 && rows
+      },
+      { timeoutMs: 60_000, what: 'the three Cart Abandoned events' },
+    )
+    expect(abandoned).toEqual(['big', 'refused', 'small'])
     expect(firings()).toHaveLength(1)
   })
 
