@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -133,5 +133,26 @@ describe('delivery worker', () => {
     const [r] = await worker().deliverAll(defs({ maxAttempts: 1, breakerThreshold: 2 }))
     expect(r).toMatchObject({ delivered: 0, dead: 4, breakerOpen: true })
     expect(received.length - before).toBe(2)
+  })
+
+  it('exports a file destination as CSV with email_sha256 and phone_sha256, once', async () => {
+    const fileDefs = parseActivationFile(
+      JSON.stringify({
+        destinations: [{ id: 'ads', type: 'file', directory: 'exports', format: 'csv' }],
+        audiences: [{ id: 'a', rule: 'orders > 0', destinations: ['ads'] }],
+      }),
+    )
+    const [r] = await worker().deliverAll(fileDefs)
+    expect(r).toMatchObject({ destination: 'ads', delivered: 10 })
+    const files = readdirSync(join(dir, 'exports'))
+    expect(files).toHaveLength(1)
+    const lines = readFileSync(join(dir, 'exports', files[0]!), 'utf8')
+      .trim()
+      .split('\n')
+    expect(lines[0]).toBe('id,type,source,person_id,user_id,email_sha256,phone_sha256,at')
+    expect(lines).toHaveLength(11)
+    const [again] = await worker().deliverAll(fileDefs)
+    expect(again).toMatchObject({ delivered: 0 })
+    expect(readdirSync(join(dir, 'exports'))).toHaveLength(1)
   })
 })
