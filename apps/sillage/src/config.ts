@@ -20,8 +20,11 @@ import { DASHBOARD_ENV_VARS, loadDashboardConfig, type DashboardConfig } from '@
 import { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from '@sillage/identity'
 import { PROFILES_ENV_VARS, loadProfilesOptions, type ProfilesOptions } from '@sillage/profiles'
 import {
+  ACTIVATION_ENV_VARS,
   CART_ABANDONMENT_ENV_VARS,
+  loadActivationOptions,
   loadCartAbandonmentConfig,
+  type ActivationOptions,
   type CartAbandonmentOptions,
 } from '@sillage/activation'
 
@@ -37,6 +40,7 @@ export const CLI_ENV_VARS: readonly string[] = [
     ...IDENTITY_RULES_ENV_VARS,
     ...DASHBOARD_ENV_VARS,
     ...PROFILES_ENV_VARS,
+    ...ACTIVATION_ENV_VARS,
   ]),
 ]
 
@@ -55,6 +59,8 @@ export interface CliConfig extends WarehouseConfig {
   profiles: Readonly<ProfilesOptions>
   /** SILLAGE_SHUTDOWN_TIMEOUT_MS: how long a graceful stop may take. */
   shutdownTimeoutMs: number
+  /** SILLAGE_AUDIENCES_FILE, SILLAGE_DESTINATION_SECRET_* … (docs/activation.md). */
+  activation: Readonly<ActivationOptions>
 }
 
 /** The only place the CLI reads process.env; parsed once, every problem reported at once. */
@@ -69,6 +75,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     dashboard,
     profiles,
     lifecycle,
+    activation,
   ] = collectConfig(
     () => loadWarehouseConfig(env),
     () => loadBusConfig(env),
@@ -79,6 +86,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     () => loadDashboardConfig(env),
     () => loadProfilesOptions(env),
     () => loadLifecycleConfig(env),
+    () => loadActivationOptions(env),
   )
   return Object.freeze({
     ...warehouse,
@@ -90,6 +98,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     dashboard,
     profiles,
     shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
+    activation,
   })
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from '@sillage/runtime'
 import { UsageError, type Command } from './commands/command.js'
+import { audiencesCommand, destinationsCommand } from './commands/audiences.js'
 import { dlqCommand } from './commands/dlq.js'
 import { doctorCommand } from './commands/doctor.js'
 import { importCommand } from './commands/import.js'
@@ -28,6 +29,8 @@ const COMMANDS: Record<string, Command> = {
   doctor: doctorCommand,
   seed: seedCommand,
   import: importCommand,
+  audiences: audiencesCommand,
+  destinations: destinationsCommand,
 }
 
 const USAGE = `usage: sillage <command> [--help]

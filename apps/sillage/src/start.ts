@@ -75,6 +75,7 @@ export async function start(config: CliConfig): Promise<void> {
     log,
     registry,
     cartAbandonment: config.cartAbandonment,
+    activation: config.activation,
   })
   activation.start()
 
