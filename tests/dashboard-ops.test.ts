@@ -10,16 +10,6 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, freePort, repoRoot, startPipeline, tempDir, type Pipeline } from './helpers/pipeline.js'
 
-/**
- * Metrics other branches are adding right now (identity's poison rows, the profile store, the
- * collector's refusals). The dashboards and rules use them already. Once merged they appear in
- * /metrics, and the last test below fails until they are removed from this list: remove them then.
- */
-const PENDING_FROM_OTHER_BRANCHES: readonly string[] = [
-  'sillage_profiles_lookup_duration_seconds',
-  'sillage_profiles_lookups_total',
-]
-
 const PROMTOOL = '/usr/bin/promtool'
 const ANALYST_TOKEN = 'analyst_ops_test_0123456789'
 const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8')
@@ -116,19 +106,8 @@ describe('against a running sillage start', () => {
     expect(exposed.has('sillage_collector_events_accepted_total')).toBe(true)
     expect(used.length).toBeGreaterThan(20)
     const base = (n: string) => n.replace(/_(bucket|sum|count)$/, '')
-    const missing = [...new Set(used)].filter(
-      (n) => !exposed.has(n) && !exposed.has(base(n)) && !PENDING_FROM_OTHER_BRANCHES.includes(base(n)),
-    )
+    const missing = [...new Set(used)].filter((n) => !exposed.has(n) && !exposed.has(base(n)))
     expect(missing).toEqual([])
-    // Each pending name is used, so the list holds no leftovers.
-    for (const p of PENDING_FROM_OTHER_BRANCHES) expect(used.map(base)).toContain(p)
-  })
-
-  it('the pending allow-list names nothing /metrics already has (remove merged names from it)', () => {
-    expect(
-      PENDING_FROM_OTHER_BRANCHES.filter((n) => exposed.has(n)),
-      'these are in /metrics now: remove them from PENDING_FROM_OTHER_BRANCHES',
-    ).toEqual([])
   })
 
   it('serves /dashboard/ to the admin and the analyst token, and nothing to others', async () => {

@@ -254,8 +254,8 @@ it('a batch answered 503 mid-write may be partly stored; its retry with the same
   expect(refusedRes.headers['retry-after']).toBe('5')
   const before = await countOnBus('before-retry')
   const stored = torn.filter((id) => before.has(id))
-  // This is the case docs/operations.md describes: part of a 503'd batch is stored.
-  expect(stored.length).toBeGreaterThan(0)
+  // The case docs/operations.md describes: part of a 503'd batch may be stored (which part, if any,
+  // depends on which partitions' writes were durable before the fault), never all of it.
   expect(stored.length).toBeLessThan(torn.length)
 
   fileOps.heal()
