@@ -106,7 +106,7 @@ export async function startPipeline(opts: {
       const res = await fetch(`${url}/healthz`)
       return res.ok
     },
-    { timeoutMs: 60_000, what: 'sillage start to serve /healthz' },
+    { timeoutMs: 100_000, what: 'sillage start to serve /healthz' },
   )
   if (proc.exitCode !== null) throw new Error(`sillage start exited (${proc.exitCode}):\n${out}`)
   const signal = async (sig: NodeJS.Signals) => {
