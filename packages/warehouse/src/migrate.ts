@@ -87,3 +87,17 @@ export async function migrate(warehouse: Warehouse, log?: MigrateLog): Promise<n
   }
   return done
 }
+
+/**
+ * The checksum of each migration recorded in `schema_migrations` (the latest record per version),
+ * by version. Throws when the table does not exist (nothing applied yet).
+ */
+export async function appliedMigrations(warehouse: Warehouse): Promise<Map<number, string>> {
+  const rs = await warehouse.client.query({
+    query: `SELECT version, argMax(checksum, applied_at) AS checksum FROM ${warehouse.database}.schema_migrations GROUP BY version`,
+    format: 'JSONEachRow',
+  })
+  return new Map(
+    (await rs.json<{ version: number; checksum: string }>()).map((r) => [Number(r.version), r.checksum]),
+  )
+}

@@ -8,8 +8,7 @@ import {
   type Normalise,
   type SuppressionList,
 } from '@sillage/identifiers'
-import type { Warehouse } from '@sillage/warehouse'
-import { createPrivacyStore } from './adapters/privacy-store.js'
+import { createPrivacyRepository, type Warehouse } from '@sillage/warehouse'
 import { createPrivacyService, type PrivacyService } from './pipeline/privacy-service.js'
 import { registerPrivacyRoutes } from './routes/privacy.route.js'
 
@@ -36,7 +35,7 @@ export function identityNormaliser(rules: IdentityRules = createIdentityRules())
 /** Builds the privacy service and registers `/admin/privacy/*` on `app`. */
 export function registerPrivacyAdmin(app: FastifyInstance, deps: PrivacyAdminDeps): PrivacyService {
   const privacy = createPrivacyService({
-    store: createPrivacyStore(deps.warehouse),
+    store: createPrivacyRepository(deps.warehouse),
     bus: deps.bus,
     log: deps.log,
     normalise: identityNormaliser(deps.identityRules),

@@ -1,5 +1,6 @@
 import { BusError, defaultTopicSpecs, TOPICS, type Bus } from '@sillage/bus'
 import {
+  appliedMigrations,
   checkServerVersion,
   ClickHouseVersionError,
   loadMigrations,
@@ -71,13 +72,7 @@ export async function checkWarehouse(warehouse: Warehouse, where: string): Promi
   const expected = loadMigrations(warehouse.database)
   let applied: Map<number, string>
   try {
-    const rs = await warehouse.client.query({
-      query: `SELECT version, argMax(checksum, applied_at) AS checksum FROM ${warehouse.database}.schema_migrations GROUP BY version`,
-      format: 'JSONEachRow',
-    })
-    applied = new Map(
-      (await rs.json<{ version: number; checksum: string }>()).map((r) => [Number(r.version), r.checksum]),
-    )
+    applied = await appliedMigrations(warehouse)
   } catch (err) {
     return [
       ...checks,

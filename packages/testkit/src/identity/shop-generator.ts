@@ -17,6 +17,7 @@
  */
 import { expectedGroups } from './ground-truth.js'
 import { rngFor, type Rng } from '../prng.js'
+import { createCatalogue } from '../shop/catalogue.js'
 import type {
   Device,
   Emitted,
@@ -103,14 +104,12 @@ export interface GeneratedShop {
 
 export const JUNK_USER_IDS = ['null', 'undefined', '0', 'anonymous', '[object Object]', 'NaN', 'guest', ' ']
 
-export function defaultCatalogue(): Product[] {
-  const categories = ['Kitchen', 'Garden', 'Books', 'Shoes', 'Toys']
-  return Array.from({ length: 40 }, (_, i) => ({
-    id: `sku-${String(i + 1).padStart(3, '0')}`,
-    name: `Product ${i + 1}`,
-    category: categories[i % categories.length]!,
-    price: Math.round((5 + ((i * 37) % 120) + 0.99) * 100) / 100,
-  }))
+/**
+ * The shop generator's catalogue (shop/catalogue.ts) for `seed`: the same products as the
+ * analytics shop (`simulateShop`) of the same seed.
+ */
+export function defaultCatalogue(seed = 1): Product[] {
+  return createCatalogue(rngFor(seed, 'catalogue'))
 }
 
 /** The default visit: a few page and product views (screens in the app). */
@@ -119,7 +118,7 @@ export function browseProducts(ctx: BrowseContext): void {
   for (let i = 0; i < n; i++) {
     const product = ctx.rng.pick(ctx.catalogue)
     if (ctx.device.kind === 'app') {
-      ctx.emit({ type: 'screen', name: 'Product', properties: { product_id: product.id } })
+      ctx.emit({ type: 'screen', name: 'Product', properties: { product_id: product.product_id } })
     } else if (ctx.rng.chance(0.4)) {
       ctx.emit({
         type: 'page',
@@ -131,7 +130,7 @@ export function browseProducts(ctx: BrowseContext): void {
         type: 'track',
         event: 'Product Viewed',
         properties: {
-          product_id: product.id,
+          product_id: product.product_id,
           price: product.price,
           currency: 'EUR',
           category: product.category,
@@ -445,7 +444,7 @@ function playVisits(
 export function generateShop(options: ShopGeneratorOptions = {}): GeneratedShop {
   const seed = options.seed ?? 1
   const mix: ShopperMix = { ...DEFAULT_MIX, ...options.mix }
-  const catalogue = options.catalogue ?? defaultCatalogue()
+  const catalogue = options.catalogue ?? defaultCatalogue(seed)
   // Independent streams per layer: a change in one does not shift the draws of the others.
   const world = buildWorld(rngFor(seed, 'world'), options.shoppers ?? 1000, mix)
   const visits = planVisits(

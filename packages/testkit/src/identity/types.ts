@@ -6,12 +6,8 @@ export type SegmentEvent = Record<string, unknown> & {
   timestamp: string
 }
 
-export interface Product {
-  id: string
-  name: string
-  category: string
-  price: number
-}
+/** The catalogue is the shop generator's (shop/catalogue.ts): one product model for both scenarios. */
+export type { Product } from '../shop/catalogue.js'
 
 export interface Device {
   id: string

@@ -1,8 +1,7 @@
 import { TOPICS, type Bus } from '@sillage/bus'
 import type { EnrichedEvent } from '@sillage/schemas'
 import { Counter, type Logger, type Registry } from '@sillage/runtime'
-import type { Warehouse } from '@sillage/warehouse'
-import { createCartQueries } from '../adapters/clickhouse-carts.js'
+import { createModelsRepository, type Warehouse } from '@sillage/warehouse'
 import { partitionKeyOf, toCartAbandonedEvent } from '../domain/cart-abandoned-event.js'
 import type { CartAbandonmentOptions } from './cart-abandonment.config.js'
 
@@ -35,7 +34,7 @@ const IN_FLIGHT_MS = 10 * 60_000
 export function createCartAbandonmentDetector(deps: CartAbandonmentDeps) {
   const { options } = deps
   const log = deps.log.child({ component: 'cart-abandonment' })
-  const queries = createCartQueries(deps.warehouse)
+  const queries = createModelsRepository(deps.warehouse)
   const now = deps.now ?? Date.now
   const emit =
     deps.emit ??

@@ -7,14 +7,13 @@ import {
   type SuppressionList,
   type SuppressionRecord,
 } from '@sillage/identifiers'
-import type { DeletionRequestRow, PrivacyStore } from '../adapters/privacy-store.js'
+import type { DeletionRequestRow, PersonScope, PrivacyRepository } from '@sillage/warehouse'
 import { AdminError } from '../errors.js'
 import { buildExportDocument, type ExportDocument } from '../domain/export-document.js'
-import type { PersonScope } from '../domain/person-tables.js'
 import { idKey, toSubject, type Normalise, type Subject, type SubjectRequest } from '../domain/subject.js'
 
 export interface PrivacyServiceDeps {
-  store: PrivacyStore
+  store: PrivacyRepository
   bus: Bus
   log: Logger
   /** Identity's normalisation of identifiers (@sillage/identifiers identifierNormaliser with identity's rules). */

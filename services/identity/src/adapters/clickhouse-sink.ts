@@ -1,20 +1,17 @@
-import type { Warehouse } from '@sillage/warehouse'
+import {
+  createEventsRepository,
+  createIdentitiesRepository,
+  type IdentityTable,
+  type IdentityWarningRow,
+  type Warehouse,
+} from '@sillage/warehouse'
 import { isDataError } from './clickhouse-errors.js'
-import { insertIsolating, type RefusedRow } from './isolating-insert.js'
+import { insertIsolating, type InsertRows, type RefusedRow } from './isolating-insert.js'
 import type { EventRow } from '../domain/event-row.js'
 import type { AuditEntry, IdentityChange, OverrideChange } from '../domain/identity-graph.js'
 
-const ID_CHUNK = 2000
-
 /** One row of identity_warnings: an identifier value refused at ingest, and why. */
-export interface WarningRow {
-  message_id: string
-  received_at: string
-  source_id: string
-  code: string
-  id_type: string
-  detail: string
-}
+export type WarningRow = IdentityWarningRow
 
 /** What became of rows ClickHouse refused in a table other than `events`. */
 export type PoisonAction = 'repaired' | 'dropped'
@@ -47,38 +44,35 @@ function wellFormed(value: unknown): unknown {
  * (insert_deduplication_token).
  */
 export function createClickHouseSink(warehouse: Warehouse, options: ClickHouseSinkOptions = {}) {
-  const { client, database: db } = warehouse
-
-  async function insertRaw(table: string, values: readonly object[], token: string): Promise<void> {
-    if (values.length === 0) return
-    await client.insert({
-      table: `${db}.${table}`,
-      values,
-      format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplication_token: token },
-    })
-  }
+  const events = createEventsRepository(warehouse)
+  const identities = createIdentitiesRepository(warehouse)
+  // The statements live in the warehouse's repositories; this adapter keeps the isolation of
+  // refused rows around them.
 
   /**
    * The insert of the tables beside `events`: one row ClickHouse refuses must not hold back the
    * others (docs/architecture.md, delivery guarantee 7). On a data error the refused rows are
    * isolated, tried once more with well-formed strings, and left out when they still fail.
    */
-  async function insert(table: string, values: readonly object[], token: string): Promise<void> {
+  async function insert<T extends object>(
+    table: IdentityTable,
+    insertRaw: InsertRows<T>,
+    values: readonly T[],
+    token: string,
+  ): Promise<void> {
     try {
-      await insertRaw(table, values, token)
+      await insertRaw(values, token)
       return
     } catch (err) {
       if (!isDataError(err)) throw err
     }
-    const keyOf = (row: object) => JSON.stringify(row)
-    const write = (rows: readonly object[], t: string) => insertRaw(table, rows, t)
-    const refused = await insertIsolating(values, token, write, keyOf)
+    const keyOf = (row: T) => JSON.stringify(row)
+    const refused = await insertIsolating(values, token, insertRaw, keyOf)
     if (refused.length === 0) return
-    const repaired = refused.map((r) => wellFormed(r.row) as object)
-    const still = await insertIsolating(repaired, `${token}:repaired`, write, keyOf)
-    const dropped = new Set(still.map((r) => r.row))
-    const fixed = refused.filter((_, i) => !dropped.has(repaired[i] as object))
+    const repaired = refused.map((r) => wellFormed(r.row) as T)
+    const still = await insertIsolating(repaired, `${token}:repaired`, insertRaw, keyOf)
+    const dropped = new Set<T>(still.map((r) => r.row))
+    const fixed = refused.filter((_, i) => !dropped.has(repaired[i] as T))
     if (fixed.length > 0) options.onPoison?.(table, 'repaired', fixed)
     if (still.length > 0) options.onPoison?.(table, 'dropped', still)
   }
@@ -90,35 +84,10 @@ export function createClickHouseSink(warehouse: Warehouse, options: ClickHouseSi
      * that range of received_at (minmax-indexed): for a batch that may have been half-stored by a
      * crash or a failed insert, where the events rows could exist without their event_ids rows.
      */
-    async existingMessageIds(
-      ids: readonly string[],
-      receivedBetween?: readonly [from: string, to: string],
-    ): Promise<Set<string>> {
-      const found = new Set<string>()
-      for (let i = 0; i < ids.length; i += ID_CHUNK) {
-        const chunk = ids.slice(i, i + ID_CHUNK)
-        const rs = await client.query({
-          query: `SELECT message_id FROM ${db}.event_ids WHERE message_id IN {ids:Array(String)}`,
-          query_params: { ids: chunk },
-          format: 'JSONCompactEachRow',
-        })
-        for (const [id] of await rs.json<[string]>()) found.add(id)
-        if (!receivedBetween) continue
-        const direct = await client.query({
-          query: `SELECT message_id FROM ${db}.events
-                  WHERE received_at BETWEEN parseDateTime64BestEffort({from:String}, 3)
-                                        AND parseDateTime64BestEffort({to:String}, 3)
-                    AND message_id IN {ids:Array(String)}`,
-          query_params: { ids: chunk, from: receivedBetween[0], to: receivedBetween[1] },
-          format: 'JSONCompactEachRow',
-        })
-        for (const [id] of await direct.json<[string]>()) found.add(id)
-      }
-      return found
-    },
+    existingMessageIds: events.existingMessageIds,
 
     /** Inserts a batch of events as one insert; throws on any error (see isolateEvents). */
-    insertEvents: (rows: readonly EventRow[], token: string) => insertRaw('events', rows, token),
+    insertEvents: (rows: readonly EventRow[], token: string) => events.insertEvents(rows, token),
 
     /**
      * Inserts `rows`, isolating those ClickHouse refuses (a data error): they are returned, with
@@ -129,15 +98,17 @@ export function createClickHouseSink(warehouse: Warehouse, options: ClickHouseSi
       insertIsolating(
         rows,
         token,
-        (part, t) => insertRaw('events', part, t),
+        (part, t) => events.insertEvents(part, t),
         (r) => r.message_id,
       ),
 
-    insertWarnings: (rows: readonly WarningRow[], token: string) => insert('identity_warnings', rows, token),
+    insertWarnings: (rows: readonly WarningRow[], token: string) =>
+      insert('identity_warnings', identities.insertWarnings, rows, token),
 
     insertIdentities: (rows: readonly IdentityChange[], token: string) =>
       insert(
         'identities',
+        identities.insertIdentities,
         rows.map((r) => ({
           id_type: r.type,
           id_value: r.value,
@@ -151,6 +122,7 @@ export function createClickHouseSink(warehouse: Warehouse, options: ClickHouseSi
     insertOverrides: (rows: readonly OverrideChange[], token: string) =>
       insert(
         'person_overrides',
+        identities.insertOverrides,
         rows.map((r) => ({
           old_person_id: r.oldPersonId,
           person_id: r.personId,
@@ -163,6 +135,7 @@ export function createClickHouseSink(warehouse: Warehouse, options: ClickHouseSi
     insertMerges: (rows: readonly AuditEntry[], token: string) =>
       insert(
         'identity_merges',
+        identities.insertMerges,
         rows.map((r) => ({
           merge_id: r.mergeId,
           decision: r.decision,

@@ -1,5 +1,4 @@
-import type { Identifier } from '@sillage/identifiers'
-import type { Warehouse } from '@sillage/warehouse'
+import type { Warehouse } from '../warehouse.js'
 import {
   erasurePredicate,
   exportPredicate,
@@ -9,8 +8,17 @@ import {
   type ColumnInfo,
   type PersonScope,
   type PersonTable,
-} from '../domain/person-tables.js'
-import type { Subject } from '../domain/subject.js'
+} from './person-tables.js'
+
+/** An identifier in its stored (normalised) form. */
+export interface StoredIdentifier {
+  type: string
+  value: string
+}
+
+/** Who a privacy request is about: an identifier in its stored form, or a person id. */
+export type PrivacySubject =
+  { kind: 'identifier'; id: StoredIdentifier } | { kind: 'person'; personId: string }
 
 export type Row = Record<string, unknown>
 
@@ -35,10 +43,11 @@ export interface DeletionRequestRow {
 const MAX_CLOSURE_ROUNDS = 20
 
 /**
- * Everything the admin API reads from and deletes in ClickHouse. Every value travels as a query
- * parameter; table and column names come from system tables (person-tables.ts).
+ * The privacy context: everything the admin API reads from and deletes in ClickHouse to resolve,
+ * export and erase a person, and its own tables (suppressions, deletion_requests). Every value
+ * travels as a query parameter; table and column names come from system tables (person-tables.ts).
  */
-export function createPrivacyStore(warehouse: Warehouse) {
+export function createPrivacyRepository(warehouse: Warehouse) {
   const { client, database: db } = warehouse
 
   async function rows<T = Row>(query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
@@ -55,7 +64,7 @@ export function createPrivacyStore(warehouse: Warehouse) {
   }
 
   /** Person ids an identifier (or a person id) leads to, before the override closure. */
-  async function seeds(subject: Subject): Promise<Set<string>> {
+  async function seeds(subject: PrivacySubject): Promise<Set<string>> {
     if (subject.kind === 'person') return new Set([subject.personId])
     const found = new Set<string>()
     const { type, value } = subject.id
@@ -95,9 +104,9 @@ export function createPrivacyStore(warehouse: Warehouse) {
   }
 
   /** The identifiers of `persons`: those identities maps to them now, and those on their events. */
-  async function identifiersOf(persons: readonly string[]): Promise<Identifier[]> {
+  async function identifiersOf(persons: readonly string[]): Promise<StoredIdentifier[]> {
     if (persons.length === 0) return []
-    const out = new Map<string, Identifier>()
+    const out = new Map<string, StoredIdentifier>()
     const add = (type: string, value: string) => {
       if (value !== '') out.set(`${type}:${value}`, { type, value })
     }
@@ -149,7 +158,7 @@ export function createPrivacyStore(warehouse: Warehouse) {
     database: db,
 
     /** The person (all their ids, through the overrides) and every identifier they hold. */
-    async resolve(subject: Subject): Promise<{ persons: string[]; identifiers: Identifier[] }> {
+    async resolve(subject: PrivacySubject): Promise<{ persons: string[]; identifiers: StoredIdentifier[] }> {
       const persons = await seeds(subject)
       await closeOverOverrides(persons)
       const list = [...persons].sort()
@@ -238,4 +247,4 @@ export function createPrivacyStore(warehouse: Warehouse) {
   }
 }
 
-export type PrivacyStore = ReturnType<typeof createPrivacyStore>
+export type PrivacyRepository = ReturnType<typeof createPrivacyRepository>

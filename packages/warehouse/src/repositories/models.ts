@@ -1,5 +1,21 @@
-import type { Warehouse } from '@sillage/warehouse'
-import type { AbandonedCartRow } from '../domain/cart-abandoned-event.js'
+import type { Warehouse } from '../warehouse.js'
+
+/** A row of cart_episodes that the abandonment query returns: one abandoned cart. */
+export interface AbandonedCartRow {
+  person_id: string
+  user_id: string
+  anonymous_id: string
+  last_activity_at: string
+  abandoned_at: string
+  trigger_message_id: string
+  abandonment_message_id: string
+  cart_id: string
+  /** [product_id, sku, name, category, brand, price, quantity] */
+  products: Array<[string, string, string, string, string, number, number]>
+  value: number
+  item_count: number
+  currency: string
+}
 
 export interface AbandonedCartQuery {
   windowMinutes: number
@@ -14,10 +30,11 @@ export interface AbandonedCartQuery {
 const chDateTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '')
 
 /**
- * The carts that cart_episodes (0027_cart_abandonment_checkout.sql) finds abandoned, whose window has passed, and
+ * The models context: reads of the derived models (views and parameterised views of the
+ * migrations). `abandonedCarts`: the carts that cart_episodes (0027_cart_abandonment_checkout.sql) finds abandoned, whose window has passed, and
  * whose Cart Abandoned event is not stored yet. All values go as query parameters.
  */
-export function createCartQueries(warehouse: Warehouse) {
+export function createModelsRepository(warehouse: Warehouse) {
   const { client, database: db } = warehouse
   return {
     async abandonedCarts(q: AbandonedCartQuery): Promise<AbandonedCartRow[]> {
@@ -50,4 +67,4 @@ export function createCartQueries(warehouse: Warehouse) {
   }
 }
 
-export type CartQueries = ReturnType<typeof createCartQueries>
+export type ModelsRepository = ReturnType<typeof createModelsRepository>
