@@ -20,7 +20,8 @@ describe('migrations', () => {
         expect(s).toMatch(
           /^(CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS|CREATE OR REPLACE VIEW|ALTER TABLE) analytics\./,
         )
-        if (s.startsWith('ALTER')) expect(s).toMatch(/ADD (COLUMN|INDEX) IF NOT EXISTS|MATERIALIZE (COLUMN|INDEX)/)
+        if (s.startsWith('ALTER'))
+          expect(s).toMatch(/ADD (COLUMN|INDEX) IF NOT EXISTS|MATERIALIZE (COLUMN|INDEX)/)
       }
     }
   })
