@@ -4,6 +4,7 @@ import { UsageError, type Command } from './commands/command.js'
 import { dlqCommand } from './commands/dlq.js'
 import { doctorCommand } from './commands/doctor.js'
 import { migrateCommand } from './commands/migrate.js'
+import { planCommand } from './commands/plan.js'
 import { queryCommand } from './commands/query.js'
 import { seedCommand } from './commands/seed.js'
 import { sourcesCommand } from './commands/sources.js'
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   dlq: dlqCommand,
   doctor: doctorCommand,
   seed: seedCommand,
+  plan: planCommand,
 }
 
 const USAGE = `usage: sillage <command> [--help]

@@ -47,7 +47,7 @@ export function createCollectorMetrics(registry: Registry) {
     }),
     planViolations: new Counter({
       name: 'sillage_collector_tracking_plan_violations_total',
-      help: 'Track events that broke their source\'s tracking plan, by event (a name the plan lists) and rule (JSON Schema keyword:field)',
+      help: "Track events that broke their source's tracking plan, by event (a name the plan lists) and rule (JSON Schema keyword:field)",
       labelNames: ['event', 'rule'] as const,
       registers: [registry],
     }),

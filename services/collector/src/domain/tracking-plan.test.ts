@@ -31,7 +31,10 @@ describe('compileTrackingPlan', () => {
     const compiled = compileTrackingPlan(plan({ mode: 'block' }))
     const violations = compiled?.check('Order Completed', {
       revenue: 25,
-      products: [{ product_id: 'p-1', price: '12.50' }, { product_id: 'p-2', price: 3 }],
+      products: [
+        { product_id: 'p-1', price: '12.50' },
+        { product_id: 'p-2', price: 3 },
+      ],
     })
     expect(violations).toEqual([
       {
@@ -109,7 +112,9 @@ describe('compileTrackingPlan', () => {
       trackingPlan: { events: { 'Order Completed': { type: 'objet' } } },
     })
     expect(() => createTrackingPlanIndex()(source)).toThrow(TrackingPlanError)
-    expect(() => createTrackingPlanIndex()(source)).toThrow(/source "shop": tracking plan event "Order Completed"/)
+    expect(() => createTrackingPlanIndex()(source)).toThrow(
+      /source "shop": tracking plan event "Order Completed"/,
+    )
     const typo = plan({ events: { X: { type: 'object', requird: ['a'] } } })
     expect(() => compileTrackingPlan(typo)).toThrow(/unknown keyword/)
   })
