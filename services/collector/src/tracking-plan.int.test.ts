@@ -227,6 +227,26 @@ describe('tracking plan modes over HTTP and the local log', () => {
     expect(await violationCounts()).toEqual({})
   })
 
+  it('a plan with a mistake stops the collector at start, naming the source and the event', () => {
+    const broken = sourcesSchema.parse([
+      {
+        id: 'typo',
+        writeKey: 'wk_typo_12345678',
+        type: 'server',
+        trackingPlan: { events: { 'Order Completed': { type: 'object', requird: ['order_id'] } } },
+      },
+    ])
+    expect(() =>
+      createCollectorApp({
+        config: { maxEventBytes: 32 * 1024, maxBatchBytes: 500 * 1024 },
+        sources: broken,
+        bus,
+        log: createLogger({ level: 'silent' }),
+        registry: createMetricsRegistry({ defaultMetrics: false }),
+      }),
+    ).toThrow(/source "typo": tracking plan event "Order Completed": .*requird/)
+  })
+
   it('/metrics shows the violations by event and rule', async () => {
     await send('allow', randomUUID().slice(0, 8))
     const text = await (await fetch(`${url}/metrics`)).text()
