@@ -1,7 +1,7 @@
 // The Debian packages the tests drive, installed when missing: Chromium for the browser tests
 // (through playwright-core; never `playwright install`, which downloads a browser) and
 // clickhouse-server for the HTTP warehouse path, prometheus for `promtool check rules` on the
-// alert rules in docker/prometheus/. Part of `pnpm test:all`: uses apt-get as root,
+// alert rules in docker/prometheus/, python3-venv for the Python client libraries' tests. Part of `pnpm test:all`: uses apt-get as root,
 // or with password-less sudo.
 //
 //   node scripts/ensure-apt.mjs
@@ -12,9 +12,15 @@ const PACKAGES = [
   { name: 'chromium', binary: '/usr/bin/chromium', for: 'the browser tests' },
   { name: 'clickhouse-server', binary: '/usr/sbin/clickhouse-server', for: 'the ClickHouse HTTP tests' },
   { name: 'prometheus', binary: '/usr/bin/promtool', for: 'the alert rules check (promtool check rules)' },
+  {
+    name: 'python3-venv',
+    binary: 'python3 -m venv',
+    for: "the official Python clients' compatibility tests (tests/compat)",
+    present: () => spawnSync('python3', ['-c', 'import ensurepip, venv'], { stdio: 'ignore' }).status === 0,
+  },
 ]
 
-const missing = PACKAGES.filter((p) => !existsSync(p.binary))
+const missing = PACKAGES.filter((p) => !(p.present ? p.present() : existsSync(p.binary)))
 if (missing.length === 0) process.exit(0)
 
 const run = (cmd, args) =>

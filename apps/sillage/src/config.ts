@@ -18,9 +18,13 @@ import {
 import { COLLECTOR_ENV_VARS, loadCollectorConfig, type CollectorConfig } from '@sillage/collector'
 import { DASHBOARD_ENV_VARS, loadDashboardConfig, type DashboardConfig } from '@sillage/dashboard'
 import { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from '@sillage/identity'
+import { PROFILES_ENV_VARS, loadProfilesOptions, type ProfilesOptions } from '@sillage/profiles'
 import {
+  ACTIVATION_ENV_VARS,
   CART_ABANDONMENT_ENV_VARS,
+  loadActivationOptions,
   loadCartAbandonmentConfig,
+  type ActivationOptions,
   type CartAbandonmentOptions,
 } from '@sillage/activation'
 
@@ -35,6 +39,8 @@ export const CLI_ENV_VARS: readonly string[] = [
     ...CART_ABANDONMENT_ENV_VARS,
     ...IDENTITY_RULES_ENV_VARS,
     ...DASHBOARD_ENV_VARS,
+    ...PROFILES_ENV_VARS,
+    ...ACTIVATION_ENV_VARS,
   ]),
 ]
 
@@ -49,23 +55,39 @@ export interface CliConfig extends WarehouseConfig {
   identityRules: ReturnType<typeof loadIdentityRules>
   /** SILLAGE_ANALYST_TOKEN (docs/dashboard.md). */
   dashboard: Readonly<DashboardConfig>
+  /** SILLAGE_PROFILE* (docs/profiles.md): read keys, refresh and scoring intervals. */
+  profiles: Readonly<ProfilesOptions>
   /** SILLAGE_SHUTDOWN_TIMEOUT_MS: how long a graceful stop may take. */
   shutdownTimeoutMs: number
+  /** SILLAGE_AUDIENCES_FILE, SILLAGE_DESTINATION_SECRET_* … (docs/activation.md). */
+  activation: Readonly<ActivationOptions>
 }
 
 /** The only place the CLI reads process.env; parsed once, every problem reported at once. */
 export function loadCliConfig(env: Record<string, string | undefined> = process.env): Readonly<CliConfig> {
-  const [warehouse, bus, collector, retention, cartAbandonment, identityRules, dashboard, lifecycle] =
-    collectConfig(
-      () => loadWarehouseConfig(env),
-      () => loadBusConfig(env),
-      () => loadCollectorConfig(env),
-      () => loadRetentionConfig(env),
-      () => loadCartAbandonmentConfig(env),
-      () => loadIdentityRules(env),
-      () => loadDashboardConfig(env),
-      () => loadLifecycleConfig(env),
-    )
+  const [
+    warehouse,
+    bus,
+    collector,
+    retention,
+    cartAbandonment,
+    identityRules,
+    dashboard,
+    profiles,
+    lifecycle,
+    activation,
+  ] = collectConfig(
+    () => loadWarehouseConfig(env),
+    () => loadBusConfig(env),
+    () => loadCollectorConfig(env),
+    () => loadRetentionConfig(env),
+    () => loadCartAbandonmentConfig(env),
+    () => loadIdentityRules(env),
+    () => loadDashboardConfig(env),
+    () => loadProfilesOptions(env),
+    () => loadLifecycleConfig(env),
+    () => loadActivationOptions(env),
+  )
   return Object.freeze({
     ...warehouse,
     bus,
@@ -74,7 +96,9 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     cartAbandonment,
     identityRules,
     dashboard,
+    profiles,
     shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
+    activation,
   })
 }
 

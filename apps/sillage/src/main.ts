@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { ConfigError } from '@sillage/runtime'
 import { UsageError, type Command } from './commands/command.js'
+import { audiencesCommand, destinationsCommand } from './commands/audiences.js'
 import { dlqCommand } from './commands/dlq.js'
 import { doctorCommand } from './commands/doctor.js'
+import { importCommand } from './commands/import.js'
 import { migrateCommand } from './commands/migrate.js'
 import { planCommand } from './commands/plan.js'
 import { queryCommand } from './commands/query.js'
@@ -11,6 +13,7 @@ import { sourcesCommand } from './commands/sources.js'
 import { loadCliConfig } from './config.js'
 import { ListenError } from './port-check.js'
 import { SourcesError } from './sources/sources-file.js'
+import { MappingError } from '@sillage/imports'
 import { start } from './start.js'
 
 const COMMANDS: Record<string, Command> = {
@@ -26,6 +29,9 @@ const COMMANDS: Record<string, Command> = {
   dlq: dlqCommand,
   doctor: doctorCommand,
   seed: seedCommand,
+  import: importCommand,
+  audiences: audiencesCommand,
+  destinations: destinationsCommand,
   plan: planCommand,
 }
 
@@ -65,7 +71,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     // `sillage start` could not listen: one line, exit 1, whatever is still winding down.
     process.stderr.write(`${err.message}\n`)
     process.exit(1)
-  } else if (err instanceof ConfigError || err instanceof SourcesError) {
+  } else if (err instanceof ConfigError || err instanceof SourcesError || err instanceof MappingError) {
     process.stderr.write(`${err.message}\n`)
     process.exitCode = 2
   } else {

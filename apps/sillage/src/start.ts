@@ -4,10 +4,12 @@ import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@si
 import { createCollectorStack, createDebugTap } from '@sillage/collector'
 import { registerDashboard } from '@sillage/dashboard'
 import { createIdentityStack, decodeChangelog } from '@sillage/identity'
+import { createProfilesStack } from '@sillage/profiles'
 import { createLogger, createMetricsRegistry, exitOnSignal } from '@sillage/runtime'
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
 import { registerAdminOpsRoutes } from './admin-ops.route.js'
 import { registerAdminQueryRoute } from './admin-query.route.js'
+import { registerAdminImportsRoute } from './admin-imports.route.js'
 import type { CliConfig } from './config.js'
 import { startBanner } from './banner.js'
 import { adminToken, demoSources, paths, removeRuntime, writeRuntime } from './data-dir.js'
@@ -73,6 +75,7 @@ export async function start(config: CliConfig): Promise<void> {
     log,
     registry,
     cartAbandonment: config.cartAbandonment,
+    activation: config.activation,
   })
   activation.start()
 
@@ -109,8 +112,28 @@ export async function start(config: CliConfig): Promise<void> {
     rawPartitions: config.bus.rawPartitions,
   })
   registerDashboard(app, { warehouse, log, adminToken: token, analystToken: config.dashboard.analystToken })
+  // Profiles (docs/profiles.md): lookups on the collector's port, refresher and scorer in-process.
+  const profiles = createProfilesStack({
+    warehouse,
+    log,
+    registry,
+    suppressions: identity.suppressions,
+    options: config.profiles,
+    adminToken: token,
+    writeKeys: sources.flatMap((s) => [s.writeKey, ...s.previousWriteKeys.map((p) => p.writeKey)]),
+    browserSources: sources.filter((s) => s.type === 'browser'),
+  })
+  profiles.register(app)
+  profiles.start()
   const demo = sources.find((s) => s.id === 'demo') ?? sources.find((s) => s.type === 'browser')
   if (demo) registerDemoRoutes(app, { writeKey: demo.writeKey })
+  registerAdminImportsRoute(app, {
+    warehouse,
+    token,
+    sources,
+    dataDir: config.dataDir,
+    collectorUrl: () => `http://${displayHost}:${(app.server.address() as { port: number }).port}`,
+  })
 
   // Ready for HTTP clients and the CLI at once: 503 until the runtime file is written (readiness.ts).
   const gate = gateUntilReady(app)
@@ -119,6 +142,7 @@ export async function start(config: CliConfig): Promise<void> {
   } catch (err) {
     // Taken since the check: close what opened (the runtime file is another process's), then exit 1.
     await collector.close()
+    await profiles.stop()
     await activation.stop()
     await identity.stop()
     await mergeFollower.stop()
@@ -138,6 +162,7 @@ export async function start(config: CliConfig): Promise<void> {
     async shutdown() {
       // Requests first (each has its bus ack), then the consumers, then the bus and the warehouse.
       await collector.close()
+      await profiles.stop()
       await activation.stop()
       await identity.stop()
       await mergeFollower.stop()

@@ -8,6 +8,8 @@ import { SillageError, summarise, type FailedEvent, type SdkErrorCode } from './
 import { buildEvent } from './event-builder.js'
 import { guardExit } from './exit-guard.js'
 import { resolveOptions, type ResolvedOptions, type SillageOptions } from './options.js'
+import type { ProfileIdentifierType, ProfileResult, RecommendationsResult } from './profile-types.js'
+import { ProfilesReader, type ProfileReadOptions, type RecommendationOptions } from './profiles.js'
 import { Publisher, type PublisherStats } from './publisher.js'
 import { createFetchTransport } from './transport.js'
 import type { AnyParams, OptionalIdentity } from './types.js'
@@ -56,6 +58,7 @@ export class Sillage extends Calls {
   readonly #publisher: Publisher
   readonly #onError: ((error: SillageError) => void) | undefined
   readonly #unguard: () => void
+  readonly #profiles: ProfilesReader
   #closing: Promise<void> | undefined
 
   constructor(options: SillageOptions) {
@@ -77,6 +80,25 @@ export class Sillage extends Calls {
       report: (error) => this.#report(error),
     })
     this.#unguard = guardExit(() => this.#reportAtExit())
+    this.#profiles = new ProfilesReader({
+      host: options.host,
+      readKey: options.readKey,
+      timeoutMs: options.profileTimeoutMs ?? 300,
+      transport: options.transport ?? createFetchTransport(),
+    })
+  }
+
+  /**
+   * A person's profile by any identifier (docs/profiles.md); needs `readKey`. Resolves
+   * `unavailable` instead of throwing when the service is down or slow.
+   */
+  profile(type: ProfileIdentifierType, value: string, opts?: ProfileReadOptions): Promise<ProfileResult> {
+    return this.#profiles.profile(type, value, opts)
+  }
+
+  /** A product page's recommendations; `fallback` products when the service does not answer. */
+  recommendations(productId: string, opts?: RecommendationOptions): Promise<RecommendationsResult> {
+    return this.#profiles.recommendations(productId, opts)
   }
 
   protected enqueue(type: EventType, params: AnyParams): string {

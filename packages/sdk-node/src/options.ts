@@ -47,6 +47,13 @@ export interface SillageOptions {
    * Default: `process.emitWarning`. Events also fail the next `flush()`.
    */
   onError?: (error: SillageError) => void
+  /**
+   * A profile read key (docs/profiles.md), for `profile()` and `recommendations()`: secret, server
+   * side only, never a write key.
+   */
+  readKey?: string
+  /** Profile and recommendation reads give up after this long (the fallback applies). Default 300 ms. */
+  profileTimeoutMs?: number
   /** The HTTP client. Default: `fetch`. Tests inject a fake. */
   transport?: Transport
   /** Time and randomness. Tests inject a fake clock. */

@@ -4,7 +4,8 @@
  */
 export interface HttpRequest {
   url: string
-  method: 'POST'
+  /** GET for profile reads (no body). */
+  method: 'POST' | 'GET'
   headers: Record<string, string>
   body: string | Uint8Array
   timeoutMs: number
@@ -33,7 +34,7 @@ export function createFetchTransport(fetchImpl: typeof fetch = globalThis.fetch)
       return fetchImpl(request.url, {
         method: request.method,
         headers: request.headers,
-        body: request.body,
+        ...(request.method === 'GET' ? {} : { body: request.body }),
         signal,
       })
     },

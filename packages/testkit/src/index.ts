@@ -1,2 +1,3 @@
 export * from './prng.js'
 export * from './shop/index.js'
+export * from './imports/index.js'

@@ -19,6 +19,7 @@ import {
   loadCartAbandonmentConfig,
   type CartAbandonmentOptions,
 } from './pipeline/cart-abandonment.config.js'
+import { ACTIVATION_ENV_VARS, loadActivationOptions, type ActivationOptions } from './activation.config.js'
 
 const envSchema = z.object({
   SILLAGE_METRICS_PORT: envInt(9465, 0, 65535),
@@ -33,6 +34,7 @@ export const ACTIVATION_SERVICE_ENV_VARS: readonly string[] = [
   ...BUS_ENV_VARS,
   ...LIFECYCLE_ENV_VARS,
   ...CART_ABANDONMENT_ENV_VARS,
+  ...ACTIVATION_ENV_VARS,
 ]
 
 export interface ActivationConfig extends WarehouseConfig {
@@ -43,6 +45,8 @@ export interface ActivationConfig extends WarehouseConfig {
   shutdownTimeoutMs: number
   /** SILLAGE_CART_ABANDONMENT* (docs/analysts.md): the Cart Abandoned detector. */
   cartAbandonment: Readonly<CartAbandonmentOptions>
+  /** SILLAGE_AUDIENCES_FILE, SILLAGE_DESTINATION_SECRET_* … (docs/activation.md). */
+  activation: Readonly<ActivationOptions>
 }
 
 /**
@@ -52,7 +56,7 @@ export interface ActivationConfig extends WarehouseConfig {
 export function loadActivationConfig(
   env: Record<string, string | undefined> = process.env,
 ): Readonly<ActivationConfig> {
-  const [own, warehouse, bus, lifecycle, cartAbandonment] = collectConfig(
+  const [own, warehouse, bus, lifecycle, cartAbandonment, activation] = collectConfig(
     () => parseEnv(envSchema, env),
     () => loadWarehouseConfig(env),
     () =>
@@ -62,6 +66,7 @@ export function loadActivationConfig(
       }),
     () => loadLifecycleConfig(env),
     () => loadCartAbandonmentConfig(env),
+    () => loadActivationOptions(env),
   )
   return Object.freeze({
     ...warehouse,
@@ -70,5 +75,6 @@ export function loadActivationConfig(
     logLevel: own.SILLAGE_LOG_LEVEL,
     shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
     cartAbandonment,
+    activation,
   })
 }

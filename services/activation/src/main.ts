@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     log,
     registry,
     cartAbandonment: config.cartAbandonment,
+    activation: config.activation,
   })
   let started = false
   const ops = createOpsServer({

@@ -3,6 +3,8 @@ import type { Logger, Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import { createCartAbandonmentDetector } from './pipeline/cart-abandonment.js'
 import type { CartAbandonmentOptions } from './pipeline/cart-abandonment.config.js'
+import type { ActivationOptions } from './activation.config.js'
+import { createActivationRunner, type ActivationRunner } from './audiences/activation-runner.js'
 
 export interface ActivationStackDeps {
   bus: Bus
@@ -10,12 +12,16 @@ export interface ActivationStackDeps {
   log: Logger
   registry: Registry
   cartAbandonment: Readonly<CartAbandonmentOptions>
+  /** Audiences, destinations and triggers (docs/activation.md); absent: not run. */
+  activation?: Readonly<ActivationOptions>
 }
 
 export interface ActivationStack {
   start(): void
   /** Stops looking; waits for a look in progress. */
   stop(): Promise<void>
+  /** Audiences and destinations, when `activation` was given. */
+  runner?: ActivationRunner
 }
 
 /**
@@ -33,8 +39,15 @@ export function createActivationStack(deps: ActivationStackDeps): ActivationStac
     registry: deps.registry,
     options: deps.cartAbandonment,
   })
+  const runner = deps.activation ? createActivationRunner({ ...deps, options: deps.activation }) : undefined
   return {
-    start: () => cartAbandonment.start(),
-    stop: () => cartAbandonment.stop(),
+    start: () => {
+      cartAbandonment.start()
+      runner?.start()
+    },
+    stop: async () => {
+      await Promise.all([cartAbandonment.stop(), runner?.stop()])
+    },
+    ...(runner ? { runner } : {}),
   }
 }

@@ -102,6 +102,14 @@ describe('bodies are JSON whatever their label (issue 15)', () => {
     expect((await stored(1))[0]).toMatchObject({ messageId: 'm1' })
   })
 
+  it('a trailing slash names the same endpoint (analytics-java posts to /v1/import/)', async () => {
+    for (const path of ['/v1/import/', '/v1/batch/']) {
+      const res = await post(path, body, { 'content-type': 'application/json; charset=UTF-8' })
+      expect(res.statusCode).toBe(200)
+    }
+    expect(await stored(2)).toHaveLength(2)
+  })
+
   it('a gzip bomb without its Content-Encoding stops at the body limit', async () => {
     const bomb = gzipSync(`{"batch":[],"x":"${'y'.repeat(4 * 1024 * 1024)}"}`)
     const res = await post('/v1/batch', bomb, { 'content-type': 'application/octet-stream' })

@@ -60,6 +60,12 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
     trustProxy: deps.config.trustProxy ?? false,
+    // analytics-java posts to `/v1/import/`: under /v1/ a trailing slash names the same endpoint, as
+    // Segment's API does (not elsewhere: /debugger/ and /debugger are two routes).
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/'
+      return url.length > 4 && url.startsWith('/v1/') && url.endsWith('/') ? url.slice(0, -1) : url
+    },
     // Malformed HTTP (a body longer than its Content-Length, an unknown method…) gets a SIL_ code too.
     clientErrorHandler: createClientErrorHandler(() => metrics),
   })

@@ -32,6 +32,14 @@ describe('person tables', () => {
     col('.inner_id.1234', 'person_id', 'String', 'AggregatingMergeTree'),
   ]
 
+  it('includes the EmbeddedRocksDB profile store (0050), whose rows name a person', () => {
+    const tables = personTables([
+      col('profiles', 'person_id', 'String', 'EmbeddedRocksDB'),
+      col('profile_state', 'name', 'String', 'EmbeddedRocksDB'),
+    ])
+    expect(tables.map((t) => [t.table, t.person])).toEqual([['profiles', ['person_id']]])
+  })
+
   it('finds the MergeTree tables naming a person or an identifier, by their columns', () => {
     expect(personTables(columns)).toEqual([
       {

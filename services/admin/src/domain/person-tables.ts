@@ -40,11 +40,15 @@ export const PRIVACY_TABLES: ReadonlySet<string> = new Set([
 
 const STRING_TYPE = /^(LowCardinality\()?(Nullable\()?String\)?\)?$/
 
-/** The MergeTree tables that have at least one column naming a person or an identifier. */
+/**
+ * The MergeTree tables, and the EmbeddedRocksDB key-value tables (the profile store, 0050), that
+ * have at least one column naming a person or an identifier.
+ */
 export function personTables(columns: readonly ColumnInfo[]): PersonTable[] {
   const byTable = new Map<string, ColumnInfo[]>()
   for (const c of columns) {
-    if (!c.engine.endsWith('MergeTree') || PRIVACY_TABLES.has(c.table) || !STRING_TYPE.test(c.type)) continue
+    const erasable = c.engine.endsWith('MergeTree') || c.engine === 'EmbeddedRocksDB'
+    if (!erasable || PRIVACY_TABLES.has(c.table) || !STRING_TYPE.test(c.type)) continue
     let list = byTable.get(c.table)
     if (!list) byTable.set(c.table, (list = []))
     list.push(c)

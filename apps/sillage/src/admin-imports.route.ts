@@ -1,0 +1,112 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import {
+  createCollectorSender,
+  createWarehouseFileReader,
+  createWarehouseProductSink,
+  FILE_FORMATS,
+  IMPORT_KINDS,
+  MappingError,
+  resolveMapping,
+  runImport,
+  type FileFormat,
+  type ImportKind,
+} from '@sillage/imports'
+import type { Source } from '@sillage/schemas'
+import type { Warehouse } from '@sillage/warehouse'
+import { bearerMatches } from './admin-query.route.js'
+
+export interface AdminImportsDeps {
+  warehouse: Warehouse
+  token: string
+  /** Uploaded files and their .rejected.ndjson are kept under <dataDir>/imports. */
+  dataDir: string
+  /** This process's collector, which receipts and contacts go through. */
+  collectorUrl: () => string
+  sources: readonly Source[]
+  /** Largest accepted upload in bytes (default 1 GiB). */
+  bodyLimit?: number
+}
+
+/**
+ * `POST /admin/imports?kind=receipts|crm|catalogue&format=csv|tsv|ndjson|parquet` (admin token):
+ * the file is the body; an optional `x-sillage-mapping` header holds a mapping (JSON). The same
+ * library as `sillage import`: the rows are read by the embedded chDB; receipts and contacts go
+ * through this process's collector with its first server source, the catalogue to `products`.
+ * Answers with the import's summary once it is done.
+ */
+export function registerAdminImportsRoute(app: FastifyInstance, deps: AdminImportsDeps) {
+  const dir = join(deps.dataDir, 'imports')
+  const fail = (code: string, message: string) => ({ success: false, code, message })
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: deps.bodyLimit ?? 1024 ** 3 },
+      (_req, body, done) => done(null, body),
+    )
+    scope.post<{ Querystring: { kind?: string; format?: string } }>(
+      '/admin/imports',
+      async (request, reply) => {
+        if (!bearerMatches(request, deps.token)) {
+          return reply.code(401).send(fail('SIL_ADMIN_UNAUTHORIZED', 'admin token missing or invalid'))
+        }
+        const kind = request.query.kind as ImportKind
+        const format = (request.query.format ?? 'csv') as FileFormat
+        if (!IMPORT_KINDS.includes(kind) || !(format in FILE_FORMATS)) {
+          return reply
+            .code(400)
+            .send(
+              fail(
+                'SIL_IMPORT_PARAMS_INVALID',
+                `kind must be one of ${IMPORT_KINDS.join(', ')}; format one of ${Object.keys(FILE_FORMATS).join(', ')}`,
+              ),
+            )
+        }
+        const body = request.body
+        if (!Buffer.isBuffer(body) || body.length === 0) {
+          return reply.code(400).send(fail('SIL_IMPORT_BODY_EMPTY', 'the body must be the file to import'))
+        }
+        let mapping
+        try {
+          const header = request.headers['x-sillage-mapping']
+          mapping = resolveMapping(kind, typeof header === 'string' ? JSON.parse(header) : {})
+        } catch (err) {
+          const message = err instanceof MappingError ? err.message : 'x-sillage-mapping is not valid JSON'
+          return reply.code(400).send(fail('SIL_IMPORT_MAPPING_INVALID', message))
+        }
+        const writeKey = deps.sources.find((s) => s.type === 'server')?.writeKey
+        if (kind !== 'catalogue' && writeKey === undefined) {
+          return reply
+            .code(409)
+            .send(fail('SIL_IMPORT_NO_SERVER_SOURCE', 'no server source to send the events with'))
+        }
+        mkdirSync(dir, { recursive: true })
+        const input = join(dir, `${new Date().toISOString().slice(0, 10)}-${kind}-${randomUUID()}.${format}`)
+        writeFileSync(input, body)
+        try {
+          const summary = await runImport({
+            input,
+            mapping,
+            resume: false,
+            reader: createWarehouseFileReader(deps.warehouse, input, format),
+            ...(kind === 'catalogue'
+              ? { products: createWarehouseProductSink(deps.warehouse) }
+              : {
+                  sender: createCollectorSender({ url: deps.collectorUrl(), writeKey: writeKey as string }),
+                }),
+          })
+          if (summary.refused === 0) rmSync(summary.rejectedFile, { force: true })
+          return reply.send({ success: true, ...summary })
+        } catch (err) {
+          request.log.warn({ err, kind }, 'import failed')
+          return reply.code(422).send(fail('SIL_IMPORT_FAILED', (err as Error).message))
+        } finally {
+          rmSync(input, { force: true })
+        }
+      },
+    )
+  })
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest'
+import { SillageError } from './errors.js'
+import { ProfilesReader } from './profiles.js'
+import type { HttpRequest, Transport } from './transport.js'
+
+const answer = (status: number, body: unknown) => ({
+  status,
+  headers: { get: () => null },
+  text: () => Promise.resolve(typeof body === 'string' ? body : JSON.stringify(body)),
+})
+
+function reader(
+  respond: (req: HttpRequest) => Promise<ReturnType<typeof answer>>,
+  readKey = 'rk_0123456789abcdef',
+) {
+  const seen: HttpRequest[] = []
+  const transport: Transport = {
+    send: (req) => {
+      seen.push(req)
+      return respond(req)
+    },
+  }
+  return {
+    seen,
+    r: new ProfilesReader({ host: 'http://sillage.test:8080', readKey, timeoutMs: 250, transport }),
+  }
+}
+
+describe('ProfilesReader', () => {
+  it('GETs the profile with the read key and the identifier encoded', async () => {
+    const { seen, r } = reader(() => Promise.resolve(answer(200, { person_id: 'p1' })))
+    const res = await r.profile('email', 'Jane+1@Example.com')
+    expect(res).toEqual({ status: 'found', profile: { person_id: 'p1' } })
+    expect(seen[0]).toMatchObject({
+      method: 'GET',
+      url: 'http://sillage.test:8080/v1/profiles/email/Jane%2B1%40Example.com',
+      headers: { authorization: 'Bearer rk_0123456789abcdef' },
+      timeoutMs: 250,
+    })
+  })
+
+  it('answers not_found on 404 and unavailable on 5xx or a network failure, never throwing', async () => {
+    expect(await reader(() => Promise.resolve(answer(404, {}))).r.profile('user_id', 'u')).toEqual({
+      status: 'not_found',
+    })
+    expect(await reader(() => Promise.resolve(answer(503, {}))).r.profile('user_id', 'u')).toMatchObject({
+      status: 'unavailable',
+      httpStatus: 503,
+    })
+    const down = await reader(() => Promise.reject(new Error('timeout'))).r.profile('user_id', 'u', {
+      timeoutMs: 5,
+    })
+    expect(down).toMatchObject({ status: 'unavailable', reason: 'Error: timeout' })
+  })
+
+  it('refuses to run without a read key, and reports a refused key', async () => {
+    await expect(
+      reader(() => Promise.resolve(answer(200, {})), '').r.profile('user_id', 'u'),
+    ).rejects.toThrow(SillageError)
+    await expect(
+      reader(() => Promise.resolve(answer(401, {}))).r.profile('user_id', 'u'),
+    ).rejects.toMatchObject({
+      code: 'SIL_SDK_REQUEST_REFUSED',
+    })
+  })
+
+  it('returns the fallback products when the service does not answer', async () => {
+    const { r } = reader(() => Promise.reject(new Error('ECONNREFUSED')))
+    expect(await r.recommendations('p-1', { fallback: ['p-2', 'p-3'] })).toEqual({
+      fallback: true,
+      items: [
+        { product_id: 'p-2', reason: 'fallback', score: 0 },
+        { product_id: 'p-3', reason: 'fallback', score: 0 },
+      ],
+    })
+    const ok = reader(() =>
+      Promise.resolve(answer(200, { items: [{ product_id: 'p-9', reason: 'popular', score: 3 }] })),
+    )
+    expect(await ok.r.recommendations('p-1', { limit: 3 })).toEqual({
+      fallback: false,
+      items: [{ product_id: 'p-9', reason: 'popular', score: 3 }],
+    })
+    expect(ok.seen[0]?.url).toBe('http://sillage.test:8080/v1/recommendations?product_id=p-1&limit=3')
+  })
+})

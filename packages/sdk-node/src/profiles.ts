@@ -1,0 +1,90 @@
+import { SillageError } from './errors.js'
+import type {
+  ProfileIdentifierType,
+  ProfileResult,
+  Recommendation,
+  RecommendationsResult,
+} from './profile-types.js'
+import type { Transport } from './transport.js'
+
+export interface ProfileReadOptions {
+  /** Give up after this long and answer `unavailable` (or the fallback). Default: the client's. */
+  timeoutMs?: number
+}
+
+export interface RecommendationOptions extends ProfileReadOptions {
+  /** At most this many products (1–50). */
+  limit?: number
+  /** Product ids returned, as `reason: 'fallback'`, when the service does not answer. */
+  fallback?: readonly string[]
+}
+
+/** Profile and recommendation reads with a read key, a short timeout and a fallback. */
+export class ProfilesReader {
+  readonly #base: string
+  readonly #auth: string | undefined
+  readonly #timeoutMs: number
+  readonly #transport: Transport
+
+  constructor(opts: { host: string; readKey: string | undefined; timeoutMs: number; transport: Transport }) {
+    this.#base = new URL('/', opts.host).toString()
+    this.#auth = opts.readKey ? `Bearer ${opts.readKey}` : undefined
+    this.#timeoutMs = opts.timeoutMs
+    this.#transport = opts.transport
+  }
+
+  async profile(
+    type: ProfileIdentifierType,
+    value: string,
+    opts: ProfileReadOptions = {},
+  ): Promise<ProfileResult> {
+    const path = `v1/profiles/${encodeURIComponent(type)}/${encodeURIComponent(value)}`
+    const res = await this.#get(path, opts.timeoutMs)
+    if ('reason' in res) return { status: 'unavailable', reason: res.reason }
+    if (res.status === 200) return { status: 'found', profile: JSON.parse(res.body) as never }
+    if (res.status === 404) return { status: 'not_found' }
+    if (res.status === 401 || res.status === 403 || res.status === 400)
+      throw new SillageError(
+        'SIL_SDK_REQUEST_REFUSED',
+        `profile read answered ${res.status}: ${res.body.slice(0, 200)}`,
+      )
+    return { status: 'unavailable', reason: `HTTP ${res.status}`, httpStatus: res.status }
+  }
+
+  async recommendations(productId: string, opts: RecommendationOptions = {}): Promise<RecommendationsResult> {
+    const q = new URLSearchParams({ product_id: productId })
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit))
+    const res = await this.#get(`v1/recommendations?${q.toString()}`, opts.timeoutMs)
+    if (!('reason' in res) && res.status === 200) {
+      return { items: (JSON.parse(res.body) as { items: Recommendation[] }).items, fallback: false }
+    }
+    if (!('reason' in res) && (res.status === 401 || res.status === 403 || res.status === 400))
+      throw new SillageError('SIL_SDK_REQUEST_REFUSED', `recommendations answered ${res.status}`)
+    const items = (opts.fallback ?? []).slice(0, opts.limit ?? 50).map((product_id) => ({
+      product_id,
+      reason: 'fallback' as const,
+      score: 0,
+    }))
+    return { items, fallback: true }
+  }
+
+  async #get(
+    path: string,
+    timeoutMs = this.#timeoutMs,
+  ): Promise<{ status: number; body: string } | { reason: string }> {
+    if (!this.#auth)
+      throw new SillageError('SIL_SDK_INVALID_OPTIONS', 'profile reads need the readKey option')
+    try {
+      const res = await this.#transport.send({
+        url: new URL(path, this.#base).toString(),
+        method: 'GET',
+        headers: { authorization: this.#auth, accept: 'application/json' },
+        body: '',
+        timeoutMs,
+      })
+      return { status: res.status, body: await res.text() }
+    } catch (err) {
+      return { reason: err instanceof Error ? `${err.name}: ${err.message}` : 'network error' }
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { followTopic, TOPICS, type Bus, type TopicFollower } from '@sillage/bus'
+import type { Logger, Registry } from '@sillage/runtime'
+import type { Warehouse } from '@sillage/warehouse'
+import type { ActivationOptions } from '../activation.config.js'
+import { secretVariable } from '../activation.config.js'
+import {
+  EMPTY_DEFINITIONS,
+  parseActivationFile,
+  type ActivationDefinitions,
+} from '../domain/activation-file.js'
+import { createDeliveryWorker } from '../destinations/delivery-worker.js'
+import { createTriggerConsumer, type TriggerConsumer } from '../triggers/trigger-consumer.js'
+import { createAudienceSync } from './audience-sync.js'
+
+export interface ActivationRunnerDeps {
+  warehouse: Warehouse
+  bus: Bus
+  log: Logger
+  registry: Registry
+  options: Readonly<ActivationOptions>
+  now?: () => number
+}
+
+/** Reads the activation file; a missing file means nothing is defined. */
+export function readDefinitions(file: string): ActivationDefinitions {
+  return existsSync(file) ? parseActivationFile(readFileSync(file, 'utf8')) : EMPTY_DEFINITIONS
+}
+
+/**
+ * Audiences on a schedule, then delivery: every syncIntervalMs the audiences are recomputed, and
+ * every deliveryIntervalMs what is pending is delivered. The file is re-read at each sync, so an
+ * edit needs no restart (a bad edit is logged and the previous definitions kept).
+ */
+export function createActivationRunner(deps: ActivationRunnerDeps) {
+  const log = deps.log.child({ component: 'activation' })
+  const now = deps.now ?? Date.now
+  const abort = new AbortController()
+  let defs: ActivationDefinitions = EMPTY_DEFINITIONS
+  const sync = createAudienceSync({
+    warehouse: deps.warehouse,
+    bus: deps.bus,
+    log: deps.log,
+    registry: deps.registry,
+    now,
+  })
+  const delivery = createDeliveryWorker({
+    warehouse: deps.warehouse,
+    bus: deps.bus,
+    log: deps.log,
+    registry: deps.registry,
+    dataDir: deps.options.dataDir,
+    secretOf: (id) => deps.options.secrets[secretVariable(id)],
+    now,
+    signal: abort.signal,
+  })
+  const reload = () => {
+    try {
+      defs = readDefinitions(deps.options.file)
+    } catch (err) {
+      log.error({ err, file: deps.options.file }, 'activation file invalid; keeping the previous definitions')
+    }
+    return defs
+  }
+  let chain: Promise<unknown> = Promise.resolve()
+  /** One job at a time: a sync and a delivery never overlap. */
+  const serial = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = chain.then(job, job)
+    chain = run.catch(() => undefined)
+    return run
+  }
+  let triggers: TriggerConsumer | undefined
+  let follower: TopicFollower | undefined
+  /** Suppression keys (privacy.suppressions) not yet checked against the recipients. */
+  const erasureKeys = new Set<string>()
+  const passOnErasures = async () => {
+    if (erasureKeys.size === 0) return
+    const keys = [...erasureKeys]
+    const remaining = await delivery.notifyErasures(defs, keys)
+    if (remaining === 0) for (const k of keys) erasureKeys.delete(k)
+  }
+  let deliverSoon: NodeJS.Timeout | undefined
+  /** Trigger firings are delivered on their own queue: never behind an audience sync. */
+  let triggerChain: Promise<unknown> = Promise.resolve()
+  const triggerSerial = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = triggerChain.then(job, job)
+    triggerChain = run.catch(() => undefined)
+    return run
+  }
+  const deliverTriggers = () => delivery.deliverAll(defs, { only: 'triggers' })
+  const timers: NodeJS.Timeout[] = []
+  let stopped = true
+  const every = (ms: number, job: () => Promise<unknown>) => {
+    const tick = () => {
+      if (stopped) return
+      void serial(job)
+        .catch((err: unknown) => log.error({ err }, 'activation job failed; retried at the next run'))
+        .finally(() => {
+          if (!stopped) timers.push(setTimeout(tick, ms))
+        })
+    }
+    timers.push(setTimeout(tick, 0))
+  }
+
+  const syncNow = () => serial(async () => sync.syncAll(reload().audiences))
+  const deliverNow = () =>
+    serial(async () => delivery.deliverAll(defs === EMPTY_DEFINITIONS ? reload() : defs))
+
+  return {
+    definitions: () => reload(),
+    syncNow,
+    deliverNow,
+    preview: sync.preview,
+    replay: delivery.replay,
+    start(): void {
+      if (!deps.options.enabled || !stopped) return
+      stopped = false
+      reload()
+      every(deps.options.syncIntervalMs, async () => {
+        await sync.syncAll(reload().audiences)
+        await delivery.deliverAll(defs, { only: 'audiences' })
+      })
+      every(deps.options.deliveryIntervalMs, async () => {
+        await passOnErasures()
+        await delivery.deliverAll(defs, { only: 'audiences' })
+      })
+      // Firings are delivered when they fire; this retries what failed or was missed.
+      const retryTriggers = () => {
+        if (stopped) return
+        void triggerSerial(deliverTriggers)
+          .catch((err: unknown) => log.error({ err }, 'trigger delivery failed'))
+          .finally(() => {
+            if (!stopped) timers.push(setTimeout(retryTriggers, deps.options.deliveryIntervalMs))
+          })
+      }
+      timers.push(setTimeout(retryTriggers, 0))
+      // Erasures reach every destination that received the person (docs/activation.md).
+      followTopic(deps.bus, {
+        topic: TOPICS.suppressions,
+        groupPrefix: 'sillage.activation.suppressions',
+        onRecord: (r) => {
+          if (r.key && r.value.length > 0) erasureKeys.add(r.key)
+        },
+      })
+        .then((f) => {
+          follower = f
+          if (stopped) void f.stop()
+        })
+        .catch((err: unknown) => log.error({ err }, 'could not follow privacy.suppressions'))
+      // Triggers are read at start: a change to them needs a restart.
+      triggers = createTriggerConsumer({
+        bus: deps.bus,
+        warehouse: deps.warehouse,
+        log: deps.log,
+        registry: deps.registry,
+        triggers: defs.triggers,
+        now,
+        // A firing is delivered at once, not at the next delivery tick.
+        onFired: () => {
+          if (deliverSoon || stopped) return
+          deliverSoon = setTimeout(() => {
+            deliverSoon = undefined
+            void triggerSerial(deliverTriggers).catch((err: unknown) =>
+              log.error({ err }, 'trigger delivery failed'),
+            )
+          }, 0)
+        },
+      })
+      triggers.start().catch((err: unknown) => log.error({ err }, 'triggers could not start'))
+      log.info(
+        { file: deps.options.file, audiences: defs.audiences.length, destinations: defs.destinations.length },
+        'activation started',
+      )
+    },
+    async stop(): Promise<void> {
+      stopped = true
+      abort.abort()
+      for (const t of timers) clearTimeout(t)
+      if (deliverSoon) clearTimeout(deliverSoon)
+      await triggers?.stop()
+      await follower?.stop()
+      await triggerChain
+      await chain
+    },
+  }
+}
+
+export type ActivationRunner = ReturnType<typeof createActivationRunner>

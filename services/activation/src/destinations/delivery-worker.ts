@@ -1,0 +1,302 @@
+import { TOPICS, type Bus } from '@sillage/bus'
+import { Counter, type Logger, type Registry } from '@sillage/runtime'
+import type { Warehouse } from '@sillage/warehouse'
+import { createDeliveryStore, type PendingItem } from '../adapters/clickhouse-deliveries.js'
+import { createRecipientStore } from '../adapters/clickhouse-recipients.js'
+import { stableId } from '../domain/membership.js'
+import type { ActivationDefinitions, DestinationDef } from '../domain/activation-file.js'
+import { createCircuitBreaker, type CircuitBreaker } from '../domain/circuit-breaker.js'
+import { batchKey, renderBatch, type DeliveryItem } from '../domain/delivery-payload.js'
+import { createFileExporter } from './file-exporter.js'
+import { createWebhookSender } from './webhook-sender.js'
+
+export interface DeliveryWorkerDeps {
+  warehouse: Warehouse
+  log: Logger
+  registry: Registry
+  /** Dead letters go to activation.deadletters on it (without a bus they are only recorded). */
+  bus?: Bus
+  /** Signing secrets by destination id. */
+  secretOf: (destinationId: string) => string | undefined
+  dataDir: string
+  now?: () => number
+  fetch?: typeof fetch
+  /** Backoff of the webhook retries (tests shorten it). */
+  baseBackoffMs?: number
+  maxBackoffMs?: number
+  signal?: AbortSignal
+}
+
+export interface DeliveryRunResult {
+  destination: string
+  delivered: number
+  dead: number
+  skipped: number
+  breakerOpen: boolean
+}
+
+const MAX_BATCHES_PER_RUN = 10_000
+
+/**
+ * Delivers what is pending to each destination, batch by batch: reads the membership changes and
+ * trigger firings not yet delivered (activation_deliveries), sends them (signed webhook, or file),
+ * and records the outcome. State lives in ClickHouse, so a kill mid-run re-sends at most the
+ * batch in flight, with the same Idempotency-Key and item ids (at-least-once).
+ *
+ * - An exit goes only to a destination that received the matching entry; otherwise it is skipped.
+ * - A batch that exhausts its retries, or that the receiver refuses (4xx), is dead-lettered to
+ *   activation.deadletters and recorded dead; `sillage destinations replay` re-queues it.
+ * - A circuit breaker per destination stops sending after repeated failures, for a cool-down.
+ */
+export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
+  const log = deps.log.child({ component: 'destinations' })
+  const store = createDeliveryStore(deps.warehouse)
+  const recipients = createRecipientStore(deps.warehouse)
+  const now = deps.now ?? Date.now
+  const breakers = new Map<string, CircuitBreaker>()
+  const items = new Counter({
+    name: 'sillage_destination_items_total',
+    help: 'Items handled per destination and outcome',
+    labelNames: ['destination', 'outcome'],
+    registers: [deps.registry],
+  })
+
+  const breakerOf = (d: DestinationDef) => {
+    let b = breakers.get(d.id)
+    if (!b) {
+      b = createCircuitBreaker(
+        d.type === 'webhook'
+          ? { threshold: d.breakerThreshold, cooldownMs: d.breakerCooldownMs }
+          : { threshold: 3, cooldownMs: 60_000 },
+      )
+      breakers.set(d.id, b)
+    }
+    return b
+  }
+
+  async function deadLetter(
+    d: DestinationDef,
+    batch: readonly DeliveryItem[],
+    reason: string,
+    attempts: number,
+  ) {
+    if (deps.bus) {
+      const letter = {
+        destination: d.id,
+        batch_key: batchKey(d.id, batch),
+        reason,
+        attempts,
+        at: new Date(now()).toISOString(),
+        items: batch,
+      }
+      await deps.bus.produce(TOPICS.activationDeadLetters, [
+        { key: d.id, value: Buffer.from(JSON.stringify(letter)) },
+      ])
+    }
+    await store.mark(
+      d.id,
+      batch.map((i) => i.id),
+      'dead',
+      { attempts, error: reason, now: now() },
+    )
+  }
+
+  async function deliverTo(
+    d: DestinationDef,
+    defs: ActivationDefinitions,
+    only: 'audiences' | 'triggers' | undefined,
+  ): Promise<DeliveryRunResult> {
+    const result = { destination: d.id, delivered: 0, dead: 0, skipped: 0, breakerOpen: false }
+    const audiences =
+      only === 'triggers' ? [] : defs.audiences.filter((a) => a.destinations.includes(d.id)).map((a) => a.id)
+    const triggers =
+      only === 'audiences' ? [] : defs.triggers.filter((t) => t.destinations.includes(d.id)).map((t) => t.id)
+    const batchSize = d.type === 'webhook' ? d.batchSize : 10_000
+    const secret = d.type === 'webhook' ? deps.secretOf(d.id) : undefined
+    if (d.type === 'webhook' && !secret) {
+      log.error(
+        { destination: d.id },
+        'webhook destination without a secret (SILLAGE_DESTINATION_SECRET_<ID>): not delivered',
+      )
+      return result
+    }
+    const send =
+      d.type === 'webhook'
+        ? createWebhookSender({
+            url: d.url,
+            secret: secret ?? '',
+            maxAttempts: d.maxAttempts,
+            timeoutMs: d.timeoutMs,
+            baseBackoffMs: deps.baseBackoffMs,
+            maxBackoffMs: deps.maxBackoffMs,
+            fetch: deps.fetch,
+            now,
+            signal: deps.signal,
+          })
+        : undefined
+    const write = d.type === 'file' ? createFileExporter({ ...d, dataDir: deps.dataDir }) : undefined
+    const breaker = breakerOf(d)
+    const queue: PendingItem[] = []
+    for (let n = 0; n < MAX_BATCHES_PER_RUN && !deps.signal?.aborted; n++) {
+      if (!breaker.allows(now())) {
+        result.breakerOpen = true
+        break
+      }
+      // Pending items are read a page (up to 20 batches) at a time, then sent batch by batch: the
+      // same items in the same order after a restart, so a re-sent batch is the same batch.
+      if (queue.length === 0) {
+        const page = Math.min(batchSize * 20, 20_000)
+        queue.push(
+          ...(await store.pendingAudience(d.id, audiences, page)),
+          ...(await store.pendingTriggers(d.id, triggers, page)),
+        )
+      }
+      const pending = queue.splice(0, batchSize)
+      if (pending.length === 0) break
+      // An exit reaches only a destination that received the entry (earlier, or in this batch).
+      const entries = pending.filter((p) => p.enteredId).map((p) => p.enteredId!)
+      const received = await store.delivered(d.id, entries)
+      const inBatch = new Set<string>()
+      const batch: DeliveryItem[] = []
+      const skipped: string[] = []
+      for (const p of pending) {
+        const { enteredId, ...item } = p
+        if (
+          p.type === 'audience.exited' &&
+          (!enteredId || (!received.has(enteredId) && !inBatch.has(enteredId)))
+        )
+          skipped.push(p.id)
+        else {
+          batch.push(item)
+          inBatch.add(p.id)
+        }
+      }
+      await store.mark(d.id, skipped, 'skipped', { now: now() })
+      result.skipped += skipped.length
+      items.inc({ destination: d.id, outcome: 'skipped' }, skipped.length)
+      if (batch.length === 0) continue
+      if (write) {
+        write(batch)
+        await recipients.remember(d.id, batch, now())
+        await store.mark(
+          d.id,
+          batch.map((i) => i.id),
+          'delivered',
+          { attempts: 1, now: now() },
+        )
+        result.delivered += batch.length
+        items.inc({ destination: d.id, outcome: 'delivered' }, batch.length)
+        continue
+      }
+      if (!send || d.type !== 'webhook') break
+      const body = JSON.stringify(renderBatch(d.template, d.id, batch, new Date(now()).toISOString()))
+      const outcome = await send(body, batchKey(d.id, batch))
+      if (outcome.ok) {
+        breaker.success()
+        await recipients.remember(d.id, batch, now())
+        await store.mark(
+          d.id,
+          batch.map((i) => i.id),
+          'delivered',
+          { attempts: outcome.attempts, now: now() },
+        )
+        result.delivered += batch.length
+        items.inc({ destination: d.id, outcome: 'delivered' }, batch.length)
+      } else if (outcome.permanent || !deps.signal?.aborted) {
+        breaker.failure(now())
+        await deadLetter(d, batch, outcome.reason, outcome.attempts)
+        result.dead += batch.length
+        items.inc({ destination: d.id, outcome: 'dead' }, batch.length)
+        log.warn(
+          { destination: d.id, items: batch.length, reason: outcome.reason, attempts: outcome.attempts },
+          'batch dead-lettered',
+        )
+      } else break
+    }
+    if (result.delivered + result.dead + result.skipped > 0 || result.breakerOpen)
+      log.info(result, 'destination delivered')
+    return result
+  }
+
+  return {
+    /**
+     * One pass over every destination; a failing destination does not hold back the others.
+     * `only`: audience changes or trigger firings alone. The runner delivers the two on separate
+     * queues, so a firing never waits behind an audience sync or backlog.
+     */
+    async deliverAll(
+      defs: ActivationDefinitions,
+      opts: { only?: 'audiences' | 'triggers' } = {},
+    ): Promise<DeliveryRunResult[]> {
+      const out: DeliveryRunResult[] = []
+      for (const d of defs.destinations) {
+        if (opts.only === 'triggers' && !defs.triggers.some((t) => t.destinations.includes(d.id))) continue
+        try {
+          out.push(await deliverTo(d, defs, opts.only))
+        } catch (err) {
+          log.error({ err, destination: d.id }, 'delivery failed; retried at the next run')
+        }
+      }
+      return out
+    },
+    replay: (destinationId?: string) => store.replayDead(destinationId, now()),
+
+    /**
+     * Passes erasures on: for suppression keys (privacy.suppressions), every destination that
+     * received the person gets a `person.deleted` item (hashed email and phone), then the ledger
+     * row is blanked. Returns how many recipients are still to be told (a failed notice).
+     */
+    async notifyErasures(defs: ActivationDefinitions, keys: readonly string[]): Promise<number> {
+      const found = await recipients.erased(keys)
+      let sent = 0
+      for (const d of defs.destinations) {
+        const mine = found.filter((r) => r.destinationId === d.id)
+        if (mine.length === 0) continue
+        const at = new Date(now()).toISOString()
+        const batch: DeliveryItem[] = mine.map((r) => ({
+          id: stableId('erasure', r.destinationId, r.recipientKey),
+          type: 'person.deleted',
+          source: 'erasure',
+          personId: '',
+          userId: '',
+          emailSha256: r.emailSha256,
+          phoneSha256: r.phoneSha256,
+          at,
+        }))
+        if (d.type === 'file') createFileExporter({ ...d, dataDir: deps.dataDir })(batch)
+        else {
+          const secret = deps.secretOf(d.id)
+          if (!secret) continue
+          const send = createWebhookSender({
+            url: d.url,
+            secret,
+            maxAttempts: d.maxAttempts,
+            timeoutMs: d.timeoutMs,
+            baseBackoffMs: deps.baseBackoffMs,
+            maxBackoffMs: deps.maxBackoffMs,
+            fetch: deps.fetch,
+            now,
+            signal: deps.signal,
+          })
+          const outcome = await send(
+            JSON.stringify(renderBatch(d.template, d.id, batch, at)),
+            batchKey(d.id, batch),
+          )
+          if (!outcome.ok) {
+            log.warn(
+              { destination: d.id, reason: outcome.reason },
+              'erasure notice not delivered; retried later',
+            )
+            continue
+          }
+        }
+        await recipients.markErased(mine, now())
+        sent += mine.length
+        log.info({ destination: d.id, recipients: mine.length }, 'erasure passed on')
+      }
+      return found.length - sent
+    },
+  }
+}
+
+export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>

@@ -1,0 +1,69 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { backoffMs, signBody, SIGNATURE_HEADER } from '../domain/webhook-signature.js'
+
+export type SendOutcome =
+  | { ok: true; attempts: number; status: number }
+  | { ok: false; attempts: number; reason: string; permanent: boolean }
+
+export interface WebhookSenderOptions {
+  url: string
+  secret: string
+  maxAttempts: number
+  timeoutMs: number
+  /** Base and cap of the exponential backoff. */
+  baseBackoffMs?: number
+  maxBackoffMs?: number
+  fetch?: typeof fetch
+  now?: () => number
+  /** Waits between attempts; stops early when `signal` aborts (shutdown). */
+  signal?: AbortSignal
+}
+
+/** 408, 425, 429 and 5xx are worth retrying; another 4xx is the receiver refusing the batch. */
+const retriable = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500
+
+/**
+ * POSTs one signed batch, retrying with exponential backoff (honouring Retry-After) up to
+ * maxAttempts. Each attempt is signed afresh (a new timestamp) and carries the same
+ * Idempotency-Key, so a receiver that saw an earlier attempt can drop the repeat.
+ */
+export function createWebhookSender(opts: WebhookSenderOptions) {
+  const doFetch = opts.fetch ?? fetch
+  const now = opts.now ?? Date.now
+  return async function send(body: string, idempotencyKey: string): Promise<SendOutcome> {
+    let reason = ''
+    for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
+      let retryAfter: string | null = null
+      try {
+        const res = await doFetch(opts.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': idempotencyKey,
+            [SIGNATURE_HEADER]: signBody(opts.secret, body, Math.floor(now() / 1000)),
+            'user-agent': 'sillage-activation/0.1',
+          },
+          body,
+          signal: AbortSignal.timeout(opts.timeoutMs),
+        })
+        await res.arrayBuffer().catch(() => undefined)
+        if (res.ok) return { ok: true, attempts: attempt, status: res.status }
+        reason = `HTTP ${res.status}`
+        if (!retriable(res.status)) return { ok: false, attempts: attempt, reason, permanent: true }
+        retryAfter = res.headers.get('retry-after')
+      } catch (err) {
+        reason = (err as Error).message
+      }
+      if (attempt === opts.maxAttempts || opts.signal?.aborted)
+        return { ok: false, attempts: attempt, reason, permanent: false }
+      const wait = backoffMs(attempt, {
+        baseMs: opts.baseBackoffMs,
+        maxMs: opts.maxBackoffMs,
+        retryAfter,
+        nowMs: now(),
+      })
+      await sleep(wait, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined)
+    }
+    return { ok: false, attempts: opts.maxAttempts, reason, permanent: false }
+  }
+}

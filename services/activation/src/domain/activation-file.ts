@@ -1,0 +1,148 @@
+/**
+ * The activation file (`audiences.json` in the data dir, or SILLAGE_AUDIENCES_FILE): the
+ * audiences, destinations and triggers, versioned with the shop's other settings. Pure: parsed
+ * and checked here (every rule parsed and compiled once, every reference resolved), read by the
+ * caller.
+ */
+import { z } from 'zod'
+import { parseRule, type RuleNode } from './audience-rule.js'
+import { compileRule } from './audience-sql.js'
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _')
+
+const webhookSchema = z.object({
+  id,
+  type: z.literal('webhook'),
+  url: z.url(),
+  /** sillage (default), klaviyo, brevo or meta: see docs/activation.md (templates, not tested integrations). */
+  template: z.enum(['sillage', 'klaviyo', 'brevo', 'meta']).default('sillage'),
+  batchSize: z.number().int().min(1).max(10_000).default(500),
+  maxAttempts: z.number().int().min(1).max(20).default(8),
+  timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  /** Consecutive failed batches that open the circuit breaker, and how long it stays open. */
+  breakerThreshold: z.number().int().min(1).default(5),
+  breakerCooldownMs: z.number().int().min(100).default(60_000),
+  /** Reserved: clear-text PII is never sent (Sillage stores only hashes); must stay false. */
+  includePii: z.literal(false).default(false),
+})
+
+const fileSchema = z.object({
+  id,
+  type: z.literal('file'),
+  /** Relative to the data dir, or absolute. */
+  directory: z.string().min(1),
+  format: z.enum(['csv', 'ndjson']).default('csv'),
+})
+
+export const destinationSchema = z.discriminatedUnion('type', [webhookSchema, fileSchema])
+
+const audienceSchema = z
+  .object({
+    id,
+    name: z.string().min(1).optional(),
+    description: z.string().optional(),
+    rule: z.string().min(1).optional(),
+    sql: z.string().min(1).optional(),
+    destinations: z.array(id).default([]),
+  })
+  .refine((a) => (a.rule === undefined) !== (a.sql === undefined), 'an audience has either "rule" or "sql"')
+
+const triggerSchema = z.object({
+  id,
+  name: z.string().min(1).optional(),
+  /** The track event it watches, e.g. "Cart Abandoned". */
+  event: z.string().min(1),
+  /** A condition over the event's properties (the rule language; names are property names). */
+  where: z.string().min(1).optional(),
+  /** Only a person's first event of that name (e.g. a first Order Completed). */
+  firstTime: z.boolean().default(false),
+  /** Fires only when the person had been away (no event) this many days before the event. */
+  awayDays: z.number().int().min(1).optional(),
+  cooldownHours: z.number().min(0).default(24),
+  destinations: z.array(id).min(1),
+})
+
+export const activationFileSchema = z.object({
+  version: z.literal(1).default(1),
+  destinations: z.array(destinationSchema).default([]),
+  audiences: z.array(audienceSchema).default([]),
+  triggers: z.array(triggerSchema).default([]),
+})
+
+export type DestinationDef = z.infer<typeof destinationSchema>
+export type WebhookDef = z.infer<typeof webhookSchema>
+export type FileDestinationDef = z.infer<typeof fileSchema>
+export type TriggerDef = z.infer<typeof triggerSchema> & { condition?: RuleNode }
+export type AudienceDef = z.infer<typeof audienceSchema> & { ast?: RuleNode }
+
+export interface ActivationDefinitions {
+  destinations: DestinationDef[]
+  audiences: AudienceDef[]
+  triggers: TriggerDef[]
+}
+
+/** A bad activation file: every problem at once. Code SIL_ACTIVATION_FILE. */
+export class ActivationFileError extends Error {
+  readonly code = 'SIL_ACTIVATION_FILE'
+  constructor(readonly problems: string[]) {
+    super(`invalid activation file:\n  ${problems.join('\n  ')}`)
+    this.name = 'ActivationFileError'
+  }
+}
+
+export const EMPTY_DEFINITIONS: ActivationDefinitions = Object.freeze({
+  destinations: [],
+  audiences: [],
+  triggers: [],
+})
+
+/** Parses and checks the file's JSON text. */
+export function parseActivationFile(text: string): ActivationDefinitions {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw new ActivationFileError([`not JSON: ${(err as Error).message}`])
+  }
+  const parsed = activationFileSchema.safeParse(json)
+  if (!parsed.success)
+    throw new ActivationFileError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    )
+  const problems: string[] = []
+  const { destinations, audiences, triggers } = parsed.data
+  const destinationIds = new Set<string>()
+  for (const d of destinations) {
+    if (destinationIds.has(d.id)) problems.push(`destinations: duplicate id ${d.id}`)
+    destinationIds.add(d.id)
+  }
+  const seen = new Set<string>()
+  const outAudiences: AudienceDef[] = audiences.map((a) => {
+    if (seen.has(a.id)) problems.push(`audiences: duplicate id ${a.id}`)
+    seen.add(a.id)
+    for (const d of a.destinations)
+      if (!destinationIds.has(d)) problems.push(`audiences.${a.id}: unknown destination ${d}`)
+    if (a.rule === undefined) return a
+    try {
+      const ast = parseRule(a.rule)
+      compileRule(ast, 'sillage')
+      return { ...a, ast }
+    } catch (err) {
+      problems.push(`audiences.${a.id}.rule: ${(err as Error).message}`)
+      return a
+    }
+  })
+  const outTriggers: TriggerDef[] = triggers.map((t) => {
+    for (const d of t.destinations)
+      if (!destinationIds.has(d)) problems.push(`triggers.${t.id}: unknown destination ${d}`)
+    if (t.where === undefined) return t
+    try {
+      return { ...t, condition: parseRule(t.where) }
+    } catch (err) {
+      problems.push(`triggers.${t.id}.where: ${(err as Error).message}`)
+      return t
+    }
+  })
+  if (problems.length > 0) throw new ActivationFileError(problems)
+  return Object.freeze({ destinations, audiences: outAudiences, triggers: outTriggers })
+}

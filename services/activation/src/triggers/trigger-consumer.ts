@@ -1,0 +1,121 @@
+import { TOPICS, type Bus, type Subscription } from '@sillage/bus'
+import { Counter, type Logger, type Registry } from '@sillage/runtime'
+import type { Warehouse } from '@sillage/warehouse'
+import { createTriggerStore, type Firing } from '../adapters/clickhouse-triggers.js'
+import type { TriggerDef } from '../domain/activation-file.js'
+import { firingKey, matches, statedConsent, type StreamEvent } from '../domain/trigger-match.js'
+
+export const TRIGGERS_GROUP = 'sillage-activation-triggers'
+
+export interface TriggerConsumerDeps {
+  bus: Bus
+  warehouse: Warehouse
+  log: Logger
+  registry: Registry
+  triggers: readonly TriggerDef[]
+  /** Called after firings are recorded (the runner delivers at once). */
+  onFired?: () => void
+  now?: () => number
+  group?: string
+}
+
+/**
+ * Reads events.raw (its own consumer group) and fires the triggers whose event and condition
+ * match, once per person per cool-down window: the firing's message id derives from (trigger,
+ * person, window), firings are recorded in ClickHouse before the offsets are committed, and the
+ * table collapses repeats, so a restart or a second instance adds nothing. A person fires only
+ * with marketing consent (the event's own context.consent, else the latest their events state).
+ */
+export function createTriggerConsumer(deps: TriggerConsumerDeps) {
+  const log = deps.log.child({ component: 'triggers' })
+  const store = createTriggerStore(deps.warehouse)
+  const now = deps.now ?? Date.now
+  const fired = new Counter({
+    name: 'sillage_trigger_firings_total',
+    help: 'Trigger firings recorded',
+    labelNames: ['trigger'],
+    registers: [deps.registry],
+  })
+  let sub: Subscription | undefined
+
+  async function candidates(e: StreamEvent): Promise<Firing[]> {
+    const out: Firing[] = []
+    const eventMs = Date.parse(e.timestamp ?? '') || now()
+    for (const t of deps.triggers) {
+      if (!matches(t, e)) continue
+      const key = firingKey(t.id, e, t.cooldownHours, eventMs)
+      if (key.userId === '' && key.anonymousId === '') continue
+      const cats = statedConsent(e) ?? (await store.consent(key.userId, e.anonymousId ?? ''))
+      if (!cats?.includes('marketing')) continue
+      if (
+        t.firstTime &&
+        (await store.hasEarlier(t.event, key.userId, e.anonymousId ?? '', eventMs, e.messageId ?? ''))
+      )
+        continue
+      if (t.awayDays !== undefined) {
+        const last = await store.lastSeenBefore(key.userId, e.anonymousId ?? '', eventMs)
+        if (last === undefined || eventMs - last < t.awayDays * 86_400_000) continue
+      }
+      out.push({
+        triggerId: t.id,
+        ...key,
+        eventMessageId: e.messageId ?? '',
+        payload: {
+          event: e.event,
+          event_message_id: e.messageId,
+          timestamp: e.timestamp,
+          properties: e.properties ?? {},
+        },
+        firedAt: now(),
+      })
+    }
+    return out
+  }
+
+  /** One batch of events: the firings it causes, recorded. Exposed for tests and benchmarks. */
+  async function handle(events: readonly StreamEvent[]): Promise<Firing[]> {
+    const found: Firing[] = []
+    for (const e of events) found.push(...(await candidates(e)))
+    const unique = [...new Map(found.map((f) => [f.messageId, f])).values()]
+    const already = await store.fired(unique.map((f) => f.messageId))
+    const fresh = unique.filter((f) => !already.has(f.messageId))
+    if (fresh.length > 0) {
+      await store.record(fresh)
+      for (const f of fresh) fired.inc({ trigger: f.triggerId })
+      log.info({ firings: fresh.length }, 'triggers fired')
+      deps.onFired?.()
+    }
+    return fresh
+  }
+
+  return {
+    handle,
+    async start(): Promise<void> {
+      if (deps.triggers.length === 0 || sub) return
+      const names = new Set(deps.triggers.map((t) => t.event))
+      sub = await deps.bus.subscribe({
+        topic: TOPICS.raw,
+        group: deps.group ?? TRIGGERS_GROUP,
+        eachBatch: async (batch) => {
+          const events: StreamEvent[] = []
+          for (const r of batch.records) {
+            try {
+              const e = JSON.parse(r.value.toString('utf8')) as StreamEvent
+              if (e.type === 'track' && e.event !== undefined && names.has(e.event)) events.push(e)
+            } catch {
+              // Not JSON: identity dead-letters it; nothing to trigger.
+            }
+          }
+          await handle(events)
+        },
+      })
+      log.info({ triggers: deps.triggers.map((t) => t.id) }, 'triggers started')
+    },
+    async stop(): Promise<void> {
+      await sub?.stop()
+      sub = undefined
+    },
+  }
+}
+
+export type TriggerConsumer = ReturnType<typeof createTriggerConsumer>

@@ -1,0 +1,133 @@
+import { z } from 'zod'
+import {
+  BUS_ENV_VARS,
+  collectConfig,
+  envInt,
+  envLogLevel,
+  LIFECYCLE_ENV_VARS,
+  loadBusConfig,
+  loadLifecycleConfig,
+  loadWarehouseConfig,
+  parseEnv,
+  WAREHOUSE_ENV_VARS,
+  type BusConfig,
+  type LogLevel,
+  type WarehouseConfig,
+} from '@sillage/runtime'
+
+/** A server-side profile read key (docs/profiles.md#keys): secret, distinct from write keys. */
+export const readKeySchema = z.object({
+  id: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/),
+  key: z.string().min(16).max(256),
+  /** The sources whose people it may read; ["*"] for all. */
+  sources: z.array(z.string().min(1)).min(1),
+})
+export type ReadKey = z.output<typeof readKeySchema>
+
+const readKeysJson = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    if (s === undefined || s.trim() === '') return []
+    try {
+      return JSON.parse(s) as unknown
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' })
+      return z.NEVER
+    }
+  })
+  .pipe(z.array(readKeySchema))
+
+const envSchema = z.object({
+  SILLAGE_PROFILE_READ_KEYS: readKeysJson,
+  SILLAGE_PROFILES_REFRESH_MS: envInt(1000, 100, 600_000),
+  SILLAGE_PROFILES_SCORE_MS: envInt(15 * 60_000, 1000, 86_400_000),
+  SILLAGE_PROFILES_RATE_LIMIT_PER_MINUTE: envInt(60_000, 1, 10_000_000),
+  SILLAGE_PROFILES_RECOMMENDATION_DAYS: envInt(90, 1, 3650),
+  SILLAGE_PROFILES_CACHE: envInt(200_000, 0, 10_000_000),
+})
+
+/** The variables of the profiles options (embedded and standalone). */
+export const PROFILES_ENV_VARS: readonly string[] = Object.keys(envSchema.shape)
+
+export interface ProfilesOptions {
+  readKeys: readonly ReadKey[]
+  /** The refresher's period: stream attributes are at most about this plus one run old. */
+  refreshIntervalMs: number
+  /** Events inserted up to this long before the watermark are read again (slow inserts). */
+  refreshOverlapMs: number
+  /** Scores and recommendations are recomputed on this period. */
+  scoreIntervalMs: number
+  /** Lookups per minute per read key (and per visitor on the browser route). */
+  rateLimitPerMinute: number
+  /** The history the recommendations learn from. */
+  recommendationDays: number
+  /** Products kept per list. */
+  recommendationLimit: number
+  /** Profiles held in memory for lookups (the rest are read from the warehouse). */
+  cacheProfiles: number
+}
+
+/** The profiles options from the environment: parsed once, frozen. */
+export function loadProfilesOptions(
+  env: Record<string, string | undefined> = process.env,
+): Readonly<ProfilesOptions> {
+  const e = parseEnv(envSchema, env)
+  return Object.freeze({
+    readKeys: Object.freeze(e.SILLAGE_PROFILE_READ_KEYS),
+    refreshIntervalMs: e.SILLAGE_PROFILES_REFRESH_MS,
+    refreshOverlapMs: 2000,
+    scoreIntervalMs: e.SILLAGE_PROFILES_SCORE_MS,
+    rateLimitPerMinute: e.SILLAGE_PROFILES_RATE_LIMIT_PER_MINUTE,
+    recommendationDays: e.SILLAGE_PROFILES_RECOMMENDATION_DAYS,
+    recommendationLimit: 20,
+    cacheProfiles: e.SILLAGE_PROFILES_CACHE,
+  })
+}
+
+const serviceSchema = z.object({
+  SILLAGE_PROFILES_PORT: envInt(8090, 0, 65535),
+  SILLAGE_PROFILES_HOST: z.string().default('127.0.0.1'),
+  SILLAGE_METRICS_PORT: envInt(9466, 0, 65535),
+  SILLAGE_METRICS_HOST: z.string().default('127.0.0.1'),
+  SILLAGE_LOG_LEVEL: envLogLevel,
+})
+
+export const PROFILES_SERVICE_ENV_VARS: readonly string[] = [
+  ...Object.keys(serviceSchema.shape),
+  ...PROFILES_ENV_VARS,
+  ...WAREHOUSE_ENV_VARS,
+  ...BUS_ENV_VARS,
+  ...LIFECYCLE_ENV_VARS,
+]
+
+export interface ProfilesServiceConfig extends WarehouseConfig {
+  profiles: Readonly<ProfilesOptions>
+  bus: Readonly<BusConfig>
+  http: { port: number; host: string }
+  metrics: { port: number; host: string }
+  logLevel: LogLevel
+  shutdownTimeoutMs: number
+}
+
+/** The standalone profiles service (main.ts): every problem reported at once, frozen. */
+export function loadProfilesServiceConfig(
+  env: Record<string, string | undefined> = process.env,
+): Readonly<ProfilesServiceConfig> {
+  const [own, profiles, warehouse, bus, lifecycle] = collectConfig(
+    () => parseEnv(serviceSchema, env),
+    () => loadProfilesOptions(env),
+    () => loadWarehouseConfig(env),
+    () => loadBusConfig(env, { kafkaOnly: 'the standalone profiles service follows Kafka topics' }),
+    () => loadLifecycleConfig(env),
+  )
+  return Object.freeze({
+    ...warehouse,
+    ...lifecycle,
+    profiles,
+    bus,
+    http: { port: own.SILLAGE_PROFILES_PORT, host: own.SILLAGE_PROFILES_HOST },
+    metrics: { port: own.SILLAGE_METRICS_PORT, host: own.SILLAGE_METRICS_HOST },
+    logLevel: own.SILLAGE_LOG_LEVEL,
+  })
+}

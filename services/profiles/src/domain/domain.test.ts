@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest'
+import { nextOrder, viewedNotBought, windows } from './profile-view.js'
+import { collidingReadKeys, createRateLimiter, inScope, presentedKey } from './read-keys.js'
+import { rankRecommendations } from './recommend.js'
+import { fromMs } from './rows.js'
+
+const NOW = Date.parse('2026-06-30T12:00:00Z')
+const ago = (days: number) => fromMs(NOW - days * 86_400_000)
+
+describe('stream windows', () => {
+  it('counts the last 1, 7 and 30 × 24 h at read time', () => {
+    expect(windows([ago(0.5), ago(0.99), ago(1), ago(6.9), ago(29.9), ago(31)], NOW)).toEqual({
+      '1d': 2,
+      '7d': 4,
+      '30d': 5,
+    })
+  })
+
+  it('keeps products viewed in 30 days and not bought since the latest view, latest first', () => {
+    const row = {
+      viewed: [
+        ['a', ago(1)],
+        ['b', ago(2)],
+        ['c', ago(3)],
+        ['d', ago(40)],
+      ] as Array<[string, string]>,
+      bought: [
+        ['a', ago(0.5)],
+        ['c', ago(10)],
+      ] as Array<[string, string]>,
+    }
+    expect(viewedNotBought(row, NOW).map((v) => v.product_id)).toEqual(['b', 'c'])
+  })
+})
+
+describe('next order window', () => {
+  it('needs two orders, then spans 0.75 to 1.25 of the mean gap after the last', () => {
+    expect(nextOrder({ orders: 0, first_order_at: null, last_order_at: null }, 'x').reason).toBe('no_orders')
+    expect(nextOrder({ orders: 1, first_order_at: ago(5), last_order_at: ago(5) }, 'x').reason).toBe(
+      'single_order',
+    )
+    const w = nextOrder({ orders: 3, first_order_at: ago(40), last_order_at: ago(20) }, 'x')
+    expect(w).toMatchObject({
+      reason: null,
+      window_start: new Date(NOW - 20 * 86_400_000 + 7.5 * 86_400_000).toISOString(),
+    })
+  })
+})
+
+describe('recommendations', () => {
+  const rows = [
+    {
+      product_id: 'a',
+      as_of: '',
+      bought_together: [
+        ['b', 5],
+        ['c', 9],
+      ] as Array<[string, number]>,
+      viewed_together: [['d', 50]] as Array<[string, number]>,
+    },
+    {
+      product_id: '*',
+      as_of: '',
+      bought_together: [
+        ['e', 100],
+        ['a', 90],
+        ['b', 80],
+      ] as Array<[string, number]>,
+      viewed_together: [],
+    },
+  ]
+  it('ranks bought together, then viewed together, then popular, without the seeds or exclusions', () => {
+    expect(rankRecommendations(['a'], rows, new Set(['c']), 10).map((r) => [r.product_id, r.reason])).toEqual(
+      [
+        ['b', 'bought_together'],
+        ['d', 'viewed_together'],
+        ['e', 'popular'],
+      ],
+    )
+  })
+  it('falls back to popularity for a cold start', () => {
+    expect(rankRecommendations([], rows, new Set(), 2).map((r) => r.product_id)).toEqual(['e', 'a'])
+  })
+})
+
+describe('read keys', () => {
+  it('reads Bearer and Basic, and refuses keys equal to a write key or the admin token', () => {
+    expect(presentedKey('Bearer abc')).toBe('abc')
+    expect(presentedKey(`Basic ${Buffer.from('abc:').toString('base64')}`)).toBe('abc')
+    expect(presentedKey('Token abc')).toBeUndefined()
+    const keys = [
+      { id: 'a', key: 'k1', sources: ['*'] },
+      { id: 'b', key: 'wk', sources: ['web'] },
+      { id: 'c', key: 'adm', sources: ['web'] },
+    ]
+    expect(collidingReadKeys(keys, ['wk'], 'adm')).toEqual(['b', 'c'])
+    expect(inScope(keys[1]!, ['backend'])).toBe(false)
+    expect(inScope(keys[1]!, ['backend', 'web'])).toBe(true)
+    expect(inScope(keys[0]!, ['x'])).toBe(true)
+  })
+  it('rate-limits per key with a refilling bucket', () => {
+    let t = 0
+    const limiter = createRateLimiter(60, () => t)
+    const taken = Array.from({ length: 61 }, () => limiter.take('k'))
+    expect(taken.filter(Boolean)).toHaveLength(60)
+    t += 1000
+    expect(limiter.take('k')).toBe(true)
+    expect(limiter.take('other')).toBe(true)
+  })
+})

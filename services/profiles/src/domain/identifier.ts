@@ -1,0 +1,27 @@
+import { storedIdentifier, type Identifier } from '@sillage/identifiers'
+
+/** The identifier types a profile can be looked up by. */
+export const LOOKUP_TYPES = [
+  'user_id',
+  'anonymous_id',
+  'email',
+  'phone',
+  'loyalty_card',
+  'person_id',
+] as const
+export type LookupType = (typeof LOOKUP_TYPES)[number]
+
+export const isLookupType = (t: string): t is LookupType => (LOOKUP_TYPES as readonly string[]).includes(t)
+
+/**
+ * A looked-up value in the form identity stores it (email and phone normalised and SHA-256-hashed
+ * by identity's own function, a digest taken as is; others trimmed), and its index key.
+ */
+export function lookupKey(
+  type: LookupType,
+  raw: string,
+  phoneCountryCode?: string,
+): { id: Identifier; key: string } | undefined {
+  const id = storedIdentifier(type, raw, phoneCountryCode)
+  return id === undefined ? undefined : { id, key: `${id.type}:${id.value}` }
+}

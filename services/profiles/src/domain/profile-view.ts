@@ -1,0 +1,209 @@
+import type { Recommendation } from './recommend.js'
+import { toIso, toMs, type ProfileRow, type ScoreRow } from './rows.js'
+
+/** The response of GET /v1/profiles/{type}/{value} (docs/profiles.md). */
+export interface ProfileView {
+  person_id: string
+  identifiers: Array<{ type: string; value: string; hashed: boolean }>
+  traits: Record<string, unknown>
+  traits_updated_at: Record<string, string>
+  consent: { categories: string[]; policy_version: string; marketing: boolean; updated_at: string | null }
+  stream: StreamAttributes
+  scores: ScoredAttributes
+  /** The audiences the person belongs to: empty until audiences exist. */
+  audiences: Array<{ id: string; name: string; entered_at: string }>
+}
+
+export interface CartItem {
+  product_id: string
+  sku: string
+  name: string
+  category: string
+  price: number
+  quantity: number
+}
+
+export interface StreamAttributes {
+  as_of: string
+  first_seen: string
+  last_seen: string
+  sessions: Windows
+  page_views: Windows
+  cart: { items: CartItem[]; item_count: number; value: number; updated_at: string | null }
+  viewed_not_bought: Array<{ product_id: string; last_viewed_at: string }>
+  orders: {
+    count: number
+    revenue: number
+    average_basket: number | null
+    first_order_at: string | null
+    last_order_at: string | null
+    last_order_id: string | null
+  }
+}
+
+export interface Windows {
+  '1d': number
+  '7d': number
+  '30d': number
+}
+
+export interface NextOrder {
+  as_of: string
+  window_start: string | null
+  window_end: string | null
+  /** Set when there is no window: 'no_orders' or 'single_order'. */
+  reason: 'no_orders' | 'single_order' | null
+}
+
+export interface ScoredAttributes {
+  rfm: {
+    as_of: string
+    segment: string
+    cell: string
+    previous_segment: string | null
+    segment_since: string
+  } | null
+  propensity: { as_of: string; score_30d: number | null; decile: number | null } | null
+  next_order: NextOrder
+  recommended_products: { as_of: string | null; items: Recommendation[] }
+}
+
+const DAY = 86_400_000
+const round2 = (x: number) => Math.round(x * 100) / 100
+/** Identifier types identity stores as SHA-256 (schemas/src/pii.ts). */
+const HASHED = new Set(['email', 'phone'])
+
+/** Traits never returned: PII that identity keeps only as a hash (customer_360 drops the same). */
+export const PII_TRAITS: ReadonlySet<string> = new Set([
+  'email',
+  'phone',
+  'first_name',
+  'last_name',
+  'firstName',
+  'lastName',
+  'name',
+  'address',
+  'birthday',
+  'loyalty_card',
+])
+
+/** Counts of timestamps within the last 1, 7 and 30 days of `now`. */
+export function windows(times: readonly string[], now: number): Windows {
+  const ages = times.map((t) => now - toMs(t))
+  const within = (days: number) => ages.filter((a) => a >= 0 && a < days * DAY).length
+  return { '1d': within(1), '7d': within(7), '30d': within(30) }
+}
+
+/**
+ * Products viewed in the last 30 days and not bought since their latest view, latest view first.
+ */
+export function viewedNotBought(row: Pick<ProfileRow, 'viewed' | 'bought'>, now: number) {
+  const bought = new Map(row.bought.map(([p, t]) => [p, toMs(t)]))
+  return row.viewed
+    .map(([product_id, t]) => ({ product_id, at: toMs(t) }))
+    .filter((v) => now - v.at < 30 * DAY && !((bought.get(v.product_id) ?? -Infinity) >= v.at))
+    .sort((a, b) => b.at - a.at || (a.product_id < b.product_id ? -1 : 1))
+    .map((v) => ({ product_id: v.product_id, last_viewed_at: new Date(v.at).toISOString() }))
+}
+
+/**
+ * The next order's window: the mean gap between the person's orders, from 0.75 to 1.25 of it
+ * after the last one. None before a second order (no rhythm to learn from).
+ */
+export function nextOrder(
+  row: Pick<ProfileRow, 'orders' | 'first_order_at' | 'last_order_at'>,
+  asOf: string,
+): NextOrder {
+  if (row.orders === 0 || !row.first_order_at || !row.last_order_at)
+    return { as_of: asOf, window_start: null, window_end: null, reason: 'no_orders' }
+  if (row.orders < 2) return { as_of: asOf, window_start: null, window_end: null, reason: 'single_order' }
+  const last = toMs(row.last_order_at)
+  const gap = (last - toMs(row.first_order_at)) / (row.orders - 1)
+  return {
+    as_of: asOf,
+    window_start: new Date(Math.round(last + 0.75 * gap)).toISOString(),
+    window_end: new Date(Math.round(last + 1.25 * gap)).toISOString(),
+    reason: null,
+  }
+}
+
+/** The stream attributes of a profile row as of `now` (windows are cut at read time). */
+export function streamAttributes(row: ProfileRow, now: number): StreamAttributes {
+  const items: CartItem[] = row.cart.map(([product_id, sku, name, category, price, quantity]) => ({
+    product_id,
+    sku,
+    name,
+    category,
+    price,
+    quantity,
+  }))
+  return {
+    as_of: toIso(row.computed_at),
+    first_seen: toIso(row.first_seen),
+    last_seen: toIso(row.last_seen),
+    sessions: windows(row.session_starts, now),
+    page_views: windows(row.page_view_times, now),
+    cart: {
+      items,
+      item_count: items.reduce((n, i) => n + i.quantity, 0),
+      value: round2(items.reduce((v, i) => v + i.price * i.quantity, 0)),
+      updated_at: row.cart_updated_at && items.length > 0 ? toIso(row.cart_updated_at) : null,
+    },
+    viewed_not_bought: viewedNotBought(row, now),
+    orders: {
+      count: row.orders,
+      revenue: round2(row.revenue),
+      average_basket: row.orders > 0 ? round2(row.revenue / row.orders) : null,
+      first_order_at: row.first_order_at ? toIso(row.first_order_at) : null,
+      last_order_at: row.last_order_at ? toIso(row.last_order_at) : null,
+      last_order_id: row.orders > 0 ? row.last_order_id : null,
+    },
+  }
+}
+
+/** Traits without PII (those are identifiers, returned hashed). */
+export function publicTraits(json: string): Record<string, unknown> {
+  const parsed = JSON.parse(json) as Record<string, unknown>
+  return Object.fromEntries(Object.entries(parsed).filter(([k]) => !PII_TRAITS.has(k)))
+}
+
+export function buildProfileView(input: {
+  row: ProfileRow
+  scores: ScoreRow | undefined
+  recommended: { as_of: string | null; items: Recommendation[] }
+  now: number
+}): ProfileView {
+  const { row, scores } = input
+  const updatedAt = JSON.parse(row.traits_updated_at) as Record<string, string>
+  const traits = publicTraits(row.traits)
+  return {
+    person_id: row.person_id,
+    identifiers: row.identifiers.map(([type, value]) => ({ type, value, hashed: HASHED.has(type) })),
+    traits,
+    traits_updated_at: Object.fromEntries(Object.entries(updatedAt).filter(([k]) => k in traits)),
+    consent: {
+      categories: row.consent_categories,
+      policy_version: row.consent_policy_version,
+      marketing: row.consent_categories.includes('marketing'),
+      updated_at: row.consent_updated_at ? toIso(row.consent_updated_at) : null,
+    },
+    stream: streamAttributes(row, input.now),
+    scores: {
+      rfm: scores
+        ? {
+            as_of: toIso(scores.as_of),
+            segment: scores.rfm_segment,
+            cell: scores.rfm_cell,
+            previous_segment: scores.previous_segment === '' ? null : scores.previous_segment,
+            segment_since: toIso(scores.segment_since),
+          }
+        : null,
+      propensity: scores
+        ? { as_of: toIso(scores.as_of), score_30d: scores.propensity_30d, decile: scores.propensity_decile }
+        : null,
+      next_order: nextOrder(row, toIso(row.computed_at)),
+      recommended_products: input.recommended,
+    },
+    audiences: [],
+  }
+}

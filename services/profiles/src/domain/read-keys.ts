@@ -1,0 +1,60 @@
+/**
+ * Profile read keys (docs/profiles.md#keys): a server-side secret, distinct from every write key
+ * and the admin token, scoped to sources. Pure.
+ */
+export interface ReadKeyGrant {
+  id: string
+  key: string
+  /** Source ids; '*' for all. */
+  sources: readonly string[]
+}
+
+/** The presented key: `Authorization: Bearer <key>` or `Basic base64(<key>:)`. */
+export function presentedKey(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined
+  const [scheme, value] = authorization.trim().split(/\s+/, 2)
+  if (!scheme || !value) return undefined
+  if (scheme.toLowerCase() === 'bearer') return value
+  if (scheme.toLowerCase() !== 'basic') return undefined
+  const decoded = Buffer.from(value, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  return colon === -1 ? decoded : decoded.slice(0, colon)
+}
+
+/**
+ * Read keys that collide with a write key or the admin token: refused at start, so that a
+ * browser key (public) can never read a profile.
+ */
+export function collidingReadKeys(
+  readKeys: readonly ReadKeyGrant[],
+  writeKeys: readonly string[],
+  adminToken: string | undefined,
+): string[] {
+  const secret = new Set(writeKeys)
+  if (adminToken) secret.add(adminToken)
+  return readKeys.filter((k) => secret.has(k.key)).map((k) => k.id)
+}
+
+/** Whether a grant may read a person seen through `sourceIds`. */
+export function inScope(grant: ReadKeyGrant, sourceIds: readonly string[]): boolean {
+  return grant.sources.includes('*') || sourceIds.some((s) => grant.sources.includes(s))
+}
+
+/** A token bucket per key: `perMinute` lookups, refilled continuously. */
+export function createRateLimiter(perMinute: number, now: () => number = Date.now) {
+  const buckets = new Map<string, { tokens: number; at: number }>()
+  const rate = perMinute / 60_000
+  return {
+    take(key: string): boolean {
+      const t = now()
+      const b = buckets.get(key) ?? { tokens: perMinute, at: t }
+      b.tokens = Math.min(perMinute, b.tokens + (t - b.at) * rate)
+      b.at = t
+      buckets.set(key, b)
+      if (buckets.size > 100_000) buckets.clear()
+      if (b.tokens < 1) return false
+      b.tokens -= 1
+      return true
+    },
+  }
+}

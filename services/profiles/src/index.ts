@@ -1,0 +1,5 @@
+export { createProfilesStack, type ProfilesStack, type ProfilesStackDeps } from './stack.js'
+export { loadProfilesOptions, PROFILES_ENV_VARS, type ProfilesOptions, type ReadKey } from './config.js'
+export { PROFILE_ERRORS, ProfileError, type ProfileErrorCode } from './errors.js'
+export type { ProfileView } from './domain/profile-view.js'
+export type { Recommendation } from './domain/recommend.js'

@@ -1,0 +1,77 @@
+import type { Logger } from '@sillage/runtime'
+import type { ProfileStore, RefreshResult } from '../adapters/profile-store.js'
+import { fromMs, toMs } from '../domain/rows.js'
+import type { ProfileMetrics } from '../metrics.js'
+import { createPeriodicJob, type PeriodicJob } from './periodic.js'
+
+export const REFRESH_WATERMARK = 'refresh'
+
+/**
+ * The stream-attribute refresher: every run recomputes the persons whose events were inserted
+ * (or who merged) since the watermark, re-reading `overlapMs` before it for inserts still being
+ * committed, then advances the watermark to the warehouse time taken before the run. The first
+ * run (no watermark) builds every profile.
+ */
+export function createRefresher(deps: {
+  store: ProfileStore
+  log: Logger
+  metrics: ProfileMetrics
+  intervalMs: number
+  overlapMs: number
+  /** Run after each refresh with what it rewrote (the reader's copy), then the erasure sweep. */
+  afterRefresh?: (result: RefreshResult) => Promise<void>
+  /** Profiles read back per run for the reader's copy. */
+  readBack: number
+}): PeriodicJob {
+  const { store, metrics } = deps
+  return createPeriodicJob({
+    name: 'refresh',
+    intervalMs: deps.intervalMs,
+    log: deps.log,
+    onFailure: () => metrics.jobFailures.inc({ job: 'refresh' }),
+    async run() {
+      const started = process.hrtime.bigint()
+      const upTo = await store.now()
+      const mark = await store.watermark(REFRESH_WATERMARK)
+      const from = mark === undefined ? '1970-01-01 00:00:00.000' : fromMs(toMs(mark) - deps.overlapMs)
+      const result = await store.refresh(from, deps.readBack)
+      await store.setWatermark(REFRESH_WATERMARK, upTo)
+      await deps.afterRefresh?.(result)
+      metrics.refreshLag.set(Math.max(0, (Date.now() - toMs(upTo)) / 1000))
+      metrics.refreshDuration.observe({ job: 'refresh' }, Number(process.hrtime.bigint() - started) / 1e9)
+    },
+  })
+}
+
+/** Scores, then recommendations, on the scoring period. */
+export function createScorer(deps: {
+  store: ProfileStore
+  log: Logger
+  metrics: ProfileMetrics
+  intervalMs: number
+  recommendationDays: number
+  recommendationLimit: number
+  /** Run after each scoring run (the reader's copy drops old scores, reloads recommendations). */
+  afterScores?: () => Promise<void>
+}): PeriodicJob {
+  const { store, metrics } = deps
+  return createPeriodicJob({
+    name: 'scores',
+    intervalMs: deps.intervalMs,
+    log: deps.log,
+    onFailure: () => metrics.jobFailures.inc({ job: 'scores' }),
+    async run() {
+      const started = process.hrtime.bigint()
+      const asOf = await store.now()
+      try {
+        await store.computeRecommendations(asOf, deps.recommendationDays, deps.recommendationLimit)
+        await store.score(asOf)
+      } finally {
+        // Even after a failure (a model that cannot fit on a young warehouse): the reader's copy
+        // then holds what the store has, and lookups never fall through to it for scores.
+        await deps.afterScores?.()
+      }
+      metrics.refreshDuration.observe({ job: 'scores' }, Number(process.hrtime.bigint() - started) / 1e9)
+    },
+  })
+}

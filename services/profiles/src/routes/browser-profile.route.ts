@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from '@sillage/runtime'
+import { ANONYMOUS_ID_COOKIE } from '@sillage/schemas'
+import { viewedNotBought } from '../domain/profile-view.js'
+import { errorBody, PROFILE_ERRORS, type ProfileErrorCode } from '../errors.js'
+import type { ProfileMetrics } from '../metrics.js'
+import type { ProfileReader } from '../profile-reader.js'
+
+interface BrowserSource {
+  id: string
+  writeKey: string
+  allowedOrigins: readonly string[]
+}
+
+/** The raw value of a cookie in a Cookie header. */
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return undefined
+}
+
+const VALID_COOKIE = /^[\w.~%-]{1,512}$/
+
+/**
+ * GET /v1/me/recommendations?writeKey=<browser key> (docs/profiles.md#browser): the visitor's own
+ * recommendations and non-sensitive attributes, keyed by their first-party anonymous-id cookie
+ * (sent with `credentials: 'include'`). No identifier, trait, consent or order is returned; a
+ * visitor without a profile, or not seen through this source, gets the popular products.
+ */
+export function registerBrowserProfileRoute(
+  app: FastifyInstance,
+  deps: {
+    reader: ProfileReader
+    sources: readonly BrowserSource[]
+    rateLimiter: { take(key: string): boolean }
+    metrics: ProfileMetrics
+    log: Logger
+  },
+): void {
+  const byKey = new Map(deps.sources.map((s) => [s.writeKey, s]))
+  const fail = (code: ProfileErrorCode) => ({ status: PROFILE_ERRORS[code].status, body: errorBody(code) })
+  app.get<{ Querystring: { writeKey?: string; limit?: string } }>(
+    '/v1/me/recommendations',
+    { logLevel: 'warn' },
+    async (request, reply) => {
+      const started = performance.now()
+      const source = byKey.get(request.query.writeKey ?? '')
+      const origin = request.headers.origin
+      const answer = (outcome: string, status: number, body: unknown) => {
+        deps.metrics.lookups.inc({ outcome })
+        deps.metrics.lookupDuration.observe({ route: 'browser' }, (performance.now() - started) / 1000)
+        deps.log.info({ reqId: request.id, route: 'browser', outcome }, 'profile lookup')
+        return reply.code(status).header('cache-control', 'private, no-store').send(body)
+      }
+      if (!source) {
+        const f = fail('SIL_PROFILE_UNAUTHORIZED')
+        return answer('unauthorized', f.status, f.body)
+      }
+      if (origin !== undefined) {
+        if (!source.allowedOrigins.includes('*') && !source.allowedOrigins.includes(origin)) {
+          const f = fail('SIL_PROFILE_FORBIDDEN')
+          return answer('forbidden', f.status, f.body)
+        }
+        void reply
+          .header('access-control-allow-origin', origin)
+          .header('access-control-allow-credentials', 'true')
+        void reply.header('vary', 'Origin')
+      }
+      const raw = readCookie(request.headers.cookie, ANONYMOUS_ID_COOKIE)
+      const anonymousId = raw && VALID_COOKIE.test(raw) ? decodeURIComponent(raw) : undefined
+      if (anonymousId && !deps.rateLimiter.take(`browser:${anonymousId}`)) {
+        const f = fail('SIL_PROFILE_RATE_LIMITED')
+        return answer('rate_limited', f.status, f.body)
+      }
+      const limit = Math.min(Math.max(Number(request.query.limit ?? 10) || 1, 1), 20)
+      const found = anonymousId ? await deps.reader.findRow('anonymous_id', anonymousId) : undefined
+      const row = found?.outcome === 'row' && found.row.source_ids.includes(source.id) ? found.row : undefined
+      const recommended = await deps.reader.recommendFor(row, limit)
+      return answer(row ? 'found' : 'not_found', 200, {
+        recommended_products: recommended.items,
+        viewed_not_bought: row ? viewedNotBought(row, Date.now()).slice(0, limit) : [],
+        cart_item_count: row ? row.cart.reduce((n, c) => n + c[5], 0) : 0,
+      })
+    },
+  )
+}

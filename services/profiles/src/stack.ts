@@ -1,0 +1,171 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger, Registry } from '@sillage/runtime'
+import { suppressionKey, type SuppressionList } from '@sillage/identifiers'
+import type { Warehouse } from '@sillage/warehouse'
+import { createProfileStore, type ProfileStore } from './adapters/profile-store.js'
+import type { ProfilesOptions } from './config.js'
+import { collidingReadKeys, createRateLimiter } from './domain/read-keys.js'
+import { ProfileError } from './errors.js'
+import { createRefresher, createScorer } from './jobs/refresher.js'
+import { createProfileMetrics } from './metrics.js'
+import { createProfileCache } from './domain/profile-cache.js'
+import { createProfileReader, keysOf, type ProfileReader } from './profile-reader.js'
+import { registerProfileRoutes } from './routes/profiles.route.js'
+import { registerBrowserProfileRoute } from './routes/browser-profile.route.js'
+
+export interface ProfilesStackDeps {
+  warehouse: Warehouse
+  log: Logger
+  registry: Registry
+  options: Readonly<ProfilesOptions>
+  /** The erased identifiers (privacy.suppressions): their people answer 404 at once. */
+  suppressions?: SuppressionList | undefined
+  /** Every write key and the admin token: a read key equal to one of them is refused. */
+  writeKeys?: readonly string[]
+  adminToken?: string | undefined
+  /** Browser sources (the browser-safe route checks the request's origin against theirs). */
+  browserSources?: ReadonlyArray<{ id: string; writeKey: string; allowedOrigins: readonly string[] }>
+  /** Identity's calling code for national phone numbers (SILLAGE_IDENTITY_RULES). */
+  phoneCountryCode?: string | undefined
+}
+
+export interface ProfilesStack {
+  store: ProfileStore
+  reader: ProfileReader
+  /** Adds the profile routes to a Fastify app (the collector's, or the standalone server). */
+  register(app: FastifyInstance): void
+  /** Starts the refresher and the scorer (the first runs at once). */
+  start(): void
+  stop(): Promise<void>
+  /** One refresh now (tests, benches). */
+  refreshNow(): Promise<void>
+  /** Scores and recommendations now. */
+  scoreNow(): Promise<void>
+}
+
+/** The profiles service (docs/profiles.md): store, jobs and routes, for main.ts and `sillage start`. */
+export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
+  const { options } = deps
+  const log = deps.log.child({ component: 'profiles' })
+  const colliding = collidingReadKeys(options.readKeys, deps.writeKeys ?? [], deps.adminToken)
+  if (colliding.length > 0) {
+    throw new ProfileError('SIL_PROFILE_CONFIG_INVALID', {
+      message: `profile read keys ${colliding.join(', ')} equal a write key or the admin token: a read key must be its own secret`,
+    })
+  }
+  const metrics = createProfileMetrics(deps.registry)
+  const store = createProfileStore(deps.warehouse)
+  const cache = createProfileCache(options.cacheProfiles)
+  const reader = createProfileReader({
+    store,
+    cache,
+    suppressions: deps.suppressions,
+    recommendationLimit: options.recommendationLimit,
+    phoneCountryCode: deps.phoneCountryCode,
+    onSuppressed: (_person, err) => {
+      if (err) log.warn({ err }, 'could not remove an erased person’s profile; the sweep will')
+    },
+  })
+  // The erasure sweep: when the suppression list grew, profiles holding a suppressed identifier
+  // are removed (the admin's erasure deletes them too; this catches a refresh that raced it).
+  let sweptAtSize = 0
+  const sweep = async () => {
+    const list = deps.suppressions
+    if (!list || list.size === sweptAtSize) return
+    const size = list.size
+    for (const row of await store.allIdentifiers()) {
+      if (!row.identifiers.some(([type, value]) => list.has(suppressionKey({ type, value })))) continue
+      const keys = row.identifiers.map(([t, v]) => `${t}:${v}`)
+      cache.remove(row.person_id)
+      await store.remove(row.person_id, [...keys, `person_id:${row.person_id}`])
+    }
+    sweptAtSize = size
+  }
+  let firstRun = true
+  const refresher = createRefresher({
+    store,
+    log,
+    metrics,
+    intervalMs: options.refreshIntervalMs,
+    overlapMs: options.refreshOverlapMs,
+    readBack: options.cacheProfiles,
+    async afterRefresh(result) {
+      const merged = new Map<string, string[]>()
+      for (const [stamped, pid] of result.stamped) {
+        if (stamped !== pid) merged.set(pid, [...(merged.get(pid) ?? []), `person_id:${stamped}`])
+      }
+      for (const row of result.rows)
+        cache.putProfile(row, [...keysOf(row), ...(merged.get(row.person_id) ?? [])])
+      if (firstRun) {
+        // After the first run the copy holds every profile if they fit: the run rebuilt them all
+        // (a new store), or they are read whole (a restart that kept its watermark).
+        let all = result.rows
+        if (!result.fullScan) {
+          all = await store.allProfiles(options.cacheProfiles + 1)
+          for (const row of all) cache.putProfile(row, keysOf(row))
+        }
+        cache.complete = all.length <= options.cacheProfiles
+        firstRun = false
+      }
+      // More rewritten than read back: the copy misses some, so misses must ask the warehouse.
+      if (result.rows.length >= options.cacheProfiles) cache.complete = false
+      await sweep()
+    },
+  })
+  const scorer = createScorer({
+    store,
+    log,
+    metrics,
+    intervalMs: options.scoreIntervalMs,
+    recommendationDays: options.recommendationDays,
+    recommendationLimit: options.recommendationLimit,
+    async afterScores() {
+      cache.setAllScores(await store.allScores(options.cacheProfiles + 1))
+      cache.setRecommendations(await store.allRecommendations())
+    },
+  })
+  const rateLimiter = createRateLimiter(options.rateLimitPerMinute)
+  let stopped = true
+  return {
+    store,
+    reader,
+    register(app) {
+      registerProfileRoutes(app, {
+        reader,
+        readKeys: options.readKeys,
+        rateLimiter,
+        metrics,
+        recommendationLimit: options.recommendationLimit,
+        log,
+      })
+      registerBrowserProfileRoute(app, {
+        reader,
+        sources: deps.browserSources ?? [],
+        rateLimiter,
+        metrics,
+        log,
+      })
+    },
+    start() {
+      stopped = false
+      refresher.start()
+      // The scores already in the store go into the copy first (a restart), so that no lookup
+      // asks the warehouse while the first scoring run is still going.
+      const loading = store.allScores(options.cacheProfiles + 1).then(
+        (rows) => cache.setAllScores(rows),
+        (err: unknown) =>
+          log.warn({ err }, 'could not load the scores; lookups read them from the warehouse'),
+      )
+      void loading.finally(() => {
+        if (!stopped) scorer.start()
+      })
+    },
+    async stop() {
+      stopped = true
+      await refresher.stop()
+      await scorer.stop()
+    },
+    refreshNow: () => refresher.runOnce(),
+    scoreNow: () => scorer.runOnce(),
+  }
+}
