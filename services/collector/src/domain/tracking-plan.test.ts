@@ -104,6 +104,24 @@ describe('compileTrackingPlan', () => {
     expect(compiled?.check('Booked', { at: 'tomorrow' })?.[0]?.rule).toBe('format:properties.at')
   })
 
+  it('takes Segment Protocols-style draft-07 schemas ($schema, title, description)', () => {
+    const compiled = compileTrackingPlan(
+      plan({
+        defaults: false,
+        events: {
+          'Signed Up': {
+            $schema: 'http://json-schema.org/draft-07/schema#',
+            title: 'Signed Up',
+            description: 'a new account',
+            type: 'object',
+            required: ['plan'],
+          },
+        },
+      }),
+    )
+    expect(compiled?.check('Signed Up', {})?.[0]?.rule).toBe('required:properties.plan')
+  })
+
   it('refuses a schema with a mistake, naming the source and the event', () => {
     const source = sourceSchema.parse({
       id: 'shop',
