@@ -55,6 +55,33 @@ export const gpcPolicySchema = z
   .default({ optOut: [...DEFAULT_GPC_OPT_OUT] })
 export type GpcPolicy = z.output<typeof gpcPolicySchema>
 
+/**
+ * What the collector does with a track event that breaks the source's tracking plan
+ * (docs/tracking-plans.md): `off` checks nothing; `allow` stores it unchanged and records the
+ * violations (metrics, debugger); `flag` stores it with its violations in
+ * `context.trackingPlan.violations`; `block` dead-letters it (SIL_TRACKING_PLAN_VIOLATION).
+ */
+export const TRACKING_PLAN_MODES = ['off', 'allow', 'flag', 'block'] as const
+export type TrackingPlanMode = (typeof TRACKING_PLAN_MODES)[number]
+
+/** A JSON Schema (draft 2020-12 or 07) for the `properties` of one track event. */
+const eventPropertiesSchema = z.record(z.string(), z.unknown())
+
+/**
+ * A source's tracking plan: one JSON Schema per track event name, over the event's `properties`.
+ * `defaults` starts from the built-in Segment e-commerce plan (Product Viewed, Order Completed…);
+ * `events` adds event names or replaces built-in ones. Events whose name is not in the plan pass
+ * unchecked. Compiled once when the collector starts.
+ */
+export const trackingPlanSchema = z
+  .object({
+    mode: z.enum(TRACKING_PLAN_MODES).default('allow'),
+    defaults: z.boolean().default(true),
+    events: z.record(z.string().min(1).max(200), eventPropertiesSchema).default({}),
+  })
+  .default({ mode: 'allow', defaults: true, events: {} })
+export type TrackingPlan = z.output<typeof trackingPlanSchema>
+
 /** A source is a write key with its policy. See docs/configuration.md. */
 export const sourceSchema = z
   .object({
@@ -94,6 +121,8 @@ export const sourceSchema = z
       .default({ refresh: true }),
     /** PII minimisation: what the collector drops or hashes before an event is stored. */
     scrub: scrubSchema,
+    /** The events' expected shape, and what to do with one that breaks it (docs/tracking-plans.md). */
+    trackingPlan: trackingPlanSchema,
   })
   .transform((s) => ({
     ...s,

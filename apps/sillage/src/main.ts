@@ -6,6 +6,7 @@ import { dlqCommand } from './commands/dlq.js'
 import { doctorCommand } from './commands/doctor.js'
 import { importCommand } from './commands/import.js'
 import { migrateCommand } from './commands/migrate.js'
+import { planCommand } from './commands/plan.js'
 import { queryCommand } from './commands/query.js'
 import { seedCommand } from './commands/seed.js'
 import { sourcesCommand } from './commands/sources.js'
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   import: importCommand,
   audiences: audiencesCommand,
   destinations: destinationsCommand,
+  plan: planCommand,
 }
 
 const USAGE = `usage: sillage <command> [--help]

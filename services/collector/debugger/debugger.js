@@ -40,6 +40,13 @@
     $('json').textContent = JSON.stringify(entry, null, 2)
   }
 
+  /** Why it was rejected or refused; for a stored event, the tracking-plan rules it breaks. */
+  function reasonOf(entry) {
+    if (entry.reason) return `${entry.reason.code}: ${entry.reason.message}`
+    if (!entry.violations || entry.violations.length === 0) return ''
+    return `tracking plan: ${entry.violations.map((v) => `${v.path} ${v.message}`).join('; ')}`
+  }
+
   function addRow(entry) {
     const tr = document.createElement('tr')
     tr.className = entry.status
@@ -56,7 +63,7 @@
       cell(entry.event, 'event', entry.event),
       cell(ids, 'ids', ids),
       person,
-      cell(entry.reason ? `${entry.reason.code}: ${entry.reason.message}` : '', 'reason'),
+      cell(reasonOf(entry), 'reason'),
     )
     tr.addEventListener('click', () => showDetail(entry, tr))
     if (entry.messageId) {

@@ -11,6 +11,7 @@ import { createSourceIndex } from './domain/auth.js'
 import { createRateLimiter } from './domain/rate-limit.js'
 import { createUserAgentParser } from './domain/user-agent.js'
 import { createScrubberIndex } from './domain/scrub.js'
+import { createTrackingPlanIndex } from './domain/tracking-plan.js'
 import { suppressedCheck } from './domain/suppress.js'
 import { createCollectorMetrics } from './metrics.js'
 import { registerHealthRoutes } from './routes/health.route.js'
@@ -97,6 +98,9 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     registry: deps.registry,
     unhealthyAfterMs: deps.config.unhealthyAfterMs,
   })
+  // Tracking plans are compiled here, at start: a plan with a mistake stops the boot, naming it.
+  const trackingPlanFor = createTrackingPlanIndex()
+  for (const source of deps.sources) trackingPlanFor(source)
   const { bus, tap } = registerDebugger(app, deps)
   refusals.tap = tap
   const ingest = {
@@ -117,6 +121,8 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     // Privacy (docs/privacy.md): PII rules per source, and the erased identifiers.
     scrubberFor: createScrubberIndex(),
     isSuppressed: suppressedCheck(deps.suppressions),
+    trackingPlanFor,
+    debugTap: tap,
   }
   registerIngestRoutes(app, ingest)
   registerPixelRoute(app, ingest)

@@ -71,6 +71,8 @@ export const EVENT_ERRORS = {
     'the event has a number beyond ±1.8e308 (such as 1e400), which JSON cannot keep',
   SIL_EVENT_NO_CONSENT: "the event's context.consent does not grant the category the source requires",
   SIL_EVENT_SUPPRESSED: 'the event carries an identifier of an erased person',
+  SIL_TRACKING_PLAN_VIOLATION:
+    "the track event breaks its source's tracking plan, whose mode is block (the broken rules are in the reason)",
 } as const
 
 export type EventErrorCode = keyof typeof EVENT_ERRORS

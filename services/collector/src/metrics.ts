@@ -45,6 +45,12 @@ export function createCollectorMetrics(registry: Registry) {
       help: 'Requests that carried X-Retry-Count > 0 (client retries)',
       registers: [registry],
     }),
+    planViolations: new Counter({
+      name: 'sillage_collector_tracking_plan_violations_total',
+      help: "Track events that broke their source's tracking plan, by event (a name the plan lists) and rule (JSON Schema keyword:field)",
+      labelNames: ['event', 'rule'] as const,
+      registers: [registry],
+    }),
     busLatency: new Histogram({
       name: 'sillage_collector_bus_produce_seconds',
       help: 'Time from produce to durable acknowledgement, per request',

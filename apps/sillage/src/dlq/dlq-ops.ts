@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { consumeToEnd, TOPICS, type Bus, type ProduceMessage } from '@sillage/bus'
-import { ingestItems } from '@sillage/collector'
+import { createTrackingPlanIndex, ingestItems } from '@sillage/collector'
 import type { Source } from '@sillage/schemas'
 import {
   decodeDeadLetter,
@@ -99,6 +99,9 @@ export function replayMessageId(letter: DeadLetterRecord): string {
   return `dlq-${hash.slice(0, 32)}`
 }
 
+/** Each source's tracking plan, compiled once per process (a replay checks it as the collector does). */
+const trackingPlanFor = createTrackingPlanIndex()
+
 /** One dead letter through today's validation and enrichment (the collector's ingestItems). */
 export function reingest(
   letter: DeadLetterRecord,
@@ -112,6 +115,7 @@ export function reingest(
     newMessageId: () => replayMessageId(letter),
     keepFullIp: source.keepFullIp,
     requiredConsent: source.consent.required,
+    trackingPlan: trackingPlanFor(source),
     maxEventBytes,
     type: letter.request?.type,
     sentAt: letter.request?.sentAt,

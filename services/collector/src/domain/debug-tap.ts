@@ -9,6 +9,8 @@
  * counted as skipped and the pages are told how many).
  */
 
+import type { Violation } from './tracking-plan.js'
+
 export type DebugStatus = 'accepted' | 'rejected'
 
 /** A request refused whole (nothing of it stored), as the debugger shows it. */
@@ -43,6 +45,8 @@ export interface DebugEntry {
   userId?: string | undefined
   /** Rejected events and refused requests: why. */
   reason?: { code: string; message: string } | undefined
+  /** The source's tracking plan broken by it (any mode: allowed, flagged or blocked). */
+  violations?: Violation[] | undefined
   /** The person identity stamped on it, once it is stored (embedded mode). */
   personId?: string | undefined
   /** The enriched event, or for a rejected one the payload as it was received. */
@@ -67,6 +71,12 @@ export interface PersonLink {
   personId: string
 }
 
+/** An accepted event's tracking-plan violations, which its bytes do not carry in mode allow. */
+export interface ViolationLink {
+  messageId?: string | undefined
+  violations: Violation[]
+}
+
 export interface DebugTap {
   /** True while at least one page watches. */
   readonly watching: boolean
@@ -74,6 +84,8 @@ export interface DebugTap {
   record(status: DebugStatus, values: readonly Buffer[]): void
   /** A request refused whole (bad body, bad key, rate limit…), shown with its reason. */
   refused(request: RefusedRequest): void
+  /** Tracking-plan violations of events about to be written (shown with them). */
+  violations(links: readonly ViolationLink[]): void
   /** person_id stamped by identity on stored events. */
   person(links: readonly PersonLink[]): void
   /** The latest `perSource` entries of each source matching `filter`, oldest first, after `afterSeq`. */
@@ -106,6 +118,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
+/** What the collector wrote: context.trackingPlan.violations (flag) or reason.violations (block). */
+function violationsIn(holder: unknown): Violation[] | undefined {
+  const list = isObject(holder) ? holder['violations'] : undefined
+  return Array.isArray(list) ? (list.filter(isObject) as unknown as Violation[]) : undefined
+}
+
 /** Decodes what the collector produced; null for bytes that are not one of its records. */
 export function decodeEntry(seq: number, status: DebugStatus, value: Buffer): DebugEntry | null {
   let parsed: unknown
@@ -116,12 +134,15 @@ export function decodeEntry(seq: number, status: DebugStatus, value: Buffer): De
   }
   if (!isObject(parsed)) return null
   if (status === 'accepted') {
+    const context = parsed['context']
+    const violations = violationsIn(isObject(context) ? context['trackingPlan'] : undefined)
     return {
       seq,
       status,
       sourceId: str(parsed['sourceId']) ?? '',
       receivedAt: str(parsed['receivedAt']) ?? '',
       ...eventFields(parsed),
+      ...(violations ? { violations } : {}),
       payload: parsed,
     }
   }
@@ -135,6 +156,7 @@ export function decodeEntry(seq: number, status: DebugStatus, value: Buffer): De
     receivedAt: str(parsed['receivedAt']) ?? '',
     ...(isObject(payload) ? eventFields(payload) : {}),
     reason: { code: str(reason['code']) ?? '', message: str(reason['message']) ?? '' },
+    ...(violationsIn(reason) ? { violations: violationsIn(reason) } : {}),
     payload,
   }
 }
@@ -179,6 +201,9 @@ export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
   let persons = new Map<string, string>()
   let previousPersons = new Map<string, string>()
   let window = { startedAt: 0, decoded: 0, skipped: 0 }
+  // Violations of allowed events, by messageId: two generations, like the person links.
+  let violationsById = new Map<string, Violation[]>()
+  let previousViolations = new Map<string, Violation[]>()
 
   const personOf = (messageId: string | undefined): string | undefined =>
     messageId === undefined ? undefined : (persons.get(messageId) ?? previousPersons.get(messageId))
@@ -190,6 +215,10 @@ export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
     const entry = slot.decoded
     // The latest link wins: a merge re-links stored rows to the surviving person.
     if (entry) {
+      if (entry.violations === undefined && entry.messageId !== undefined) {
+        const violations = violationsById.get(entry.messageId) ?? previousViolations.get(entry.messageId)
+        if (violations) entry.violations = violations
+      }
       const personId = personOf(entry.messageId)
       if (personId !== undefined) entry.personId = personId
     }
@@ -244,6 +273,17 @@ export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
       const slot: Slot = { seq: entry.seq, status: 'rejected', decoded: entry }
       ring[slot.seq % capacity] = slot
       if (listeners.size > 0 && admit()) emit({ kind: 'entry', entry })
+    },
+
+    violations(links) {
+      for (const { messageId, violations } of links) {
+        if (messageId === undefined) continue
+        if (violationsById.size >= personCapacity / 2) {
+          previousViolations = violationsById
+          violationsById = new Map()
+        }
+        violationsById.set(messageId, violations)
+      }
     },
 
     person(links) {

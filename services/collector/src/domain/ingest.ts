@@ -4,6 +4,7 @@ import type { EventErrorCode } from '../errors.js'
 import { truncateDepth } from './depth.js'
 import { enrichEvent, partitionKey, type EnrichContext } from './enrich.js'
 import type { Scrubber } from './scrub.js'
+import { describeViolations, type CompiledTrackingPlan, type Violation } from './tracking-plan.js'
 import { MAX_DEPTH, validateEvent } from './validate.js'
 
 export interface Rejection {
@@ -12,10 +13,20 @@ export interface Rejection {
   message: string
 }
 
+/** A track event that broke its source's tracking plan (stored, flagged or dead-lettered). */
+export interface PlanViolations {
+  event: string
+  /** Absent for a blocked event that came without one. */
+  messageId?: string | undefined
+  violations: Violation[]
+}
+
 export interface IngestResult {
   accepted: ProduceMessage[]
   rejected: Rejection[]
   deadLetters: ProduceMessage[]
+  /** Tracking-plan violations of the events accepted or dead-lettered for it (metrics, debugger). */
+  violations: PlanViolations[]
 }
 
 export interface IngestOptions extends EnrichContext {
@@ -34,6 +45,8 @@ export interface IngestOptions extends EnrichContext {
   gpcOptOut?: readonly string[] | undefined
   /** The source's PII rules (domain/scrub.ts), applied in place before enrichment. */
   scrub?: Scrubber | undefined
+  /** The source's compiled tracking plan (domain/tracking-plan.ts); absent: nothing is checked. */
+  trackingPlan?: CompiledTrackingPlan | undefined
 }
 
 /** Refusals found before (or while) the depth was checked. */
@@ -72,7 +85,8 @@ export function applyGpc(
 
 /** The dead-letter record: the raw payload, why it was refused, and where it came from. */
 export interface DeadLetter {
-  reason: { code: EventErrorCode; message: string }
+  /** `violations`: a SIL_TRACKING_PLAN_VIOLATION's broken rules. */
+  reason: { code: EventErrorCode; message: string; violations?: Violation[] }
   index: number
   sourceId: string
   receivedAt: string
@@ -92,6 +106,7 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
   const accepted: ProduceMessage[] = []
   const rejected: Rejection[] = []
   const deadLetters: ProduceMessage[] = []
+  const planViolations: PlanViolations[] = []
   const receivedAt = opts.receivedAtIso ?? new Date(opts.receivedAt).toISOString()
   const request: DeadLetter['request'] =
     opts.type || opts.sentAt || opts.batchContext
@@ -107,6 +122,7 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
     message: string,
     payload: unknown,
     key: string | null,
+    violations?: Violation[],
   ) => {
     rejected.push({ index, code, message })
     // An item refused before its depth was known to be bounded may nest 20,000 levels, which
@@ -115,7 +131,7 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
     // Dead letters are kept too: the source's PII rules apply to them as well.
     if (opts.scrub && typeof payload === 'object' && payload !== null) opts.scrub(payload)
     const letter: DeadLetter = {
-      reason: { code, message },
+      reason: violations ? { code, message, violations } : { code, message },
       index,
       sourceId: opts.sourceId,
       receivedAt,
@@ -146,6 +162,20 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
       continue
     }
     opts.scrub?.(v.event)
+    // context.trackingPlan is the collector's to write (flag mode): never a client's.
+    if (v.event.context?.['trackingPlan'] !== undefined) delete v.event.context['trackingPlan']
+    let violations: Violation[] | undefined
+    if (opts.trackingPlan !== undefined && v.event.type === 'track') {
+      violations = opts.trackingPlan.check(v.event.event, v.event.properties)
+      if (violations && opts.trackingPlan.mode === 'block') {
+        const message = describeViolations(v.event.event, violations)
+        refuse(index, 'SIL_TRACKING_PLAN_VIOLATION', message, item, null, violations)
+        planViolations.push({ event: v.event.event, messageId: v.event.messageId, violations })
+        continue
+      }
+      if (violations && opts.trackingPlan.mode === 'flag')
+        (v.event.context ??= {})['trackingPlan'] = { mode: 'flag', violations }
+    }
     const event: EnrichedEvent = enrichEvent(v.event, opts)
     const value = Buffer.from(JSON.stringify(event))
     const key = partitionKey(event)
@@ -160,6 +190,8 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
       continue
     }
     accepted.push({ key, value })
+    if (violations && event.type === 'track')
+      planViolations.push({ event: event.event, messageId: event.messageId, violations })
   }
-  return { accepted, rejected, deadLetters }
+  return { accepted, rejected, deadLetters, violations: planViolations }
 }

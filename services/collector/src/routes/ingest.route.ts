@@ -14,6 +14,8 @@ import { ingestItems, type IngestOptions, type IngestResult } from '../domain/in
 import { MAX_DEPTH } from '../domain/validate.js'
 import type { RateLimiter } from '../domain/rate-limit.js'
 import type { Scrubber } from '../domain/scrub.js'
+import type { CompiledTrackingPlan } from '../domain/tracking-plan.js'
+import type { DebugTap } from '../domain/debug-tap.js'
 import type { CollectorMetrics } from '../metrics.js'
 
 export interface IngestRouteDeps {
@@ -28,6 +30,10 @@ export interface IngestRouteDeps {
   scrubberFor?: (source: Source) => Scrubber
   /** Checks each event against the erased identifiers; absent, nothing is suppressed. */
   isSuppressed?: ((event: SillageEvent) => boolean) | undefined
+  /** The compiled tracking plan per source (domain/tracking-plan.ts); absent, nothing is checked. */
+  trackingPlanFor?: (source: Source) => CompiledTrackingPlan | undefined
+  /** The debugger's tap, shown the violations of allowed events (their bytes do not carry them). */
+  debugTap?: DebugTap | undefined
 }
 
 /** Segment's single-event endpoints, with the short paths analytics.js uses. */
@@ -103,11 +109,13 @@ export function requestContext(
     gpcOptOut: source.gpc.optOut,
     isSuppressed: deps.isSuppressed,
     scrub: deps.scrubberFor?.(source),
+    trackingPlan: deps.trackingPlanFor?.(source),
   }
 }
 
 export async function deliver(result: IngestResult, deps: IngestRouteDeps): Promise<void> {
   const started = process.hrtime.bigint()
+  if (result.violations.length > 0) deps.debugTap?.violations(result.violations)
   try {
     await Promise.all([
       result.accepted.length > 0 ? deps.bus.produce(TOPICS.raw, result.accepted) : undefined,
@@ -120,6 +128,11 @@ export async function deliver(result: IngestResult, deps: IngestRouteDeps): Prom
   deps.metrics.busLatency.observe(Number(process.hrtime.bigint() - started) / 1e9)
   deps.metrics.accepted.inc(result.accepted.length)
   for (const r of result.rejected) deps.metrics.rejected.inc({ code: r.code })
+  for (const { event, violations } of result.violations) {
+    // Once per event and rule: three bad prices in one order are one broken rule.
+    const rules = new Set(violations.map((v) => v.rule))
+    for (const rule of rules) deps.metrics.planViolations.inc({ event, rule })
+  }
 }
 
 function respond(result: IngestResult, reply: FastifyReply) {
