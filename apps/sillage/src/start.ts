@@ -135,12 +135,8 @@ export async function start(config: CliConfig): Promise<void> {
     collectorUrl: () => `http://${displayHost}:${(app.server.address() as { port: number }).port}`,
   })
 
-  // Ready for HTTP clients and the CLI at once: 503 until the runtime file is written (readiness.ts).
-  const gate = gateUntilReady(app)
-  try {
-    await app.listen({ port, host })
-  } catch (err) {
-    // Taken since the check: close what opened (the runtime file is another process's), then exit 1.
+  // Requests first (each has its bus ack), then the consumers, then the bus and the warehouse.
+  const closeAll = async () => {
     await collector.close()
     await profiles.stop()
     await activation.stop()
@@ -148,6 +144,15 @@ export async function start(config: CliConfig): Promise<void> {
     await mergeFollower.stop()
     await bus.close()
     await warehouse.close()
+  }
+
+  // Ready for HTTP clients and the CLI at once: 503 until the runtime file is written (readiness.ts).
+  const gate = gateUntilReady(app)
+  try {
+    await app.listen({ port, host })
+  } catch (err) {
+    // Taken since the check: close what opened (the runtime file is another process's), then exit 1.
+    await closeAll()
     throw listenFailure(err, host, port)
   }
   const address = app.server.address()
@@ -160,14 +165,7 @@ export async function start(config: CliConfig): Promise<void> {
     log,
     timeoutMs: config.shutdownTimeoutMs,
     async shutdown() {
-      // Requests first (each has its bus ack), then the consumers, then the bus and the warehouse.
-      await collector.close()
-      await profiles.stop()
-      await activation.stop()
-      await identity.stop()
-      await mergeFollower.stop()
-      await bus.close()
-      await warehouse.close()
+      await closeAll()
       removeRuntime(config.dataDir)
     },
   })
