@@ -15,12 +15,12 @@ WORKDIR /app
 FROM base AS build
 COPY . .
 RUN corepack install && pnpm install --frozen-lockfile
-RUN pnpm exec tsc -b services/identity services/activation apps/sillage
-# Keep only the production dependencies of identity, activation, the CLI and their workspace packages
+RUN pnpm exec tsc -b services/identity services/activation services/profiles apps/sillage
+# Keep only the production dependencies of identity, activation, profiles, the CLI and their workspace packages
 # (chdb comes along: @sillage/warehouse imports it; with CLICKHOUSE_URL set it is never opened).
 RUN find . -name node_modules -type d -prune -exec rm -rf {} + \
   && pnpm install --frozen-lockfile --prod --offline --filter "@sillage/identity..." --filter "@sillage/activation..." \
-     --filter "@sillage/cli..." \
+     --filter "@sillage/profiles..." --filter "@sillage/cli..." \
   && rm -rf .git* tests bench docs scripts \
   && printf '#!/bin/sh\nexec node /app/apps/sillage/dist/main.js "$@"\n' > /app/sillage && chmod 755 /app/sillage
 

@@ -11,6 +11,7 @@ import { CLI_ENV_VARS, loadCliConfig } from '../apps/sillage/src/config.js'
 import { COLLECTOR_SERVICE_ENV_VARS, loadCollectorServiceConfig } from '../services/collector/src/config.js'
 import { IDENTITY_SERVICE_ENV_VARS, loadIdentityConfig } from '../services/identity/src/config.js'
 import { ACTIVATION_SERVICE_ENV_VARS, loadActivationConfig } from '../services/activation/src/config.js'
+import { PROFILES_SERVICE_ENV_VARS, loadProfilesServiceConfig } from '../services/profiles/src/config.js'
 import { repoRoot } from './helpers/pipeline.js'
 import { parseYamlSubset, type YamlValue } from './helpers/yaml-subset.js'
 
@@ -93,6 +94,7 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
   const identity = service('identity')
   const cli = service('cli')
   const activation = service('activation')
+  const profiles = service('profiles')
   const collectorFile = dockerfile('docker/collector.Dockerfile')
   const identityFile = dockerfile('docker/identity.Dockerfile')
 
@@ -130,10 +132,25 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(activation['stop_grace_period']) * 1000)
   })
 
+  it('runs the profile API from the identity image, which builds it; its ports are the ones it listens on', () => {
+    expect(profiles['image']).toBe(identity['image'])
+    expect(list(profiles['command']).map(String)).toEqual(['node', 'services/profiles/dist/main.js'])
+    expect(identityFile.text).toContain('services/profiles')
+    expect(identityFile.text).toContain('--filter "@sillage/profiles..."')
+    const config = loadProfilesServiceConfig({ ...identityFile.env, ...interpolated(profiles) })
+    expect(config.bus.kind).toBe('kafka')
+    expect(config.clickhouse.url).toBe('http://clickhouse:8123')
+    expect(config.http.host).toBe('0.0.0.0')
+    expect(list(profiles['ports'])).toEqual([`127.0.0.1:${config.http.port}:${config.http.port}`])
+    expect(list(profiles['expose'])).toEqual([String(config.metrics.port)])
+    expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(profiles['stop_grace_period']) * 1000)
+  })
+
   it.each([
     ['collector', collector, collectorFile.env, COLLECTOR_SERVICE_ENV_VARS],
     ['identity', identity, identityFile.env, IDENTITY_SERVICE_ENV_VARS],
     ['activation', activation, identityFile.env, ACTIVATION_SERVICE_ENV_VARS],
+    ['profiles', profiles, identityFile.env, PROFILES_SERVICE_ENV_VARS],
     // The identity image's own ENV is for the identity service; the cli service sets its own.
     ['cli', cli, {}, CLI_ENV_VARS],
   ] as const)('%s: every variable set is one its config schema reads', (_name, s, imageEnv, known) => {
