@@ -4,10 +4,10 @@ import { createLogger } from '../packages/runtime/src/index.js'
 import { registerDashboard, type Overview } from '../services/dashboard/src/index.js'
 import { parseActivationFile, type AudienceDef } from '../services/activation/src/index.js'
 import {
-  type GeneratedEvent,
   generateShop,
   openShopWarehouse,
   toEnriched,
+  twoStores,
   utcMidnight,
   type ShopWarehouse,
 } from './helpers/shop.js'
@@ -22,17 +22,6 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 const TO = day(shop.end - 86_400_000)
 const FROM = day(shop.end - 30 * 86_400_000)
 const PREV = { from: day(shop.end - 60 * 86_400_000), to: day(shop.end - 31 * 86_400_000) }
-
-/** The shop has one store: every third receipt goes to a second one, so that stores differ. */
-export function twoStores(events: readonly GeneratedEvent[]): GeneratedEvent[] {
-  let receipts = 0
-  return events.map((g) => {
-    const p = g.event.properties
-    if (g.event.event !== 'Order Completed' || p?.['store_id'] !== 'paris-marais') return g
-    if (receipts++ % 3 !== 0) return g
-    return { ...g, event: { ...g.event, properties: { ...p, store_id: 'lyon-part-dieu' } } }
-  })
-}
 
 /** The activation file's audiences, as the dashboard is given them (changed by the tests). */
 let audiences: AudienceDef[] = []
