@@ -121,7 +121,8 @@ export function renderSeries(o) {
         },
       ],
       scales: {
-        n: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+        // At least 0–5, so that a quiet range (a store has no visits) has whole-number ticks.
+        n: { range: (_u, _min, max) => [0, Math.max(5, max)] },
         eur: { range: (_u, _min, max) => [0, Math.max(1, max)] },
       },
     },
@@ -321,5 +322,7 @@ export function render(o, ui) {
   renderRfm(o)
   renderTransitions(o)
   renderDormant(o)
-  $('status').textContent = o.tiles[0].value === 0 ? t('noData') : ''
+  // A store's receipts have no visit: no data is no visit and no order.
+  const none = (name) => !o.tiles.find((x) => x.name === name)?.value
+  $('status').textContent = none('visits') && none('orders') ? t('noData') : ''
 }
