@@ -6,12 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EnrichedEvent } from '@sillage/schemas'
 import { createLogger } from '../packages/runtime/src/index.js'
 import { registerDashboard, type Overview } from '../services/dashboard/src/index.js'
+import { parseActivationFile, type AudienceDef } from '../services/activation/src/index.js'
 import { launchChromium } from './helpers/browser.js'
 import { repoRoot } from './helpers/pipeline.js'
 import {
   generateShop,
   openShopWarehouse,
   toEnriched,
+  twoStores,
   utcMidnight,
   type ShopWarehouse,
 } from './helpers/shop.js'
@@ -64,6 +66,13 @@ function hostileVisit(): EnrichedEvent[] {
   return events as unknown as EnrichedEvent[]
 }
 
+const WINBACK = parseActivationFile(
+  JSON.stringify({
+    audiences: [{ id: 'winback', name: 'Win back the dormant', rule: 'rfm_segment = dormant' }],
+  }),
+).audiences
+/** The activation file's audiences as the dashboard is given them (a test removes them). */
+let audiences: AudienceDef[] = WINBACK
 let wh: ShopWarehouse
 let app: FastifyInstance
 let browser: Browser
@@ -72,15 +81,29 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true })
   wh = await openShopWarehouse()
   await wh.insert([
-    ...shop.events.map((g) => ({ event: toEnriched(g), personId: g.personKey })),
+    ...twoStores(shop.events).map((g) => ({ event: toEnriched(g), personId: g.personKey })),
     ...hostileVisit().map((event) => ({ event, personId: 'xss-person' })),
   ])
+  // Two members of the reactivation audience, synced at 08:00 on the range's last day.
+  await wh.warehouse.client.insert({
+    table: 'sillage.audience_membership',
+    values: ['p1', 'p2'].map((person_id) => ({
+      audience_id: 'winback',
+      person_id,
+      seq: 1,
+      change: 'entered',
+      at: `${TO} 08:00:00.000`,
+      message_id: `winback-${person_id}-1`,
+    })),
+    format: 'JSONEachRow',
+  })
   app = Fastify()
   registerDashboard(app, {
     warehouse: wh.warehouse,
     log: createLogger({ level: 'silent' }),
     adminToken: 'admin_dashboard_0123456789',
     analystToken: ANALYST,
+    audiences: async () => audiences,
   })
   url = await app.listen({ port: 0, host: '127.0.0.1' })
   browser = await launchChromium()
@@ -147,6 +170,10 @@ describe('the dashboard in Chromium', () => {
         expect(await page.locator('.segment').count()).toBe(o.rfm.length)
         expect(await page.locator('#transitions tbody td').count()).toBeGreaterThan(4)
         expect(await page.locator('#dormant tbody tr').count()).toBe(o.dormant.top.length)
+        expect(await page.locator('#by-store tbody tr').count()).toBe(o.byStore.length)
+        expect(o.byStore.length).toBe(2)
+        expect(await text('#dormant-audience strong')).toBe('Win back the dormant')
+        expect(await text('#dormant-audience')).toContain(await format(page, lang, {}, 2))
         expect(await page.getAttribute('#series', 'aria-label')).toContain(
           await text('[data-tile="visits"] .value'),
         )
@@ -181,6 +208,37 @@ describe('the dashboard in Chromium', () => {
     await page.reload()
     await page.waitForSelector('body[data-state="ready"]')
     expect(await page.inputValue('#channel')).toBe('app')
+    await page.close()
+  })
+
+  it('filters by store (kept in the URL); without a reactivation audience, says how to define one', async () => {
+    const page = await signIn(1200)
+    const o = await open(page, 'en-GB', '&store=lyon-part-dieu')
+    expect(o.filters.store).toBe('lyon-part-dieu')
+    expect(await page.inputValue('#store')).toBe('lyon-part-dieu')
+    expect(await page.locator('#by-store tbody tr').count()).toBe(1)
+    const orders = o.tiles.find((t) => t.name === 'orders')?.value ?? NaN
+    expect(orders).toBe(o.byStore[0]?.orders)
+    expect((await page.textContent('[data-tile="orders"] .value'))?.trim()).toBe(
+      await format(page, 'en-GB', {}, orders),
+    )
+    audiences = []
+    try {
+      const next = page.waitForResponse((r) => r.url().includes('store=paris-marais'))
+      await page.selectOption('#store', 'paris-marais')
+      await next
+      await page.waitForSelector('body[data-state="ready"]')
+      expect(new URL(page.url()).searchParams.get('store')).toBe('paris-marais')
+      expect(await page.locator('#dormant-audience strong').count()).toBe(0)
+      expect(await page.textContent('#dormant-audience code >> nth=1')).toBe('docs/activation.md')
+      await page.screenshot({ path: join(SHOTS, 'dashboard-1200-store-en-GB.png'), fullPage: true })
+      await page.reload()
+      await page.waitForSelector('body[data-state="ready"]')
+      expect(await page.inputValue('#store')).toBe('paris-marais')
+    } finally {
+      audiences = WINBACK
+    }
+    expect(pageErrors).toEqual([])
     await page.close()
   })
 

@@ -2,10 +2,12 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../packages/runtime/src/index.js'
 import { registerDashboard, type Overview } from '../services/dashboard/src/index.js'
+import { parseActivationFile, type AudienceDef } from '../services/activation/src/index.js'
 import {
   generateShop,
   openShopWarehouse,
   toEnriched,
+  twoStores,
   utcMidnight,
   type ShopWarehouse,
 } from './helpers/shop.js'
@@ -21,17 +23,20 @@ const TO = day(shop.end - 86_400_000)
 const FROM = day(shop.end - 30 * 86_400_000)
 const PREV = { from: day(shop.end - 60 * 86_400_000), to: day(shop.end - 31 * 86_400_000) }
 
+/** The activation file's audiences, as the dashboard is given them (changed by the tests). */
+let audiences: AudienceDef[] = []
 let wh: ShopWarehouse
 let app: FastifyInstance
 beforeAll(async () => {
   wh = await openShopWarehouse()
-  await wh.insert(shop.events.map((g) => ({ event: toEnriched(g), personId: g.personKey })))
+  await wh.insert(twoStores(shop.events).map((g) => ({ event: toEnriched(g), personId: g.personKey })))
   app = Fastify()
   registerDashboard(app, {
     warehouse: wh.warehouse,
     log: createLogger({ level: 'silent' }),
     adminToken: ADMIN,
     analystToken: ANALYST,
+    audiences: async () => audiences,
   })
   await app.ready()
 })
@@ -208,6 +213,127 @@ describe('charts equal their models', () => {
     const dormant = rfm.find((r) => r.segment === 'dormant')
     expect(o.dormant.people).toBe(Number(dormant?.people))
     expect(o.dormant.top.length).toBe(Math.min(10, o.dormant.people))
+  })
+})
+
+describe('stores', () => {
+  /** store_daily_kpis over the range, per store. */
+  const storeKpis = (store = '') =>
+    wh.rows<{ store_id: string; n: string; amount: number }>(
+      `SELECT k.store_id AS store_id, sum(k.orders) AS n, round(sum(k.revenue), 2) AS amount
+      FROM sillage.store_daily_kpis AS k
+      WHERE k.day BETWEEN {from:Date} AND {to:Date} AND k.orders > 0
+        AND ({store:String} = '' OR k.store_id = {store:String})
+      GROUP BY k.store_id ORDER BY amount DESC, store_id`,
+      { from: FROM, to: TO, store },
+    )
+
+  it('the split by store equals store_daily_kpis; the options list the stores', async () => {
+    const o = await overview({ from: FROM, to: TO })
+    const rows = await storeKpis()
+    expect(rows.map((r) => r.store_id).sort()).toEqual(['lyon-part-dieu', 'paris-marais'])
+    expect(o.byStore.map((s) => [s.storeId, s.orders, s.revenue])).toEqual(
+      rows.map((r) => [r.store_id, Number(r.n), Number(r.amount)]),
+    )
+    for (const s of o.byStore) expect(s.avgBasket).toBeCloseTo(s.revenue / s.orders, 2)
+    expect(o.options?.stores).toEqual(['lyon-part-dieu', 'paris-marais'])
+    // A web-only view has no shop in it.
+    expect((await overview({ from: FROM, to: TO, channel: 'web' })).byStore).toEqual([])
+  })
+
+  it("one store selected: the tiles are that store's store_daily_kpis", async () => {
+    for (const store of ['lyon-part-dieu', 'paris-marais']) {
+      const o = await overview({ from: FROM, to: TO, store })
+      expect(o.filters.store).toBe(store)
+      const [r] = await storeKpis(store)
+      const orders = Number(r?.n)
+      expect(orders).toBeGreaterThan(0)
+      expect(tile(o, 'orders')?.value).toBe(orders)
+      expect(tile(o, 'revenue')?.value).toBeCloseTo(Number(r?.amount), 2)
+      expect(tile(o, 'avgBasket')?.value).toBeCloseTo(Number(r?.amount) / orders, 2)
+      expect(o.byStore.map((s) => s.storeId)).toEqual([store])
+      expect(o.byChannel.map((c) => c.key)).toEqual(['store'])
+      // The previous period is the same store's.
+      const [p] = await wh.rows<{ orders: string }>(
+        `SELECT sum(k.orders) AS orders FROM sillage.store_daily_kpis AS k
+        WHERE k.day BETWEEN {from:Date} AND {to:Date} AND k.store_id = {store:String}`,
+        { ...PREV, store },
+      )
+      expect(tile(o, 'orders')?.previous).toBe(Number(p?.orders ?? 0))
+      // Top products are that store's receipts' lines.
+      const [lines] = await wh.rows<{ units: string }>(
+        `SELECT sum(quantity) AS units FROM sillage.order_items
+        WHERE order_id IN (SELECT order_id FROM sillage.order_channels
+          WHERE store_id = {store:String} AND toDate(ordered_at) BETWEEN {from:Date} AND {to:Date})`,
+        { from: FROM, to: TO, store },
+      )
+      const top = o.topProducts.reduce((sum, p) => sum + p.units, 0)
+      expect(top).toBeGreaterThan(0)
+      expect(top).toBeLessThanOrEqual(Number(lines?.units))
+    }
+  })
+})
+
+describe('dormant customers and the reactivation audience', () => {
+  it('shows none when no audience selects dormant customers', async () => {
+    audiences = parseActivationFile(
+      JSON.stringify({ audiences: [{ id: 'vip', rule: 'rfm_segment = champions' }] }),
+    ).audiences
+    expect((await overview({ from: FROM, to: TO })).dormant.audiences).toEqual([])
+  })
+
+  it("shows the audience's name, members now and last change from audience_membership", async () => {
+    audiences = parseActivationFile(
+      JSON.stringify({
+        audiences: [
+          { id: 'vip', rule: 'rfm_segment = champions' },
+          {
+            id: 'winback',
+            name: 'Dormant customers to win back',
+            rule: 'rfm_segment in (hibernating, dormant) and last_order_days >= 60',
+          },
+        ],
+      }),
+    ).audiences
+    const before = await overview({ from: FROM, to: TO })
+    expect(before.dormant.audiences).toEqual([
+      { id: 'winback', name: 'Dormant customers to win back', members: 0, lastChangeAt: null },
+    ])
+    // Three entered, one of whom has left since; another audience's rows do not count.
+    const row = (audience_id: string, person_id: string, seq: number, at: string) => ({
+      audience_id,
+      person_id,
+      seq,
+      change: seq % 2 === 1 ? 'entered' : 'exited',
+      at,
+      message_id: `${audience_id}-${person_id}-${seq}`,
+    })
+    await wh.warehouse.client.insert({
+      table: 'sillage.audience_membership',
+      values: [
+        row('winback', 'p1', 1, '2026-11-01 08:00:00.000'),
+        row('winback', 'p2', 1, '2026-11-01 08:00:00.000'),
+        row('winback', 'p3', 1, '2026-11-01 08:00:00.000'),
+        row('winback', 'p3', 2, '2026-11-20 09:30:00.000'),
+        row('vip', 'p9', 1, '2026-11-25 10:00:00.000'),
+      ],
+      format: 'JSONEachRow',
+    })
+    // The documented "who is in the audience now" query.
+    const [now] = await wh.rows<{ n: string }>(
+      `SELECT count() AS n FROM (SELECT person_id FROM sillage.audience_membership
+      WHERE audience_id = 'winback' GROUP BY person_id HAVING argMax(change, seq) = 'entered')`,
+    )
+    const o = await overview({ from: FROM, to: TO })
+    expect(o.dormant.audiences).toEqual([
+      {
+        id: 'winback',
+        name: 'Dormant customers to win back',
+        members: Number(now?.n),
+        lastChangeAt: '2026-11-20 09:30:00.000',
+      },
+    ])
+    expect(Number(now?.n)).toBe(2)
   })
 })
 

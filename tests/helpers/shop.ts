@@ -13,6 +13,17 @@ import { tempDir } from './pipeline.js'
 
 export * from '@sillage/testkit'
 
+/** The shop has one store: every third receipt goes to a second one, so that stores differ. */
+export function twoStores(events: readonly GeneratedEvent[]): GeneratedEvent[] {
+  let receipts = 0
+  return events.map((g) => {
+    const p = g.event.properties
+    if (g.event.event !== 'Order Completed' || p?.['store_id'] !== 'paris-marais') return g
+    if (receipts++ % 3 !== 0) return g
+    return { ...g, event: { ...g.event, properties: { ...p, store_id: 'lyon-part-dieu' } } }
+  })
+}
+
 /** Today's UTC midnight: the generated period ends there, so `today()` recipes see it. */
 export function utcMidnight(now = Date.now()): Date {
   return new Date(Math.floor(now / 86_400_000) * 86_400_000)

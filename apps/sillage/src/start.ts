@@ -1,4 +1,4 @@
-import { createActivationStack } from '@sillage/activation'
+import { createActivationStack, readDefinitions } from '@sillage/activation'
 import { createAdminStack } from '@sillage/admin'
 import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@sillage/bus'
 import { createCollectorStack, createDebugTap } from '@sillage/collector'
@@ -111,7 +111,13 @@ export async function start(config: CliConfig): Promise<void> {
     maxEventBytes: config.collector.maxEventBytes,
     rawPartitions: config.bus.rawPartitions,
   })
-  registerDashboard(app, { warehouse, log, adminToken: token, analystToken: config.dashboard.analystToken })
+  registerDashboard(app, {
+    warehouse,
+    log,
+    adminToken: token,
+    analystToken: config.dashboard.analystToken,
+    audiences: async () => readDefinitions(config.activation.file).audiences,
+  })
   // Profiles (docs/profiles.md): lookups on the collector's port, refresher and scorer in-process.
   const profiles = createProfilesStack({
     warehouse,

@@ -19,6 +19,7 @@ function readUrl() {
     to: q.get('to') || '',
     source: q.get('source') || '',
     channel: q.get('channel') || '',
+    store: q.get('store') || '',
     granularity: q.get('granularity') === 'week' ? 'week' : 'day',
     lang,
   }
@@ -69,6 +70,7 @@ function fillOptions(options) {
   for (const [k, list] of [
     ['source', options.sources],
     ['channel', options.channels],
+    ['store', options.stores],
   ]) {
     const select = $(k)
     while (select.options.length > 1) select.remove(1)

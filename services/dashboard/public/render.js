@@ -121,7 +121,8 @@ export function renderSeries(o) {
         },
       ],
       scales: {
-        n: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+        // At least 0–5, so that a quiet range (a store has no visits) has whole-number ticks.
+        n: { range: (_u, _min, max) => [0, Math.max(5, max)] },
         eur: { range: (_u, _min, max) => [0, Math.max(1, max)] },
       },
     },
@@ -179,6 +180,28 @@ function renderSplit(table, rows) {
   )
 }
 
+function renderStores(o) {
+  const max = Math.max(1, ...o.byStore.map((r) => r.revenue))
+  tableOf(
+    $('by-store'),
+    ['', t('orders'), t('revenue'), t('avgBasket')],
+    o.byStore.map((r) => {
+      const name = el('td', r.storeId)
+      const bar = el('span', undefined, 'minibar')
+      bar.style.width = `${(100 * r.revenue) / max}%`
+      name.append(bar)
+      return [name, fmt.int(r.orders), fmt.eur(r.revenue), r.avgBasket === null ? '–' : fmt.eur(r.avgBasket)]
+    }),
+  )
+  if (o.byStore.length === 0) {
+    const row = el('tr')
+    const cell = el('td', t('noStores'))
+    cell.colSpan = 4
+    row.append(cell)
+    $('by-store').tBodies[0].append(row)
+  }
+}
+
 function renderRfm(o) {
   const box = $('rfm')
   box.replaceChildren()
@@ -234,10 +257,36 @@ function renderTransitions(o) {
   $('tr-period').textContent = `${fmt.day(o.filters.from)} → ${fmt.day(o.filters.to)}`
 }
 
+function renderAudience(o) {
+  const box = $('dormant-audience')
+  box.replaceChildren()
+  if (o.dormant.audiences.length === 0) {
+    // No audience reactivates them yet: say how to define one (docs/activation.md).
+    box.dataset.audience = ''
+    box.append(el('span', t('noAudience')), ' ', el('code', 'rfm_segment = dormant'), ' · ')
+    // The docs ship with the code, not with this process: name the file in the repository.
+    box.append(el('span', t('seeDocs')), ' ', el('code', 'docs/activation.md'))
+    return
+  }
+  box.dataset.audience = o.dormant.audiences.map((a) => a.id).join(' ')
+  o.dormant.audiences.forEach((a, i) => {
+    if (i > 0) box.append(el('br'))
+    const synced = a.lastChangeAt
+      ? fmt.day(a.lastChangeAt.slice(0, 10)) + ' ' + a.lastChangeAt.slice(11, 16) + ' UTC'
+      : t('neverSynced')
+    box.append(
+      el('span', `${t('audience')} `),
+      el('strong', a.name),
+      el('span', ` · ${fmt.int(a.members)} ${t('members')} · ${t('lastSync')} ${synced}`),
+    )
+  })
+}
+
 function renderDormant(o) {
   $('dormant-summary').textContent = t('dormantSummary')
     .replace('{n}', fmt.int(o.dormant.people))
     .replace('{d}', fmt.day(o.filters.to))
+  renderAudience(o)
   tableOf(
     $('dormant'),
     [t('person'), t('lastOrder'), t('days'), t('orders'), t('spent')],
@@ -259,6 +308,7 @@ export function render(o, ui) {
   renderFunnel(o)
   renderSplit($('by-source'), o.bySource)
   renderSplit($('by-channel'), o.byChannel)
+  renderStores(o)
   tableOf(
     $('products'),
     [t('product'), t('orders'), t('units'), t('revenue')],
@@ -272,5 +322,7 @@ export function render(o, ui) {
   renderRfm(o)
   renderTransitions(o)
   renderDormant(o)
-  $('status').textContent = o.tiles[0].value === 0 ? t('noData') : ''
+  // A store's receipts have no visit: no data is no visit and no order.
+  const none = (name) => !o.tiles.find((x) => x.name === name)?.value
+  $('status').textContent = none('visits') && none('orders') ? t('noData') : ''
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import { createDashboardQueries } from './adapters/dashboard-queries.js'
+import type { AudienceSummary } from './domain/reactivation.js'
 import { registerDashboardRoutes } from './routes/dashboard.route.js'
 
 export interface DashboardDeps {
@@ -11,6 +12,11 @@ export interface DashboardDeps {
   adminToken: string
   /** SILLAGE_ANALYST_TOKEN (config.ts): opens the dashboard and nothing else. */
   analystToken?: string | undefined
+  /**
+   * The activation file's audiences (docs/activation.md), to link dormant customers to the
+   * reactivation audience; called per overview. Unset: none is shown.
+   */
+  audiences?: () => Promise<readonly AudienceSummary[]>
 }
 
 /** Registers /dashboard/ (page and read-only API) on `app`; see docs/dashboard.md. */
@@ -20,5 +26,6 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     log: deps.log.child({ component: 'dashboard' }),
     adminToken: deps.adminToken,
     analystToken: deps.analystToken,
+    audiences: deps.audiences,
   })
 }

@@ -5,3 +5,9 @@ export { createDashboardQueries, type DashboardQueries } from './adapters/dashbo
 export { buildOverview, type Overview, type Tile } from './overview.js'
 export { parseFilters, previousPeriod, type Filters } from './domain/filters.js'
 export { tilesOf, countsOf, type KpiCounts, type Tiles } from './domain/kpis.js'
+export {
+  reactivationAudiences,
+  selectsDormant,
+  type AudienceSummary,
+  type RuleAst,
+} from './domain/reactivation.js'

@@ -1,5 +1,6 @@
 import type { DashboardQueries } from './adapters/dashboard-queries.js'
 import { bucketKeys, previousPeriod, type Filters } from './domain/filters.js'
+import { reactivationAudiences, type AudienceSummary } from './domain/reactivation.js'
 import { changeOf, countsOf, TILE_NAMES, tilesOf, type KpiCounts, type Tiles } from './domain/kpis.js'
 
 export interface Tile {
@@ -13,7 +14,13 @@ export interface Tile {
 export interface Overview {
   filters: Filters
   /** What the filters can choose from (the route adds it). */
-  options?: { sources: string[]; channels: string[]; firstDay: string | null; lastDay: string | null }
+  options?: {
+    sources: string[]
+    channels: string[]
+    stores: string[]
+    firstDay: string | null
+    lastDay: string | null
+  }
   previous: { from: string; to: string }
   tiles: Tile[]
   series: Array<{
@@ -26,6 +33,15 @@ export interface Overview {
   funnel: Array<{ step: 'visits' | 'views' | 'adds' | 'checkouts' | 'orders'; sessions: number }>
   bySource: Array<{ key: string } & Tiles>
   byChannel: Array<{ key: string } & Tiles>
+  /** Per store (store_daily_kpis): empty when the source or channel filter excludes the shops. */
+  byStore: Array<{
+    storeId: string
+    visits: number
+    orders: number
+    revenue: number
+    avgBasket: number | null
+    items: number
+  }>
   topProducts: Array<{
     productId: string
     name: string
@@ -45,6 +61,11 @@ export interface Overview {
   transitions: Array<{ from: string; to: string; people: number; share: number }>
   dormant: {
     people: number
+    /**
+     * The audiences of the activation file whose rule selects dormant customers, with their
+     * members now and the last membership change recorded (audience_membership); [] when none.
+     */
+    audiences: Array<{ id: string; name: string; members: number; lastChangeAt: string | null }>
     top: Array<{
       personId: string
       lastOrderDay: string
@@ -59,7 +80,11 @@ const num = (v: unknown): number => Number(v ?? 0) || 0
 const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''))
 
 /** Everything the page shows for one set of filters, read through `queries`. */
-export async function buildOverview(queries: DashboardQueries, filters: Filters): Promise<Overview> {
+export async function buildOverview(
+  queries: DashboardQueries,
+  filters: Filters,
+  audiences: readonly AudienceSummary[] = [],
+): Promise<Overview> {
   const prev = previousPeriod(filters)
   // One query at a time: chDB runs them one by one anyway, and a server is spared a burst.
   const kpis = await queries.kpis(filters, prev)
@@ -68,6 +93,15 @@ export async function buildOverview(queries: DashboardQueries, filters: Filters)
   const rfm = await queries.rfm(filters)
   const transitions = await queries.transitions(filters)
   const dormant = await queries.dormant(filters, 10)
+  // Shops' orders are in the (store) source and the store channel: other filters exclude them.
+  const storesApply =
+    (filters.source === '' || filters.source === '(store)') &&
+    (filters.channel === '' || filters.channel === 'store')
+  const stores = storesApply ? await queries.byStore(filters) : []
+  const reactivation = reactivationAudiences(audiences)
+  const membership = new Map(
+    (await queries.audiences(reactivation.map((a) => a.id))).map((r) => [str(r['audience_id']), r]),
+  )
 
   const counts: KpiCounts = countsOf(of('current', 'total')[0])
   const now = tilesOf(counts)
@@ -106,6 +140,17 @@ export async function buildOverview(queries: DashboardQueries, filters: Filters)
     ],
     bySource: split(of('current', 'source')),
     byChannel: split(of('current', 'channel')),
+    byStore: stores.map((r) => ({
+      storeId: str(r['store_id']),
+      visits: num(r['store_visits']),
+      orders: num(r['store_orders']),
+      revenue: num(r['store_revenue']),
+      avgBasket:
+        num(r['store_orders']) > 0
+          ? Math.round((100 * num(r['store_revenue'])) / num(r['store_orders'])) / 100
+          : null,
+      items: num(r['store_items']),
+    })),
     topProducts: products.map((r) => ({
       productId: str(r['product_id']),
       name: str(r['name']),
@@ -130,6 +175,15 @@ export async function buildOverview(queries: DashboardQueries, filters: Filters)
     })),
     dormant: {
       people: dormant.people,
+      audiences: reactivation.map((a) => {
+        const m = membership.get(a.id)
+        return {
+          id: a.id,
+          name: a.name ?? a.id,
+          members: num(m?.['members']),
+          lastChangeAt: m ? str(m['last_change_at']) : null,
+        }
+      }),
       top: dormant.rows.map((r) => ({
         personId: str(r['person_id']),
         lastOrderDay: str(r['last_order_day']),

@@ -24,10 +24,15 @@ export interface DashboardQueries {
   rfm(filters: Filters): Promise<Row[]>
   transitions(filters: Filters): Promise<Row[]>
   dormant(filters: Filters, limit: number): Promise<{ people: number; rows: Row[] }>
+  /** Orders, revenue, items and footfall per store over the range (store_daily_kpis). */
+  byStore(filters: Filters): Promise<Row[]>
+  /** Members now and the last recorded change of each audience (audience_membership). */
+  audiences(ids: readonly string[]): Promise<Row[]>
   /** What the filters can choose from, and the span of the data. */
   options(): Promise<{
     sources: string[]
     channels: string[]
+    stores: string[]
     firstDay: string | null
     lastDay: string | null
   }>
@@ -39,14 +44,30 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
     const rs = await warehouse.client.query({ query, query_params: params, format: 'JSONEachRow' })
     return rs.json<Row>()
   }
-  const params = (f: Filters) => ({ from: f.from, to: f.to, source: f.source, channel: f.channel })
+  const params = (f: Filters) => ({
+    from: f.from,
+    to: f.to,
+    source: f.source,
+    channel: f.channel,
+    store: f.store,
+  })
+  // A store's orders: store_id of a point-of-sale order, as order_channels and store_daily_kpis
+  // define it (read from orders, so that no second pass over the sessions is needed). The clauses
+  // are added only when a store is chosen; the store itself is always a parameter.
+  const storeOrders = `SELECT order_id FROM ${db}.orders
+    WHERE channel = 'store' AND JSONExtractString(properties, 'store_id') = {store:String}`
+  const storeSessions = (f: Filters) =>
+    f.store === '' ? '' : `AND hasAny(order_ids, (SELECT groupArray(order_id) FROM (${storeOrders})))`
+  const storeOrder = (f: Filters, column: string) =>
+    f.store === '' ? '' : `AND ${column} IN (${storeOrders})`
   // The sessions of the filters: a session belongs to the UTC day it started on (as in daily_kpis).
-  const filteredSessions = (select: string) => `
+  const filteredSessions = (f: Filters, select: string) => `
     SELECT ${select}
     FROM (SELECT *, toDate(session_start) AS day FROM ${db}.sessions)
     WHERE day >= {from:Date} AND day <= {to:Date}
       AND ({source:String} = '' OR source = {source:String})
-      AND ({channel:String} = '' OR channel = {channel:String})`
+      AND ({channel:String} = '' OR channel = {channel:String})
+      ${storeSessions(f)}`
 
   return {
     kpis(filters, previous) {
@@ -79,6 +100,7 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
             WHERE day >= {prev_from:Date} AND day <= {to:Date}
               AND ({source:String} = '' OR source = {source:String})
               AND ({channel:String} = '' OR channel = {channel:String})
+              ${storeSessions(filters)}
           ),
           traffic AS
           (
@@ -94,7 +116,11 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
               round(sum(o.revenue), 2) AS revenue,
               uniqExactIf(o.person_id, f.first_order_day = so.day) AS new_customers,
               uniqExactIf(o.person_id, f.first_order_day < so.period_from) AS returning_customers
-            FROM (SELECT period, period_from, dim, k, day, arrayJoin(order_ids) AS order_id FROM s) AS so
+            FROM
+            (
+              SELECT period, period_from, dim, k, day, arrayJoin(order_ids) AS order_id FROM s
+              WHERE 1 ${storeOrder(filters, 'order_id')}
+            ) AS so
             INNER JOIN ${db}.orders AS o ON o.order_id = so.order_id
             INNER JOIN first_orders AS f ON f.person_id = o.person_id
             GROUP BY so.period, so.dim, so.k
@@ -117,7 +143,8 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
           sum(quantity) AS units,
           round(sum(line_revenue), 2) AS revenue
         FROM ${db}.order_items
-        WHERE product_id != '' AND order_id IN (${filteredSessions('arrayJoin(order_ids)')})
+        WHERE product_id != '' AND order_id IN (${filteredSessions(filters, 'arrayJoin(order_ids)')})
+          ${storeOrder(filters, 'order_id')}
         GROUP BY product_id
         ORDER BY revenue DESC, product_id
         LIMIT {limit:UInt32}`,
@@ -163,7 +190,47 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
       return { people: Number(list[0]?.['people'] ?? 0), rows: list }
     },
 
+    byStore(filters) {
+      return rows(
+        `SELECT
+          k.store_id AS store_id,
+          sum(k.visits) AS store_visits,
+          sum(k.orders) AS store_orders,
+          round(sum(k.revenue), 2) AS store_revenue,
+          sum(k.items) AS store_items
+        FROM ${db}.store_daily_kpis AS k
+        WHERE k.day >= {from:Date} AND k.day <= {to:Date} AND k.orders > 0
+          AND ({store:String} = '' OR k.store_id = {store:String})
+        GROUP BY k.store_id
+        ORDER BY store_revenue DESC, store_id`,
+        params(filters),
+      )
+    },
+
+    audiences(ids) {
+      if (ids.length === 0) return Promise.resolve([])
+      return rows(
+        `SELECT audience_id, countIf(last_change = 'entered') AS members,
+          toString(max(last_at)) AS last_change_at
+        FROM
+        (
+          SELECT audience_id, person_id, argMax(change, seq) AS last_change, max(at) AS last_at
+          FROM ${db}.audience_membership
+          WHERE audience_id IN {ids:Array(String)}
+          GROUP BY audience_id, person_id
+        )
+        GROUP BY audience_id`,
+        { ids },
+      )
+    },
+
     async options() {
+      const stores = await rows(
+        `SELECT arraySort(groupUniqArray(JSONExtractString(properties, 'store_id'))) AS stores
+        FROM ${db}.orders
+        WHERE channel = 'store' AND JSONExtractString(properties, 'store_id') != ''`,
+        {},
+      )
       const [row] = await rows(
         `SELECT
           arraySort(groupUniqArray(source)) AS sources,
@@ -176,6 +243,7 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
       return {
         sources: (row?.['sources'] as string[] | undefined) ?? [],
         channels: (row?.['channels'] as string[] | undefined) ?? [],
+        stores: (stores[0]?.['stores'] as string[] | undefined) ?? [],
         firstDay: (row?.['first_day'] as string | undefined) || null,
         lastDay: (row?.['last_day'] as string | undefined) || null,
       }

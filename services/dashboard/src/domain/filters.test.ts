@@ -5,18 +5,32 @@ describe('parseFilters', () => {
   it('defaults to the 30 days that end on the last day with data', () => {
     expect(parseFilters({}, '2026-03-31')).toEqual({
       ok: true,
-      filters: { from: '2026-03-02', to: '2026-03-31', source: '', channel: '', granularity: 'day' },
+      filters: {
+        from: '2026-03-02',
+        to: '2026-03-31',
+        source: '',
+        channel: '',
+        store: '',
+        granularity: 'day',
+      },
     })
   })
 
   it('keeps valid filters and refuses malformed ones', () => {
     const ok = parseFilters(
-      { from: '2026-01-01', to: '2026-01-31', source: ' google ', channel: 'store', granularity: 'week' },
+      {
+        from: '2026-01-01',
+        to: '2026-01-31',
+        source: ' google ',
+        channel: 'store',
+        store: ' lyon ',
+        granularity: 'week',
+      },
       'x',
     )
     expect(ok).toMatchObject({
       ok: true,
-      filters: { source: 'google', channel: 'store', granularity: 'week' },
+      filters: { source: 'google', channel: 'store', store: 'lyon', granularity: 'week' },
     })
     for (const bad of [
       { from: '2026-02-30', to: '2026-03-01' },
@@ -26,6 +40,7 @@ describe('parseFilters', () => {
       { from: '2026-01-01', to: '2026-03-01', channel: 'fax' },
       { from: '2026-01-01', to: '2026-03-01', granularity: 'hour' },
       { from: '2026-01-01', to: '2026-03-01', source: 'x'.repeat(201) },
+      { from: '2026-01-01', to: '2026-03-01', store: 'x'.repeat(201) },
     ]) {
       expect(parseFilters(bad, '2026-03-01').ok, JSON.stringify(bad)).toBe(false)
     }

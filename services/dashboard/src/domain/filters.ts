@@ -1,6 +1,6 @@
 /**
  * The dashboard's filters, as the URL carries them: a date range (inclusive UTC days), a traffic
- * source and a channel. Pure: parses, validates and derives the previous period.
+ * source, a channel and a store. Pure: parses, validates and derives the previous period.
  */
 export interface Filters {
   /** First day, YYYY-MM-DD (UTC). */
@@ -11,6 +11,8 @@ export interface Filters {
   source: string
   /** web, app, server, store; '' for all. */
   channel: string
+  /** A shop's store_id (its point-of-sale orders only); '' for all. */
+  store: string
   /** Time series buckets. */
   granularity: 'day' | 'week'
 }
@@ -54,9 +56,11 @@ export function parseFilters(query: Record<string, unknown>, lastDay: string): F
   if (source.length > 200) return { ok: false, problem: 'source is too long' }
   const channel = text(query['channel'])
   if (!CHANNELS.has(channel)) return { ok: false, problem: 'channel must be web, app, server or store' }
+  const store = text(query['store'])
+  if (store.length > 200) return { ok: false, problem: 'store is too long' }
   const g = text(query['granularity']) || 'day'
   if (g !== 'day' && g !== 'week') return { ok: false, problem: 'granularity must be day or week' }
-  return { ok: true, filters: { from, to, source, channel, granularity: g } }
+  return { ok: true, filters: { from, to, source, channel, store, granularity: g } }
 }
 
 export function rangeDays(r: { from: string; to: string }): number {

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from '@sillage/runtime'
 import type { DashboardQueries } from '../adapters/dashboard-queries.js'
 import { dayString, parseFilters } from '../domain/filters.js'
+import type { AudienceSummary } from '../domain/reactivation.js'
 import { DASHBOARD_ERRORS, type DashboardErrorCode } from '../errors.js'
 import { buildOverview } from '../overview.js'
 import { createDashboardSessions, readCookie, SESSION_COOKIE, type Role } from './dashboard-session.js'
@@ -13,6 +14,8 @@ export interface DashboardRouteDeps {
   log: Logger
   adminToken: string
   analystToken?: string | undefined
+  /** The activation file's audiences (re-read per request; a failure shows none). */
+  audiences?: (() => Promise<readonly AudienceSummary[]>) | undefined
 }
 
 const require = createRequire(import.meta.url)
@@ -69,6 +72,14 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
       options = { at: Date.now(), value }
     }
     return options.value
+  }
+  const audiences = async (): Promise<readonly AudienceSummary[]> => {
+    try {
+      return (await deps.audiences?.()) ?? []
+    } catch (err) {
+      deps.log.warn({ err }, 'dashboard: the activation file could not be read; no audience shown')
+      return []
+    }
   }
   const roleOf = (request: FastifyRequest): Role | undefined => {
     const header = request.headers.authorization
@@ -151,7 +162,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
         const parsed = parseFilters(request.query, choices.lastDay ?? dayString(Date.now()))
         if (!parsed.ok) return fail(reply, 'SIL_DASHBOARD_FILTER_INVALID', parsed.problem)
         return run(reply, async () => ({
-          ...(await buildOverview(deps.queries, parsed.filters)),
+          ...(await buildOverview(deps.queries, parsed.filters, await audiences())),
           options: choices,
         }))
       },
