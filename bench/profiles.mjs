@@ -7,6 +7,7 @@
 //   SECONDS=30 LOOKUPS=500 INGEST=10000 pnpm bench:profiles
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
@@ -63,7 +64,7 @@ const metric = (text, name, labels = '') => {
   return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1))
 }
 
-console.log(`machine: ${machine()}, ${new Date().toISOString()}`)
+console.log(`machine: ${machine()}, ${new Date().toISOString()}, load average ${loadavg()[0].toFixed(1)}`)
 console.log(
   `load: ${LOOKUPS} lookups/s while ingesting ${INGEST} events/s (${BATCH}-event batches), ${SECONDS} s; ` +
     `lookups and ingest each from a worker thread of its own, latency from when a request was due\n`,
@@ -127,14 +128,21 @@ try {
     batch: BATCH,
     firstSeq: 1_000_000,
   })
-  // Refresher: its lag (now minus the watermark of the last completed run), sampled every second.
-  const lags = []
+  // Every second: the refresher's lag (now minus the watermark of its last completed run), its
+  // runs and their time, the server's event-loop delay (max over the second) and CPU time.
+  const samples = []
   let running = true
-  const lagSampler = (async () => {
+  const sampler = (async () => {
     while (running) {
       await sleep(1000)
       const text = await (await fetch(`${url}/metrics`)).text()
-      lags.push(metric(text, 'sillage_profiles_refresh_lag_seconds'))
+      samples.push({
+        lag: metric(text, 'sillage_profiles_refresh_lag_seconds'),
+        runs: metric(text, 'sillage_profiles_job_duration_seconds_count', 'job="refresh"'),
+        runSeconds: metric(text, 'sillage_profiles_job_duration_seconds_sum', 'job="refresh"'),
+        loopMax: metric(text, 'sillage_nodejs_eventloop_lag_max_seconds'),
+        cpu: metric(text, 'sillage_process_cpu_seconds_total'),
+      })
     }
   })()
   // Freshness probes: one a second, each a Product Added of a new product for the probe user.
@@ -165,7 +173,7 @@ try {
   const ing = await ingest
   await probes
   running = false
-  await lagSampler
+  await sampler
   // Server-side: time inside the route (request to answer), from the histogram, during the run only
   // (the warm-up's and the probes' lookups are in it too: the probes' are ~20 a second).
   const after = await (await fetch(`${url}/metrics`)).text()
@@ -176,9 +184,6 @@ try {
   const outcomes = ['found', 'not_found'].map(
     (o) => `${o} ${delta('sillage_profiles_lookups_total', `outcome="${o}"`)}`,
   )
-  const jobs = 'sillage_profiles_job_duration_seconds'
-  const runs = delta(`${jobs}_count`, 'job="refresh"')
-  const runSeconds = delta(`${jobs}_sum`, 'job="refresh"')
   const accepted = ing.statuses[200] ?? 0
   console.log(
     `sillage lookups:    ${fmt(r.latencies)}  transport errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}`,
@@ -191,10 +196,19 @@ try {
     `ingest:             ${Math.round((accepted * BATCH) / SECONDS)} events/s accepted, statuses ${JSON.stringify(ing.statuses)}, ` +
       `batch ${fmt(ing.latencies)}`,
   )
-  console.log(
-    `refresher:          ${runs} runs in ${runSeconds.toFixed(1)} s (${(runSeconds / Math.max(runs, 1)).toFixed(2)} s a run), ` +
-      `lag at the end ${lags.at(-1)?.toFixed(1)} s, max ${Math.max(...lags).toFixed(1)} s`,
-  )
+  // Per 10 s of the ingest: refresher runs and their mean time, the lag, event-loop delay, CPU.
+  for (let t = 0; t + 10 <= Math.min(samples.length, SECONDS); t += 10) {
+    const a = samples[t]
+    const b = samples[t + 9]
+    const runs = b.runs - a.runs
+    console.log(
+      `  ${String(t + 1).padStart(3)}–${t + 10} s: refresher ${runs} runs, ${((b.runSeconds - a.runSeconds) / Math.max(runs, 1)).toFixed(2)} s a run, ` +
+        `lag up to ${Math.max(...samples.slice(t, t + 10).map((x) => x.lag)).toFixed(1)} s; ` +
+        `server event-loop delay up to ${(Math.max(...samples.slice(t, t + 10).map((x) => x.loopMax)) * 1000).toFixed(0)} ms, ` +
+        `CPU ${((b.cpu - a.cpu) / 9).toFixed(2)} cores`,
+    )
+  }
+  console.log(`load average at the end: ${loadavg()[0].toFixed(1)} (1 min)`)
   console.log(`freshness:          ${fmt(freshness)}  (Product Added accepted -> in the profile's cart)`)
 } finally {
   rmSync(dataDir, { recursive: true, force: true })
