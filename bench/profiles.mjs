@@ -7,8 +7,10 @@
 //   SECONDS=30 LOOKUPS=500 INGEST=10000 pnpm bench:profiles
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { Worker } from 'node:worker_threads'
 import { freePort, machine, startProcess } from './lib.mjs'
 
 const SECONDS = Number(process.env.SECONDS ?? 30)
@@ -30,35 +32,6 @@ const fmt = (xs) =>
   `p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms  max ${Math.max(...xs).toFixed(1)} ms  (${xs.length})`
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-/** Calls `fn` `perSecond` times a second for `seconds`, open loop (a slow answer does not slow the rate). */
-async function paced(perSecond, seconds, fn) {
-  const start = performance.now()
-  const total = Math.round(perSecond * seconds)
-  const pending = []
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / perSecond
-    const wait = due - performance.now()
-    if (wait > 1) await sleep(wait)
-    pending.push(fn(i).catch(() => undefined))
-  }
-  await Promise.all(pending)
-}
-
-async function lookups(base, perSecond, seconds, userOf) {
-  const latencies = []
-  const statuses = {}
-  let errors = 0
-  await paced(perSecond, seconds, async (i) => {
-    const t0 = performance.now()
-    const res = await fetch(`${base}/v1/profiles/user_id/${userOf(i)}`, { headers: read })
-    await res.arrayBuffer()
-    statuses[res.status] = (statuses[res.status] ?? 0) + 1
-    if (res.status !== 200 && res.status !== 404) errors++
-    latencies.push(performance.now() - t0)
-  })
-  return { latencies, errors, statuses }
-}
-
 const events = (seq) =>
   Array.from({ length: BATCH }, (_, i) => {
     const n = seq * BATCH + i
@@ -75,22 +48,42 @@ const events = (seq) =>
     }
   })
 
-console.log(`machine: ${machine()}, ${new Date().toISOString()}`)
+/** Paced load in a worker thread of its own (bench/profiles-client.mjs). */
+const inWorker = (data) =>
+  new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./profiles-client.mjs', import.meta.url), { workerData: data })
+    w.once('message', resolve)
+    w.once('error', reject)
+  })
+const lookups = (base, perSecond, seconds) =>
+  inWorker({ kind: 'lookup', base, perSecond, seconds, headers: read, users: USERS })
+
+/** Sample values of the server's metrics: `name{labels} value` lines, labels as written. */
+const metric = (text, name, labels = '') => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `))
+  return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1))
+}
+
+console.log(`machine: ${machine()}, ${new Date().toISOString()}, load average ${loadavg()[0].toFixed(1)}`)
 console.log(
-  `load: ${LOOKUPS} lookups/s while ingesting ${INGEST} events/s (${BATCH}-event batches), ${SECONDS} s\n`,
+  `load: ${LOOKUPS} lookups/s while ingesting ${INGEST} events/s (${BATCH}-event batches), ${SECONDS} s; ` +
+    `lookups and ingest each from a worker thread of its own, latency from when a request was due\n`,
 )
 
-// Baseline: the same paced lookups against a bare Fastify route.
+// Baseline: the same paced lookups, from the same kind of worker, against a bare Fastify route.
 {
   const port = await freePort()
   const bare = await startProcess(['bench/bare-fastify-get.mjs'], {
     env: { PORT: String(port) },
     readyUrl: `http://127.0.0.1:${port}/healthz`,
   })
-  const r = await lookups(`http://127.0.0.1:${port}`, LOOKUPS, Math.min(SECONDS, 10), (i) => `u-${i}`)
+  const r = await lookups(`http://127.0.0.1:${port}`, LOOKUPS, Math.min(SECONDS, 10))
   await bare.stop()
   console.log(`bare Fastify GET:   ${fmt(r.latencies)}`)
 }
+
+const post = (url, path, body) =>
+  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body })
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sillage-bench-profiles-'))
 try {
@@ -107,41 +100,63 @@ try {
     },
     readyUrl: `${url}/healthz`,
   })
-  // Warm-up: every user exists before lookups start.
-  for (let seq = 0; seq < Math.ceil(USERS / BATCH); seq++) {
-    await fetch(`${url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...auth },
-      body: JSON.stringify({ batch: events(seq) }),
-    })
+  // Warm-up: every user has events, then every looked-up user answers 200 (is in the store).
+  const warm0 = performance.now()
+  for (let seq = 0; seq < Math.ceil(USERS / BATCH); seq++)
+    await post(url, '/v1/batch', JSON.stringify({ batch: events(seq) }))
+  for (let u = 0; u < USERS; u++) {
+    for (;;) {
+      const res = await fetch(`${url}/v1/profiles/user_id/bench-user-${u}`, { headers: read })
+      await res.arrayBuffer()
+      if (res.ok) break
+      if (performance.now() - warm0 > 300_000) throw new Error(`bench-user-${u} not in the store after 300 s`)
+      await sleep(200)
+    }
   }
-  let accepted = 0
-  let refused = 0
-  const ingest = paced(INGEST / BATCH, SECONDS, async (i) => {
-    const res = await fetch(`${url}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...auth },
-      body: JSON.stringify({ batch: events(1_000_000 + i) }),
-    })
-    await res.arrayBuffer()
-    if (res.ok) accepted += BATCH
-    else refused += BATCH
+  console.log(
+    `warm-up:            ${USERS} users sent and all in the store after ${((performance.now() - warm0) / 1000).toFixed(1)} s`,
+  )
+  const before = await (await fetch(`${url}/metrics`)).text()
+
+  const ingest = inWorker({
+    kind: 'ingest',
+    base: url,
+    perSecond: INGEST / BATCH,
+    seconds: SECONDS,
+    headers: auth,
+    users: USERS,
+    batch: BATCH,
+    firstSeq: 1_000_000,
   })
+  // Every second: the refresher's lag (now minus the watermark of its last completed run), its
+  // runs and their time, the server's event-loop delay (max over the second) and CPU time.
+  const samples = []
+  let running = true
+  const sampler = (async () => {
+    while (running) {
+      await sleep(1000)
+      const text = await (await fetch(`${url}/metrics`)).text()
+      samples.push({
+        lag: metric(text, 'sillage_profiles_refresh_lag_seconds'),
+        runs: metric(text, 'sillage_profiles_job_duration_seconds_count', 'job="refresh"'),
+        runSeconds: metric(text, 'sillage_profiles_job_duration_seconds_sum', 'job="refresh"'),
+        loopMax: metric(text, 'sillage_nodejs_eventloop_lag_max_seconds'),
+        cpu: metric(text, 'sillage_process_cpu_seconds_total'),
+      })
+    }
+  })()
   // Freshness probes: one a second, each a Product Added of a new product for the probe user.
   const freshness = []
   const probes = (async () => {
     for (let k = 0; k < SECONDS - 5; k++) {
       const product = `probe-${k}`
-      const res = await fetch(`${url}/v1/track`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...auth },
-        body: JSON.stringify({
-          userId: 'bench-probe',
-          event: 'Product Added',
-          messageId: `probe-${k}-${process.pid}`,
-          properties: { product_id: product, price: 1, quantity: 1 },
-        }),
+      const body = JSON.stringify({
+        userId: 'bench-probe',
+        event: 'Product Added',
+        messageId: `probe-${k}-${process.pid}`,
+        properties: { product_id: product, price: 1, quantity: 1 },
       })
+      const res = await post(url, '/v1/track', body)
       const t0 = performance.now()
       if (!res.ok) continue
       for (;;) {
@@ -154,23 +169,46 @@ try {
       await sleep(Math.max(0, 1000 - (performance.now() - t0)))
     }
   })()
-  const r = await lookups(url, LOOKUPS, SECONDS, (i) => `bench-user-${(i * 7919) % USERS}`)
-  await Promise.all([ingest, probes])
-  // Server-side: time inside the route (request to answer), from the histogram.
-  const metrics = await (await fetch(`${url}/metrics`)).text()
-  const bucket = (le) =>
-    Number(
-      metrics.match(
-        new RegExp(`sillage_profiles_lookup_duration_seconds_bucket\\{le="${le}",route="profile"\\} (\\d+)`),
-      )?.[1] ?? NaN,
-    )
-  const inRoute = `${bucket('0.005')} ≤ 5 ms, ${bucket('0.02')} ≤ 20 ms, ${bucket('+Inf')} in all`
+  const r = await lookups(url, LOOKUPS, SECONDS)
+  const ing = await ingest
+  await probes
+  running = false
+  await sampler
+  // Server-side: time inside the route (request to answer), from the histogram, during the run only
+  // (the warm-up's and the probes' lookups are in it too: the probes' are ~20 a second).
+  const after = await (await fetch(`${url}/metrics`)).text()
   await sillage.stop()
-  console.log(
-    `sillage lookups:    ${fmt(r.latencies)}  errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}`,
+  const delta = (name, labels) => metric(after, name, labels) - (metric(before, name, labels) || 0)
+  const h = 'sillage_profiles_lookup_duration_seconds'
+  const bucket = (le) => delta(`${h}_bucket`, `le="${le}",route="profile"`)
+  const outcomes = ['found', 'not_found'].map(
+    (o) => `${o} ${delta('sillage_profiles_lookups_total', `outcome="${o}"`)}`,
   )
-  console.log(`in the route:       ${inRoute}`)
-  console.log(`ingest:             ${Math.round(accepted / SECONDS)} events/s accepted, ${refused} refused`)
+  const accepted = ing.statuses[200] ?? 0
+  console.log(
+    `sillage lookups:    ${fmt(r.latencies)}  transport errors ${r.errors}, statuses ${JSON.stringify(r.statuses)}`,
+  )
+  console.log(
+    `in the route:       ${bucket('0.005')} ≤ 5 ms, ${bucket('0.02')} ≤ 20 ms, ${bucket('0.25')} ≤ 250 ms, ` +
+      `${bucket('+Inf')} in all (${outcomes.join(', ')}; the probes' lookups included)`,
+  )
+  console.log(
+    `ingest:             ${Math.round((accepted * BATCH) / SECONDS)} events/s accepted, statuses ${JSON.stringify(ing.statuses)}, ` +
+      `batch ${fmt(ing.latencies)}`,
+  )
+  // Per 10 s of the ingest: refresher runs and their mean time, the lag, event-loop delay, CPU.
+  for (let t = 0; t + 10 <= Math.min(samples.length, SECONDS); t += 10) {
+    const a = samples[t]
+    const b = samples[t + 9]
+    const runs = b.runs - a.runs
+    console.log(
+      `  ${String(t + 1).padStart(3)}–${t + 10} s: refresher ${runs} runs, ${((b.runSeconds - a.runSeconds) / Math.max(runs, 1)).toFixed(2)} s a run, ` +
+        `lag up to ${Math.max(...samples.slice(t, t + 10).map((x) => x.lag)).toFixed(1)} s; ` +
+        `server event-loop delay up to ${(Math.max(...samples.slice(t, t + 10).map((x) => x.loopMax)) * 1000).toFixed(0)} ms, ` +
+        `CPU ${((b.cpu - a.cpu) / 9).toFixed(2)} cores`,
+    )
+  }
+  console.log(`load average at the end: ${loadavg()[0].toFixed(1)} (1 min)`)
   console.log(`freshness:          ${fmt(freshness)}  (Product Added accepted -> in the profile's cart)`)
 } finally {
   rmSync(dataDir, { recursive: true, force: true })
