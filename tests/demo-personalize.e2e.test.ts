@@ -158,4 +158,25 @@ describe('demo shop personalisation', () => {
       expect(errors).toEqual([])
     },
   )
+
+  it('leaves the page as it was when the route fails or hangs', async () => {
+    const { page, errors, personalised } = await visitor()
+    await page.goto(`${pipeline.url}/demo/`, { waitUntil: 'load' })
+    await page.click('#consent-accept')
+    await page.route('**/v1/me/recommendations*', (route) => route.abort('connectionrefused'))
+    await page.goto(`${pipeline.url}/demo/product.html?id=mug-blue`, { waitUntil: 'load' })
+    await waitFor(() => personalised().length > 0, { what: 'the add-on to ask' })
+    await page.unroute('**/v1/me/recommendations*')
+    // A route that never answers: the add-on gives up after its timeout and answers null.
+    await page.route('**/v1/me/recommendations*', () => undefined)
+    const hung = await page.evaluate(() =>
+      (
+        window as unknown as { sillagePersonalize: { load(o: object): Promise<unknown> } }
+      ).sillagePersonalize.load({ timeoutMs: 300 }),
+    )
+    expect(hung).toBeNull()
+    expect(await shown(page, 'bought-together')).toBeUndefined()
+    expect(await shown(page, 'recently-viewed')).toBeUndefined()
+    expect(errors).toEqual([])
+  })
 })
