@@ -304,6 +304,13 @@ describe('GET /v1/recommendations and the browser route', () => {
     expect(res.statusCode).toBe(200)
     expect(res.headers['access-control-allow-origin']).toBe('https://shop.example')
     expect(res.json()).toMatchObject({ viewed_not_bought: [], cart_item_count: 0 })
+    expect(res.json()).not.toHaveProperty('bought_together')
+    // A product page's list: the same ranking as /v1/recommendations, without a read key.
+    const page = await get(`/v1/me/recommendations?writeKey=${BROWSER_KEY}&product_id=x2`, undefined, {
+      origin: 'https://shop.example',
+      cookie: 'sil_aid=anon-bob-unknown',
+    })
+    expect(page.json()).toMatchObject({ bought_together: [{ product_id: 'x1', reason: 'popular' }] })
     const other = await get(`/v1/me/recommendations?writeKey=${BROWSER_KEY}`, undefined, {
       origin: 'https://evil.example',
     })

@@ -3,4 +3,4 @@ export const SNIPPET_URL_PLACEHOLDER: string
 /** Builds the SDK with esbuild; writes dist/ unless `write` is false. */
 export function buildSdk(options?: {
   write?: boolean
-}): Promise<{ script: string; module: string; snippet: string }>
+}): Promise<{ script: string; module: string; snippet: string; personalize: string }>

@@ -2,6 +2,7 @@
 //   dist/sillage.min.js   the script tag build (IIFE, minified): what /sdk.js serves
 //   dist/index.js         the ES module (declarations come from `tsc -b`)
 //   dist/snippet.min.js   the inline snippet, with SNIPPET_URL_PLACEHOLDER where sdk.js's URL goes
+//   dist/sillage-personalize.min.js   the optional personalisation add-on (IIFE): /sdk-personalize.js
 // `node build.mjs` writes them; the size test calls buildSdk({ write: false }).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { build } from 'esbuild'
@@ -21,9 +22,9 @@ const common = {
   logLevel: 'warning',
 }
 
-/** @param {{ write?: boolean }} [options] @returns {Promise<{ script: string, module: string, snippet: string }>} */
+/** @param {{ write?: boolean }} [options] @returns {Promise<{ script: string, module: string, snippet: string, personalize: string }>} */
 export async function buildSdk({ write = true } = {}) {
-  const [script, module, snippet] = await Promise.all([
+  const [script, module, snippet, personalize] = await Promise.all([
     build({ ...common, entryPoints: ['src/global.ts'], format: 'iife', minify: true, write: false }),
     build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', write: false }),
     build({
@@ -34,26 +35,35 @@ export async function buildSdk({ write = true } = {}) {
       write: false,
       define: { SILLAGE_SDK_URL: JSON.stringify(SNIPPET_URL_PLACEHOLDER) },
     }),
+    build({
+      ...common,
+      entryPoints: ['src/personalize-global.ts'],
+      format: 'iife',
+      minify: true,
+      write: false,
+    }),
   ])
   const out = {
     script: script.outputFiles[0].text,
     module: module.outputFiles[0].text,
     snippet: snippet.outputFiles[0].text.trim(),
+    personalize: personalize.outputFiles[0].text,
   }
   if (write) {
     mkdirSync(`${root}dist`, { recursive: true })
     writeFileSync(`${root}dist/sillage.min.js`, out.script)
     writeFileSync(`${root}dist/index.js`, out.module)
     writeFileSync(`${root}dist/snippet.min.js`, out.snippet + '\n')
+    writeFileSync(`${root}dist/sillage-personalize.min.js`, out.personalize)
   }
   return out
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
-  const { script, snippet } = await buildSdk()
+  const { script, snippet, personalize } = await buildSdk()
   const { gzipSync } = await import('node:zlib')
   const gz = (s) => gzipSync(s, { level: 9 }).length
   console.log(
-    `sdk-browser: sillage.min.js ${script.length} B (${gz(script)} B gzip), snippet ${snippet.length} B (${gz(snippet)} B gzip)`,
+    `sdk-browser: sillage.min.js ${script.length} B (${gz(script)} B gzip), snippet ${snippet.length} B (${gz(snippet)} B gzip), sillage-personalize.min.js ${personalize.length} B (${gz(personalize)} B gzip)`,
   )
 }

@@ -256,6 +256,29 @@
     else addEventListener('load', show)
   }
 
+  // "Bought together" (product page) and "Recently viewed", from the personalisation add-on: asked
+  // only once consent is granted (the add-on checks), rendered with textContent; a failure or a
+  // slow answer leaves the sections hidden. Products the catalogue does not know are left out.
+  const personalize = () => {
+    const addon = window.sillagePersonalize
+    if (!addon || !$('recently-viewed')) return
+    const here = new URLSearchParams(location.search).get('id') || undefined
+    const productId = document.body.dataset.page === 'product' ? here : undefined
+    const describe = (id) => {
+      const p = id !== productId && byId(id)
+      return p ? { name: p.name, href: productUrl(p), detail: money(p.price) } : undefined
+    }
+    addon.load({ productId }).then((res) => {
+      if (!res) return
+      if (res.bought_together)
+        addon.render($('bought-together'), 'Bought together', res.bought_together, describe)
+      addon.render($('recently-viewed'), 'Recently viewed', res.viewed_not_bought, describe)
+    })
+  }
+  $('consent-accept').addEventListener('click', personalize)
+  if (document.readyState === 'complete') personalize()
+  else addEventListener('load', personalize)
+
   // The header's search box: on the home page a single-page search, elsewhere it loads /demo/?q=.
   const search = $('search-form')
   if (document.body.dataset.page !== 'index') {

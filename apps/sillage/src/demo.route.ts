@@ -45,6 +45,9 @@ function readSnippet(): string {
   }
 }
 
+/** A value made safe inside a double-quoted HTML attribute. */
+const htmlAttribute = (value: string): string => value.replace(/[&"<>']/g, (c) => `&#${c.charCodeAt(0)};`)
+
 /**
  * The demo shop at /demo/: static pages that load the browser SDK with the real snippet. The
  * pages are read and filled in once; the write key is the only value put into them.
@@ -55,7 +58,9 @@ export function registerDemoRoutes(app: FastifyInstance, deps: { writeKey: strin
   const html = new Map(
     DEMO_PAGES.map((name) => [
       `${name}.html`,
-      readFileSync(new URL(`${name}.html`, dir), 'utf8').replace('/* SILLAGE_SNIPPET */', () => snippet),
+      readFileSync(new URL(`${name}.html`, dir), 'utf8')
+        .replace('/* SILLAGE_SNIPPET */', () => snippet)
+        .replaceAll('__SILLAGE_WRITE_KEY__', () => htmlAttribute(deps.writeKey)),
     ]),
   )
   const assets = new Map([

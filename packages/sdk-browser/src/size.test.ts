@@ -6,11 +6,13 @@ import { buildSdk, SNIPPET_URL_PLACEHOLDER } from '../build.mjs'
 // of the current source, so it cannot pass on a stale dist/. Deterministic: bytes, no timing.
 const SCRIPT_BUDGET = 3 * 1024
 const SNIPPET_BUDGET = 700
+/** The optional personalisation add-on (docs/sdk-browser.md#personalisation), on its own. */
+const PERSONALIZE_BUDGET = 1536
 
 const gzip = (s: string) => gzipSync(s, { level: 9 }).length
 
 describe('browser SDK size', async () => {
-  const { script, module, snippet } = await buildSdk({ write: false })
+  const { script, module, snippet, personalize } = await buildSdk({ write: false })
 
   it(`sillage.min.js is at most ${SCRIPT_BUDGET} bytes min+gzip`, () => {
     expect(gzip(script)).toBeLessThanOrEqual(SCRIPT_BUDGET)
@@ -21,8 +23,14 @@ describe('browser SDK size', async () => {
     expect(Buffer.byteLength(pasted)).toBeLessThanOrEqual(SNIPPET_BUDGET)
   })
 
+  it(`sillage-personalize.min.js is at most ${PERSONALIZE_BUDGET} bytes min+gzip, and not in sillage.min.js`, () => {
+    expect(gzip(personalize)).toBeLessThanOrEqual(PERSONALIZE_BUDGET)
+    expect(personalize).toContain('/v1/me/recommendations')
+    expect(script).not.toContain('/v1/me/recommendations')
+  })
+
   it('has no runtime dependency: nothing of zod or of @sillage/schemas is bundled', () => {
-    for (const code of [script, module]) {
+    for (const code of [script, module, personalize]) {
       expect(code).not.toMatch(/\bzod\b|ZodError|safeParse|encodeConsentCookie/)
       expect(code).not.toMatch(/\bimport\b.*\bfrom\b/)
     }

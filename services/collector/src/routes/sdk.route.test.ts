@@ -37,7 +37,25 @@ describe('GET /sdk.js', () => {
     await app.close()
   })
 
+  it('serves the personalisation add-on at /sdk-personalize.js, apart from the SDK', async () => {
+    const sdk = join(dir, 'sdk.js')
+    const addon = join(dir, 'addon.js')
+    writeFileSync(sdk, 'sdk();')
+    writeFileSync(addon, 'addon();')
+    const app = Fastify()
+    registerSdkRoute(app, { path: sdk, personalizePath: addon })
+    const res = await app.inject({ method: 'GET', url: '/sdk-personalize.js' })
+    expect(res.statusCode).toBe(200)
+    expect(res.body).toBe('addon();')
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8')
+    expect((await app.inject({ method: 'GET', url: '/sdk.js' })).body).toBe('sdk();')
+    await app.close()
+  })
+
   it("finds the workspace's build by default", () => {
+    expect(sdkScriptPath('sillage-personalize.min.js')).toMatch(
+      /packages\/sdk-browser\/dist\/sillage-personalize\.min\.js$/,
+    )
     expect(sdkScriptPath()).toMatch(/packages\/sdk-browser\/dist\/sillage\.min\.js$/)
   })
 })

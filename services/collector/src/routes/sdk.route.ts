@@ -8,24 +8,32 @@ import type { FastifyInstance } from 'fastify'
  * The built browser script, from the declared dependency @sillage/sdk-browser (its `exports`);
  * where it would be when it is not built yet, so that /sdk.js says so.
  */
-export function sdkScriptPath(): string {
+export function sdkScriptPath(name = 'sillage.min.js'): string {
   const require = createRequire(import.meta.url)
   try {
-    return require.resolve('@sillage/sdk-browser/sillage.min.js')
+    return require.resolve(`@sillage/sdk-browser/${name}`)
   } catch {
-    return join(dirname(require.resolve('@sillage/sdk-browser/package.json')), 'dist/sillage.min.js')
+    return join(dirname(require.resolve('@sillage/sdk-browser/package.json')), `dist/${name}`)
   }
 }
 
 /**
- * `GET /sdk.js`: the browser SDK for the snippet. The URL is not versioned, so caches keep it five
+ * `GET /sdk.js`: the browser SDK for the snippet; `GET /sdk-personalize.js`: its optional
+ * personalisation add-on (docs/sdk-browser.md#personalisation), served the same way. The URL is not versioned, so caches keep it five
  * minutes and revalidate with the ETag (a 304 costs no body); a day of stale-while-revalidate keeps
  * pages fast while the collector redeploys. Read once, on the first request.
  */
-export function registerSdkRoute(app: FastifyInstance, deps: { path?: string } = {}): void {
-  const file = deps.path ?? sdkScriptPath()
+export function registerSdkRoute(
+  app: FastifyInstance,
+  deps: { path?: string; personalizePath?: string } = {},
+): void {
+  serveScript(app, '/sdk.js', deps.path ?? sdkScriptPath())
+  serveScript(app, '/sdk-personalize.js', deps.personalizePath ?? sdkScriptPath('sillage-personalize.min.js'))
+}
+
+function serveScript(app: FastifyInstance, url: string, file: string): void {
   let script: { body: Buffer; etag: string } | undefined
-  app.get('/sdk.js', async (request, reply) => {
+  app.get(url, async (request, reply) => {
     if (!script) {
       try {
         const body = readFileSync(file)

@@ -42,7 +42,7 @@ export function registerBrowserProfileRoute(
 ): void {
   const byKey = new Map(deps.sources.map((s) => [s.writeKey, s]))
   const fail = (code: ProfileErrorCode) => ({ status: PROFILE_ERRORS[code].status, body: errorBody(code) })
-  app.get<{ Querystring: { writeKey?: string; limit?: string } }>(
+  app.get<{ Querystring: { writeKey?: string; limit?: string; product_id?: string } }>(
     '/v1/me/recommendations',
     { logLevel: 'warn' },
     async (request, reply) => {
@@ -79,10 +79,17 @@ export function registerBrowserProfileRoute(
       const found = anonymousId ? await deps.reader.findRow('anonymous_id', anonymousId) : undefined
       const row = found?.outcome === 'row' && found.row.source_ids.includes(source.id) ? found.row : undefined
       const recommended = await deps.reader.recommendFor(row, limit)
+      // A product page's list (aggregate, the same for everyone), without the visitor's own buys.
+      const productId = request.query.product_id
+      const forProduct =
+        typeof productId === 'string' && productId !== '' && productId.length <= 256
+          ? { bought_together: await deps.reader.forProduct(productId, row, limit) }
+          : {}
       return answer(row ? 'found' : 'not_found', 200, {
         recommended_products: recommended.items,
         viewed_not_bought: row ? viewedNotBought(row, Date.now()).slice(0, limit) : [],
         cart_item_count: row ? row.cart.reduce((n, c) => n + c[5], 0) : 0,
+        ...forProduct,
       })
     },
   )
