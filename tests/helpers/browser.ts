@@ -4,8 +4,12 @@ import { chromium, type Browser, type Page, type Request } from 'playwright-core
 /** Debian's Chromium (apt-get install -y chromium). Never `playwright install`. */
 export const CHROMIUM = '/usr/bin/chromium'
 
-/** Launches headless Chromium; throws (the tests fail, never skip) when it is not installed. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Launches headless Chromium; throws (the tests fail, never skip) when it is not installed.
+ * `userAgent` replaces the browser's own (`HeadlessChrome`, which the collector classes as a bot)
+ * for every request, beacons included (a context's userAgent does not reach sendBeacon).
+ */
+export async function launchChromium(opts: { userAgent?: string } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: run apt-get install -y chromium (see README)`)
   }
@@ -21,6 +25,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
       '--disable-quic',
       '--no-first-run',
+      ...(opts.userAgent ? [`--user-agent=${opts.userAgent}`] : []),
     ],
   })
 }
