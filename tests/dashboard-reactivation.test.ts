@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-// The real rule parser, so that the AST shapes cannot drift apart.
-import { parseRule } from '../../../activation/src/domain/audience-rule.js'
-import { reactivationAudiences, selectsDormant } from './reactivation.js'
+// The activation's real rule parser against the dashboard's reading of its AST, so that the two
+// shapes cannot drift apart (a test may join two services; their code may not).
+import { parseRule } from '../services/activation/src/domain/audience-rule.js'
+import { reactivationAudiences, selectsDormant } from '../services/dashboard/src/domain/reactivation.js'
 
 describe('selectsDormant', () => {
   it('matches rules that admit the dormant segment, outside a not', () => {
