@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { readCookie } from '@sillage/runtime'
 import { ANONYMOUS_ID_COOKIE, type Source } from '@sillage/schemas'
 import { writeKeyFromAuthorization } from '../domain/auth.js'
 
@@ -8,15 +9,8 @@ export const ANONYMOUS_ID_MAX_AGE = 34_214_400
 /** An id as the SDK writes it (encodeURIComponent output): nothing that could end the header. */
 const VALID_VALUE = /^[\w.~%-]{1,512}$/
 
-/** The value of cookie `name` in a Cookie header, raw (still encoded). */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return undefined
-}
+/** The value of cookie `name` in a Cookie header, raw (still encoded): the runtime's. */
+export { readCookie }
 
 export function anonymousIdCookie(value: string, secure: boolean, domain: string | undefined): string {
   return (

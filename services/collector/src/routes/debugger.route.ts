@@ -12,12 +12,7 @@ import {
   type TapMessage,
 } from '../domain/debug-tap.js'
 import { REQUEST_ERRORS } from '../errors.js'
-import {
-  createDebuggerSessions,
-  readCookie,
-  SESSION_COOKIE,
-  type DebuggerSessions,
-} from './debugger-session.js'
+import { createDebuggerSessions, type DebuggerSessions } from './debugger-session.js'
 
 export interface DebuggerDeps {
   tap: DebugTap
@@ -75,7 +70,7 @@ function sse(res: ServerResponse, event: string, data: unknown, id?: number): vo
  * The live event debugger at /debugger/: a login form, the page, and /debugger/events, an SSE
  * stream of this process's latest events (backlog, then live) filtered by source, event name and
  * user or anonymous id. Admin only: the form exchanges the admin token for an HttpOnly,
- * SameSite=Strict session cookie (debugger-session.ts); `Authorization: Bearer` works too.
+ * SameSite=Strict session cookie (debugger-session.ts, @sillage/runtime's sessions); `Authorization: Bearer` works too.
  */
 export function registerDebuggerRoutes(app: FastifyInstance, deps: DebuggerDeps): void {
   const sessions: DebuggerSessions = createDebuggerSessions(deps.adminToken)
@@ -91,14 +86,9 @@ export function registerDebuggerRoutes(app: FastifyInstance, deps: DebuggerDeps)
   const sourceIds = deps.sources.map((s) => s.id)
   const streams = new Set<ServerResponse>()
 
-  const authorized = (request: FastifyRequest): boolean => {
-    const header = request.headers.authorization
-    if (header?.startsWith('Bearer ')) return sessions.tokenMatches(header.slice(7))
-    return sessions.verify(readCookie(request.headers.cookie, SESSION_COOKIE))
-  }
+  const authorized = (request: FastifyRequest): boolean => sessions.roleOfRequest(request.headers) === 'admin'
   const cookie = (request: FastifyRequest, value: string, maxAgeSeconds: number): string =>
-    `${SESSION_COOKIE}=${value}; Path=/debugger; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict` +
-    (request.protocol === 'https' ? '; Secure' : '')
+    sessions.setCookie(value, maxAgeSeconds, request.protocol === 'https')
 
   // Streams would hold app.close() open: end them first.
   app.addHook('preClose', async () => {
@@ -128,11 +118,11 @@ export function registerDebuggerRoutes(app: FastifyInstance, deps: DebuggerDeps)
       NO_CORS,
       async (request, reply) => {
         const token = request.body?.token
-        if (typeof token !== 'string' || !sessions.tokenMatches(token)) {
+        if (typeof token !== 'string' || sessions.roleOf(token) !== 'admin') {
           request.log.warn({ ip: request.ip }, 'debugger login refused')
           return page(reply, 401, loginFailed)
         }
-        const session = sessions.issue()
+        const session = sessions.issue('admin')
         return reply
           .header('set-cookie', cookie(request, session.value, session.maxAgeSeconds))
           .redirect('/debugger/', 303)

@@ -7,7 +7,7 @@ import { dayString, parseFilters } from '../domain/filters.js'
 import type { AudienceSummary } from '../domain/reactivation.js'
 import { DASHBOARD_ERRORS, type DashboardErrorCode } from '../errors.js'
 import { buildOverview } from '../overview.js'
-import { createDashboardSessions, readCookie, SESSION_COOKIE, type Role } from './dashboard-session.js'
+import { createDashboardSessions, type Role } from './dashboard-session.js'
 
 export interface DashboardRouteDeps {
   queries: DashboardQueries
@@ -81,11 +81,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
       return []
     }
   }
-  const roleOf = (request: FastifyRequest): Role | undefined => {
-    const header = request.headers.authorization
-    if (header?.startsWith('Bearer ')) return sessions.roleOf(header.slice(7))
-    return sessions.verify(readCookie(request.headers.cookie, SESSION_COOKIE))
-  }
+  const roleOf = (request: FastifyRequest): Role | undefined => sessions.roleOfRequest(request.headers)
   const page = (reply: FastifyReply, status: number, html: string) =>
     reply
       .code(status)
@@ -96,8 +92,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
       .type('text/html; charset=utf-8')
       .send(html)
   const cookie = (request: FastifyRequest, value: string, maxAge: number) =>
-    `${SESSION_COOKIE}=${value}; Path=/dashboard; Max-Age=${maxAge}; HttpOnly; SameSite=Strict` +
-    (request.protocol === 'https' ? '; Secure' : '')
+    sessions.setCookie(value, maxAge, request.protocol === 'https')
   const run = async <T>(reply: FastifyReply, work: () => Promise<T>) => {
     try {
       return reply.header('cache-control', 'no-store').send(await work())
