@@ -1,65 +1,23 @@
 /**
  * The live event debugger's tap (no I/O): remembers the latest events this process wrote to the bus,
  * accepted (events.raw) and rejected (events.invalid, with the reason), and streams new ones to
- * the debugger pages that watch.
+ * the debugger pages that watch. What an entry is and how it is decoded: debug-entry.ts; the
+ * page's filters: debug-filter.ts.
  *
  * Cost when nobody watches: one array slot per event (a reference to the bytes already produced);
  * nothing is decoded. Decoding happens for the backlog when a page connects, and for live events
  * while at least one page watches, within a budget of `maxLivePerSecond` (beyond it events are
- * counted as skipped and the pages are told how many).
+ * counted as skipped and the pages are told how many: debug-live-budget.ts).
  */
 
+import { decodeEntry, type DebugEntry, type DebugStatus, type RefusedRequest } from './debug-entry.js'
+import { matches, type DebugFilter } from './debug-filter.js'
+import { createRecentLinks } from './debug-links.js'
+import { createLiveBudget } from './debug-live-budget.js'
 import type { Violation } from './tracking-plan.js'
 
-export type DebugStatus = 'accepted' | 'rejected'
-
-/** A request refused whole (nothing of it stored), as the debugger shows it. */
-export interface RefusedRequest {
-  /** Known once the write key matched a source. */
-  sourceId?: string | undefined
-  receivedAt: string
-  reason: { code: string; message: string }
-  /** What the request looked like; never its credentials or its body. */
-  request: {
-    method: string
-    url: string
-    contentType?: string | undefined
-    contentEncoding?: string | undefined
-    contentLength?: string | undefined
-    userAgent?: string | undefined
-  }
-}
-
-export interface DebugEntry {
-  /** Increasing per process: SSE event ids, so a reconnecting page resumes after the last one. */
-  seq: number
-  /** 'refused': a whole request refused before any event of it was read. */
-  status: DebugStatus | 'refused'
-  sourceId: string
-  receivedAt: string
-  messageId?: string | undefined
-  type?: string | undefined
-  /** `event` of a track, `name` of a page or screen. */
-  event?: string | undefined
-  anonymousId?: string | undefined
-  userId?: string | undefined
-  /** Rejected events and refused requests: why. */
-  reason?: { code: string; message: string } | undefined
-  /** The source's tracking plan broken by it (any mode: allowed, flagged or blocked). */
-  violations?: Violation[] | undefined
-  /** The person identity stamped on it, once it is stored (embedded mode). */
-  personId?: string | undefined
-  /** The enriched event, or for a rejected one the payload as it was received. */
-  payload: unknown
-}
-
-export interface DebugFilter {
-  sourceId?: string | undefined
-  /** Case-insensitive substring of the event name (or of the type when there is no name). */
-  event?: string | undefined
-  /** Case-insensitive substring of the userId or the anonymousId. */
-  id?: string | undefined
-}
+export type { DebugEntry, DebugStatus, RefusedRequest } from './debug-entry.js'
+export type { DebugFilter } from './debug-filter.js'
 
 export type TapMessage =
   | { kind: 'entry'; entry: DebugEntry }
@@ -112,82 +70,6 @@ interface Slot {
   decoded?: DebugEntry | null
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
-
-/** What the collector wrote: context.trackingPlan.violations (flag) or reason.violations (block). */
-function violationsIn(holder: unknown): Violation[] | undefined {
-  const list = isObject(holder) ? holder['violations'] : undefined
-  return Array.isArray(list) ? (list.filter(isObject) as unknown as Violation[]) : undefined
-}
-
-/** Decodes what the collector produced; null for bytes that are not one of its records. */
-export function decodeEntry(seq: number, status: DebugStatus, value: Buffer): DebugEntry | null {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(value.toString('utf8'))
-  } catch {
-    return null
-  }
-  if (!isObject(parsed)) return null
-  if (status === 'accepted') {
-    const context = parsed['context']
-    const violations = violationsIn(isObject(context) ? context['trackingPlan'] : undefined)
-    return {
-      seq,
-      status,
-      sourceId: str(parsed['sourceId']) ?? '',
-      receivedAt: str(parsed['receivedAt']) ?? '',
-      ...eventFields(parsed),
-      ...(violations ? { violations } : {}),
-      payload: parsed,
-    }
-  }
-  // A dead letter (services/collector/src/domain/ingest.ts): reason, sourceId, receivedAt, payload.
-  const reason = isObject(parsed['reason']) ? parsed['reason'] : {}
-  const payload = parsed['payload']
-  return {
-    seq,
-    status,
-    sourceId: str(parsed['sourceId']) ?? '',
-    receivedAt: str(parsed['receivedAt']) ?? '',
-    ...(isObject(payload) ? eventFields(payload) : {}),
-    reason: { code: str(reason['code']) ?? '', message: str(reason['message']) ?? '' },
-    ...(violationsIn(reason) ? { violations: violationsIn(reason) } : {}),
-    payload,
-  }
-}
-
-function eventFields(e: Record<string, unknown>): Partial<DebugEntry> {
-  const type = str(e['type'])
-  return {
-    messageId: str(e['messageId']),
-    type,
-    event: str(e['event']) ?? str(e['name']),
-    anonymousId: str(e['anonymousId']),
-    userId: str(e['userId']),
-  }
-}
-
-const contains = (value: string | undefined, needle: string): boolean =>
-  value !== undefined && value.toLowerCase().includes(needle)
-
-export function matches(entry: DebugEntry, filter: DebugFilter): boolean {
-  if (filter.sourceId && entry.sourceId !== filter.sourceId) return false
-  if (filter.event) {
-    const needle = filter.event.toLowerCase()
-    if (!contains(entry.event ?? entry.type, needle)) return false
-  }
-  if (filter.id) {
-    const needle = filter.id.toLowerCase()
-    if (!contains(entry.userId, needle) && !contains(entry.anonymousId, needle)) return false
-  }
-  return true
-}
-
 export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
   const capacity = options.capacity ?? 2000
   const maxLivePerSecond = options.maxLivePerSecond ?? 500
@@ -197,16 +79,9 @@ export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
   const ring: (Slot | undefined)[] = new Array<Slot | undefined>(capacity)
   let seq = 0
   const listeners = new Set<(message: TapMessage) => void>()
-  // Two generations: O(1) bounded memory, at least personCapacity/2 recent links kept.
-  let persons = new Map<string, string>()
-  let previousPersons = new Map<string, string>()
-  let window = { startedAt: 0, decoded: 0, skipped: 0 }
-  // Violations of allowed events, by messageId: two generations, like the person links.
-  let violationsById = new Map<string, Violation[]>()
-  let previousViolations = new Map<string, Violation[]>()
-
-  const personOf = (messageId: string | undefined): string | undefined =>
-    messageId === undefined ? undefined : (persons.get(messageId) ?? previousPersons.get(messageId))
+  const persons = createRecentLinks<string>(personCapacity)
+  // Violations of allowed events, by messageId, kept like the person links.
+  const violationsById = createRecentLinks<Violation[]>(personCapacity)
 
   function entryOf(slot: Slot): DebugEntry | null {
     if (slot.decoded === undefined && slot.value)
@@ -216,10 +91,10 @@ export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
     // The latest link wins: a merge re-links stored rows to the surviving person.
     if (entry) {
       if (entry.violations === undefined && entry.messageId !== undefined) {
-        const violations = violationsById.get(entry.messageId) ?? previousViolations.get(entry.messageId)
+        const violations = violationsById.get(entry.messageId)
         if (violations) entry.violations = violations
       }
-      const personId = personOf(entry.messageId)
+      const personId = persons.get(entry.messageId)
       if (personId !== undefined) entry.personId = personId
     }
     return entry
@@ -229,20 +104,7 @@ export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
     for (const listener of listeners) listener(message)
   }
 
-  /** The live budget, per one-second window; the skipped count is reported with the next window. */
-  function admit(): boolean {
-    const t = now()
-    if (t - window.startedAt >= 1000) {
-      if (window.skipped > 0) emit({ kind: 'skipped', count: window.skipped })
-      window = { startedAt: t, decoded: 0, skipped: 0 }
-    }
-    if (window.decoded >= maxLivePerSecond) {
-      window.skipped++
-      return false
-    }
-    window.decoded++
-    return true
-  }
+  const budget = createLiveBudget(maxLivePerSecond, now, (count) => emit({ kind: 'skipped', count }))
 
   return {
     get watching() {
@@ -253,7 +115,7 @@ export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
       for (const value of values) {
         const slot: Slot = { seq: ++seq, status, value }
         ring[slot.seq % capacity] = slot
-        if (listeners.size === 0 || !admit()) continue
+        if (listeners.size === 0 || !budget.admit()) continue
         const entry = entryOf(slot)
         if (entry) emit({ kind: 'entry', entry })
       }
@@ -272,26 +134,17 @@ export function createDebugTap(options: DebugTapOptions = {}): DebugTap {
       }
       const slot: Slot = { seq: entry.seq, status: 'rejected', decoded: entry }
       ring[slot.seq % capacity] = slot
-      if (listeners.size > 0 && admit()) emit({ kind: 'entry', entry })
+      if (listeners.size > 0 && budget.admit()) emit({ kind: 'entry', entry })
     },
 
     violations(links) {
       for (const { messageId, violations } of links) {
-        if (messageId === undefined) continue
-        if (violationsById.size >= personCapacity / 2) {
-          previousViolations = violationsById
-          violationsById = new Map()
-        }
-        violationsById.set(messageId, violations)
+        if (messageId !== undefined) violationsById.set(messageId, violations)
       }
     },
 
     person(links) {
       for (const { messageId, personId } of links) {
-        if (persons.size >= personCapacity / 2) {
-          previousPersons = persons
-          persons = new Map()
-        }
         persons.set(messageId, personId)
         if (listeners.size > 0) emit({ kind: 'person', messageId, personId })
       }

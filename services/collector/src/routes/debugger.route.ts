@@ -4,13 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Bus } from '@sillage/bus'
 import type { Source } from '@sillage/schemas'
 import { createTappedBus } from '../adapters/tapped-bus.js'
-import {
-  createDebugTap,
-  matches,
-  type DebugFilter,
-  type DebugTap,
-  type TapMessage,
-} from '../domain/debug-tap.js'
+import { matches, type DebugFilter } from '../domain/debug-filter.js'
+import { createDebugTap, type DebugTap, type TapMessage } from '../domain/debug-tap.js'
 import { REQUEST_ERRORS } from '../errors.js'
 import { createDebuggerSessions, type DebuggerSessions } from './debugger-session.js'
 
