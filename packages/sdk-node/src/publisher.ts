@@ -1,6 +1,8 @@
 import type { Clock, TimerHandle } from './clock.js'
 import { SillageError, summarise, type FailedEvent, type SdkErrorCode } from './errors.js'
-import { BATCH_OVERHEAD_BYTES, type ResolvedOptions } from './options.js'
+import { acceptedBatch, failure, failuresOf, refusedBatch, type Failures } from './batch-failures.js'
+import { BatchQueue, type Item } from './batch-queue.js'
+import type { ResolvedOptions } from './options.js'
 import { backoffDelay, type Rejection, type Verdict } from './retry-policy.js'
 import { sendBatch, type SendBatchDeps } from './send-batch.js'
 import { Settlements, type Wait } from './settlements.js'
@@ -15,15 +17,6 @@ export interface PublisherDeps {
   headers: Readonly<Record<string, string>>
   /** Called once per batch of failed or dropped events. */
   report: (error: SillageError) => void
-}
-
-interface Item {
-  seq: number
-  event: OutgoingEvent
-  /** Serialised once, when the event is queued. */
-  json: string
-  bytes: number
-  settled: boolean
 }
 
 export interface PublisherStats {
@@ -45,8 +38,7 @@ export interface PublisherStats {
  */
 export class Publisher {
   private readonly o: ResolvedOptions
-  private readonly queue: Item[] = []
-  private queueBytes = 0
+  private readonly queue: BatchQueue
   /** Every undelivered event, in sequence order. */
   private readonly live = new Set<Item>()
   private seq = 0
@@ -66,6 +58,7 @@ export class Publisher {
 
   constructor(private readonly deps: PublisherDeps) {
     this.o = deps.options
+    this.queue = new BatchQueue(deps.options)
     this.gzip = deps.options.gzip
     this.settlements = new Settlements(deps.options.maxQueueEvents)
     this.send = {
@@ -84,11 +77,9 @@ export class Publisher {
     if (this.live.size >= this.o.maxQueueEvents) {
       const victim = this.o.overflow === 'drop-oldest' ? this.queue.shift() : undefined
       if (!victim) return this.drop(item)
-      this.queueBytes -= victim.bytes
       this.drop(victim)
     }
     this.queue.push(item)
-    this.queueBytes += bytes
     this.live.add(item)
     if (this.o.serverless || this.o.flushIntervalMs === 0) this.scheduleDrain()
     else this.pump()
@@ -131,8 +122,7 @@ export class Publisher {
       s.handle.cancel()
       s.wake()
     }
-    this.queue.length = 0
-    this.queueBytes = 0
+    this.queue.clear()
     if (this.live.size > 0) this.fail([...this.live], code, reason)
   }
 
@@ -143,12 +133,12 @@ export class Publisher {
   private drop(item: Item): void {
     item.settled = true
     this.live.delete(item)
-    const failure = this.failure(item, 'SIL_SDK_QUEUE_FULL', `${this.o.maxQueueEvents} undelivered events`)
+    const dropped = failure(item, 'SIL_SDK_QUEUE_FULL', `${this.o.maxQueueEvents} undelivered events`)
     this.counters.dropped += 1
     this.counters.failed += 1
-    this.settlements.settled(item.seq, failure)
+    this.settlements.settled(item.seq, dropped)
     // One report per burst of drops, not one per event.
-    if (this.dropped.push(failure) === 1) {
+    if (this.dropped.push(dropped) === 1) {
       queueMicrotask(() => {
         const failed = this.dropped
         this.dropped = []
@@ -167,18 +157,11 @@ export class Publisher {
     })
   }
 
-  private batchReady(): boolean {
-    return (
-      this.queue.length >= this.o.maxBatchEvents ||
-      this.queueBytes + this.queue.length + BATCH_OVERHEAD_BYTES > this.o.maxBatchBytes
-    )
-  }
-
   private pump(): void {
     while (!this.abandoned && this.inFlight < this.o.maxInFlight && this.queue.length > 0) {
-      const head = this.queue[0] as Item
-      if (head.seq > this.drainTarget && !this.batchReady()) break
-      const batch = this.takeBatch()
+      const head = this.queue.head() as Item
+      if (head.seq > this.drainTarget && !this.queue.full()) break
+      const batch = this.queue.take()
       this.inFlight += 1
       void this.run(batch).then(() => {
         this.inFlight -= 1
@@ -195,20 +178,6 @@ export class Publisher {
         this.pump()
       }, this.o.flushIntervalMs)
     }
-  }
-
-  private takeBatch(): Item[] {
-    let count = 0
-    let bytes = BATCH_OVERHEAD_BYTES
-    for (const item of this.queue) {
-      if (count === this.o.maxBatchEvents) break
-      if (count > 0 && bytes + item.bytes + 1 > this.o.maxBatchBytes) break
-      bytes += item.bytes + 1
-      count += 1
-    }
-    const batch = this.queue.splice(0, count)
-    for (const item of batch) this.queueBytes -= item.bytes
-    return batch
   }
 
   private async run(items: Item[]): Promise<void> {
@@ -283,57 +252,27 @@ export class Publisher {
   }
 
   private accept(items: Item[], rejected: Rejection[]): void {
-    const byIndex = new Map(rejected.map((r) => [r.index, r]))
-    const failed: Array<[Item, FailedEvent]> = []
-    for (const [index, item] of items.entries()) {
-      const r = byIndex.get(index)
-      if (!r) {
-        if (this.settle(item)) this.counters.accepted += 1
-        continue
-      }
-      const f = this.failure(item, 'SIL_SDK_EVENT_REJECTED', r.message)
-      f.collectorCode = r.code
-      failed.push([item, f])
-    }
+    const { accepted, failed } = acceptedBatch(items, rejected)
+    for (const item of accepted) if (this.settle(item)) this.counters.accepted += 1
     this.failWith(failed)
   }
 
   private refuse(items: Item[], v: Extract<Verdict, { kind: 'refused' }>): void {
-    const byIndex = new Map(v.rejected.map((r) => [r.index, r]))
-    const failed = items.map((item, index): [Item, FailedEvent] => {
-      const r = byIndex.get(index)
-      const f = r
-        ? this.failure(item, 'SIL_SDK_EVENT_REJECTED', r.message)
-        : this.failure(item, 'SIL_SDK_REQUEST_REFUSED', v.message)
-      f.status = v.status
-      const code = r?.code ?? v.collectorCode
-      if (code !== undefined) f.collectorCode = code
-      return [item, f]
-    })
-    this.failWith(failed)
+    this.failWith(refusedBatch(items, v))
   }
 
   private fail(items: Item[], code: SdkErrorCode, reason: string, status?: number): void {
-    const failed = items.map((item): [Item, FailedEvent] => {
-      const f = this.failure(item, code, reason)
-      if (status !== undefined) f.status = status
-      return [item, f]
-    })
-    this.failWith(failed)
+    this.failWith(failuresOf(items, code, reason, status))
   }
 
   /** Settles the failures (skipping events already settled) and reports them once. */
-  private failWith(failed: Array<[Item, FailedEvent]>): void {
+  private failWith(failed: Failures): void {
     const fresh: FailedEvent[] = []
     for (const [item, f] of failed) if (this.settle(item, f)) fresh.push(f)
     if (fresh.length === 0) return
     this.counters.failed += fresh.length
     const code = (fresh[0] as FailedEvent).code
     this.deps.report(new SillageError(code, summarise(fresh), { failed: fresh }))
-  }
-
-  private failure(item: Item, code: SdkErrorCode, reason: string): FailedEvent {
-    return { messageId: item.event.messageId, code, reason, event: item.event }
   }
 
   /** False when the event was already settled (abandoned by close(), then answered). */
