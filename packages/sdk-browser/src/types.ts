@@ -1,32 +1,13 @@
-import type { Consent, EventContext, EventInput } from '@sillage/schemas'
+import type { CartProperties, Consent, EventContext, EventInput, Product } from '@sillage/schemas'
 
 /** Free-form event properties or traits. */
 export type Properties = Record<string, unknown>
 
-/** A product, in the Segment E-commerce v2 shape. */
-export interface Product {
-  product_id: string
-  sku?: string
-  name?: string
-  category?: string
-  brand?: string
-  variant?: string
-  price?: number
-  quantity?: number
-  currency?: string
-  coupon?: string
-  position?: number
-  url?: string
-  image_url?: string
-  [key: string]: unknown
-}
-
-/** Cart Viewed. */
-export interface Cart {
-  cart_id?: string
-  products: Product[]
-  [key: string]: unknown
-}
+/**
+ * The Segment E-commerce v2 vocabulary is @sillage/schemas' (written once for both SDKs; types
+ * only, nothing of it is bundled): a product, and the properties of Cart Viewed.
+ */
+export type { Product, CartProperties as Cart } from '@sillage/schemas'
 
 /** Checkout Started. */
 export interface Checkout {
@@ -125,7 +106,7 @@ export interface Sillage {
   productViewed(product: Product): void
   productAdded(product: Product): void
   productRemoved(product: Product): void
-  cartViewed(cart: Cart): void
+  cartViewed(cart: CartProperties): void
   checkoutStarted(checkout: Checkout): void
   orderCompleted(order: Order): void
 }
