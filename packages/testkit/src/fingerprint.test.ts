@@ -72,9 +72,9 @@ describe('generator fingerprints', () => {
       events: sha(shop.events),
     }).toMatchInlineSnapshot(`
       {
-        "devices": "2c8dbed47e28ce28",
-        "events": "6dd16e37dcb8ce29",
-        "shoppers": "69eb4509653727f1",
+        "devices": "92500290308dddea",
+        "events": "9efe7e3b1231a412",
+        "shoppers": "262d993ce512713b",
       }
     `)
   })

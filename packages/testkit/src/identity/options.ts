@@ -1,43 +1,25 @@
+import { DEFAULT_IDENTITY_MIX, type IdentityMix } from '../shop/identity-traits.js'
 import type { Product } from './types.js'
 import type { BrowseContext } from './browse.js'
 
 /** The identity scenario's knobs: the mix of identity situations, and the generator's options. */
 
-export interface ShopperMix {
-  /** Shoppers with an online account. */
-  account: number
-  /** Shoppers without an account who sign up to the newsletter with their email. */
-  newsletterOnly: number
+/**
+ * The mix of identity situations: the shoppers' identity layer (`IdentityMix`, drawn by
+ * `createShoppers`), and what happens on visits.
+ */
+export interface ShopperMix extends IdentityMix {
   /** Account holders who also sign up to the newsletter anonymously on a device they never log in on. */
   newsletterCrossDevice: number
-  /** Shoppers with a loyalty card who buy in store. */
-  storeCustomer: number
-  /** Card holders with an account who register the card online. */
-  registersCard: number
-  /** Shoppers using the app. */
-  app: number
-  /** Account holders who give a phone number. */
-  phone: number
-  /** Account holders who share a household computer with another account holder. */
-  sharedComputer: number
-  /** Anonymous web events sent with a junk userId ("null", "0", …) by a buggy integration. */
-  junkUserId: number
-  /** Store purchases without a loyalty card, per shopper. */
+  /** Store purchases without a loyalty card, per store visit. */
   walkIns: number
   /** Store receipts that carry the card holder's email (e-receipt). */
   receiptEmail: number
 }
 
 export const DEFAULT_MIX: Readonly<ShopperMix> = Object.freeze({
-  account: 0.6,
-  newsletterOnly: 0.3,
+  ...DEFAULT_IDENTITY_MIX,
   newsletterCrossDevice: 0.2,
-  storeCustomer: 0.3,
-  registersCard: 0.6,
-  app: 0.2,
-  phone: 0.3,
-  sharedComputer: 0.05,
-  junkUserId: 0.01,
   walkIns: 0.05,
   receiptEmail: 0.3,
 })
@@ -45,7 +27,7 @@ export const DEFAULT_MIX: Readonly<ShopperMix> = Object.freeze({
 export interface ShopGeneratorOptions {
   seed?: number
   shoppers?: number
-  /** First visit, epoch ms. */
+  /** The period's start, epoch ms: shoppers arrive and churn within it (`createShoppers`). */
   startMs?: number
   days?: number
   /** Visits per shopper, both included. */

@@ -1,4 +1,5 @@
 import type { Rng } from '../prng.js'
+export { JUNK_USER_IDS } from '../shop/identity-traits.js'
 import type { BrowseContext } from './browse.js'
 import type { ShopperMix } from './options.js'
 import type { Visit } from './visits.js'
@@ -8,8 +9,6 @@ import type { Emitted, Product, SegmentEvent, Shopper, World } from './types.js'
  * Playing the visits in time order: device state (who is logged in, which app install) → events,
  * each with the identifiers it carries (`facts`, for the ground truth).
  */
-
-export const JUNK_USER_IDS = ['null', 'undefined', '0', 'anonymous', '[object Object]', 'NaN', 'guest', ' ']
 
 function variants(rng: Rng, shopper: Shopper): { email?: string; phone?: string } {
   const out: { email?: string; phone?: string } = {}
@@ -122,7 +121,8 @@ export function playVisits(
         ...(fields['context'] as Record<string, unknown> | undefined),
       }
       if (device.deviceId) context['device'] = { id: device.deviceId, type: 'ios' }
-      const junk = !user && device.kind === 'web' && rng.chance(mix.junkUserId)
+      // A buggy integration on the shopper's browser sends its junk userId while nobody is signed in.
+      const junk = !user && device.kind === 'web' ? shopper.junkUserId : undefined
       out.push({
         shopperId: shopper.id,
         channel: device.kind,
@@ -138,7 +138,7 @@ export function playVisits(
           messageId: messageId(),
           timestamp: tick(),
           anonymousId,
-          ...(user?.userId ? { userId: user.userId } : junk ? { userId: rng.pick(JUNK_USER_IDS) } : {}),
+          ...(user?.userId ? { userId: user.userId } : junk !== undefined ? { userId: junk } : {}),
           context,
         } as SegmentEvent,
       })

@@ -2,7 +2,10 @@ import type { Rng } from '../prng.js'
 import type { ShopGeneratorOptions, ShopperMix } from './options.js'
 import type { Shopper, World } from './types.js'
 
-/** When each shopper uses which device or shop, and which identity steps each visit holds. */
+/**
+ * When each shopper uses which device or shop, and which identity steps each visit holds: the
+ * identity visits planned over the shop's shoppers, within each one's active period.
+ */
 
 export type Step = 'login' | 'logout' | 'newsletter' | 'registerCard'
 
@@ -18,14 +21,15 @@ export interface Visit {
 export function planVisits(
   rng: Rng,
   world: World,
-  opts: Required<Pick<ShopGeneratorOptions, 'startMs' | 'days' | 'visits'>>,
+  opts: Required<Pick<ShopGeneratorOptions, 'visits'>>,
   mix: ShopperMix,
 ): Visit[] {
   const visits: Visit[] = []
-  const span = opts.days * 24 * 3600 * 1000
   let seq = 0
-  const at = (): number => opts.startMs + Math.floor(rng.next() * span)
   for (const shopper of world.shoppers) {
+    // Visits fall while the shopper is active (from their arrival until they churn).
+    const [from, until] = shopper.active
+    const at = (): number => Math.floor(from + rng.next() * (until - from))
     const own = shopper.devices.filter((d) => world.devices.get(d)!.owners.length === 1)
     const shared = shopper.devices.filter((d) => world.devices.get(d)!.owners.length > 1)
     // Which devices the shopper ever logs in on: the first one always, the others half the time.
