@@ -22,6 +22,7 @@ import {
   type DeletionRequestRow,
   type Warehouse,
 } from '../src/index.js'
+import { dashboardContract } from './dashboard-contract.js'
 
 export interface WarehouseContractFixture {
   /** A warehouse on its own database; migrated when `schema` is true. */
@@ -153,6 +154,8 @@ export function describeWarehouseContract(name: string, fixture: WarehouseContra
           await models.abandonedCarts({ windowMinutes: 30, since: new Date(0), graceMs: 0, limit: 10 }),
         ).toEqual([])
       })
+
+      dashboardContract(fixture.warehouse)
     })
   })
 }

@@ -1,3 +1,4 @@
+import type { DashboardKpiRow } from '@sillage/warehouse'
 import type { DashboardQueries } from './adapters/dashboard-queries.js'
 import { bucketKeys, previousPeriod, type Filters } from './domain/filters.js'
 import { reactivationAudiences, type AudienceSummary } from './domain/reactivation.js'
@@ -76,9 +77,6 @@ export interface Overview {
   }
 }
 
-const num = (v: unknown): number => Number(v ?? 0) || 0
-const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''))
-
 /** Everything the page shows for one set of filters, read through `queries`. */
 export async function buildOverview(
   queries: DashboardQueries,
@@ -88,7 +86,7 @@ export async function buildOverview(
   const prev = previousPeriod(filters)
   // One query at a time: chDB runs them one by one anyway, and a server is spared a burst.
   const kpis = await queries.kpis(filters, prev)
-  const of = (period: string, dim: string) => kpis.filter((r) => r['period'] === period && r['dim'] === dim)
+  const of = (period: string, dim: string) => kpis.filter((r) => r.period === period && r.dim === dim)
   const products = await queries.topProducts(filters, 10)
   const rfm = await queries.rfm(filters)
   const transitions = await queries.transitions(filters)
@@ -100,16 +98,16 @@ export async function buildOverview(
   const stores = storesApply ? await queries.byStore(filters) : []
   const reactivation = reactivationAudiences(audiences)
   const membership = new Map(
-    (await queries.audiences(reactivation.map((a) => a.id))).map((r) => [str(r['audience_id']), r]),
+    (await queries.audiences(reactivation.map((a) => a.id))).map((r) => [r.audience_id, r]),
   )
 
   const counts: KpiCounts = countsOf(of('current', 'total')[0])
   const now = tilesOf(counts)
   const then = tilesOf(countsOf(of('previous', 'total')[0]))
-  const byBucket = new Map(of('current', 'bucket').map((r) => [str(r['k']), tilesOf(countsOf(r))]))
-  const split = (rs: Array<Record<string, unknown>>) =>
+  const byBucket = new Map(of('current', 'bucket').map((r) => [r.k, tilesOf(countsOf(r))]))
+  const split = (rs: DashboardKpiRow[]) =>
     rs
-      .map((r) => ({ key: str(r['k']), ...tilesOf(countsOf(r)) }))
+      .map((r) => ({ key: r.k, ...tilesOf(countsOf(r)) }))
       .sort((a, b) => b.revenue - a.revenue || b.visits - a.visits || (a.key < b.key ? -1 : 1))
 
   return {
@@ -141,37 +139,34 @@ export async function buildOverview(
     bySource: split(of('current', 'source')),
     byChannel: split(of('current', 'channel')),
     byStore: stores.map((r) => ({
-      storeId: str(r['store_id']),
-      visits: num(r['store_visits']),
-      orders: num(r['store_orders']),
-      revenue: num(r['store_revenue']),
-      avgBasket:
-        num(r['store_orders']) > 0
-          ? Math.round((100 * num(r['store_revenue'])) / num(r['store_orders'])) / 100
-          : null,
-      items: num(r['store_items']),
+      storeId: r.store_id,
+      visits: r.store_visits,
+      orders: r.store_orders,
+      revenue: r.store_revenue,
+      avgBasket: r.store_orders > 0 ? Math.round((100 * r.store_revenue) / r.store_orders) / 100 : null,
+      items: r.store_items,
     })),
     topProducts: products.map((r) => ({
-      productId: str(r['product_id']),
-      name: str(r['name']),
-      category: str(r['category']),
-      orders: num(r['orders']),
-      units: num(r['units']),
-      revenue: num(r['revenue']),
+      productId: r.product_id,
+      name: r.name,
+      category: r.category,
+      orders: r.orders,
+      units: r.units,
+      revenue: r.revenue,
     })),
     rfm: rfm.map((r) => ({
-      segment: str(r['segment']),
-      people: num(r['people']),
-      revenue: num(r['revenue']),
-      avgValue: num(r['avg_value']),
-      avgOrders: num(r['avg_orders']),
-      avgRecencyDays: num(r['avg_recency_days']),
+      segment: r.segment,
+      people: r.people,
+      revenue: r.revenue,
+      avgValue: r.avg_value,
+      avgOrders: r.avg_orders,
+      avgRecencyDays: r.avg_recency_days,
     })),
     transitions: transitions.map((r) => ({
-      from: str(r['from_segment']),
-      to: str(r['to_segment']),
-      people: num(r['people']),
-      share: num(r['share']),
+      from: r.from_segment,
+      to: r.to_segment,
+      people: r.people,
+      share: r.share,
     })),
     dormant: {
       people: dormant.people,
@@ -180,16 +175,16 @@ export async function buildOverview(
         return {
           id: a.id,
           name: a.name ?? a.id,
-          members: num(m?.['members']),
-          lastChangeAt: m ? str(m['last_change_at']) : null,
+          members: m?.members ?? 0,
+          lastChangeAt: m ? m.last_change_at : null,
         }
       }),
       top: dormant.rows.map((r) => ({
-        personId: str(r['person_id']),
-        lastOrderDay: str(r['last_order_day']),
-        recencyDays: num(r['recency_days']),
-        orders: num(r['frequency']),
-        monetary: num(r['monetary']),
+        personId: r.person_id,
+        lastOrderDay: r.last_order_day,
+        recencyDays: r.recency_days,
+        orders: r.frequency,
+        monetary: r.monetary,
       })),
     },
   }

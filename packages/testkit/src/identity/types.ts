@@ -20,6 +20,7 @@ export interface Device {
   owners: string[]
 }
 
+/** A shopper as the identity scenario sees them: the shop's shopper (`id` is its key) and its identifiers. */
 export interface Shopper {
   id: string
   userId?: string
@@ -32,6 +33,10 @@ export interface Shopper {
   registersCard: boolean
   devices: string[]
   firstName: string
+  /** When the shopper comes: [activeFrom, activeUntil) of their shop profile. */
+  active: readonly [from: number, until: number]
+  /** The junk userId their browser's buggy integration sends on anonymous events. */
+  junkUserId?: string
 }
 
 export interface EventTruth {

@@ -1,4 +1,4 @@
-import type { ImportPerson } from './import-scenario.js'
+import type { ImportPerson } from './import-types.js'
 
 /**
  * A Segment-spec app stream (analytics-ios) of one visit: Application Installed, Application

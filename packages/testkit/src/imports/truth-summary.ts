@@ -1,4 +1,4 @@
-import type { ImportScenarioTruth, ScenarioOrder } from './import-scenario.js'
+import type { ImportScenarioTruth, ScenarioOrder } from './import-types.js'
 
 const DAY = 86_400_000
 

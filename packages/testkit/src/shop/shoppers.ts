@@ -1,11 +1,19 @@
 import { rngFor, type Rng } from '../prng.js'
+import {
+  addIdentityTraits,
+  DEFAULT_IDENTITY_MIX,
+  type IdentityMix,
+  type IdentityTraits,
+} from './identity-traits.js'
 import type { ParsedUa, SourceName } from './types.js'
 
 /**
  * Shoppers and their devices: the identity side of the generator. Each shopper is one person in
  * the ground truth (`key`); a member has an account (userId, email, maybe a phone and a loyalty
- * card), a guest only browses from one device under an anonymous id. Identity scenarios can build
- * on these profiles: `createShoppers` is a pure function of (seed, count).
+ * card), a guest only browses from one device under an anonymous id. `createShoppers` is a pure
+ * function of (seed, count, start, end). The identity scenario asks for the identity layer
+ * (`layers.identity`: identity-traits.ts), drawn from streams of its own so that the traits
+ * below, and the analytics shop built on them, are the same with or without it.
  */
 
 export type DeviceKind = 'desktop' | 'mobile' | 'app'
@@ -50,6 +58,13 @@ export interface Shopper {
   consent: { categories: string[]; policyVersion: string }
   /** Changes consent once, at the first session on or after this instant (or never). */
   consentChangeAt?: number
+  /** The identity layer, when asked for (`layers.identity`). */
+  identity?: IdentityTraits
+}
+
+export interface ShopperLayers {
+  /** Adds `identity` to every shopper: `true` for the default mix, or a partial mix. */
+  identity?: true | Partial<IdentityMix>
 }
 
 const PROFILES: Record<DeviceKind, ReadonlyArray<readonly [string, ParsedUa]>> = {
@@ -121,7 +136,13 @@ function createDevice(rng: Rng, kind: DeviceKind, id: string): Device {
 }
 
 /** `count` shoppers active between `start` and `end` (epoch ms). Pure in (seed, count, start, end). */
-export function createShoppers(seed: number, count: number, start: number, end: number): Shopper[] {
+export function createShoppers(
+  seed: number,
+  count: number,
+  start: number,
+  end: number,
+  layers: ShopperLayers = {},
+): Shopper[] {
   const shoppers: Shopper[] = []
   for (let index = 0; index < count; index++) {
     const rng = rngFor(seed, `shopper:${index}`)
@@ -161,6 +182,10 @@ export function createShoppers(seed: number, count: number, start: number, end: 
     })
     const last = shoppers.at(-1)
     if (last?.loyaltyCard) last.storeShare = 0.25
+  }
+  if (layers.identity) {
+    const mix = layers.identity === true ? {} : layers.identity
+    addIdentityTraits(seed, shoppers, { ...DEFAULT_IDENTITY_MIX, ...mix })
   }
   return shoppers
 }
