@@ -62,5 +62,15 @@ CREATE TABLE IF NOT EXISTS {{db}}.profile_refresh_folds
 )
 ENGINE = Memory;
 
+-- A refresh run's persons' identifiers (stored form), written once, read by the index and the profiles.
+CREATE TABLE IF NOT EXISTS {{db}}.profile_refresh_ids
+(
+    run_id   String,
+    pid      String,
+    id_type  String,
+    id_value String
+)
+ENGINE = Memory;
+
 -- Profiles built before the folds existed have no state: the next refresh rebuilds every profile.
 DELETE FROM {{db}}.profile_state WHERE name = 'refresh';

@@ -46,7 +46,7 @@ export interface ProfilesStack {
 /** New events a refresh run folds, at most (options.refreshMaxEvents). */
 const DEFAULT_REFRESH_MAX_EVENTS = 50_000
 /** Profiles read back from the store per query after a refresh (the reader's copy). */
-const READ_BACK_PAGE = 500
+const READ_BACK_PAGE = 200
 
 /** The profiles service (docs/profiles.md): store, jobs and routes, for main.ts and `sillage start`. */
 export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import type { Warehouse } from '@sillage/warehouse'
 import type { ProfileRow, RecommendationRow, ScoreRow } from '../domain/rows.js'
 import { randomUUID } from 'node:crypto'
@@ -10,7 +11,7 @@ import {
   RUN_PERSONS_SQL,
 } from './refresh-collect.sql.js'
 import { FOLD_DELTA_SQL, FOLD_STORED_SQL, MERGE_FOLDS_SQL } from './refresh-fold.sql.js'
-import { REFRESH_IDENTIFIERS_SQL, REFRESH_PROFILES_SQL } from './refresh-profile.sql.js'
+import { COLLECT_IDS_SQL, REFRESH_IDENTIFIERS_SQL, REFRESH_PROFILES_SQL } from './refresh-profile.sql.js'
 import { RECOMMENDATIONS_SQL, SCORE_PERSONS_SQL } from './scores.sql.js'
 
 /**
@@ -70,21 +71,24 @@ export interface RefreshResult {
   persons: string[]
   /** [merged-away person id, surviving person id]: their state and profile rows were removed. */
   merged: Array<[string, string]>
+  /** Milliseconds per step (the debug log). */
+  ms: Record<string, number>
 }
 
 export function createProfileStore(warehouse: Warehouse): ProfileStore {
   const db = warehouse.database
   const client = warehouse.client
   const sql = (text: string) => text.replaceAll('{{db}}', db)
-  const foldSteps = [
-    COLLECT_EVENTS_SQL,
-    COLLECT_PERSONS_SQL,
-    FOLD_STORED_SQL,
-    FOLD_DELTA_SQL,
-    MERGE_FOLDS_SQL,
-    REFRESH_IDENTIFIERS_SQL,
-    REFRESH_PROFILES_SQL,
-  ].map(sql)
+  const foldSteps = Object.entries({
+    events: COLLECT_EVENTS_SQL,
+    persons: COLLECT_PERSONS_SQL,
+    stored: FOLD_STORED_SQL,
+    delta: FOLD_DELTA_SQL,
+    merge: MERGE_FOLDS_SQL,
+    ids: COLLECT_IDS_SQL,
+    identifiers: REFRESH_IDENTIFIERS_SQL,
+    profiles: REFRESH_PROFILES_SQL,
+  }).map(([name, text]) => [name, sql(text)] as const)
   const bound = sql(BOUND_SQL)
   const mergedAway = sql(MERGED_AWAY_SQL)
   const runPersons = sql(RUN_PERSONS_SQL)
@@ -132,8 +136,15 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
       const capped = Number(b?.n ?? 0) >= cap && b !== undefined
       const reached = capped && b ? b.bound : upTo
       const run = randomUUID()
+      const ms: Record<string, number> = {}
+      const timed = async (name: string, step: () => Promise<unknown>) => {
+        const t0 = performance.now()
+        await step()
+        ms[name] = Math.round(performance.now() - t0)
+      }
       try {
-        for (const step of foldSteps) await command(step, { from, to: reached, run })
+        for (const [name, step] of foldSteps)
+          await timed(name, () => command(step, { from, to: reached, run }))
         const merged = (await rows<{ s: string; p: string }>(mergedAway, { run })).map(
           (r): [string, string] => [r.s, r.p],
         )
@@ -143,9 +154,11 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
           await command(`DELETE FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids })
         }
         const persons = (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid)
-        return { reached, capped, persons, merged }
+        return { reached, capped, persons, merged, ms }
       } finally {
-        for (const step of cleanRun) await command(step, { run })
+        await timed('clean', async () => {
+          for (const step of cleanRun) await command(step, { run })
+        })
       }
     },
     profiles: (ids) =>

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import type { Logger } from '@sillage/runtime'
 import type { ProfileStore, RefreshResult } from '../adapters/profile-store.js'
 import { fromMs, toMs } from '../domain/rows.js'
@@ -38,7 +39,16 @@ export function createRefresher(deps: {
       const from = mark === undefined ? epoch : fromMs(Math.max(0, toMs(mark) - deps.overlapMs))
       const result = await store.refresh({ mark: mark ?? epoch, from, upTo, cap: deps.maxEvents })
       await store.setWatermark(REFRESH_WATERMARK, result.reached)
+      const readBack = performance.now()
       await deps.afterRefresh?.(result)
+      deps.log.debug(
+        {
+          persons: result.persons.length,
+          capped: result.capped,
+          ms: { ...result.ms, readBack: Math.round(performance.now() - readBack) },
+        },
+        'profiles refresh run',
+      )
       metrics.refreshLag.set(Math.max(0, (Date.now() - toMs(result.reached)) / 1000))
       metrics.refreshDuration.observe({ job: 'refresh' }, Number(process.hrtime.bigint() - started) / 1e9)
       return result.capped
