@@ -19,6 +19,7 @@ import {
 } from './helpers/shop.js'
 import { profileTruth } from './helpers/profile-truth.js'
 import type { Shop } from '../packages/testkit/src/index.js'
+import { profileSchema } from '../schemas/src/index.js'
 
 const OPTIONS = {
   readKeys: [{ id: 'server', key: 'rk_test_0123456789abcdef', sources: ['*'] }],
@@ -111,6 +112,8 @@ async function expectTruth() {
     const r = await reader.lookup('person_id', key)
     expect(r.outcome, key).toBe('found')
     if (r.outcome !== 'found') continue
+    // The answer is what the shared response schema (schemas/src/profile.ts) says.
+    expect(profileSchema.safeParse(r.view).error).toBeUndefined()
     const s = r.view.stream
     expect({ key, first: s.first_seen, last: s.last_seen }).toEqual({
       key,
