@@ -94,7 +94,8 @@ try {
       SILLAGE_DATA_DIR: dataDir,
       SILLAGE_PORT: String(port),
       SILLAGE_ADMIN_TOKEN: 'admin_bench_0123456789abcdef',
-      SILLAGE_LOG_LEVEL: 'warn',
+      // LOG_LEVEL=debug prints each refresh run's steps (ms) at the end.
+      SILLAGE_LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       SILLAGE_SOURCES: JSON.stringify([{ id: 'bench', writeKey: WRITE_KEY, type: 'server' }]),
       SILLAGE_PROFILE_READ_KEYS: JSON.stringify([{ id: 'bench', key: READ_KEY, sources: ['*'] }]),
     },
@@ -206,6 +207,13 @@ try {
         `lag up to ${Math.max(...samples.slice(t, t + 10).map((x) => x.lag)).toFixed(1)} s; ` +
         `server event-loop delay up to ${(Math.max(...samples.slice(t, t + 10).map((x) => x.loopMax)) * 1000).toFixed(0)} ms, ` +
         `CPU ${((b.cpu - a.cpu) / 9).toFixed(2)} cores`,
+    )
+  }
+  for (const line of sillage.output().split('\n')) {
+    if (!line.includes('profiles refresh run')) continue
+    const r = JSON.parse(line)
+    console.log(
+      `  refresh run: ${r.persons} persons${r.capped ? ' (capped)' : ''}, ms ${JSON.stringify(r.ms)}`,
     )
   }
   console.log(`load average at the end: ${loadavg()[0].toFixed(1)} (1 min)`)

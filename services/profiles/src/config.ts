@@ -56,6 +56,8 @@ export interface ProfilesOptions {
   refreshIntervalMs: number
   /** Events inserted up to this long before the watermark are read again (slow inserts). */
   refreshOverlapMs: number
+  /** New events folded per refresh run, at most (default 50,000); a capped run is followed at once. */
+  refreshMaxEvents?: number
   /** Scores and recommendations are recomputed on this period. */
   scoreIntervalMs: number
   /** Lookups per minute per read key (and per visitor on the browser route). */

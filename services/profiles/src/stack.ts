@@ -37,11 +37,16 @@ export interface ProfilesStack {
   /** Starts the refresher and the scorer (the first runs at once). */
   start(): void
   stop(): Promise<void>
-  /** One refresh now (tests, benches). */
+  /** Refresh runs now until one is not stopped by the cap (tests, benches). */
   refreshNow(): Promise<void>
   /** Scores and recommendations now. */
   scoreNow(): Promise<void>
 }
+
+/** New events a refresh run folds, at most (options.refreshMaxEvents). */
+const DEFAULT_REFRESH_MAX_EVENTS = 50_000
+/** Profiles read back from the store per query after a refresh (the reader's copy). */
+const READ_BACK_PAGE = 200
 
 /** The profiles service (docs/profiles.md): store, jobs and routes, for main.ts and `sillage start`. */
 export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
@@ -82,33 +87,38 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     sweptAtSize = size
   }
   let firstRun = true
+  let capped = false
   const refresher = createRefresher({
     store,
     log,
     metrics,
     intervalMs: options.refreshIntervalMs,
     overlapMs: options.refreshOverlapMs,
-    readBack: options.cacheProfiles,
+    maxEvents: options.refreshMaxEvents ?? DEFAULT_REFRESH_MAX_EVENTS,
     async afterRefresh(result) {
-      const merged = new Map<string, string[]>()
-      for (const [stamped, pid] of result.stamped) {
-        if (stamped !== pid) merged.set(pid, [...(merged.get(pid) ?? []), `person_id:${stamped}`])
-      }
-      for (const row of result.rows)
-        cache.putProfile(row, [...keysOf(row), ...(merged.get(row.person_id) ?? [])])
+      capped = result.capped
       if (firstRun) {
-        // After the first run the copy holds every profile if they fit: the run rebuilt them all
-        // (a new store), or they are read whole (a restart that kept its watermark).
-        let all = result.rows
-        if (!result.fullScan) {
-          all = await store.allProfiles(options.cacheProfiles + 1)
-          for (const row of all) cache.putProfile(row, keysOf(row))
-        }
+        // The copy starts from every stored profile (none on a new store), then holds every
+        // profile the refresher rewrites.
+        const all = await store.allProfiles(options.cacheProfiles + 1)
+        for (const row of all) cache.putProfile(row, keysOf(row))
         cache.complete = all.length <= options.cacheProfiles
         firstRun = false
       }
+      const merged = new Map<string, string[]>()
+      for (const [old, pid] of result.merged) merged.set(pid, [...(merged.get(pid) ?? []), old])
+      // Read back in pages: each page is a short query and a small parse, so lookups on this
+      // event loop never wait behind one big read-back.
+      const wanted = result.persons.slice(0, options.cacheProfiles)
+      for (let i = 0; i < wanted.length; i += READ_BACK_PAGE) {
+        for (const row of await store.profiles(wanted.slice(i, i + READ_BACK_PAGE))) {
+          const old = merged.get(row.person_id) ?? []
+          cache.putProfile(row, [...keysOf(row), ...old.map((id) => `person_id:${id}`)])
+          for (const id of old) cache.remove(id)
+        }
+      }
       // More rewritten than read back: the copy misses some, so misses must ask the warehouse.
-      if (result.rows.length >= options.cacheProfiles) cache.complete = false
+      if (result.persons.length > options.cacheProfiles) cache.complete = false
       await sweep()
     },
   })
@@ -165,7 +175,10 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
       await refresher.stop()
       await scorer.stop()
     },
-    refreshNow: () => refresher.runOnce(),
+    async refreshNow() {
+      do await refresher.runOnce()
+      while (capped)
+    },
     scoreNow: () => scorer.runOnce(),
   }
 }

@@ -1,13 +1,17 @@
+import { performance } from 'node:perf_hooks'
 import type { Warehouse } from '@sillage/warehouse'
 import type { ProfileRow, RecommendationRow, ScoreRow } from '../domain/rows.js'
 import { randomUUID } from 'node:crypto'
 import {
+  BOUND_SQL,
   CLEAN_RUN_SQL,
   COLLECT_EVENTS_SQL,
   COLLECT_PERSONS_SQL,
-  REFRESH_IDENTIFIERS_SQL,
-  REFRESH_PROFILES_SQL,
-} from './refresh.sql.js'
+  MERGED_AWAY_SQL,
+  RUN_PERSONS_SQL,
+} from './refresh-collect.sql.js'
+import { FOLD_DELTA_SQL, FOLD_STORED_SQL, MERGE_FOLDS_SQL } from './refresh-fold.sql.js'
+import { COLLECT_IDS_SQL, REFRESH_IDENTIFIERS_SQL, REFRESH_PROFILES_SQL } from './refresh-profile.sql.js'
 import { RECOMMENDATIONS_SQL, SCORE_PERSONS_SQL } from './scores.sql.js'
 
 /**
@@ -20,10 +24,13 @@ export interface ProfileStore {
   watermark(name: string): Promise<string | undefined>
   setWatermark(name: string, value: string): Promise<void>
   /**
-   * Recomputes every person touched since `from` (index first, then profiles); answers the
-   * rewritten profiles (at most `readBack`) and the stamped person ids that map to each.
+   * Folds the events inserted after `mark` (re-reading from `from`, the overlap) up to `upTo`,
+   * at most about `cap` of them, into their persons' states, and rewrites those persons' index
+   * entries and profiles; answers the watermark reached, the rewritten persons and the merged ids.
    */
-  refresh(from: string, readBack: number): Promise<RefreshResult>
+  refresh(run: RefreshRun): Promise<RefreshResult>
+  /** Profile rows by person id. */
+  profiles(personIds: readonly string[]): Promise<ProfileRow[]>
   score(asOf: string): Promise<void>
   computeRecommendations(asOf: string, days: number, limit: number): Promise<void>
   /** The person an identifier key ('<type>:<stored value>') belongs to. */
@@ -44,24 +51,47 @@ export interface ProfileStore {
   remove(personId: string, idKeys: readonly string[]): Promise<void>
 }
 
+export interface RefreshRun {
+  /** The watermark: events inserted after it are new ('1970-…' for a new store). */
+  mark: string
+  /** Where the run reads from: the watermark minus the overlap (re-read events fold idempotently). */
+  from: string
+  /** The warehouse time taken before the run. */
+  upTo: string
+  /** At most about this many new events a run (a whole insert time more at the bound). */
+  cap: number
+}
+
 export interface RefreshResult {
-  /** True when `from` was the epoch: every profile was rebuilt (and `rows` holds them all if it fits). */
-  fullScan: boolean
-  rows: ProfileRow[]
-  /** [stamped person id, resolved person id] */
-  stamped: Array<[string, string]>
+  /** The new watermark: `upTo`, or the insert time the cap stopped at. */
+  reached: string
+  /** Stopped by the cap: more events wait. */
+  capped: boolean
+  /** The rewritten persons. */
+  persons: string[]
+  /** [merged-away person id, surviving person id]: their state and profile rows were removed. */
+  merged: Array<[string, string]>
+  /** Milliseconds per step (the debug log). */
+  ms: Record<string, number>
 }
 
 export function createProfileStore(warehouse: Warehouse): ProfileStore {
   const db = warehouse.database
   const client = warehouse.client
   const sql = (text: string) => text.replaceAll('{{db}}', db)
-  const refreshSteps = [
-    COLLECT_PERSONS_SQL,
-    COLLECT_EVENTS_SQL,
-    REFRESH_IDENTIFIERS_SQL,
-    REFRESH_PROFILES_SQL,
-  ].map(sql)
+  const foldSteps = Object.entries({
+    events: COLLECT_EVENTS_SQL,
+    persons: COLLECT_PERSONS_SQL,
+    stored: FOLD_STORED_SQL,
+    delta: FOLD_DELTA_SQL,
+    merge: MERGE_FOLDS_SQL,
+    ids: COLLECT_IDS_SQL,
+    identifiers: REFRESH_IDENTIFIERS_SQL,
+    profiles: REFRESH_PROFILES_SQL,
+  }).map(([name, text]) => [name, sql(text)] as const)
+  const bound = sql(BOUND_SQL)
+  const mergedAway = sql(MERGED_AWAY_SQL)
+  const runPersons = sql(RUN_PERSONS_SQL)
   const cleanRun = CLEAN_RUN_SQL.map(sql)
   const scorePersons = sql(SCORE_PERSONS_SQL)
   const recommendations = sql(RECOMMENDATIONS_SQL)
@@ -101,24 +131,40 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
         n: name,
         v: value,
       }),
-    async refresh(from, readBack) {
+    async refresh({ mark, from, upTo, cap }) {
+      const [b] = await rows<{ bound: string; n: string | number }>(bound, { mark, upTo, cap })
+      const capped = Number(b?.n ?? 0) >= cap && b !== undefined
+      const reached = capped && b ? b.bound : upTo
       const run = randomUUID()
+      const ms: Record<string, number> = {}
+      const timed = async (name: string, step: () => Promise<unknown>) => {
+        const t0 = performance.now()
+        await step()
+        ms[name] = Math.round(performance.now() - t0)
+      }
       try {
-        for (const step of refreshSteps) await command(step, { from, run })
-        const stamped = await rows<{ s: string; p: string }>(
-          `SELECT stamped_id AS s, pid AS p FROM ${db}.profile_refresh_persons WHERE run_id = {run:String} LIMIT {n:UInt32}`,
-          { run, n: readBack * 2 },
+        for (const [name, step] of foldSteps)
+          await timed(name, () => command(step, { from, to: reached, run }))
+        const merged = (await rows<{ s: string; p: string }>(mergedAway, { run })).map(
+          (r): [string, string] => [r.s, r.p],
         )
-        const written = await rows<ProfileRow>(
-          `SELECT * FROM ${db}.profiles WHERE person_id IN
-             (SELECT pid FROM ${db}.profile_refresh_persons WHERE run_id = {run:String}) LIMIT {n:UInt32}`,
-          { run, n: readBack },
-        )
-        return { fullScan: from.startsWith('1970-'), rows: written, stamped: stamped.map((r) => [r.s, r.p]) }
+        if (merged.length > 0) {
+          const ids = merged.map(([s]) => s)
+          await command(`DELETE FROM ${db}.profile_folds WHERE person_id IN {ids:Array(String)}`, { ids })
+          await command(`DELETE FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids })
+        }
+        const persons = (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid)
+        return { reached, capped, persons, merged, ms }
       } finally {
-        for (const step of cleanRun) await command(step, { run })
+        await timed('clean', async () => {
+          for (const step of cleanRun) await command(step, { run })
+        })
       }
     },
+    profiles: (ids) =>
+      ids.length === 0
+        ? Promise.resolve([])
+        : rows<ProfileRow>(`SELECT * FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids }),
     score: (asOf) => command(scorePersons, { as_of: asOf }),
     computeRecommendations: (asOf, days, limit) => command(recommendations, { as_of: asOf, days, limit }),
     async personOf(idKey) {
@@ -146,6 +192,7 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
       ),
     async remove(personId, idKeys) {
       await command(`DELETE FROM ${db}.profiles WHERE person_id = {p:String}`, { p: personId })
+      await command(`DELETE FROM ${db}.profile_folds WHERE person_id = {p:String}`, { p: personId })
       await command(`DELETE FROM ${db}.profile_scores WHERE person_id = {p:String}`, { p: personId })
       if (idKeys.length > 0)
         await command(`DELETE FROM ${db}.profile_identifiers WHERE id_key IN {k:Array(String)}`, {

@@ -1,72 +1,12 @@
 import type { Recommendation } from './recommend.js'
 import { toIso, toMs, type ProfileRow, type ScoreRow } from './rows.js'
 
-/** The response of GET /v1/profiles/{type}/{value} (docs/profiles.md). */
-export interface ProfileView {
-  person_id: string
-  identifiers: Array<{ type: string; value: string; hashed: boolean }>
-  traits: Record<string, unknown>
-  traits_updated_at: Record<string, string>
-  consent: { categories: string[]; policy_version: string; marketing: boolean; updated_at: string | null }
-  stream: StreamAttributes
-  scores: ScoredAttributes
-  /** The audiences the person belongs to: empty until audiences exist. */
-  audiences: Array<{ id: string; name: string; entered_at: string }>
-}
+import type { CartItem, NextOrder, Profile, ProfileWindows, StreamAttributes } from '@sillage/schemas'
 
-export interface CartItem {
-  product_id: string
-  sku: string
-  name: string
-  category: string
-  price: number
-  quantity: number
-}
-
-export interface StreamAttributes {
-  as_of: string
-  first_seen: string
-  last_seen: string
-  sessions: Windows
-  page_views: Windows
-  cart: { items: CartItem[]; item_count: number; value: number; updated_at: string | null }
-  viewed_not_bought: Array<{ product_id: string; last_viewed_at: string }>
-  orders: {
-    count: number
-    revenue: number
-    average_basket: number | null
-    first_order_at: string | null
-    last_order_at: string | null
-    last_order_id: string | null
-  }
-}
-
-export interface Windows {
-  '1d': number
-  '7d': number
-  '30d': number
-}
-
-export interface NextOrder {
-  as_of: string
-  window_start: string | null
-  window_end: string | null
-  /** Set when there is no window: 'no_orders' or 'single_order'. */
-  reason: 'no_orders' | 'single_order' | null
-}
-
-export interface ScoredAttributes {
-  rfm: {
-    as_of: string
-    segment: string
-    cell: string
-    previous_segment: string | null
-    segment_since: string
-  } | null
-  propensity: { as_of: string; score_30d: number | null; decile: number | null } | null
-  next_order: NextOrder
-  recommended_products: { as_of: string | null; items: Recommendation[] }
-}
+/** The response of GET /v1/profiles/{type}/{value}: its schema is schemas/src/profile.ts (shared with the Node SDK). */
+export type ProfileView = Profile
+export type { CartItem, NextOrder, StreamAttributes }
+export type Windows = ProfileWindows
 
 const DAY = 86_400_000
 const round2 = (x: number) => Math.round(x * 100) / 100

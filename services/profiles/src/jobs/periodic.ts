@@ -12,16 +12,18 @@ export function createPeriodicJob(opts: {
   name: string
   intervalMs: number
   log: Logger
-  run: () => Promise<void>
+  /** Answers true when more work waits: the next run then starts at once. */
+  run: () => Promise<boolean | void>
   onFailure: (err: unknown) => void
 }): PeriodicJob {
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
   let stopped = true
+  let more = false
   const timed = async () => {
     const started = Date.now()
-    await opts.run()
-    opts.log.debug({ job: opts.name, ms: Date.now() - started }, 'profiles job run')
+    more = (await opts.run()) === true
+    opts.log.debug({ job: opts.name, ms: Date.now() - started, more }, 'profiles job run')
   }
   const runOnce = (): Promise<void> => {
     running = running.then(timed, timed)
@@ -31,11 +33,12 @@ export function createPeriodicJob(opts: {
     timer = undefined
     runOnce()
       .catch((err: unknown) => {
+        more = false
         opts.onFailure(err)
         opts.log.warn({ err, job: opts.name }, 'profiles job failed; retried at the next tick')
       })
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, opts.intervalMs)
+        if (!stopped) timer = setTimeout(tick, more ? 0 : opts.intervalMs)
       })
   }
   return {

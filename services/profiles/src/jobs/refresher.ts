@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import type { Logger } from '@sillage/runtime'
 import type { ProfileStore, RefreshResult } from '../adapters/profile-store.js'
 import { fromMs, toMs } from '../domain/rows.js'
@@ -7,10 +8,11 @@ import { createPeriodicJob, type PeriodicJob } from './periodic.js'
 export const REFRESH_WATERMARK = 'refresh'
 
 /**
- * The stream-attribute refresher: every run recomputes the persons whose events were inserted
- * (or who merged) since the watermark, re-reading `overlapMs` before it for inserts still being
- * committed, then advances the watermark to the warehouse time taken before the run. The first
- * run (no watermark) builds every profile.
+ * The stream-attribute refresher: every run folds the events inserted since the watermark (at most
+ * about `maxEvents`), re-reading `overlapMs` before it for inserts still being committed (a
+ * re-read event folds idempotently), and the merges recorded since, into their persons' states,
+ * then advances the watermark to the warehouse time taken before the run, or to where the cap
+ * stopped (the next run then starts at once). The first run (no watermark) starts from the epoch.
  */
 export function createRefresher(deps: {
   store: ProfileStore
@@ -20,8 +22,8 @@ export function createRefresher(deps: {
   overlapMs: number
   /** Run after each refresh with what it rewrote (the reader's copy), then the erasure sweep. */
   afterRefresh?: (result: RefreshResult) => Promise<void>
-  /** Profiles read back per run for the reader's copy. */
-  readBack: number
+  /** New events folded per run, at most (about: a whole insert time more at the bound). */
+  maxEvents: number
 }): PeriodicJob {
   const { store, metrics } = deps
   return createPeriodicJob({
@@ -33,12 +35,23 @@ export function createRefresher(deps: {
       const started = process.hrtime.bigint()
       const upTo = await store.now()
       const mark = await store.watermark(REFRESH_WATERMARK)
-      const from = mark === undefined ? '1970-01-01 00:00:00.000' : fromMs(toMs(mark) - deps.overlapMs)
-      const result = await store.refresh(from, deps.readBack)
-      await store.setWatermark(REFRESH_WATERMARK, upTo)
+      const epoch = '1970-01-01 00:00:00.000'
+      const from = mark === undefined ? epoch : fromMs(Math.max(0, toMs(mark) - deps.overlapMs))
+      const result = await store.refresh({ mark: mark ?? epoch, from, upTo, cap: deps.maxEvents })
+      await store.setWatermark(REFRESH_WATERMARK, result.reached)
+      const readBack = performance.now()
       await deps.afterRefresh?.(result)
-      metrics.refreshLag.set(Math.max(0, (Date.now() - toMs(upTo)) / 1000))
+      deps.log.debug(
+        {
+          persons: result.persons.length,
+          capped: result.capped,
+          ms: { ...result.ms, readBack: Math.round(performance.now() - readBack) },
+        },
+        'profiles refresh run',
+      )
+      metrics.refreshLag.set(Math.max(0, (Date.now() - toMs(result.reached)) / 1000))
       metrics.refreshDuration.observe({ job: 'refresh' }, Number(process.hrtime.bigint() - started) / 1e9)
+      return result.capped
     },
   })
 }

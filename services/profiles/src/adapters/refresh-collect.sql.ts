@@ -1,0 +1,81 @@
+/**
+ * The refresher's SQL, part 1 (docs/profiles.md#freshness): which events and persons a run folds.
+ * Everything runs inside ClickHouse, in steps sharing the run's scratch rows (tagged `run`);
+ * `{{db}}` is replaced by the (validated) database name. Parts 2 and 3: refresh-fold.sql.ts,
+ * refresh-profile.sql.ts.
+ */
+
+/**
+ * The run's upper bound: at most `cap` events inserted after the watermark `mark` (and up to
+ * `upTo`), extended to every event of the last insert time it reaches, so that a run is bounded
+ * and the next one starts where it stopped. `n` < `cap`: everything up to `upTo` fits.
+ */
+export const BOUND_SQL = `
+SELECT toString(max(inserted_at)) AS bound, count() AS n
+FROM
+(
+    SELECT inserted_at FROM {{db}}.events
+    WHERE inserted_at > {mark:DateTime64(3)} AND inserted_at <= {upTo:DateTime64(3)}
+    ORDER BY inserted_at
+    LIMIT {cap:UInt32}
+)`
+
+const OVERRIDES = `
+overrides AS
+(
+    SELECT old_person_id, argMax(person_id, version) AS person_id, max(inserted_at) AS inserted_at
+    FROM {{db}}.person_overrides
+    GROUP BY old_person_id
+)`
+
+/**
+ * Step 1: the events inserted in (`from`, `to`], each with its person resolved through
+ * person_overrides (people's events as `activity` counts them: no bots, nothing Sillage derived).
+ */
+export const COLLECT_EVENTS_SQL = `
+INSERT INTO {{db}}.profile_refresh_events
+WITH ${OVERRIDES}
+SELECT
+    {run:String}, if(o.person_id != '', o.person_id, e.person_id), e.message_id, e.type, e.event, e.timestamp,
+    e.inserted_at, e.session_id, e.source_id, e.user_id, e.anonymous_id, e.product_id, e.order_id, e.revenue,
+    e.consent, e.properties, e.traits
+FROM {{db}}.events AS e
+LEFT JOIN overrides AS o ON e.person_id = o.old_person_id
+WHERE e.inserted_at > {from:DateTime64(3)} AND e.inserted_at <= {to:DateTime64(3)}
+    AND e.person_id != '' AND e.source_id != 'sillage' AND NOT e.is_bot`
+
+/**
+ * Step 2: the run's persons — those of its events and the survivors of merges recorded since
+ * `from` — each with every stamped person id that maps to it (whose stored state folds into it).
+ */
+export const COLLECT_PERSONS_SQL = `
+INSERT INTO {{db}}.profile_refresh_persons (run_id, stamped_id, pid)
+WITH ${OVERRIDES},
+touched AS
+(
+    SELECT DISTINCT person_id AS pid FROM {{db}}.profile_refresh_events WHERE run_id = {run:String}
+    UNION DISTINCT
+    SELECT person_id AS pid FROM overrides WHERE inserted_at > {from:DateTime64(3)}
+)
+SELECT {run:String}, pid AS stamped_id, pid FROM touched
+UNION ALL
+SELECT {run:String}, old_person_id AS stamped_id, person_id AS pid
+FROM overrides WHERE person_id IN (SELECT pid FROM touched) AND old_person_id != person_id`
+
+/** The run's stamped ids merged into another person (their rows go once folded). */
+export const MERGED_AWAY_SQL = `
+SELECT stamped_id AS s, pid AS p FROM {{db}}.profile_refresh_persons
+WHERE run_id = {run:String} AND stamped_id != pid`
+
+/** The run's persons, a page at a time (the reader's copy). */
+export const RUN_PERSONS_SQL = `
+SELECT pid FROM {{db}}.profile_refresh_persons
+WHERE run_id = {run:String} AND stamped_id = pid`
+
+/** Last step: the run's scratch rows go. */
+export const CLEAN_RUN_SQL = [
+  `ALTER TABLE {{db}}.profile_refresh_persons DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
+  `ALTER TABLE {{db}}.profile_refresh_events DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
+  `ALTER TABLE {{db}}.profile_refresh_folds DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
+  `ALTER TABLE {{db}}.profile_refresh_ids DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
+]

@@ -1,0 +1,137 @@
+/**
+ * The refresher's SQL, part 2: the fold. The run's persons' stored states (re-keyed to the
+ * surviving person when they merged) and the aggregates of the run's events go into the run's
+ * scratch folds, then merge into one state row per person. Every merge is a union keyed by
+ * message_id, order_id, trait key or product id, so folding an event twice (the overlap, a retried
+ * run) or two persons' states never counts anything twice, and late events fall into place.
+ */
+
+/** Identity's blocked values (services/identity), never identifiers. */
+const BLOCKED = `('null', 'undefined', 'anonymous', '0', '-1', '[object object]', 'none', 'nil', 'nan')`
+
+/** A consent-stating event: a Consent Updated, or an event whose context.consent has categories. */
+const CONSENT = `((type = 'track' AND event = 'Consent Updated') OR JSONHas(consent, 'categories'))`
+
+/** Step 3a: the stored states of the run's persons and of every person merged into them. */
+export const FOLD_STORED_SQL = `
+INSERT INTO {{db}}.profile_refresh_folds
+SELECT {run:String} AS run_id, s.pid AS person_id, f.* EXCEPT person_id
+FROM {{db}}.profile_folds AS f
+INNER JOIN (SELECT stamped_id, pid FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String}) AS s
+    ON f.person_id = s.stamped_id
+WHERE f.person_id IN (SELECT stamped_id FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String})`
+
+/**
+ * Step 3b: the run's events, aggregated per person in the shape of a state. The identifiers an
+ * event carries: userId, anonymousId, and the email, phone and loyalty card of identify traits or
+ * properties as the collector stored them (a SHA-256 digest for email and phone; a raw email is
+ * normalised and hashed as identity does).
+ */
+export const FOLD_DELTA_SQL = `
+INSERT INTO {{db}}.profile_refresh_folds
+SELECT
+    {run:String},
+    person_id,
+    now64(3),
+    max(inserted_at),
+    groupUniqArray(source_id),
+    arrayDistinct(arrayFilter(t -> t.2 != '' AND lower(t.2) NOT IN ${BLOCKED}, arrayFlatten(groupArray([
+        ('user_id', trim(user_id)),
+        ('anonymous_id', trim(anonymous_id)),
+        ('email', multiIf(
+            match(JSONExtractString(traits, 'email'), '^[0-9a-fA-F]{64}$'), lower(JSONExtractString(traits, 'email')),
+            match(trim(JSONExtractString(traits, 'email')), '^[^[:space:]@]+@[^[:space:]@]+[.][^[:space:]@]+$'),
+                lower(hex(SHA256(lower(trim(JSONExtractString(traits, 'email')))))),
+            '')),
+        ('phone', if(match(JSONExtractString(traits, 'phone'), '^[0-9a-fA-F]{64}$'), lower(JSONExtractString(traits, 'phone')), '')),
+        ('loyalty_card', trim(multiIf(
+            JSONExtractString(traits, 'loyalty_card') != '', JSONExtractString(traits, 'loyalty_card'),
+            JSONExtractString(traits, 'loyaltyCard') != '', JSONExtractString(traits, 'loyaltyCard'),
+            JSONExtractString(properties, 'loyalty_card') != '', JSONExtractString(properties, 'loyalty_card'),
+            JSONExtractString(properties, 'loyaltyCard'))))
+    ])))),
+    min(timestamp),
+    max(timestamp),
+    arrayFlatten(groupArrayIf(arrayMap(kv -> (kv.1, kv.2, timestamp), JSONExtractKeysAndValuesRaw(traits)), type = 'identify')),
+    maxIf((timestamp, message_id), ${CONSENT}),
+    argMaxIf(
+        if(event = 'Consent Updated' AND JSONHas(properties, 'categories'),
+            JSONExtract(properties, 'categories', 'Array(String)'),
+            JSONExtract(consent, 'categories', 'Array(String)')),
+        (timestamp, message_id), ${CONSENT}),
+    argMaxIf(
+        multiIf(
+            JSONExtractString(properties, 'policyVersion') != '', JSONExtractString(properties, 'policyVersion'),
+            JSONExtractString(properties, 'policy_version') != '', JSONExtractString(properties, 'policy_version'),
+            JSONExtractString(consent, 'policyVersion')),
+        (timestamp, message_id), ${CONSENT}),
+    groupArray((timestamp, message_id, session_id, toUInt8(type IN ('page', 'screen')))),
+    (toDateTime64(0, 3, 'UTC'), '', ''),
+    maxIf((timestamp, message_id), type = 'track' AND event = 'Order Completed'),
+    groupArrayIf(
+        (order_id, timestamp, message_id, round(ifNull(revenue, 0), 2),
+            arrayFilter(p -> p != '', arrayMap(p -> if(JSONExtractString(p, 'product_id') != '',
+                JSONExtractString(p, 'product_id'), JSONExtractString(p, 'id')), JSONExtractArrayRaw(properties, 'products')))),
+        type = 'track' AND event = 'Order Completed' AND order_id != ''),
+    groupArrayIf(
+        (timestamp, message_id, product_id,
+            if(event = 'Product Added', 1, -1) * if(JSONHas(properties, 'quantity'), JSONExtractFloat(properties, 'quantity'), 1),
+            JSONExtractString(properties, 'sku'), JSONExtractString(properties, 'name'),
+            JSONExtractString(properties, 'category'), JSONExtractFloat(properties, 'price'), toUInt8(event = 'Product Added')),
+        type = 'track' AND event IN ('Product Added', 'Product Removed') AND product_id != ''),
+    groupArrayIf((product_id, timestamp), type = 'track' AND event = 'Product Viewed' AND product_id != '')
+FROM {{db}}.profile_refresh_events
+WHERE run_id = {run:String}
+GROUP BY person_id`
+
+/**
+ * Step 3c: one state per person from the run's folds. The timeline keeps the last 31 days (the
+ * event before an in-window event is kept, or more than a day older: a new session either way);
+ * the cart keeps the events after the latest order; views the last 30 days.
+ */
+export const MERGE_FOLDS_SQL = `
+INSERT INTO {{db}}.profile_folds
+SELECT
+    person_id,
+    now64(3) AS folded_at,
+    max_inserted_at,
+    source_ids,
+    event_ids,
+    first_seen,
+    last_seen,
+    arrayFilter((x, i) -> i = 1 OR x.1 != traits_sorted[i - 1].1, traits_sorted, arrayEnumerate(traits_sorted)) AS traits,
+    consent_at AS consent_key,
+    categories AS consent_categories,
+    policy_version AS consent_policy_version,
+    arraySort(x -> (x.1, x.2), arrayFilter(x -> x.1 >= now64(3) - INTERVAL 31 DAY, timeline_all)) AS timeline,
+    arrayReduce('max', arrayPushBack(
+        arrayMap(x -> (x.1, x.2, x.3), arrayFilter(x -> x.1 < now64(3) - INTERVAL 31 DAY AND x.3 != '', timeline_all)),
+        horizon_before)) AS horizon_sid,
+    last_order_key,
+    arrayFilter((x, i) -> i = 1 OR x.1 != orders_sorted[i - 1].1, orders_sorted, arrayEnumerate(orders_sorted)) AS orders,
+    arraySort(x -> (x.1, x.2), arrayFilter(x -> (x.1, x.2) > last_order_key, cart_all)) AS cart_events,
+    arrayFilter((x, i) -> (i = 1 OR x.1 != viewed_sorted[i - 1].1) AND x.2 >= now64(3) - INTERVAL 30 DAY,
+        viewed_sorted, arrayEnumerate(viewed_sorted)) AS viewed
+FROM
+(
+    SELECT
+        person_id,
+        max(max_inserted_at) AS max_inserted_at,
+        arraySort(arrayDistinct(arrayFlatten(groupArray(source_ids)))) AS source_ids,
+        arraySort(arrayDistinct(arrayFlatten(groupArray(event_ids)))) AS event_ids,
+        min(first_seen) AS first_seen,
+        max(last_seen) AS last_seen,
+        arrayReverseSort(x -> (x.1, x.3), arrayFlatten(groupArray(traits))) AS traits_sorted,
+        max(consent_key) AS consent_at,
+        argMax(consent_categories, consent_key) AS categories,
+        argMax(consent_policy_version, consent_key) AS policy_version,
+        arrayDistinct(arrayFlatten(groupArray(timeline))) AS timeline_all,
+        max(horizon_sid) AS horizon_before,
+        max(last_order_key) AS last_order_key,
+        arraySort(x -> (x.1, x.2, x.3), arrayFlatten(groupArray(orders))) AS orders_sorted,
+        arrayDistinct(arrayFlatten(groupArray(cart_events))) AS cart_all,
+        arrayReverseSort(x -> (x.1, x.2), arrayFlatten(groupArray(viewed))) AS viewed_sorted
+    FROM {{db}}.profile_refresh_folds
+    WHERE run_id = {run:String}
+    GROUP BY person_id
+)`

@@ -1,0 +1,134 @@
+/**
+ * The refresher's SQL, part 3: the lookup index and the profile rows of the run's persons, from
+ * their merged states (profile_folds, read by key). Sessions are cut from the state's timeline as
+ * the `sessions` model cuts them; the windows themselves are cut at read time.
+ */
+
+/**
+ * The run's persons and their identifiers in stored form: identity's `identities` rows (the latest
+ * version of each identifier that names one of them) and, for identifiers identity has not
+ * written there (one-identifier people never reach its resolver), those their events carry.
+ */
+const RUN = `
+stamped AS
+(
+    SELECT stamped_id, pid FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String}
+),
+ev_ids AS
+(
+    SELECT DISTINCT person_id AS pid, t.1 AS id_type, t.2 AS id_value
+    FROM {{db}}.profile_refresh_folds
+    ARRAY JOIN event_ids AS t
+    WHERE run_id = {run:String}
+),
+known AS
+(
+    SELECT id_type, id_value, argMax(person_id, version) AS stamped_id
+    FROM {{db}}.identities
+    WHERE (id_type, id_value) IN
+        (SELECT id_type, id_value FROM {{db}}.identities WHERE person_id IN (SELECT stamped_id FROM stamped))
+        OR (id_type, id_value) IN (SELECT id_type, id_value FROM ev_ids)
+    GROUP BY id_type, id_value
+),
+person_ids AS
+(
+    SELECT s.pid AS pid, k.id_type AS id_type, k.id_value AS id_value
+    FROM known AS k INNER JOIN stamped AS s ON s.stamped_id = k.stamped_id
+    UNION DISTINCT
+    SELECT pid, id_type, id_value FROM ev_ids
+    WHERE (id_type, id_value) NOT IN (SELECT id_type, id_value FROM known)
+)`
+
+/** Step 4a: the run's persons' identifiers, into the run's scratch rows (read by 4b and 5). */
+export const COLLECT_IDS_SQL = `
+INSERT INTO {{db}}.profile_refresh_ids
+WITH ${RUN}
+SELECT {run:String}, pid, id_type, id_value FROM person_ids`
+
+/** Step 4b, the lookup index: every identifier of a run's person, and its person ids, old ones included. */
+export const REFRESH_IDENTIFIERS_SQL = `
+INSERT INTO {{db}}.profile_identifiers (id_key, person_id, updated_at)
+SELECT concat(id_type, ':', id_value) AS id_key, pid AS person_id, now64(3) AS updated_at
+FROM {{db}}.profile_refresh_ids WHERE run_id = {run:String}
+UNION ALL
+SELECT concat('person_id:', stamped_id), pid, now64(3)
+FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String}`
+
+/**
+ * Step 5: the profiles of the run's persons, from their states, row by row (each state is read
+ * once). Sessions: a new one at the first event, after 30 minutes without events, or when the
+ * SDK's session id changes from the last one seen (filled[i]: the last non-empty id before i).
+ * Cart lines: per product, the quantities summed and the latest add's fields.
+ */
+export const REFRESH_PROFILES_SQL = `
+INSERT INTO {{db}}.profiles
+WITH
+idents AS
+(
+    SELECT pid AS person_id, arraySort(groupUniqArray((id_type, id_value))) AS identifiers
+    FROM {{db}}.profile_refresh_ids WHERE run_id = {run:String}
+    GROUP BY pid
+)
+SELECT
+    f.person_id AS person_id,
+    now64(3) AS computed_at,
+    f.max_inserted_at AS max_inserted_at,
+    f.source_ids AS source_ids,
+    id.identifiers AS identifiers,
+    f.first_seen AS first_seen,
+    f.last_seen AS last_seen,
+    concat('{', arrayStringConcat(arraySort(arrayMap(x -> concat(toJSONString(x.1), ':', x.2), f.traits)), ','), '}') AS traits,
+    concat('{', arrayStringConcat(arraySort(arrayMap(x -> concat(toJSONString(x.1), ':',
+        toJSONString(formatDateTime(x.3, '%Y-%m-%dT%H:%i:%S.%fZ'))), f.traits)), ','), '}') AS traits_updated_at,
+    f.consent_categories AS consent_categories,
+    f.consent_policy_version AS consent_policy_version,
+    if(f.consent_key.2 = '', NULL, f.consent_key.1) AS consent_updated_at,
+    arrayFilter((t, n, s) -> n = 1 AND has(f.paged, s) AND t >= now64(3) - INTERVAL 30 DAY, f.ts, f.is_new, f.session_no) AS session_starts,
+    arrayFilter((t, p) -> p = 1 AND t >= now64(3) - INTERVAL 30 DAY, f.ts, f.pages) AS page_view_times,
+    arraySort(x -> x.1, arrayMap(x -> (x.1, x.2, x.3, x.4, x.5, x.6), arrayFilter(x -> x.6 > 0, f.cart_lines))) AS cart,
+    if(length(f.cart_lines) = 0, NULL, arrayMax(x -> x.7, f.cart_lines)) AS cart_updated_at,
+    arraySort(x -> x.1, arrayFilter(x -> x.2 >= now64(3) - INTERVAL 30 DAY, f.viewed)) AS viewed,
+    arraySort(x -> x.1, arrayFilter((x, i) -> i = 1 OR x.1 != f.bought_sorted[i - 1].1, f.bought_sorted, arrayEnumerate(f.bought_sorted))) AS bought,
+    toUInt32(length(f.orders)) AS orders,
+    round(arraySum(x -> x.4, f.orders), 2) AS revenue,
+    if(length(f.orders) > 0, arrayMin(x -> x.2, f.orders), NULL) AS first_order_at,
+    if(length(f.orders) > 0, arrayMax(x -> x.2, f.orders), NULL) AS last_order_at,
+    if(length(f.orders) > 0, arrayReverseSort(x -> (x.2, x.1), f.orders)[1].1, '') AS last_order_id
+FROM
+(
+    SELECT
+        *,
+        arrayCumSum(is_new) AS session_no,
+        arrayDistinct(arrayFilter((s, p) -> p = 1, arrayCumSum(is_new), pages)) AS paged
+    FROM
+    (
+        SELECT
+            *,
+            arrayMap(i -> toUInt8(i = 1
+                OR toUnixTimestamp64Milli(ts[i]) - toUnixTimestamp64Milli(ts[i - 1]) > 30 * 60000
+                OR (sids[i] != '' AND filled[i] != '' AND sids[i] != filled[i])), arrayEnumerate(ts)) AS is_new
+        FROM
+        (
+            SELECT
+                *,
+                arrayMap(x -> x.1, timeline) AS ts,
+                arrayMap(x -> x.3, timeline) AS sids,
+                arrayMap(x -> x.4, timeline) AS pages,
+                arrayFill(x -> x != '', arrayPushFront(arrayMap(x -> x.3, timeline), horizon_sid.3)) AS filled,
+                arrayReverseSort(x -> (x.1, x.2), arrayFlatten(arrayMap(o -> arrayMap(p -> (p, o.2), o.5), orders))) AS bought_sorted,
+                arrayFilter(x -> (x.1, x.2) > last_order_key, cart_events) AS cart_open,
+                arrayMap(p -> (
+                    p,
+                    (arrayReverseSort(x -> x.1, arrayFilter(x -> x.3 = p AND x.9 = 1, cart_open)) AS adds)[1].5,
+                    adds[1].6,
+                    adds[1].7,
+                    adds[1].8,
+                    arraySum(x -> x.4, arrayFilter(x -> x.3 = p, cart_open)),
+                    arrayMax(x -> x.1, arrayFilter(x -> x.3 = p, cart_open))
+                ), arrayDistinct(arrayMap(x -> x.3, cart_open))) AS cart_lines
+            FROM {{db}}.profile_folds
+            WHERE person_id IN (SELECT pid FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String} AND stamped_id = pid)
+        )
+    )
+) AS f
+LEFT JOIN idents AS id ON id.person_id = f.person_id`
