@@ -11,6 +11,8 @@ import {
 } from '../domain/activation-file.js'
 import { createDeliveryWorker } from '../destinations/delivery-worker.js'
 import { createTriggerConsumer, type TriggerConsumer } from '../triggers/trigger-consumer.js'
+import { isStreamEvaluable } from '../domain/audience-stream.js'
+import { createAudienceStream, type AudienceStream } from './audience-stream.js'
 import { createAudienceSync } from './audience-sync.js'
 
 export interface ActivationRunnerDeps {
@@ -70,6 +72,8 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     return run
   }
   let triggers: TriggerConsumer | undefined
+  let stream: AudienceStream | undefined
+  let deliverAudiencesSoon: NodeJS.Timeout | undefined
   let follower: TopicFollower | undefined
   /** Suppression keys (privacy.suppressions) not yet checked against the recipients. */
   const erasureKeys = new Set<string>()
@@ -167,6 +171,26 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
         },
       })
       triggers.start().catch((err: unknown) => log.error({ err }, 'triggers could not start'))
+      // Stream-evaluable audiences change at once when an event changes a person's attributes;
+      // the evaluation shares the sync's queue, so the two never interleave on one audience.
+      stream = createAudienceStream({
+        bus: deps.bus,
+        warehouse: deps.warehouse,
+        log: deps.log,
+        now,
+        audiences: () => defs.audiences.filter(isStreamEvaluable),
+        evaluate: async (audiences, persons) => {
+          const changes = await serial(() => sync.syncPersons(audiences, persons))
+          if (changes === 0 || deliverAudiencesSoon || stopped) return
+          deliverAudiencesSoon = setTimeout(() => {
+            deliverAudiencesSoon = undefined
+            void serial(() => delivery.deliverAll(defs, { only: 'audiences' })).catch((err: unknown) =>
+              log.error({ err }, 'audience delivery failed'),
+            )
+          }, 0)
+        },
+      })
+      stream.start().catch((err: unknown) => log.error({ err }, 'audience stream could not start'))
       log.info(
         { file: deps.options.file, audiences: defs.audiences.length, destinations: defs.destinations.length },
         'activation started',
@@ -177,7 +201,9 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       abort.abort()
       for (const t of timers) clearTimeout(t)
       if (deliverSoon) clearTimeout(deliverSoon)
+      if (deliverAudiencesSoon) clearTimeout(deliverAudiencesSoon)
       await triggers?.stop()
+      await stream?.stop()
       await follower?.stop()
       await triggerChain
       await chain
