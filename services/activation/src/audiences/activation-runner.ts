@@ -8,7 +8,9 @@ import {
   EMPTY_DEFINITIONS,
   parseActivationFile,
   type ActivationDefinitions,
+  type AudienceDef,
 } from '../domain/activation-file.js'
+import { createApiAudiences } from './api-audiences.js'
 import { createDeliveryWorker } from '../destinations/delivery-worker.js'
 import { createTriggerConsumer, type TriggerConsumer } from '../triggers/trigger-consumer.js'
 import { isStreamEvaluable } from '../domain/audience-stream.js'
@@ -38,7 +40,10 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
   const log = deps.log.child({ component: 'activation' })
   const now = deps.now ?? Date.now
   const abort = new AbortController()
+  let fileDefs: ActivationDefinitions = EMPTY_DEFINITIONS
   let defs: ActivationDefinitions = EMPTY_DEFINITIONS
+  // Audiences from the admin API, beside the file's (docs/activation.md: the file wins an id).
+  const api = createApiAudiences({ warehouse: deps.warehouse, log, now })
   const sync = createAudienceSync({
     warehouse: deps.warehouse,
     bus: deps.bus,
@@ -58,11 +63,21 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
   })
   const reload = () => {
     try {
-      defs = readDefinitions(deps.options.file)
+      fileDefs = readDefinitions(deps.options.file)
     } catch (err) {
       log.error({ err, file: deps.options.file }, 'activation file invalid; keeping the previous definitions')
     }
+    defs = { ...fileDefs, audiences: [...fileDefs.audiences, ...api.merged(fileDefs)] }
     return defs
+  }
+  /** The file and the API's audiences, both read afresh. */
+  const reloadAll = async () => {
+    try {
+      await api.refresh()
+    } catch (err) {
+      log.error({ err }, 'could not read the API audiences; keeping the previous ones')
+    }
+    return reload()
   }
   let chain: Promise<unknown> = Promise.resolve()
   /** One job at a time: a sync and a delivery never overlap. */
@@ -106,12 +121,27 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     timers.push(setTimeout(tick, 0))
   }
 
-  const syncNow = () => serial(async () => sync.syncAll(reload().audiences))
+  const syncNow = () => serial(async () => sync.syncAll((await reloadAll()).audiences))
   const deliverNow = () =>
-    serial(async () => delivery.deliverAll(defs === EMPTY_DEFINITIONS ? reload() : defs))
+    serial(async () => delivery.deliverAll(defs === EMPTY_DEFINITIONS ? await reloadAll() : defs))
 
   return {
     definitions: () => reload(),
+    /** The file and API definitions, the API's read afresh. */
+    loadDefinitions: reloadAll,
+    /** The file's definitions alone (the admin API shows them read-only). */
+    fileDefinitions: () => (reload(), fileDefs),
+    api,
+    /** After an API write: re-read, then sync that audience (and deliver) on the queue. */
+    audienceChanged(audience?: AudienceDef): void {
+      void serial(async () => {
+        await reloadAll()
+        if (audience && deps.options.enabled) {
+          await sync.syncAll([audience])
+          await delivery.deliverAll(defs, { only: 'audiences' })
+        }
+      }).catch((err: unknown) => log.error({ err }, 'audience sync after an API change failed'))
+    },
     syncNow,
     deliverNow,
     preview: sync.preview,
@@ -121,7 +151,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       stopped = false
       reload()
       every(deps.options.syncIntervalMs, async () => {
-        await sync.syncAll(reload().audiences)
+        await sync.syncAll((await reloadAll()).audiences)
         await delivery.deliverAll(defs, { only: 'audiences' })
       })
       every(deps.options.deliveryIntervalMs, async () => {
