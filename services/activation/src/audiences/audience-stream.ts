@@ -45,7 +45,7 @@ export function createAudienceStream(deps: AudienceStreamDeps) {
   async function personsOf(events: readonly StreamEventLike[]): Promise<string[]> {
     const ids = [...new Set(events.map((e) => e.messageId ?? '').filter((id) => id !== ''))]
     if (ids.length === 0) return []
-    const fromMs = Math.min(...events.map((e) => Date.parse(e.timestamp ?? '') || now()))
+    const fromMs = events.reduce((m, e) => Math.min(m, Date.parse(e.timestamp ?? '') || now()), now())
     const deadline = now() + timeoutMs
     for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
       const found = await store.storedPersons(ids, fromMs)
