@@ -9,7 +9,6 @@ export const ACTIVATION_ERRORS = {
     message: 'this audience is defined in the activation file: edit the file',
   },
   SIL_AUDIENCE_VERSION_CONFLICT: { status: 409, message: 'the audience changed since the version you sent' },
-  SIL_ACTIVATION_DISABLED: { status: 503, message: 'activation is not running in this process' },
   SIL_INTERNAL: { status: 500, message: 'internal error' },
 } as const
 
