@@ -94,6 +94,7 @@ export async function start(config: CliConfig): Promise<void> {
   })
   const { app } = collector
   registerAdminQueryRoute(app, { warehouse, token })
+  activation.registerAdminRoutes(app, { token })
   createAdminStack({
     app,
     warehouse,

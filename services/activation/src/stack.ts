@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import type { Bus } from '@sillage/bus'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
@@ -5,6 +6,7 @@ import { createCartAbandonmentDetector } from './pipeline/cart-abandonment.js'
 import type { CartAbandonmentOptions } from './pipeline/cart-abandonment.config.js'
 import type { ActivationOptions } from './activation.config.js'
 import { createActivationRunner, type ActivationRunner } from './audiences/activation-runner.js'
+import { registerAudienceRoutes } from './routes/audiences.route.js'
 
 export interface ActivationStackDeps {
   bus: Bus
@@ -22,6 +24,11 @@ export interface ActivationStack {
   stop(): Promise<void>
   /** Audiences and destinations, when `activation` was given. */
   runner?: ActivationRunner
+  /**
+   * Registers `/admin/audiences` (admin token) on `app`, when `activation` was given: `sillage
+   * start` puts it on the collector's port, beside the other admin routes.
+   */
+  registerAdminRoutes(app: FastifyInstance, opts: { token: string }): void
 }
 
 /**
@@ -47,6 +54,9 @@ export function createActivationStack(deps: ActivationStackDeps): ActivationStac
     },
     stop: async () => {
       await Promise.all([cartAbandonment.stop(), runner?.stop()])
+    },
+    registerAdminRoutes: (app, opts) => {
+      if (runner) registerAudienceRoutes(app, { token: opts.token, runner })
     },
     ...(runner ? { runner } : {}),
   }

@@ -84,7 +84,7 @@ export const audiencesCommand: Command = {
       if (!id) throw new UsageError('audiences preview: missing the audience id', AUDIENCES_USAGE)
       const limit = intOption(values.limit, 'limit', 20, AUDIENCES_USAGE)
       await withRunner(AUDIENCES_USAGE, async (runner) => {
-        const audience = runner.definitions().audiences.find((a) => a.id === id)
+        const audience = (await runner.loadDefinitions()).audiences.find((a) => a.id === id)
         if (!audience)
           throw new UsageError(`audiences preview: no audience ${JSON.stringify(id)}`, AUDIENCES_USAGE)
         const members = await runner.preview(audience)

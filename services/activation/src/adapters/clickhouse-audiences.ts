@@ -43,14 +43,15 @@ export function createAudienceStore(warehouse: Warehouse) {
       return r.map((x) => x.person_id).sort()
     },
 
-    /** Each person's latest change in the audience. */
-    async state(audienceId: string): Promise<Map<string, MemberState>> {
+    /** Each person's latest change in the audience (only these persons, when given). */
+    async state(audienceId: string, persons?: readonly string[]): Promise<Map<string, MemberState>> {
       const r = await rows<StateRow>(
         `SELECT m.person_id AS person_id, max(m.seq) AS last_seq, argMax(m.change, m.seq) AS last_change,
             argMax(m.user_id, m.seq) AS uid, argMax(m.anonymous_id, m.seq) AS aid,
             argMax(m.email_sha256, m.seq) AS email, argMax(m.phone_sha256, m.seq) AS phone
-         FROM ${db}.audience_membership AS m WHERE m.audience_id = {a:String} GROUP BY m.person_id`,
-        { a: audienceId },
+         FROM ${db}.audience_membership AS m WHERE m.audience_id = {a:String}
+           ${persons ? 'AND m.person_id IN {p:Array(String)}' : ''} GROUP BY m.person_id`,
+        { a: audienceId, ...(persons ? { p: persons } : {}) },
       )
       return new Map(
         r.map((x) => [
@@ -106,6 +107,23 @@ export function createAudienceStore(warehouse: Warehouse) {
           })
       }
       return out
+    },
+
+    /**
+     * The persons of these events once identity has stored them (resolved through merges), and
+     * which of the ids are stored. `fromMs`: the earliest event time, to prune partitions.
+     */
+    async storedPersons(
+      messageIds: readonly string[],
+      fromMs: number,
+    ): Promise<{ persons: string[]; stored: Set<string> }> {
+      const r = await rows<{ message_id: string; person_id: string }>(
+        `SELECT message_id, person_id FROM ${db}.events_resolved
+         WHERE message_id IN {ids:Array(String)} AND timestamp >= {from:DateTime64(3)}`,
+        { ids: messageIds, from: chDateTime(new Date(fromMs - 86_400_000).toISOString()) },
+      )
+      const persons = [...new Set(r.map((x) => x.person_id).filter((p) => p !== ''))].sort()
+      return { persons, stored: new Set(r.map((x) => x.message_id)) }
     },
 
     /** Records changes (after their events are on the bus). A repeat collapses on the sort key. */

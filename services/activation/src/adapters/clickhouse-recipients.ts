@@ -92,3 +92,4 @@ export function createRecipientStore(warehouse: Warehouse) {
     },
   }
 }
+export type RecipientStore = ReturnType<typeof createRecipientStore>

@@ -64,6 +64,26 @@ export function createTriggerStore(warehouse: Warehouse) {
       return Number(r[0]?.n ?? 0) > 0 ? Date.parse(`${r[0]!.t.replace(' ', 'T')}Z`) : undefined
     },
 
+    /**
+     * The times (window_start: the firing event's time) of this trigger's firings for this person
+     * strictly between fromMs and toMs: the rolling cool-down's look-up.
+     */
+    async firingTimes(
+      triggerId: string,
+      userId: string,
+      anonymousId: string,
+      fromMs: number,
+      toMs: number,
+    ): Promise<number[]> {
+      const r = await rows<{ t: string }>(
+        `SELECT toString(toUnixTimestamp64Milli(window_start)) AS t FROM ${db}.trigger_firings
+         WHERE trigger_id = {tr:String} AND user_id = {u:String} AND anonymous_id = {a:String}
+           AND window_start > {from:DateTime64(3)} AND window_start < {to:DateTime64(3)}`,
+        { tr: triggerId, u: userId, a: anonymousId, from: iso(fromMs), to: iso(toMs) },
+      )
+      return r.map((x) => Number(x.t))
+    },
+
     /** The keys among these that already fired. */
     async fired(messageIds: readonly string[]): Promise<Set<string>> {
       if (messageIds.length === 0) return new Set()

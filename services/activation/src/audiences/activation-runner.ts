@@ -8,9 +8,13 @@ import {
   EMPTY_DEFINITIONS,
   parseActivationFile,
   type ActivationDefinitions,
+  type AudienceDef,
 } from '../domain/activation-file.js'
+import { createApiAudiences } from './api-audiences.js'
 import { createDeliveryWorker } from '../destinations/delivery-worker.js'
 import { createTriggerConsumer, type TriggerConsumer } from '../triggers/trigger-consumer.js'
+import { isStreamEvaluable } from '../domain/audience-stream.js'
+import { createAudienceStream, type AudienceStream } from './audience-stream.js'
 import { createAudienceSync } from './audience-sync.js'
 
 export interface ActivationRunnerDeps {
@@ -36,7 +40,10 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
   const log = deps.log.child({ component: 'activation' })
   const now = deps.now ?? Date.now
   const abort = new AbortController()
+  let fileDefs: ActivationDefinitions = EMPTY_DEFINITIONS
   let defs: ActivationDefinitions = EMPTY_DEFINITIONS
+  // Audiences from the admin API, beside the file's (docs/activation.md: the file wins an id).
+  const api = createApiAudiences({ warehouse: deps.warehouse, log, now })
   const sync = createAudienceSync({
     warehouse: deps.warehouse,
     bus: deps.bus,
@@ -56,11 +63,21 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
   })
   const reload = () => {
     try {
-      defs = readDefinitions(deps.options.file)
+      fileDefs = readDefinitions(deps.options.file)
     } catch (err) {
       log.error({ err, file: deps.options.file }, 'activation file invalid; keeping the previous definitions')
     }
+    defs = { ...fileDefs, audiences: [...fileDefs.audiences, ...api.merged(fileDefs)] }
     return defs
+  }
+  /** The file and the API's audiences, both read afresh. */
+  const reloadAll = async () => {
+    try {
+      await api.refresh()
+    } catch (err) {
+      log.error({ err }, 'could not read the API audiences; keeping the previous ones')
+    }
+    return reload()
   }
   let chain: Promise<unknown> = Promise.resolve()
   /** One job at a time: a sync and a delivery never overlap. */
@@ -70,6 +87,8 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     return run
   }
   let triggers: TriggerConsumer | undefined
+  let stream: AudienceStream | undefined
+  let deliverAudiencesSoon: NodeJS.Timeout | undefined
   let follower: TopicFollower | undefined
   /** Suppression keys (privacy.suppressions) not yet checked against the recipients. */
   const erasureKeys = new Set<string>()
@@ -102,12 +121,27 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     timers.push(setTimeout(tick, 0))
   }
 
-  const syncNow = () => serial(async () => sync.syncAll(reload().audiences))
+  const syncNow = () => serial(async () => sync.syncAll((await reloadAll()).audiences))
   const deliverNow = () =>
-    serial(async () => delivery.deliverAll(defs === EMPTY_DEFINITIONS ? reload() : defs))
+    serial(async () => delivery.deliverAll(defs === EMPTY_DEFINITIONS ? await reloadAll() : defs))
 
   return {
     definitions: () => reload(),
+    /** The file and API definitions, the API's read afresh. */
+    loadDefinitions: reloadAll,
+    /** The file's definitions alone (the admin API shows them read-only). */
+    fileDefinitions: () => (reload(), fileDefs),
+    api,
+    /** After an API write: re-read, then sync that audience (and deliver) on the queue. */
+    audienceChanged(audience?: AudienceDef): void {
+      void serial(async () => {
+        await reloadAll()
+        if (audience && deps.options.enabled) {
+          await sync.syncAll([audience])
+          await delivery.deliverAll(defs, { only: 'audiences' })
+        }
+      }).catch((err: unknown) => log.error({ err }, 'audience sync after an API change failed'))
+    },
     syncNow,
     deliverNow,
     preview: sync.preview,
@@ -117,7 +151,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       stopped = false
       reload()
       every(deps.options.syncIntervalMs, async () => {
-        await sync.syncAll(reload().audiences)
+        await sync.syncAll((await reloadAll()).audiences)
         await delivery.deliverAll(defs, { only: 'audiences' })
       })
       every(deps.options.deliveryIntervalMs, async () => {
@@ -167,6 +201,26 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
         },
       })
       triggers.start().catch((err: unknown) => log.error({ err }, 'triggers could not start'))
+      // Stream-evaluable audiences change at once when an event changes a person's attributes;
+      // the evaluation shares the sync's queue, so the two never interleave on one audience.
+      stream = createAudienceStream({
+        bus: deps.bus,
+        warehouse: deps.warehouse,
+        log: deps.log,
+        now,
+        audiences: () => defs.audiences.filter(isStreamEvaluable),
+        evaluate: async (audiences, persons) => {
+          const changes = await serial(() => sync.syncPersons(audiences, persons))
+          if (changes === 0 || deliverAudiencesSoon || stopped) return
+          deliverAudiencesSoon = setTimeout(() => {
+            deliverAudiencesSoon = undefined
+            void serial(() => delivery.deliverAll(defs, { only: 'audiences' })).catch((err: unknown) =>
+              log.error({ err }, 'audience delivery failed'),
+            )
+          }, 0)
+        },
+      })
+      stream.start().catch((err: unknown) => log.error({ err }, 'audience stream could not start'))
       log.info(
         { file: deps.options.file, audiences: defs.audiences.length, destinations: defs.destinations.length },
         'activation started',
@@ -177,7 +231,9 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       abort.abort()
       for (const t of timers) clearTimeout(t)
       if (deliverSoon) clearTimeout(deliverSoon)
+      if (deliverAudiencesSoon) clearTimeout(deliverAudiencesSoon)
       await triggers?.stop()
+      await stream?.stop()
       await follower?.stop()
       await triggerChain
       await chain

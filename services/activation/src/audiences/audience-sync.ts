@@ -76,10 +76,16 @@ export function createAudienceSync(deps: AudienceSyncDeps) {
 
   async function syncOne(
     audience: AudienceDef,
+    persons?: readonly string[],
   ): Promise<AudienceSyncResult & { changes: MembershipChange[] }> {
     const started = now()
-    const members = new Set(await preview(audience))
-    const state = await store.state(audience.id)
+    // With `persons` (stream evaluation): only their membership, from the same rule.
+    const members = new Set(
+      persons && audience.ast
+        ? await store.members(compileRule(audience.ast, deps.warehouse.database, { persons }))
+        : await preview(audience),
+    )
+    const state = await store.state(audience.id, persons)
     const entering = [...members].filter((p) => state.get(p)?.change !== 'entered')
     const ids = await store.identifiers(entering)
     const at = new Date(started).toISOString()
@@ -94,13 +100,34 @@ export function createAudienceSync(deps: AudienceSyncDeps) {
     changesTotal.inc({ change: 'exited' }, exited)
     const ms = now() - started
     seconds.observe(ms / 1000)
-    log.info({ audience: audience.id, members: members.size, entered, exited, ms }, 'audience synced')
+    if (!persons || changes.length > 0)
+      log.info(
+        {
+          audience: audience.id,
+          members: members.size,
+          entered,
+          exited,
+          ms,
+          ...(persons && { stream: true }),
+        },
+        persons ? 'audience evaluated on the stream' : 'audience synced',
+      )
     return { audienceId: audience.id, members: members.size, entered, exited, ms, changes }
   }
 
   return {
     preview,
     syncOne,
+    /**
+     * Stream evaluation: these persons' membership in each (stream-evaluable) audience, recorded
+     * and announced like a sync's. Returns how many changes were recorded.
+     */
+    async syncPersons(audiences: readonly AudienceDef[], persons: readonly string[]): Promise<number> {
+      let n = 0
+      if (persons.length === 0) return n
+      for (const a of audiences) n += (await syncOne(a, persons)).changes.length
+      return n
+    },
     /** Syncs every audience in turn; one failing audience does not hold back the others. */
     async syncAll(audiences: readonly AudienceDef[]): Promise<AudienceSyncResult[]> {
       const out: AudienceSyncResult[] = []

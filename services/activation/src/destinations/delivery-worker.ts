@@ -3,10 +3,10 @@ import { Counter, type Logger, type Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import { createDeliveryStore, type PendingItem } from '../adapters/clickhouse-deliveries.js'
 import { createRecipientStore } from '../adapters/clickhouse-recipients.js'
-import { stableId } from '../domain/membership.js'
-import type { ActivationDefinitions, DestinationDef } from '../domain/activation-file.js'
+import type { ActivationDefinitions, DestinationDef, WebhookDef } from '../domain/activation-file.js'
 import { createCircuitBreaker, type CircuitBreaker } from '../domain/circuit-breaker.js'
 import { batchKey, renderBatch, type DeliveryItem } from '../domain/delivery-payload.js'
+import { createErasureNotices } from './erasure-notices.js'
 import { createFileExporter } from './file-exporter.js'
 import { createWebhookSender } from './webhook-sender.js'
 
@@ -60,6 +60,19 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     labelNames: ['destination', 'outcome'],
     registers: [deps.registry],
   })
+
+  const senderFor = (d: WebhookDef, secret: string) =>
+    createWebhookSender({
+      url: d.url,
+      secret,
+      maxAttempts: d.maxAttempts,
+      timeoutMs: d.timeoutMs,
+      baseBackoffMs: deps.baseBackoffMs,
+      maxBackoffMs: deps.maxBackoffMs,
+      fetch: deps.fetch,
+      now,
+      signal: deps.signal,
+    })
 
   const breakerOf = (d: DestinationDef) => {
     let b = breakers.get(d.id)
@@ -120,20 +133,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       )
       return result
     }
-    const send =
-      d.type === 'webhook'
-        ? createWebhookSender({
-            url: d.url,
-            secret: secret ?? '',
-            maxAttempts: d.maxAttempts,
-            timeoutMs: d.timeoutMs,
-            baseBackoffMs: deps.baseBackoffMs,
-            maxBackoffMs: deps.maxBackoffMs,
-            fetch: deps.fetch,
-            now,
-            signal: deps.signal,
-          })
-        : undefined
+    const send = d.type === 'webhook' ? senderFor(d, secret ?? '') : undefined
     const write = d.type === 'file' ? createFileExporter({ ...d, dataDir: deps.dataDir }) : undefined
     const breaker = breakerOf(d)
     const queue: PendingItem[] = []
@@ -241,61 +241,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     },
     replay: (destinationId?: string) => store.replayDead(destinationId, now()),
 
-    /**
-     * Passes erasures on: for suppression keys (privacy.suppressions), every destination that
-     * received the person gets a `person.deleted` item (hashed email and phone), then the ledger
-     * row is blanked. Returns how many recipients are still to be told (a failed notice).
-     */
-    async notifyErasures(defs: ActivationDefinitions, keys: readonly string[]): Promise<number> {
-      const found = await recipients.erased(keys)
-      let sent = 0
-      for (const d of defs.destinations) {
-        const mine = found.filter((r) => r.destinationId === d.id)
-        if (mine.length === 0) continue
-        const at = new Date(now()).toISOString()
-        const batch: DeliveryItem[] = mine.map((r) => ({
-          id: stableId('erasure', r.destinationId, r.recipientKey),
-          type: 'person.deleted',
-          source: 'erasure',
-          personId: '',
-          userId: '',
-          emailSha256: r.emailSha256,
-          phoneSha256: r.phoneSha256,
-          at,
-        }))
-        if (d.type === 'file') createFileExporter({ ...d, dataDir: deps.dataDir })(batch)
-        else {
-          const secret = deps.secretOf(d.id)
-          if (!secret) continue
-          const send = createWebhookSender({
-            url: d.url,
-            secret,
-            maxAttempts: d.maxAttempts,
-            timeoutMs: d.timeoutMs,
-            baseBackoffMs: deps.baseBackoffMs,
-            maxBackoffMs: deps.maxBackoffMs,
-            fetch: deps.fetch,
-            now,
-            signal: deps.signal,
-          })
-          const outcome = await send(
-            JSON.stringify(renderBatch(d.template, d.id, batch, at)),
-            batchKey(d.id, batch),
-          )
-          if (!outcome.ok) {
-            log.warn(
-              { destination: d.id, reason: outcome.reason },
-              'erasure notice not delivered; retried later',
-            )
-            continue
-          }
-        }
-        await recipients.markErased(mine, now())
-        sent += mine.length
-        log.info({ destination: d.id, recipients: mine.length }, 'erasure passed on')
-      }
-      return found.length - sent
-    },
+    /** Erasures passed on to every destination that received the person (erasure-notices.ts). */
+    notifyErasures: createErasureNotices({ ...deps, log, recipients, now, senderFor }),
   }
 }
 

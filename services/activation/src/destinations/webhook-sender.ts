@@ -67,3 +67,5 @@ export function createWebhookSender(opts: WebhookSenderOptions) {
     return { ok: false, attempts: opts.maxAttempts, reason, permanent: false }
   }
 }
+
+export type WebhookSender = ReturnType<typeof createWebhookSender>

@@ -96,6 +96,42 @@ export const EMPTY_DEFINITIONS: ActivationDefinitions = Object.freeze({
   triggers: [],
 })
 
+/** An audience's references and rule checked (problems appended); the rule's AST attached. */
+function checkAudience(
+  a: z.infer<typeof audienceSchema>,
+  destinationIds: ReadonlySet<string>,
+  where: string,
+  problems: string[],
+): AudienceDef {
+  for (const d of a.destinations)
+    if (!destinationIds.has(d)) problems.push(`${where}: unknown destination ${d}`)
+  if (a.rule === undefined) return a
+  try {
+    const ast = parseRule(a.rule)
+    compileRule(ast, 'sillage')
+    return { ...a, ast }
+  } catch (err) {
+    problems.push(`${where}.rule: ${(err as Error).message}`)
+    return a
+  }
+}
+
+/**
+ * One audience from the admin API, validated exactly as the file's audiences are (the same
+ * schema, rule parser and compiler), against the file's destinations. Throws ActivationFileError.
+ */
+export function parseAudienceDefinition(input: unknown, destinationIds: ReadonlySet<string>): AudienceDef {
+  const parsed = audienceSchema.safeParse(input)
+  if (!parsed.success)
+    throw new ActivationFileError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    )
+  const problems: string[] = []
+  const out = checkAudience(parsed.data, destinationIds, 'audience', problems)
+  if (problems.length > 0) throw new ActivationFileError(problems)
+  return out
+}
+
 /** Parses and checks the file's JSON text. */
 export function parseActivationFile(text: string): ActivationDefinitions {
   let json: unknown
@@ -120,17 +156,7 @@ export function parseActivationFile(text: string): ActivationDefinitions {
   const outAudiences: AudienceDef[] = audiences.map((a) => {
     if (seen.has(a.id)) problems.push(`audiences: duplicate id ${a.id}`)
     seen.add(a.id)
-    for (const d of a.destinations)
-      if (!destinationIds.has(d)) problems.push(`audiences.${a.id}: unknown destination ${d}`)
-    if (a.rule === undefined) return a
-    try {
-      const ast = parseRule(a.rule)
-      compileRule(ast, 'sillage')
-      return { ...a, ast }
-    } catch (err) {
-      problems.push(`audiences.${a.id}.rule: ${(err as Error).message}`)
-      return a
-    }
+    return checkAudience(a, destinationIds, `audiences.${a.id}`, problems)
   })
   const outTriggers: TriggerDef[] = triggers.map((t) => {
     for (const d of t.destinations)

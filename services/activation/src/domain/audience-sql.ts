@@ -17,6 +17,8 @@ export interface Attribute {
   /** A ClickHouse expression over the source's alias. */
   sql: string
   doc: string
+  /** Whether an event can change it for one person (stream evaluation, audience-stream.ts). */
+  stream: boolean
 }
 
 /** The whitelist: the only names a rule may use (docs/activation.md lists them). */
@@ -26,47 +28,60 @@ export const ATTRIBUTES: Readonly<Record<string, Attribute>> = Object.freeze({
     source: 'consent',
     sql: 'c.marketing_contactable',
     doc: 'marketing consent granted',
+    stream: true,
   },
   'consent.analytics': {
     type: 'boolean',
     source: 'consent',
     sql: 'c.analytics_granted',
     doc: 'analytics consent granted',
+    stream: true,
   },
   rfm_segment: {
     type: 'string',
     source: 'rfm',
     sql: "if(r.person_id != '', r.segment, 'prospect')",
     doc: 'RFM segment (champions … dormant), prospect without an order',
+    stream: false,
   },
   last_order_days: {
     type: 'number',
     source: 'rfm',
     sql: "if(r.person_id != '', r.recency_days, NULL)",
     doc: 'days since the last order (no order: never matches)',
+    stream: true,
   },
-  orders: { type: 'number', source: 'rfm', sql: 'r.frequency', doc: 'orders placed' },
-  revenue: { type: 'number', source: 'rfm', sql: 'r.monetary', doc: 'revenue of all orders' },
-  r_score: { type: 'number', source: 'rfm', sql: 'r.r_score', doc: 'RFM recency score 1–5 (0: no order)' },
-  f_score: { type: 'number', source: 'rfm', sql: 'r.f_score', doc: 'RFM frequency score 1–5' },
-  m_score: { type: 'number', source: 'rfm', sql: 'r.m_score', doc: 'RFM monetary score 1–5' },
+  orders: { type: 'number', source: 'rfm', sql: 'r.frequency', doc: 'orders placed', stream: true },
+  revenue: { type: 'number', source: 'rfm', sql: 'r.monetary', doc: 'revenue of all orders', stream: true },
+  r_score: {
+    type: 'number',
+    source: 'rfm',
+    sql: 'r.r_score',
+    doc: 'RFM recency score 1–5 (0: no order)',
+    stream: false,
+  },
+  f_score: { type: 'number', source: 'rfm', sql: 'r.f_score', doc: 'RFM frequency score 1–5', stream: false },
+  m_score: { type: 'number', source: 'rfm', sql: 'r.m_score', doc: 'RFM monetary score 1–5', stream: false },
   last_seen_days: {
     type: 'number',
     source: 'seen',
     sql: "if(s.person_id != '', dateDiff('day', s.last_seen, now64(3)), NULL)",
     doc: 'days since the last event',
+    stream: true,
   },
   first_seen_days: {
     type: 'number',
     source: 'seen',
     sql: "if(s.person_id != '', dateDiff('day', s.first_seen, now64(3)), NULL)",
     doc: 'days since the first event',
+    stream: true,
   },
   propensity_30d: {
     type: 'number',
     source: 'propensity',
     sql: "if(p.person_id != '', p.propensity_30d, NULL)",
     doc: 'probability of an order in the next 30 days',
+    stream: false,
   },
 })
 
@@ -77,6 +92,19 @@ const JOINS: Record<Exclude<Source, 'consent'>, (db: string) => string> = {
     `LEFT JOIN (SELECT person_id, first_seen, last_seen FROM ${db}.persons) AS s ON s.person_id = c.person_id`,
   propensity: (db) =>
     `LEFT JOIN (SELECT person_id, propensity_30d FROM ${db}.propensity_scores) AS p ON p.person_id = c.person_id`,
+}
+
+/**
+ * The same sources for a given set of persons ({persons:Array(String)}): what stream evaluation
+ * runs. Orders, revenue and recency are aggregated from the persons' own orders (the values
+ * rfm_segments has for them, without scoring the whole population).
+ */
+const PERSON_JOINS: Record<Exclude<Source, 'consent'>, (db: string) => string> = {
+  rfm: (db) =>
+    `LEFT JOIN (SELECT person_id, dateDiff('day', max(ordered_at), now64(3)) AS recency_days, count() AS frequency, round(sum(revenue), 2) AS monetary FROM ${db}.orders WHERE person_id IN {persons:Array(String)} AND ordered_at < now64(3) GROUP BY person_id) AS r ON r.person_id = c.person_id`,
+  seen: (db) =>
+    `LEFT JOIN (SELECT person_id, first_seen, last_seen FROM ${db}.persons WHERE person_id IN {persons:Array(String)}) AS s ON s.person_id = c.person_id`,
+  propensity: JOINS.propensity,
 }
 
 /** A rule naming an unknown attribute or comparing with a value of the wrong type. */
@@ -102,7 +130,11 @@ function checkDatabase(db: string): void {
 }
 
 /** The rule's members: `SELECT person_id` over consent_current and the sources it names. */
-export function compileRule(rule: RuleNode, db: string): CompiledQuery {
+export function compileRule(
+  rule: RuleNode,
+  db: string,
+  opts: { persons?: readonly string[] } = {},
+): CompiledQuery {
   checkDatabase(db)
   const params: Record<string, unknown> = {}
   const param = (type: AttributeType, value: Value | Value[], name: string): string => {
@@ -151,16 +183,18 @@ export function compileRule(rule: RuleNode, db: string): CompiledQuery {
   }
   const where = emit(rule)
   const sources = new Set([...attributesOf(rule)].map((name) => attr(name).source))
+  const scoped = opts.persons !== undefined
   const joins = (['rfm', 'seen', 'propensity'] as const)
     .filter((s) => sources.has(s))
-    .map((s) => JOINS[s](db))
+    .map((s) => (scoped ? PERSON_JOINS : JOINS)[s](db))
+  const only = scoped ? ' WHERE person_id IN {persons:Array(String)}' : ''
   const sql = [
     `SELECT c.person_id AS person_id`,
-    `FROM (SELECT person_id, marketing_contactable, analytics_granted FROM ${db}.consent_current) AS c`,
+    `FROM (SELECT person_id, marketing_contactable, analytics_granted FROM ${db}.consent_current${only}) AS c`,
     ...joins,
     `WHERE c.marketing_contactable AND ${where}`,
   ].join('\n')
-  return { sql, params }
+  return { sql, params: scoped ? { ...params, persons: opts.persons } : params }
 }
 
 /**

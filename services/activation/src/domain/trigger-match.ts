@@ -85,19 +85,29 @@ export function statedConsent(e: StreamEvent): string[] | undefined {
 }
 
 /**
- * The firing's key: the trigger, the person (userId, else anonymousId) and the cool-down window
- * the event falls in (windows aligned to the epoch). Its message id derives from the key, so two
- * instances, or a restart re-reading the same events, produce one firing.
+ * The firing's key: the trigger, the person (userId, else anonymousId) and the event that fired it.
+ * Its message id derives from the key, so a restart re-reading the event, or a second instance
+ * handling it, gives the same id (the idempotency key of the delivery). `windowStart` is the
+ * event's time: the start of the rolling cool-down the firing opens.
  */
-export function firingKey(triggerId: string, e: StreamEvent, cooldownHours: number, eventMs: number) {
+export function firingKey(triggerId: string, e: StreamEvent, eventMs: number) {
   const userId = e.userId ?? ''
   const anonymousId = userId === '' ? (e.anonymousId ?? '') : ''
-  const windowMs = Math.max(1, Math.round(cooldownHours * 3_600_000))
-  const windowStart = cooldownHours === 0 ? eventMs : Math.floor(eventMs / windowMs) * windowMs
+  const eventId = e.messageId ?? `at:${eventMs}`
   return {
     userId,
     anonymousId,
-    windowStart,
-    messageId: stableId('trigger', triggerId, userId, anonymousId, String(windowStart)),
+    windowStart: eventMs,
+    messageId: stableId('trigger', triggerId, userId, anonymousId, eventId),
   }
+}
+
+/**
+ * The rolling cool-down: whether an event at `eventMs` falls within `cooldownHours` of a firing
+ * of the same trigger and person (before it, or after it when events arrive out of order). Only
+ * firings open a cool-down; an event it suppresses does not extend it.
+ */
+export function inCooldown(eventMs: number, firedAt: readonly number[], cooldownHours: number): boolean {
+  const cd = cooldownHours * 3_600_000
+  return cd > 0 && firedAt.some((t) => Math.abs(eventMs - t) < cd)
 }

@@ -3,7 +3,7 @@ import { Counter, type Logger, type Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import { createTriggerStore, type Firing } from '../adapters/clickhouse-triggers.js'
 import type { TriggerDef } from '../domain/activation-file.js'
-import { firingKey, matches, statedConsent, type StreamEvent } from '../domain/trigger-match.js'
+import { firingKey, inCooldown, matches, statedConsent, type StreamEvent } from '../domain/trigger-match.js'
 
 export const TRIGGERS_GROUP = 'sillage-activation-triggers'
 
@@ -21,9 +21,11 @@ export interface TriggerConsumerDeps {
 
 /**
  * Reads events.raw (its own consumer group) and fires the triggers whose event and condition
- * match, once per person per cool-down window: the firing's message id derives from (trigger,
- * person, window), firings are recorded in ClickHouse before the offsets are committed, and the
- * table collapses repeats, so a restart or a second instance adds nothing. A person fires only
+ * match, once per person per rolling cool-down: an event fires unless a firing of the trigger for
+ * the person lies within cooldownHours of it (recorded in ClickHouse, or decided earlier in the
+ * batch). The firing's message id derives from (trigger, person, event), firings are recorded
+ * before the offsets are committed, and the table collapses repeats, so a restart re-reading the
+ * events adds nothing. A person fires only
  * with marketing consent (the event's own context.consent, else the latest their events state).
  */
 export function createTriggerConsumer(deps: TriggerConsumerDeps) {
@@ -38,13 +40,29 @@ export function createTriggerConsumer(deps: TriggerConsumerDeps) {
   })
   let sub: Subscription | undefined
 
-  async function candidates(e: StreamEvent): Promise<Firing[]> {
+  /** `decided`: the firings already decided in this batch, by trigger and person. */
+  async function candidates(e: StreamEvent, decided: Map<string, number[]>): Promise<Firing[]> {
     const out: Firing[] = []
     const eventMs = Date.parse(e.timestamp ?? '') || now()
     for (const t of deps.triggers) {
       if (!matches(t, e)) continue
-      const key = firingKey(t.id, e, t.cooldownHours, eventMs)
+      const key = firingKey(t.id, e, eventMs)
       if (key.userId === '' && key.anonymousId === '') continue
+      // The rolling cool-down: no firing of this trigger for this person within cooldownHours of
+      // the event, in this batch or recorded (by this process before a restart, or another).
+      const who = `${t.id}\0${key.userId}\0${key.anonymousId}`
+      const local = decided.get(who) ?? []
+      if (inCooldown(eventMs, local, t.cooldownHours)) continue
+      const cd = t.cooldownHours * 3_600_000
+      if (
+        cd > 0 &&
+        inCooldown(
+          eventMs,
+          await store.firingTimes(t.id, key.userId, key.anonymousId, eventMs - cd, eventMs + cd),
+          t.cooldownHours,
+        )
+      )
+        continue
       const cats = statedConsent(e) ?? (await store.consent(key.userId, e.anonymousId ?? ''))
       if (!cats?.includes('marketing')) continue
       if (
@@ -68,6 +86,7 @@ export function createTriggerConsumer(deps: TriggerConsumerDeps) {
         },
         firedAt: now(),
       })
+      decided.set(who, [...local, eventMs])
     }
     return out
   }
@@ -75,7 +94,8 @@ export function createTriggerConsumer(deps: TriggerConsumerDeps) {
   /** One batch of events: the firings it causes, recorded. Exposed for tests and benchmarks. */
   async function handle(events: readonly StreamEvent[]): Promise<Firing[]> {
     const found: Firing[] = []
-    for (const e of events) found.push(...(await candidates(e)))
+    const decided = new Map<string, number[]>()
+    for (const e of events) found.push(...(await candidates(e, decided)))
     const unique = [...new Map(found.map((f) => [f.messageId, f])).values()]
     const already = await store.fired(unique.map((f) => f.messageId))
     const fresh = unique.filter((f) => !already.has(f.messageId))
