@@ -4,7 +4,7 @@
 //
 //   pnpm bench:embedded            (after pnpm build)
 //   SECONDS=20 CONNECTIONS=32 pnpm bench:embedded
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, load, machine, startProcess, waitFor } from './lib.mjs'
@@ -14,6 +14,36 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16)
 const WRITE_KEY = 'wk_bench_0123456789'
 const ADMIN = 'admin_bench_0123456789abcdef'
 const BATCH = 50
+// CPU_PROF_DIR=<dir>: the server runs with --cpu-prof (one profile per thread, see
+// bench/cpu-profile-summary.mjs).
+const CPU_PROF_DIR = process.env.CPU_PROF_DIR
+
+/** CPU seconds of each thread of `pid`, by thread name (Linux /proc; empty elsewhere). */
+function threadCpu(pid) {
+  const out = new Map()
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const secs = (Number(f[11]) + Number(f[12])) / 100
+      out.set(`${name}#${tid}`, secs)
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return out
+}
+
+/** Per thread name: CPU seconds spent between two readings. */
+function cpuBetween(before, after) {
+  const byName = new Map()
+  for (const [key, secs] of after) {
+    const name = key.slice(0, key.lastIndexOf('#')).replace(/[0-9]+$/, '')
+    byName.set(name, (byName.get(name) ?? 0) + secs - (before.get(key) ?? 0))
+  }
+  return [...byName].filter(([, s]) => s > 0.05).sort((a, b) => b[1] - a[1])
+}
 
 async function query(url, sql) {
   const res = await fetch(`${url}/admin/query`, {
@@ -60,7 +90,9 @@ try {
   const sillage = await startProcess(['apps/sillage/dist/main.js', 'start'], {
     env,
     readyUrl: `${url}/healthz`,
+    ...(CPU_PROF_DIR && { prefix: ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] }),
   })
+  const cpuBefore = threadCpu(sillage.proc.pid)
   const started = Date.now()
   const r = await load(`${url}/v1/batch`, {
     seconds: SECONDS,
@@ -78,6 +110,7 @@ try {
     },
   )
   const drained = Date.now()
+  const cpu = cpuBetween(cpuBefore, threadCpu(sillage.proc.pid))
   const [f] = await query(
     url,
     `SELECT quantile(0.5)(dateDiff('millisecond', received_at, inserted_at)) AS p50,
@@ -93,6 +126,11 @@ try {
   )
   console.log(`freshness (received -> stored):  p50 ${f.p50} ms  p95 ${f.p95} ms`)
   console.log(`rows ${f.n}, distinct message ids ${f.ids}`)
+  const cpuTotal = cpu.reduce((a, [, v]) => a + v, 0)
+  console.log(
+    `CPU of the process until drained: ${cpuTotal.toFixed(1)} s, ${((cpuTotal / accepted) * 1e6).toFixed(1)} µs per event; by thread: ` +
+      cpu.map(([name, v]) => `${name} ${((v / accepted) * 1e6).toFixed(1)} µs`).join(', '),
+  )
 } finally {
   rmSync(dataDir, { recursive: true, force: true })
 }

@@ -1,6 +1,8 @@
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import {
+  envBool,
+  envInt,
   collectConfig,
   loadBusConfig,
   parseEnv,
@@ -28,6 +30,20 @@ import {
   type CartAbandonmentOptions,
 } from '@sillage/activation'
 
+/** Embedded mode's threads (docs/architecture.md, embedded mode). */
+const embeddedEnvSchema = z.object({
+  SILLAGE_IDENTITY_WORKER: envBool(false),
+  SILLAGE_MAX_IDENTITY_LAG_EVENTS: envInt(100_000, 1),
+})
+const EMBEDDED_ENV_VARS = Object.keys(embeddedEnvSchema.shape)
+
+export interface EmbeddedConfig {
+  /** SILLAGE_IDENTITY_WORKER: identity and its chDB inserts in a worker thread (second core). */
+  identityWorker: boolean
+  /** SILLAGE_MAX_IDENTITY_LAG_EVENTS: past this many unstored events, 503 SIL_OVERLOADED. */
+  maxIdentityLagEvents: number
+}
+
 /** Every variable the CLI reads (docker-config.test.ts checks the compose file's cli service). */
 export const CLI_ENV_VARS: readonly string[] = [
   ...new Set([
@@ -41,6 +57,7 @@ export const CLI_ENV_VARS: readonly string[] = [
     ...DASHBOARD_ENV_VARS,
     ...PROFILES_ENV_VARS,
     ...ACTIVATION_ENV_VARS,
+    ...EMBEDDED_ENV_VARS,
   ]),
 ]
 
@@ -61,6 +78,7 @@ export interface CliConfig extends WarehouseConfig {
   shutdownTimeoutMs: number
   /** SILLAGE_AUDIENCES_FILE, SILLAGE_DESTINATION_SECRET_* … (docs/activation.md). */
   activation: Readonly<ActivationOptions>
+  embedded: Readonly<EmbeddedConfig>
 }
 
 /** The only place the CLI reads process.env; parsed once, every problem reported at once. */
@@ -76,6 +94,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     profiles,
     lifecycle,
     activation,
+    embedded,
   ] = collectConfig(
     () => loadWarehouseConfig(env),
     () => loadBusConfig(env),
@@ -87,6 +106,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     () => loadProfilesOptions(env),
     () => loadLifecycleConfig(env),
     () => loadActivationOptions(env),
+    () => parseEnv(embeddedEnvSchema, env),
   )
   return Object.freeze({
     ...warehouse,
@@ -99,6 +119,10 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     profiles,
     shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
     activation,
+    embedded: Object.freeze({
+      identityWorker: embedded.SILLAGE_IDENTITY_WORKER,
+      maxIdentityLagEvents: embedded.SILLAGE_MAX_IDENTITY_LAG_EVENTS,
+    }),
   })
 }
 

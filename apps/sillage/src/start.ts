@@ -3,7 +3,14 @@ import { createAdminStack } from '@sillage/admin'
 import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@sillage/bus'
 import { createCollectorStack, createDebugTap } from '@sillage/collector'
 import { registerDashboard } from '@sillage/dashboard'
-import { createIdentityStack, decodeChangelog } from '@sillage/identity'
+import {
+  createIdentityStack,
+  createIdentityWorker,
+  decodeChangelog,
+  type IdentityStack,
+} from '@sillage/identity'
+import type { SuppressionList } from '@sillage/identifiers'
+import { followSuppressions } from '@sillage/identifiers/follow'
 import { createProfilesStack } from '@sillage/profiles'
 import { createLogger, createMetricsRegistry, exitOnSignal } from '@sillage/runtime'
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
@@ -17,6 +24,7 @@ import { createDebugPersons } from './debug-persons.js'
 import { registerDemoRoutes } from './demo.route.js'
 import { assertCanListen, listenFailure } from './port-check.js'
 import { gateUntilReady } from './readiness.js'
+import { createLagGate } from './lag-gate.js'
 
 /**
  * `sillage start`: the services' own stacks (collector, identity, activation, admin), wired as their main.ts
@@ -57,17 +65,46 @@ export async function start(config: CliConfig): Promise<void> {
     },
   })
   // Identity follows the erased identifiers (docs/privacy.md); the collector and the admin API
-  // share its list: one per process, read whole before anything is accepted.
-  const identity = createIdentityStack({
-    bus,
-    warehouse,
-    log,
-    registry,
-    rules: config.identityRules,
-    suppressionGroupPrefix: 'sillage.suppressions',
-    onStored: (rows) => debugPersons.stored(rows),
-  })
-  await identity.start()
+  // share its list: one per process, read whole before anything is accepted. With
+  // SILLAGE_IDENTITY_WORKER identity runs in a worker thread over this thread's bus, and this
+  // thread follows the list for the collector and the admin API itself.
+  let identity: IdentityStack | undefined
+  let worker: ReturnType<typeof createIdentityWorker> | undefined
+  let suppressions: SuppressionList
+  let stopSuppressions = async (): Promise<void> => {}
+  if (config.embedded.identityWorker) {
+    const feed = await followSuppressions(bus, { groupPrefix: 'sillage.suppressions' })
+    suppressions = feed.list
+    stopSuppressions = feed.stop
+    worker = createIdentityWorker({
+      bus,
+      warehouse: { ...config.clickhouse, dataDir: config.dataDir },
+      log,
+      registry,
+      rules: config.identityRules,
+      logLevel: config.collector.logLevel,
+      suppressionGroupPrefix: 'sillage.suppressions.identity',
+      onStored: (rows) => debugPersons.stored(rows),
+      onCrash: (err) => {
+        // chDB is one engine per process and the worker's end closed it: stop, to be restarted.
+        log.fatal({ err }, 'identity worker died; stopping')
+        process.exit(1)
+      },
+    })
+    await worker.start()
+  } else {
+    identity = createIdentityStack({
+      bus,
+      warehouse,
+      log,
+      registry,
+      rules: config.identityRules,
+      suppressionGroupPrefix: 'sillage.suppressions',
+      onStored: (rows) => debugPersons.stored(rows),
+    })
+    await identity.start()
+    suppressions = identity.suppressions
+  }
   // Cart Abandoned (docs/analysts.md): looks in ClickHouse, produces to events.raw.
   const activation = createActivationStack({
     bus,
@@ -86,11 +123,13 @@ export async function start(config: CliConfig): Promise<void> {
   const collector = await createCollectorStack({
     config: { ...config.collector, adminToken: token },
     sources,
-    bus,
+    bus: worker
+      ? createLagGate(bus, { group: 'identity', maxLagEvents: config.embedded.maxIdentityLagEvents })
+      : bus,
     log,
     registry,
     debugTap,
-    suppressions: identity.suppressions,
+    suppressions,
   })
   const { app } = collector
   registerAdminQueryRoute(app, { warehouse, token })
@@ -101,8 +140,8 @@ export async function start(config: CliConfig): Promise<void> {
     bus,
     log,
     token,
-    suppressions: identity.suppressions,
-    identityRules: identity.rules,
+    suppressions,
+    identityRules: config.identityRules,
   })
   registerAdminOpsRoutes(app, {
     bus,
@@ -124,7 +163,7 @@ export async function start(config: CliConfig): Promise<void> {
     warehouse,
     log,
     registry,
-    suppressions: identity.suppressions,
+    suppressions,
     options: config.profiles,
     adminToken: token,
     writeKeys: sources.flatMap((s) => [s.writeKey, ...s.previousWriteKeys.map((p) => p.writeKey)]),
@@ -147,10 +186,14 @@ export async function start(config: CliConfig): Promise<void> {
     await collector.close()
     await profiles.stop()
     await activation.stop()
-    await identity.stop()
+    await identity?.stop()
+    await worker?.stop()
+    await stopSuppressions()
     await mergeFollower.stop()
     await bus.close()
     await warehouse.close()
+    // chDB closed: the worker thread may end (it never closes its session, see its worker.ts).
+    await worker?.exit()
   }
 
   // Ready for HTTP clients and the CLI at once: 503 until the runtime file is written (readiness.ts).

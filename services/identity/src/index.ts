@@ -34,3 +34,4 @@ export { encodeEdge, decodeEdge, encodeDelta, decodeChangelog } from './domain/m
 export { IDENTITY_ERRORS, IdentityError, type IdentityErrorCode } from './errors.js'
 export { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from './rules.config.js'
 export * from './stack.js'
+export * from './identity-worker.js'

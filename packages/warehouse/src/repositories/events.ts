@@ -1,5 +1,5 @@
 import type { Warehouse } from '../warehouse.js'
-import { insertRows } from './insert-rows.js'
+import { insertUniformRows } from './insert-rows.js'
 
 /** Message ids per IN list: keeps each query's parameter well under ClickHouse's limits. */
 const ID_CHUNK = 2000
@@ -47,9 +47,12 @@ export function createEventsRepository(warehouse: Warehouse) {
       return found
     },
 
-    /** Inserts events as one insert, deduplicated by `token`; throws on any error. */
+    /**
+     * Inserts events as one insert, deduplicated by `token`; throws on any error. JSONCompactEachRow
+     * (insertUniformRows): every row has the same columns.
+     */
     insertEvents: (rows: readonly EventRowValues[], token: string): Promise<void> =>
-      insertRows(warehouse, 'events', rows, token),
+      insertUniformRows(warehouse, 'events', rows, token),
   }
 }
 

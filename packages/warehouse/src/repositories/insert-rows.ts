@@ -21,6 +21,43 @@ export async function insertRows(
   })
 }
 
+/**
+ * Inserts rows that all have the same keys (a fixed row mapping, such as identity's events) as
+ * JSONCompactEachRow: arrays in the order of the first row's keys, with that column list. The
+ * engine then parses no key names: bench/insert-formats.mjs measured +40% rows/s and ~9 µs less CPU
+ * per events row than JSONEachRow on chDB. The same rows and format go over HTTP. A batch whose
+ * rows do not share the first row's keys goes as JSONEachRow, as `insertRows`.
+ */
+export async function insertUniformRows(
+  warehouse: Warehouse,
+  table: string,
+  values: readonly object[],
+  token?: string,
+): Promise<void> {
+  const first = values[0]
+  if (first === undefined) return
+  const columns = Object.keys(first)
+  const arrays: unknown[][] = new Array<unknown[]>(values.length)
+  for (let i = 0; i < values.length; i++) {
+    const row = values[i] as Record<string, unknown>
+    let keys = 0
+    for (const key in row) if (key in first) keys++
+    if (keys !== columns.length || Object.keys(row).length !== columns.length) {
+      return insertRows(warehouse, table, values, token)
+    }
+    const array = new Array<unknown>(columns.length)
+    for (let c = 0; c < columns.length; c++) array[c] = row[columns[c]!]
+    arrays[i] = array
+  }
+  await warehouse.client.insert({
+    table: `${warehouse.database}.${table}`,
+    columns: columns as [string, ...string[]],
+    values: arrays,
+    format: 'JSONCompactEachRow',
+    ...(token !== undefined && { clickhouse_settings: { insert_deduplication_token: token } }),
+  })
+}
+
 /** The rows of a parameterised SELECT, as JSON objects. */
 export async function selectRows<T>(
   warehouse: Warehouse,

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createWarehouse } from '../warehouse.js'
+import { insertRows, insertUniformRows } from './insert-rows.js'
+
+describe('insertUniformRows (JSONCompactEachRow) on chDB', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sillage-insert-rows-'))
+  const wh = createWarehouse({ database: 'insert_rows', dataDir })
+  const table = `t_${Math.random().toString(36).slice(2, 8)}`
+  const read = async () => {
+    const rs = await wh.client.query({
+      query: `SELECT id, name, n, ok, at FROM insert_rows.${table} ORDER BY id`,
+      format: 'JSONEachRow',
+    })
+    return rs.json()
+  }
+
+  beforeAll(async () => {
+    await wh.client.command({ query: 'CREATE DATABASE IF NOT EXISTS insert_rows' })
+    await wh.client.command({
+      query: `CREATE TABLE insert_rows.${table} (id String, name String DEFAULT 'dflt', n Nullable(Float64),
+              ok Bool, at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY id`,
+    })
+  })
+  afterAll(async () => {
+    await wh.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('stores the same values as JSONEachRow, whatever the key order of each row', async () => {
+    const rows = [
+      { id: 'a', name: 'tab\there "quoted" \\ é 😀', n: 1.5, ok: true, at: '2026-01-02T03:04:05.678Z' },
+      { n: null, ok: false, at: '2026-01-02 03:04:05.000', name: 'b', id: 'b' },
+    ]
+    await insertUniformRows(wh, table, rows)
+    await insertRows(
+      wh,
+      table,
+      rows.map((r) => ({ ...r, id: `${r.id}2` })),
+    )
+    const got = (await read()) as Array<Record<string, unknown>>
+    expect(got).toHaveLength(4)
+    const strip = (r: Record<string, unknown>) => ({ ...r, id: String(r['id']).slice(0, 1) })
+    expect(got.filter((r) => String(r['id']).length === 1)).toEqual(
+      got.filter((r) => String(r['id']).length === 2).map(strip),
+    )
+    expect(got[0]).toMatchObject({ id: 'a', name: 'tab\there "quoted" \\ é 😀', n: 1.5, ok: true })
+  })
+
+  it('falls back to JSONEachRow when rows do not share the first row keys: no value is dropped', async () => {
+    await insertUniformRows(wh, table, [
+      { id: 'c', n: 2, ok: true, at: '2026-01-02T03:04:05Z' },
+      { id: 'd', name: 'named', n: 3, ok: true, at: '2026-01-02T03:04:05Z' },
+    ])
+    const got = (await read()) as Array<Record<string, unknown>>
+    expect(got.find((r) => r['id'] === 'c')).toMatchObject({ name: 'dflt', n: 2 })
+    expect(got.find((r) => r['id'] === 'd')).toMatchObject({ name: 'named', n: 3 })
+  })
+})
