@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { Logger } from '@sillage/runtime'
+import { readCookie, type Logger } from '@sillage/runtime'
 import { ANONYMOUS_ID_COOKIE } from '@sillage/schemas'
 import { viewedNotBought } from '../domain/profile-view.js'
 import { errorBody, PROFILE_ERRORS, type ProfileErrorCode } from '../errors.js'
@@ -10,16 +10,6 @@ interface BrowserSource {
   id: string
   writeKey: string
   allowedOrigins: readonly string[]
-}
-
-/** The raw value of a cookie in a Cookie header. */
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return undefined
 }
 
 const VALID_COOKIE = /^[\w.~%-]{1,512}$/
