@@ -1,6 +1,8 @@
-import { ANONYMOUS_ID, USER_ID, ruleOf, type IdentityRules } from '@sillage/identifiers'
-import { compareRank, fromKey, idKey, rankOf, type IdKey, type Identifier, type Rank } from './identifiers.js'
-import { decideLink, type LinkDecision, type LinkSide, type PersonView } from './merge-rules.js'
+import { ANONYMOUS_ID, USER_ID, type IdentityRules } from '@sillage/identifiers'
+import { auditEntry, emptyDelta } from './graph-delta.js'
+import { addMember, freshView, personView, type PersonState } from './graph-person.js'
+import { compareRank, fromKey, idKey, rankOf, type IdKey } from './identifiers.js'
+import { decideLink, type LinkSide, type PersonView } from './merge-rules.js'
 
 /**
  * The identity graph: identifier → person, persons with their members, and the flattened
@@ -9,120 +11,26 @@ import { decideLink, type LinkDecision, type LinkSide, type PersonView } from '.
  * changelog (`applyRecord`). Pure: no I/O.
  */
 
-/** A login seen on a device: from `offset` of `partition` on, its anonymous events go to `person`. */
-export interface Login {
-  readonly partition: number
-  readonly offset: number
-  readonly person: string
-}
-
-export interface SourceRef {
-  readonly topic: string
-  readonly partition: number
-  readonly offset: number
-}
-
-/** An event that carries two or more identifiers, as sent on identity.edges. */
-export interface EdgeInput {
-  readonly src: SourceRef
-  readonly messageId: string
-  readonly timestamp: string
-  readonly ids: readonly Identifier[]
-  /** The event's own anonymousId and userId values, when both are valid: a login. */
-  readonly login?: { readonly anonymous: string; readonly user: string } | undefined
-}
-
-export interface IdentityChange {
-  readonly type: string
-  readonly value: string
-  readonly person: string
-  readonly version: number
-  readonly timestamp: string
-  readonly logins: readonly Login[] | undefined
-}
-
-export interface OverrideChange {
-  readonly oldPersonId: string
-  readonly personId: string
-  readonly version: number
-  readonly timestamp: string
-}
-
-export interface SourceChange {
-  readonly topic: string
-  readonly partition: number
-  readonly offset: number
-  readonly version: number
-}
-
-/** One row of identity_merges: what was decided for one link, and which event caused it. */
-export interface AuditEntry {
-  readonly mergeId: string
-  readonly decision: 'merge' | 'attach' | 'refuse'
-  readonly reason: string
-  readonly personId: string
-  readonly otherPersonId: string
-  readonly idType: string
-  readonly idValue: string
-  readonly otherIdType: string
-  readonly otherIdValue: string
-  readonly limitType: string
-  readonly messageId: string
-  readonly src: SourceRef
-  readonly timestamp: string
-  readonly version: number
-}
-
-export interface GraphDelta {
-  identities: IdentityChange[]
-  overrides: OverrideChange[]
-  audit: AuditEntry[]
-  sources: SourceChange[]
-}
-
-export interface LinkOutcome {
-  readonly a: Identifier
-  readonly b: Identifier
-  readonly decision: LinkDecision
-}
-
-/** Changelog values, by record kind (see messages.ts for the keys). */
-export type GraphRecord =
-  | { kind: 'identity'; key: IdKey; person: string; version: number; logins?: readonly Login[] | undefined }
-  | { kind: 'override'; oldPersonId: string; personId: string; version: number }
-  | { kind: 'source'; topic: string; partition: number; offset: number; version: number }
-  /** Tombstones written by an erasure (docs/privacy.md): the graph forgets the identifier. */
-  | { kind: 'identity-erased'; key: IdKey }
-  | { kind: 'override-erased'; oldPersonId: string }
+export type * from './identity-graph-types.js'
+import type {
+  AuditEntry,
+  EdgeInput,
+  GraphDelta,
+  IdentityChange,
+  Login,
+  LinkOutcome,
+  OverrideChange,
+  SourceChange,
+  GraphRecord,
+  GraphStats,
+  IdState,
+  Ranked,
+} from './identity-graph-types.js'
 
 /** Logins kept per anonymous id: enough for any realistic shared device. */
 export const MAX_LOGINS = 16
 /** Version = edge offset × VERSION_STRIDE + link index: unique, monotonic, the same on replay. */
 export const VERSION_STRIDE = 1024
-
-interface Ranked {
-  readonly id: Identifier
-  readonly key: IdKey
-  readonly rank: Rank
-}
-
-interface IdState {
-  person: string
-  version: number
-  logins: Login[] | undefined
-}
-
-interface PersonState {
-  readonly id: string
-  readonly members: Set<IdKey>
-  readonly counts: Map<string, number>
-}
-
-export interface GraphStats {
-  identifiers: number
-  persons: number
-  overrides: number
-}
 
 export type IdentityGraph = ReturnType<typeof createIdentityGraph>
 
@@ -148,32 +56,7 @@ function build(
   const overrideOut = new Map<string, OverrideChange>()
   const sourceOut = new Map<string, SourceChange>()
 
-  const maxPriority = (p: PersonState): number => {
-    let best = -Infinity
-    for (const [type, n] of p.counts) if (n > 0) best = Math.max(best, ruleOf(rules, type).priority)
-    return best
-  }
-
-  const viewOf = (p: PersonState): PersonView => ({
-    personId: p.id,
-    anchor: { priority: maxPriority(p), hash: p.id },
-    counts: p.counts,
-    fresh: false,
-  })
-
-  const freshView = (id: Identifier, rank: Rank): PersonView => ({
-    personId: rank.hash,
-    anchor: rank,
-    counts: new Map([[id.type, 1]]),
-    fresh: true,
-  })
-
-  function addMember(p: PersonState, key: IdKey): void {
-    if (p.members.has(key)) return
-    p.members.add(key)
-    const type = fromKey(key).type
-    p.counts.set(type, (p.counts.get(type) ?? 0) + 1)
-  }
+  const viewOf = (p: PersonState): PersonView => personView(rules, p)
 
   function removeMember(p: PersonState, key: IdKey): void {
     if (!p.members.delete(key)) return
@@ -314,20 +197,7 @@ function build(
         break
       }
     }
-    if (audit) {
-      delta.audit.push({
-        ...audit,
-        mergeId: `${edge.src.topic}/${edge.src.partition}/${edge.src.offset}/${index}`,
-        idType: a.type,
-        idValue: a.value,
-        otherIdType: b.type,
-        otherIdValue: b.value,
-        messageId: edge.messageId,
-        src: edge.src,
-        timestamp: ts,
-        version,
-      })
-    }
+    if (audit) delta.audit.push(auditEntry(edge, index, a, b, version, audit))
     return { a, b, decision }
   }
 
@@ -449,8 +319,4 @@ function build(
       return build(rules, idsCopy, personsCopy, new Map(overrides), byCopy, new Map(sources))
     },
   }
-}
-
-function emptyDelta(): GraphDelta {
-  return { identities: [], overrides: [], audit: [], sources: [] }
 }
