@@ -5,6 +5,8 @@
 //
 //   pnpm bench:profiles            (after pnpm build)
 //   SECONDS=30 LOOKUPS=500 INGEST=10000 pnpm bench:profiles
+//   CPU_PROF_DIR=<dir>: the server runs with --cpu-prof (one profile per thread, see
+//   bench/cpu-profile-summary.mjs).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { loadavg } from 'node:os'
@@ -100,6 +102,9 @@ try {
       SILLAGE_PROFILE_READ_KEYS: JSON.stringify([{ id: 'bench', key: READ_KEY, sources: ['*'] }]),
     },
     readyUrl: `${url}/healthz`,
+    ...(process.env.CPU_PROF_DIR && {
+      prefix: ['--cpu-prof', '--cpu-prof-dir', process.env.CPU_PROF_DIR],
+    }),
   })
   // Warm-up: every user has events, then every looked-up user answers 200 (is in the store).
   const warm0 = performance.now()

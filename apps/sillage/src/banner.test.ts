@@ -38,6 +38,16 @@ describe('start banner', () => {
     expect(banner).toContain(`  SILLAGE_DATA_DIR='/tmp/my data' npx -y pnpm@10.34.8 sillage query "`)
   })
 
+  it('prints the demo read key and a profile lookup of the visitor it sends, only when given', () => {
+    const banner = startBanner({ ...input, profileReadKey: 'rk_demo_abc' })
+    expect(banner).toContain('  read key    rk_demo_abc')
+    expect(banner).toContain(
+      `  curl -s -H 'authorization: Bearer rk_demo_abc' http://127.0.0.1:8080/v1/profiles/anonymous_id/a1`,
+    )
+    expect(banner).toContain(`"anonymousId":"a1"`)
+    expect(startBanner(input)).not.toContain('read key')
+  })
+
   it('falls back to the `sillage` binary outside a checkout', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sillage-banner-'))
     expect(cliCommand(dir)).toBe('sillage')

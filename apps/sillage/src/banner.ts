@@ -32,6 +32,8 @@ export interface BannerInput {
   /** Where the admin token is: `$SILLAGE_ADMIN_TOKEN` or its file. */
   adminTokenHint: string
   demo?: { id: string; writeKey: string } | undefined
+  /** The demo profile read key (`.sillage/profile-read-key`), when no read key is configured. */
+  profileReadKey?: string | undefined
   cli?: string
 }
 
@@ -48,11 +50,18 @@ export function startBanner(b: BannerInput): string {
     `  dashboard   ${b.url}/dashboard/  (analyst or admin token)`,
     `  metrics     ${b.url}/metrics`,
     ...(b.demo ? [`  write key   ${b.demo.writeKey}  (source "${b.demo.id}")`] : []),
+    ...(b.profileReadKey ? [`  read key    ${b.profileReadKey}  (profile API, server-side only)`] : []),
     '',
     ...(b.demo
       ? [
           'Send an event:',
           `  curl -s -u '${b.demo.writeKey}:' -H 'content-type: application/json' ${b.url}/v1/track -d '{"event":"Hello","anonymousId":"a1","properties":{"plan":"demo"}}'`,
+        ]
+      : []),
+    ...(b.demo && b.profileReadKey
+      ? [
+          'Look its visitor up in the profile API (a few seconds later):',
+          `  curl -s -H 'authorization: Bearer ${b.profileReadKey}' ${b.url}/v1/profiles/anonymous_id/a1`,
         ]
       : []),
     'Query it (in another terminal, from this directory):',

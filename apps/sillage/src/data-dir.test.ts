@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { demoSources, paths } from './data-dir.js'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { demoSources, paths, profileReadKeys } from './data-dir.js'
 
 describe('demoSources (embedded mode without SILLAGE_SOURCES)', () => {
   const dirs: string[] = []
@@ -41,5 +41,30 @@ describe('demoSources (embedded mode without SILLAGE_SOURCES)', () => {
     ])
     const stored = JSON.parse(readFileSync(paths(d).sources, 'utf8')) as Array<{ id: string }>
     expect(stored.map((s) => s.id)).toEqual(['demo', 'seed'])
+  })
+})
+
+describe('profileReadKeys (embedded mode without SILLAGE_PROFILE_READ_KEYS)', () => {
+  let d = ''
+  beforeEach(() => {
+    d = mkdtempSync(join(tmpdir(), 'sillage-read-key-'))
+  })
+  afterEach(() => rmSync(d, { recursive: true, force: true }))
+
+  it('creates one demo read key for every source once, then reuses it', () => {
+    const [first] = profileReadKeys(d, [])
+    expect(first).toEqual({
+      id: 'demo',
+      key: expect.stringMatching(/^rk_demo_[0-9a-f]{32}$/),
+      sources: ['*'],
+    })
+    expect(readFileSync(paths(d).profileReadKey, 'utf8').trim()).toBe(first!.key)
+    expect(profileReadKeys(d, [])).toEqual([first])
+  })
+
+  it('keeps the configured read keys and writes no file', () => {
+    const configured = [{ id: 'shop', key: 'rk_shop_0123456789abcdef', sources: ['web'] }]
+    expect(profileReadKeys(d, configured)).toBe(configured)
+    expect(existsSync(paths(d).profileReadKey)).toBe(false)
   })
 })

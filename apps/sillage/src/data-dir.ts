@@ -8,6 +8,7 @@ export const paths = (dataDir: string) => ({
   bus: join(dataDir, 'bus'),
   sources: join(dataDir, 'sources.json'),
   adminToken: join(dataDir, 'admin-token'),
+  profileReadKey: join(dataDir, 'profile-read-key'),
   runtime: join(dataDir, 'runtime.json'),
 })
 
@@ -69,6 +70,30 @@ export function adminToken(dataDir: string, configured: string | undefined): str
   mkdirSync(dataDir, { recursive: true })
   writeAtomic(file, token + '\n')
   return token
+}
+
+/** A profile read key as SILLAGE_PROFILE_READ_KEYS declares one (docs/profiles.md#keys). */
+export interface DemoReadKey {
+  id: string
+  key: string
+  sources: string[]
+}
+
+/**
+ * The embedded read keys: those configured, or else one `demo` read key for every source, created
+ * once in the data dir (like the admin token), so that a new user can look a profile up at once.
+ */
+export function profileReadKeys<K>(dataDir: string, configured: readonly K[]): readonly (K | DemoReadKey)[] {
+  if (configured.length > 0) return configured
+  const file = paths(dataDir).profileReadKey
+  let key: string
+  if (existsSync(file)) key = readFileSync(file, 'utf8').trim()
+  else {
+    key = `rk_demo_${randomBytes(16).toString('hex')}`
+    mkdirSync(dataDir, { recursive: true })
+    writeAtomic(file, key + '\n')
+  }
+  return [{ id: 'demo', key, sources: ['*'] }]
 }
 
 export interface Runtime {

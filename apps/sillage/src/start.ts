@@ -19,7 +19,7 @@ import { registerAdminQueryRoute } from './admin-query.route.js'
 import { registerAdminImportsRoute } from './admin-imports.route.js'
 import type { CliConfig } from './config.js'
 import { startBanner } from './banner.js'
-import { adminToken, demoSources, paths, removeRuntime, writeRuntime } from './data-dir.js'
+import { adminToken, demoSources, paths, profileReadKeys, removeRuntime, writeRuntime } from './data-dir.js'
 import { createDebugPersons } from './debug-persons.js'
 import { registerDemoRoutes } from './demo.route.js'
 import { assertCanListen, listenFailure } from './port-check.js'
@@ -159,12 +159,13 @@ export async function start(config: CliConfig): Promise<void> {
     audiences: async () => readDefinitions(config.activation.file).audiences,
   })
   // Profiles (docs/profiles.md): lookups on the collector's port, refresher and scorer in-process.
+  const readKeys = profileReadKeys(config.dataDir, config.profiles.readKeys)
   const profiles = createProfilesStack({
     warehouse,
     log,
     registry,
     suppressions,
-    options: config.profiles,
+    options: { ...config.profiles, readKeys },
     adminToken: token,
     writeKeys: sources.flatMap((s) => [s.writeKey, ...s.previousWriteKeys.map((p) => p.writeKey)]),
     browserSources: sources.filter((s) => s.type === 'browser'),
@@ -231,6 +232,8 @@ export async function start(config: CliConfig): Promise<void> {
       dataDir: config.dataDir,
       adminTokenHint: config.collector.adminToken ? '$SILLAGE_ADMIN_TOKEN' : paths(config.dataDir).adminToken,
       demo,
+      // The demo read key is printed (it is in the data dir); configured ones stay unprinted.
+      ...(config.profiles.readKeys.length === 0 && { profileReadKey: readKeys[0]?.key }),
     }),
   )
 }
