@@ -59,9 +59,21 @@ describe('sillage start, as a new user runs it', () => {
     expect(readme).toContain(queryLine.replace(/^SILLAGE_DATA_DIR=\S+ /, ''))
 
     // The curl line, as printed.
-    const curl = /Send an event:\n {2}(curl .+)\n/.exec(out)![1]!
+    const curl = /Send an event[^\n]*:\n {2}(curl .+)\n/.exec(out)![1]!
     const sent = await run('sh', ['-c', curl], { cwd: repoRoot })
     expect(JSON.parse(sent.stdout)).toMatchObject({ success: true, accepted: 1 })
+    // Its visitor in the profile API, with the demo read key, as printed.
+    const lookup = /Look its visitor up[^\n]*\n {2}(curl .+)\n/.exec(out)![1]!
+    expect(lookup).toMatch(/Bearer rk_demo_[0-9a-f]{32}' .+\/v1\/profiles\/anonymous_id\/a1$/)
+    const profile = await waitFor(
+      async () => {
+        const r = await run('sh', ['-c', lookup], { cwd: repoRoot })
+        const body = JSON.parse(r.stdout) as { person_id?: string; identifiers?: unknown }
+        return body.person_id ? body : undefined
+      },
+      { what: "the banner's visitor in the profile API" },
+    )
+    expect(JSON.stringify(profile.identifiers)).toContain('a1')
 
     // A visitor browses anonymously, then logs in.
     const at = Date.now()

@@ -32,6 +32,12 @@ export interface BannerInput {
   /** Where the admin token is: `$SILLAGE_ADMIN_TOKEN` or its file. */
   adminTokenHint: string
   demo?: { id: string; writeKey: string } | undefined
+  /**
+   * The source the printed curl sends through: a server source when there is one (a terminal is a
+   * server; through a browser key, curl's user agent marks the event as a bot's, which profiles
+   * and sessions leave out), else `demo`.
+   */
+  sender?: { id: string; writeKey: string } | undefined
   /** The demo profile read key (`.sillage/profile-read-key`), when no read key is configured. */
   profileReadKey?: string | undefined
   cli?: string
@@ -41,6 +47,7 @@ export interface BannerInput {
 export function startBanner(b: BannerInput): string {
   const cli = b.cli ?? cliCommand()
   const env = b.dataDir === resolve('.sillage') ? '' : `SILLAGE_DATA_DIR=${shellQuote(b.dataDir)} `
+  const sender = b.sender ?? b.demo
   const lines = [
     '',
     `Sillage is running (embedded: ${b.busKind} bus, ${b.warehouseKind} warehouse in ${b.dataDir})`,
@@ -52,13 +59,13 @@ export function startBanner(b: BannerInput): string {
     ...(b.demo ? [`  write key   ${b.demo.writeKey}  (source "${b.demo.id}")`] : []),
     ...(b.profileReadKey ? [`  read key    ${b.profileReadKey}  (profile API, server-side only)`] : []),
     '',
-    ...(b.demo
+    ...(sender
       ? [
-          'Send an event:',
-          `  curl -s -u '${b.demo.writeKey}:' -H 'content-type: application/json' ${b.url}/v1/track -d '{"event":"Hello","anonymousId":"a1","properties":{"plan":"demo"}}'`,
+          `Send an event (source "${sender.id}"):`,
+          `  curl -s -u '${sender.writeKey}:' -H 'content-type: application/json' ${b.url}/v1/track -d '{"event":"Hello","anonymousId":"a1","properties":{"plan":"demo"}}'`,
         ]
       : []),
-    ...(b.demo && b.profileReadKey
+    ...(sender && b.profileReadKey
       ? [
           'Look its visitor up in the profile API (a few seconds later):',
           `  curl -s -H 'authorization: Bearer ${b.profileReadKey}' ${b.url}/v1/profiles/anonymous_id/a1`,

@@ -232,6 +232,7 @@ export async function start(config: CliConfig): Promise<void> {
       dataDir: config.dataDir,
       adminTokenHint: config.collector.adminToken ? '$SILLAGE_ADMIN_TOKEN' : paths(config.dataDir).adminToken,
       demo,
+      sender: sources.find((s) => s.type === 'server') ?? demo,
       // The demo read key is printed (it is in the data dir); configured ones stay unprinted.
       ...(config.profiles.readKeys.length === 0 && { profileReadKey: readKeys[0]?.key }),
     }),
