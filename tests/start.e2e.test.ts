@@ -74,6 +74,21 @@ describe('sillage start, as a new user runs it', () => {
       { what: "the banner's visitor in the profile API" },
     )
     expect(JSON.stringify(profile.identifiers)).toContain('a1')
+    // A long identifier is looked up (Fastify's default stops path parameters at 100 characters);
+    // one over 1 KB is refused with a SIL_ code.
+    const readKey = /Bearer (rk_demo_[0-9a-f]+)/.exec(lookup)![1]!
+    const byUserId = (v: string) =>
+      fetch(`${pipeline.url}/v1/profiles/user_id/${v}`, { headers: { authorization: `Bearer ${readKey}` } })
+    const long = await byUserId('u'.repeat(300))
+    expect([long.status, ((await long.json()) as { error: { code: string } }).error.code]).toEqual([
+      404,
+      'SIL_PROFILE_NOT_FOUND',
+    ])
+    const tooLong = await byUserId('u'.repeat(1100))
+    expect([tooLong.status, ((await tooLong.json()) as { code: string }).code]).toEqual([
+      414,
+      'SIL_URI_TOO_LONG',
+    ])
 
     // A visitor browses anonymously, then logs in.
     const at = Date.now()

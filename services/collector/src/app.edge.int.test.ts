@@ -333,6 +333,7 @@ describe('every error body carries a SIL_ code (issue 14, item 5)', () => {
     ['GET on a POST endpoint', { method: 'GET', url: '/v1/batch' }, 405, 'SIL_METHOD_NOT_ALLOWED'],
     ['DELETE on a POST endpoint', { method: 'DELETE', url: '/v1/track?x=1' }, 405, 'SIL_METHOD_NOT_ALLOWED'],
     ['an unknown path', { method: 'POST', url: '/v2/nothing' }, 404, 'SIL_NOT_FOUND'],
+    ['a malformed URL', { method: 'GET', url: '/v1/%E0%A4%A' }, 400, 'SIL_BAD_REQUEST'],
     [
       'invalid JSON',
       {

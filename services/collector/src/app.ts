@@ -22,7 +22,12 @@ import { registerSettingsRoute } from './routes/settings.route.js'
 import { registerAnonymousIdCookieRefresh } from './routes/anonymous-id-cookie.plugin.js'
 import { registerBodyDecoding } from './routes/request-body.js'
 import { registerDebugger } from './routes/debugger.route.js'
-import { createClientErrorHandler, registerRefusals, type Refusals } from './routes/refusals.js'
+import {
+  createClientErrorHandler,
+  createFrameworkErrorHandler,
+  registerRefusals,
+  type Refusals,
+} from './routes/refusals.js'
 import type { DebugTap } from './domain/debug-tap.js'
 
 export interface CollectorDeps {
@@ -66,6 +71,10 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
       const url = req.url ?? '/'
       return url.length > 4 && url.startsWith('/v1/') && url.endsWith('/') ? url.slice(0, -1) : url
     },
+    // Path parameters (the profile API's identifier values: an email, a long user id) up to 1 KB,
+    // not Fastify's 100 characters; a longer one, or a malformed URL, is refused with a SIL_ code.
+    maxParamLength: 1024,
+    frameworkErrors: createFrameworkErrorHandler(metrics),
     // Malformed HTTP (a body longer than its Content-Length, an unknown method…) gets a SIL_ code too.
     clientErrorHandler: createClientErrorHandler(() => metrics),
   })

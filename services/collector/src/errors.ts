@@ -35,6 +35,7 @@ export const REQUEST_ERRORS = {
   },
   SIL_REQUEST_TIMEOUT: { status: 408, message: 'the request was not received in time' },
   SIL_HEADERS_TOO_LARGE: { status: 431, message: 'request headers too large' },
+  SIL_URI_TOO_LONG: { status: 414, message: 'a path segment is longer than 1024 characters' },
   SIL_BATCH_ALL_REJECTED: { status: 400, message: 'every event in the request was rejected' },
   SIL_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body too large' },
   SIL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },

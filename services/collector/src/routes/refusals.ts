@@ -23,6 +23,8 @@ export function toCode(error: FastifyError): RequestErrorCode {
       return 'SIL_UNSUPPORTED_MEDIA_TYPE'
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'SIL_BAD_CONTENT_LENGTH'
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return 'SIL_URI_TOO_LONG'
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return 'SIL_BODY_INVALID_JSON'
@@ -33,6 +35,19 @@ export function toCode(error: FastifyError): RequestErrorCode {
   if (error.statusCode === 413) return 'SIL_PAYLOAD_TOO_LARGE'
   if (error.statusCode === 400) return 'SIL_BAD_REQUEST'
   return 'SIL_INTERNAL'
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any handler (a malformed URL, a path
+ * parameter over `maxParamLength`), which the error handler never sees.
+ */
+export function createFrameworkErrorHandler(metrics: CollectorMetrics) {
+  return function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+    const code = toCode(error)
+    metrics.refused.inc({ reason: code })
+    const { status, message } = REQUEST_ERRORS[code]
+    void reply.code(status).send({ success: false, code, message })
+  }
 }
 
 export interface Refusals {
