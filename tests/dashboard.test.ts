@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../packages/runtime/src/index.js'
 import { registerDashboard, type Overview } from '../services/dashboard/src/index.js'
-import { parseActivationFile, type AudienceDef } from '../services/activation/src/index.js'
+import { mergeDefinitions, parseActivationFile, type AudienceDef } from '../services/activation/src/index.js'
 import {
   generateShop,
   openShopWarehouse,
@@ -24,7 +24,7 @@ const FROM = day(shop.end - 30 * 86_400_000)
 const PREV = { from: day(shop.end - 60 * 86_400_000), to: day(shop.end - 31 * 86_400_000) }
 
 /** The activation file's audiences, as the dashboard is given them (changed by the tests). */
-let audiences: AudienceDef[] = []
+let audiences: Array<AudienceDef & { source?: 'file' | 'api' | undefined }> = []
 let wh: ShopWarehouse
 let app: FastifyInstance
 beforeAll(async () => {
@@ -297,7 +297,13 @@ describe('dormant customers and the reactivation audience', () => {
     ).audiences
     const before = await overview({ from: FROM, to: TO })
     expect(before.dormant.audiences).toEqual([
-      { id: 'winback', name: 'Dormant customers to win back', members: 0, lastChangeAt: null },
+      {
+        id: 'winback',
+        name: 'Dormant customers to win back',
+        source: 'file',
+        members: 0,
+        lastChangeAt: null,
+      },
     ])
     // Three entered, one of whom has left since; another audience's rows do not count.
     const row = (audience_id: string, person_id: string, seq: number, at: string) => ({
@@ -329,11 +335,33 @@ describe('dormant customers and the reactivation audience', () => {
       {
         id: 'winback',
         name: 'Dormant customers to win back',
+        source: 'file',
         members: Number(now?.n),
         lastChangeAt: '2026-11-20 09:30:00.000',
       },
     ])
     expect(Number(now?.n)).toBe(2)
+  })
+
+  it('shows an audience of the admin API beside the file ones, with its source', async () => {
+    // As `sillage start` passes them: mergeDefinitions' audiences, each with its origin's source.
+    const merged = mergeDefinitions(
+      parseActivationFile(JSON.stringify({ audiences: [{ id: 'vip', rule: 'rfm_segment = champions' }] })),
+      [
+        {
+          id: 'winback',
+          version: 2,
+          definition: { id: 'winback', name: 'Win back (API)', rule: 'rfm_segment = dormant' },
+          deleted: false,
+          updatedAt: '2026-11-30T08:00:00.000Z',
+        },
+      ],
+    )
+    audiences = merged.audiences.map((a) => ({ ...a, source: merged.origins.get(a.id)?.source }))
+    const o = await overview({ from: FROM, to: TO })
+    expect(o.dormant.audiences).toEqual([
+      expect.objectContaining({ id: 'winback', name: 'Win back (API)', source: 'api', members: 2 }),
+    ])
   })
 })
 

@@ -132,6 +132,19 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(activation['stop_grace_period']) * 1000)
   })
 
+  it("activation serves its admin API (the operator's token) on the host's loopback, and reads a mounted activation file", () => {
+    const config = loadActivationConfig({ ...identityFile.env, ...interpolated(activation) })
+    expect(config.adminToken).toBe('set_by_the_operator_0123456789')
+    expect(config.http.host).toBe('0.0.0.0')
+    expect(list(activation['ports'])).toEqual([`127.0.0.1:${config.http.port}:${config.http.port}`])
+    expect(String(config.http.port)).not.toBe(String(config.metrics.port))
+    // The collector's token: one admin token for the deployment.
+    expect(interpolated(activation)['SILLAGE_ADMIN_TOKEN']).toBe(
+      interpolated(collector)['SILLAGE_ADMIN_TOKEN'],
+    )
+    expect(hostPath(activation, config.activation.file)).toBe(join(repoRoot, 'docker/config/audiences.json'))
+  })
+
   it('runs the profile API from the identity image, which builds it; its ports are the ones it listens on', () => {
     expect(profiles['image']).toBe(identity['image'])
     expect(list(profiles['command']).map(String)).toEqual(['node', 'services/profiles/dist/main.js'])

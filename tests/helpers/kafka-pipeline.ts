@@ -15,6 +15,7 @@ const run = promisify(execFile)
 
 export const collectorMain = join(repoRoot, 'services/collector/dist/main.js')
 export const identityMain = join(repoRoot, 'services/identity/dist/main.js')
+export const activationMain = join(repoRoot, 'services/activation/dist/main.js')
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -149,6 +150,35 @@ export async function startIdentity(opts: {
       return Number(line?.[1] ?? 0)
     },
   }
+}
+
+export interface ActivationProcess extends ServiceProcess {
+  /** Its admin API's server (SILLAGE_ACTIVATION_PORT), listening only with SILLAGE_ADMIN_TOKEN. */
+  url: string
+  metricsUrl: string
+}
+
+/** `node services/activation/dist/main.js` on chDB in `dataDir`; resolves once /readyz. */
+export async function startActivation(opts: {
+  brokers: string
+  namespace: string
+  dataDir: string
+  env?: Record<string, string>
+}): Promise<ActivationProcess> {
+  const [port, metricsPort] = [await freePort(), await freePort()]
+  const service = spawnService(activationMain, {
+    KAFKA_BROKERS: opts.brokers,
+    SILLAGE_TOPIC_PREFIX: opts.namespace,
+    SILLAGE_DATA_DIR: opts.dataDir,
+    SILLAGE_ACTIVATION_PORT: String(port),
+    SILLAGE_ACTIVATION_HOST: '127.0.0.1',
+    SILLAGE_METRICS_PORT: String(metricsPort),
+    SILLAGE_METRICS_HOST: '127.0.0.1',
+    ...opts.env,
+  })
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`
+  await waitUntilServing(service, `http://127.0.0.1:${metricsPort}/readyz`, 'the activation service')
+  return { ...service, url: `http://127.0.0.1:${port}`, metricsUrl }
 }
 
 /** `sillage query` on a data dir whose identity process has stopped (chDB: one process per dir). */

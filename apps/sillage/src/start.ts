@@ -1,4 +1,4 @@
-import { createActivationStack, readDefinitions } from '@sillage/activation'
+import { createActivationStack } from '@sillage/activation'
 import { createAdminStack } from '@sillage/admin'
 import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@sillage/bus'
 import { createCollectorStack, createDebugTap } from '@sillage/collector'
@@ -156,7 +156,11 @@ export async function start(config: CliConfig): Promise<void> {
     log,
     adminToken: token,
     analystToken: config.dashboard.analystToken,
-    audiences: async () => readDefinitions(config.activation.file).audiences,
+    // The file's and the admin API's audiences, merged as activation runs them.
+    audiences: async () => {
+      const defs = await activation.definitions()
+      return defs.audiences.map((a) => ({ ...a, source: defs.origins.get(a.id)?.source }))
+    },
   })
   // Profiles (docs/profiles.md): lookups on the collector's port, refresher and scorer in-process.
   const readKeys = profileReadKeys(config.dataDir, config.profiles.readKeys)

@@ -22,6 +22,10 @@ import {
 import { ACTIVATION_ENV_VARS, loadActivationOptions, type ActivationOptions } from './activation.config.js'
 
 const envSchema = z.object({
+  SILLAGE_ACTIVATION_PORT: envInt(8082, 0, 65535),
+  SILLAGE_ACTIVATION_HOST: z.string().default('127.0.0.1'),
+  // Unset (or empty): no admin API.
+  SILLAGE_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   SILLAGE_METRICS_PORT: envInt(9465, 0, 65535),
   SILLAGE_METRICS_HOST: z.string().default('127.0.0.1'),
   SILLAGE_LOG_LEVEL: envLogLevel,
@@ -39,6 +43,13 @@ export const ACTIVATION_SERVICE_ENV_VARS: readonly string[] = [
 
 export interface ActivationConfig extends WarehouseConfig {
   bus: Readonly<BusConfig>
+  /** SILLAGE_ACTIVATION_PORT/HOST: the admin API (`/admin/audiences`) and /healthz. */
+  http: { port: number; host: string }
+  /**
+   * SILLAGE_ADMIN_TOKEN (from the environment only): the admin API's bearer token. Unset, the
+   * admin API is off (logged) and the port is not opened.
+   */
+  adminToken: string | undefined
   /** /metrics, /healthz and /readyz. */
   metrics: { port: number; host: string }
   logLevel: LogLevel
@@ -71,6 +82,8 @@ export function loadActivationConfig(
   return Object.freeze({
     ...warehouse,
     bus,
+    http: Object.freeze({ port: own.SILLAGE_ACTIVATION_PORT, host: own.SILLAGE_ACTIVATION_HOST }),
+    adminToken: own.SILLAGE_ADMIN_TOKEN,
     metrics: Object.freeze({ port: own.SILLAGE_METRICS_PORT, host: own.SILLAGE_METRICS_HOST }),
     logLevel: own.SILLAGE_LOG_LEVEL,
     shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,

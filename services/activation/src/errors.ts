@@ -9,6 +9,7 @@ export const ACTIVATION_ERRORS = {
     message: 'this audience is defined in the activation file: edit the file',
   },
   SIL_AUDIENCE_VERSION_CONFLICT: { status: 409, message: 'the audience changed since the version you sent' },
+  SIL_NOT_FOUND: { status: 404, message: 'no such endpoint' },
   SIL_INTERNAL: { status: 500, message: 'internal error' },
 } as const
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * The standalone activation service (pipeline mode): looks in ClickHouse, produces to Kafka
- * (today the Cart Abandoned detector; later audiences, triggers and destinations). Its
- * composition root: reads the config once, serves /metrics, /healthz and /readyz on
- * SILLAGE_METRICS_PORT, applies the migrations, starts; on SIGTERM/SIGINT lets a look in
- * progress finish, then closes Kafka and ClickHouse.
+ * The standalone activation service (pipeline mode): looks in ClickHouse, produces to Kafka (the
+ * Cart Abandoned detector; audiences, triggers and destinations). Its composition root: reads the
+ * config once, serves /metrics, /healthz and /readyz on SILLAGE_METRICS_PORT, applies the
+ * migrations, starts, then serves the admin API (`/admin/audiences`) on SILLAGE_ACTIVATION_PORT
+ * when SILLAGE_ADMIN_TOKEN is set; on SIGTERM/SIGINT lets the requests and a look in progress
+ * finish, then closes Kafka and ClickHouse.
  */
 import { hostname } from 'node:os'
 import { createBusFromConfig, defaultTopicSpecs } from '@sillage/bus'
@@ -19,6 +20,7 @@ import {
 import { createWarehouse, migrate } from '@sillage/warehouse'
 import { loadActivationConfig } from './config.js'
 import { createActivationStack } from './stack.js'
+import { createActivationServer } from './routes/activation-server.js'
 
 /** Set once the logger exists, so that a failed start is logged through it. */
 let startedLog: Logger | undefined
@@ -42,6 +44,10 @@ async function main(): Promise<void> {
     cartAbandonment: config.cartAbandonment,
     activation: config.activation,
   })
+  // The admin API only with the admin token: never open without one.
+  const app = config.adminToken ? createActivationServer({ log }) : undefined
+  if (app && config.adminToken) activation.registerAdminRoutes(app, { token: config.adminToken })
+  else log.warn('admin API off (/admin/audiences): SILLAGE_ADMIN_TOKEN is not set')
   let started = false
   const ops = createOpsServer({
     registry,
@@ -57,6 +63,7 @@ async function main(): Promise<void> {
     timeoutMs: config.shutdownTimeoutMs,
     async shutdown() {
       started = false
+      await app?.close()
       await activation.stop()
       await bus.close()
       await warehouse.close()
@@ -66,6 +73,7 @@ async function main(): Promise<void> {
   await migrate(warehouse, log.child({ component: 'migrate' }))
   await bus.ensureTopics(defaultTopicSpecs(config.bus.rawPartitions))
   activation.start()
+  const admin = app ? await app.listen({ port: config.http.port, host: config.http.host }) : undefined
   started = true
   log.info(
     {
@@ -75,6 +83,7 @@ async function main(): Promise<void> {
       warehouse: warehouse.kind,
       cartAbandonment: config.cartAbandonment.enabled,
       metrics: `http://${config.metrics.host}:${metricsPort}/metrics`,
+      admin: admin ? `${admin}/admin/audiences` : 'off',
     },
     'activation started',
   )

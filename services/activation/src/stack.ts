@@ -7,6 +7,9 @@ import type { CartAbandonmentOptions } from './pipeline/cart-abandonment.config.
 import type { ActivationOptions } from './activation.config.js'
 import { createActivationRunner, type ActivationRunner } from './audiences/activation-runner.js'
 import { registerAudienceRoutes } from './routes/audiences.route.js'
+import { readMergedDefinitions } from './audiences/merged-definitions.js'
+import { EMPTY_DEFINITIONS } from './domain/activation-file.js'
+import { mergeDefinitions, type MergedDefinitions } from './domain/merge-definitions.js'
 
 export interface ActivationStackDeps {
   bus: Bus
@@ -26,14 +29,22 @@ export interface ActivationStack {
   runner?: ActivationRunner
   /**
    * Registers `/admin/audiences` (admin token) on `app`, when `activation` was given: `sillage
-   * start` puts it on the collector's port, beside the other admin routes.
+   * start` puts it on the collector's port, beside the other admin routes; the standalone service
+   * on its own server (createActivationServer, SILLAGE_ACTIVATION_PORT).
    */
   registerAdminRoutes(app: FastifyInstance, opts: { token: string }): void
+  /**
+   * The audiences, destinations and triggers as the runner merges them (the activation file's and
+   * the admin API's audiences, both read now), each audience's origin in `origins`. Empty without
+   * `activation`. Throws on a bad file or an unreachable warehouse.
+   */
+  definitions(): Promise<MergedDefinitions>
 }
 
 /**
- * Activation's wiring, called by its own main.ts and by `sillage start`: today the Cart Abandoned
- * detector (docs/analysts.md), which looks in ClickHouse and produces to events.raw. The bus and
+ * Activation's wiring, called by its own main.ts and by `sillage start`: the Cart Abandoned
+ * detector (docs/analysts.md), which looks in ClickHouse and produces to events.raw, and, with
+ * `activation`, audiences, triggers and destinations (docs/activation.md) and their admin API. The bus and
  * the warehouse are the caller's, migrated and with their topics ensured.
  */
 export function createActivationStack(deps: ActivationStackDeps): ActivationStack {
@@ -58,6 +69,10 @@ export function createActivationStack(deps: ActivationStackDeps): ActivationStac
     registerAdminRoutes: (app, opts) => {
       if (runner) registerAudienceRoutes(app, { token: opts.token, runner })
     },
+    definitions: async () =>
+      deps.activation
+        ? readMergedDefinitions({ warehouse: deps.warehouse, file: deps.activation.file })
+        : mergeDefinitions(EMPTY_DEFINITIONS, []),
     ...(runner ? { runner } : {}),
   }
 }

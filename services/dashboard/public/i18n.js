@@ -15,7 +15,8 @@ export const T = {
     lastSync: 'last change synced',
     neverSynced: 'not synced yet',
     seeDocs: 'see',
-    noAudience: 'No audience reactivates them yet: define one in audiences.json with the rule',
+    noAudience:
+      'No audience reactivates them yet: define one in audiences.json or through /admin/audiences with the rule',
     all: 'All',
     granularity: 'Series',
     byDay: 'by day',
@@ -77,7 +78,7 @@ export const T = {
     neverSynced: 'pas encore synchronisée',
     seeDocs: 'voir',
     noAudience:
-      'Aucune audience ne les réactive encore : définissez-en une dans audiences.json avec la règle',
+      'Aucune audience ne les réactive encore : définissez-en une dans audiences.json ou par /admin/audiences avec la règle',
     all: 'Tous',
     granularity: 'Série',
     byDay: 'par jour',

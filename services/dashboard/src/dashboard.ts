@@ -13,7 +13,9 @@ export interface DashboardDeps {
   /** SILLAGE_ANALYST_TOKEN (config.ts): opens the dashboard and nothing else. */
   analystToken?: string | undefined
   /**
-   * The activation file's audiences (docs/activation.md), to link dormant customers to the
+   * The audiences (docs/activation.md): the activation file's and the admin API's, merged as
+   * activation runs them, each with its `source`. The dashboard does not import activation: the
+   * app composing both passes this in (`sillage start`). Used to link dormant customers to the
    * reactivation audience; called per overview. Unset: none is shown.
    */
   audiences?: () => Promise<readonly AudienceSummary[]>

@@ -63,10 +63,17 @@ export interface Overview {
   dormant: {
     people: number
     /**
-     * The audiences of the activation file whose rule selects dormant customers, with their
-     * members now and the last membership change recorded (audience_membership); [] when none.
+     * The audiences (the activation file's, then the admin API's) whose rule selects dormant
+     * customers, with where each is defined, its members now and the last membership change
+     * recorded (audience_membership); [] when none.
      */
-    audiences: Array<{ id: string; name: string; members: number; lastChangeAt: string | null }>
+    audiences: Array<{
+      id: string
+      name: string
+      source: 'file' | 'api'
+      members: number
+      lastChangeAt: string | null
+    }>
     top: Array<{
       personId: string
       lastOrderDay: string
@@ -175,6 +182,7 @@ export async function buildOverview(
         return {
           id: a.id,
           name: a.name ?? a.id,
+          source: a.source ?? 'file',
           members: m?.members ?? 0,
           lastChangeAt: m ? m.last_change_at : null,
         }

@@ -1,24 +1,33 @@
 import { parseArgs } from 'node:util'
 import { defaultTopicSpecs } from '@sillage/bus'
-import { createActivationRunner, readDefinitions, type ActivationRunner } from '@sillage/activation'
+import {
+  createActivationRunner,
+  readDefinitions,
+  readMergedDefinitions,
+  type ActivationRunner,
+} from '@sillage/activation'
 import { createLogger, createMetricsRegistry } from '@sillage/runtime'
 import { createWarehouse, migrate } from '@sillage/warehouse'
 import { runningStart } from '../admin-client.js'
+import { audienceLines, audienceLinesFromAdminApi, type AudienceLine } from '../audience-list.js'
 import { loadCliConfig } from '../config.js'
 import { openBus } from '../open-bus.js'
 import { intOption, UsageError, withUsage, type Command } from './command.js'
 
 const AUDIENCES_USAGE = `usage: sillage audiences <list|preview|sync>
 
-  audiences list                 the audiences of the activation file (SILLAGE_AUDIENCES_FILE, else
-                                 <data dir>/audiences.json), with their rule or SQL and destinations
+  audiences list                 every audience: the activation file's (SILLAGE_AUDIENCES_FILE, else
+                                 <data dir>/audiences.json) and the admin API's (/admin/audiences),
+                                 with its source (file or api), version, rule or SQL and destinations
   audiences preview <id> [--limit 20]
-                                 how many people the audience holds now (marketing consent only),
-                                 and the first person ids; records nothing
-  audiences sync                 recomputes every audience, records who entered and left, produces
-                                 Audience Entered/Exited to events.raw, then delivers to the destinations
+                                 how many people the audience (file or API) holds now (marketing
+                                 consent only), and the first person ids; records nothing
+  audiences sync [<id>]          recomputes every audience (or this one), records who entered and
+                                 left, produces Audience Entered/Exited to events.raw, then delivers
+                                 to the destinations
 
-See docs/activation.md. With embedded chDB, stop \`sillage start\` first (it syncs on its own schedule).
+See docs/activation.md. With embedded chDB, preview and sync need \`sillage start\` stopped (it syncs
+on its own schedule); list goes through it when it runs.
 `
 
 const DESTINATIONS_USAGE = `usage: sillage destinations <list|deliver|replay> [--destination ID]
@@ -60,6 +69,30 @@ async function withRunner<T>(usage: string, job: (runner: ActivationRunner) => P
   }
 }
 
+/**
+ * The merged definitions (file and API, readMergedDefinitions): through the running `sillage
+ * start` on this data dir when there is one (its chDB is its own), else read here.
+ */
+async function listAudiences(): Promise<AudienceLine[]> {
+  const config = loadCliConfig()
+  const running = config.clickhouse.url
+    ? undefined
+    : runningStart(config.dataDir, config.collector.adminToken)
+  if (running)
+    return audienceLinesFromAdminApi(
+      JSON.parse(await running.call('GET', '/admin/audiences')) as {
+        audiences: Array<Record<string, unknown>>
+      },
+    )
+  const warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })
+  try {
+    await migrate(warehouse)
+    return audienceLines(await readMergedDefinitions({ warehouse, file: config.activation.file }))
+  } finally {
+    await warehouse.close()
+  }
+}
+
 const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`)
 
 export const audiencesCommand: Command = {
@@ -71,13 +104,7 @@ export const audiencesCommand: Command = {
     )
     const [sub, id] = positionals
     if (sub === 'list') {
-      for (const a of readDefinitions(loadCliConfig().activation.file).audiences)
-        out({
-          id: a.id,
-          name: a.name ?? a.id,
-          ...(a.rule ? { rule: a.rule } : { sql: a.sql }),
-          destinations: a.destinations,
-        })
+      for (const line of await listAudiences()) out(line)
       return
     }
     if (sub === 'preview') {
@@ -94,7 +121,9 @@ export const audiencesCommand: Command = {
     }
     if (sub === 'sync') {
       await withRunner(AUDIENCES_USAGE, async (runner) => {
-        for (const r of await runner.syncNow()) out(r)
+        if (id !== undefined && !(await runner.loadDefinitions()).audiences.some((a) => a.id === id))
+          throw new UsageError(`audiences sync: no audience ${JSON.stringify(id)}`, AUDIENCES_USAGE)
+        for (const r of await runner.syncNow(id)) out(r)
         for (const r of await runner.deliverNow()) out(r)
       })
       return

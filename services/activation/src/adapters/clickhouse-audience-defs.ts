@@ -1,14 +1,8 @@
 import type { Warehouse } from '@sillage/warehouse'
+import type { StoredAudience } from '../domain/merge-definitions.js'
 import { chDateTime } from './clickhouse-audiences.js'
 
-export interface StoredAudience {
-  id: string
-  version: number
-  /** The audience as JSON (what the activation file would hold). */
-  definition: Record<string, unknown>
-  deleted: boolean
-  updatedAt: string
-}
+export type { StoredAudience }
 
 /** The admin API's audiences in ClickHouse (activation_audiences): every version kept. */
 export function createAudienceDefStore(warehouse: Warehouse) {

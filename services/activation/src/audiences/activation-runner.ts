@@ -1,16 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { followTopic, TOPICS, type Bus, type TopicFollower } from '@sillage/bus'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import type { ActivationOptions } from '../activation.config.js'
 import { secretVariable } from '../activation.config.js'
-import {
-  EMPTY_DEFINITIONS,
-  parseActivationFile,
-  type ActivationDefinitions,
-  type AudienceDef,
-} from '../domain/activation-file.js'
+import { EMPTY_DEFINITIONS, type ActivationDefinitions, type AudienceDef } from '../domain/activation-file.js'
+import { readDefinitions } from './merged-definitions.js'
 import { createApiAudiences } from './api-audiences.js'
+import { mergeDefinitions, type MergedDefinitions } from '../domain/merge-definitions.js'
 import { createDeliveryWorker } from '../destinations/delivery-worker.js'
 import { createTriggerConsumer, type TriggerConsumer } from '../triggers/trigger-consumer.js'
 import { isStreamEvaluable } from '../domain/audience-stream.js'
@@ -26,11 +22,6 @@ export interface ActivationRunnerDeps {
   now?: () => number
 }
 
-/** Reads the activation file; a missing file means nothing is defined. */
-export function readDefinitions(file: string): ActivationDefinitions {
-  return existsSync(file) ? parseActivationFile(readFileSync(file, 'utf8')) : EMPTY_DEFINITIONS
-}
-
 /**
  * Audiences on a schedule, then delivery: every syncIntervalMs the audiences are recomputed, and
  * every deliveryIntervalMs what is pending is delivered. The file is re-read at each sync, so an
@@ -41,7 +32,9 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
   const now = deps.now ?? Date.now
   const abort = new AbortController()
   let fileDefs: ActivationDefinitions = EMPTY_DEFINITIONS
-  let defs: ActivationDefinitions = EMPTY_DEFINITIONS
+  let defs: MergedDefinitions = mergeDefinitions(EMPTY_DEFINITIONS, [])
+  /** Whether the API's audiences have been read once (a delivery before any sync reads them). */
+  let loaded = false
   // Audiences from the admin API, beside the file's (docs/activation.md: the file wins an id).
   const api = createApiAudiences({ warehouse: deps.warehouse, log, now })
   const sync = createAudienceSync({
@@ -67,11 +60,12 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     } catch (err) {
       log.error({ err, file: deps.options.file }, 'activation file invalid; keeping the previous definitions')
     }
-    defs = { ...fileDefs, audiences: [...fileDefs.audiences, ...api.merged(fileDefs)] }
+    defs = api.merge(fileDefs)
     return defs
   }
   /** The file and the API's audiences, both read afresh. */
   const reloadAll = async () => {
+    loaded = true
     try {
       await api.refresh()
     } catch (err) {
@@ -121,9 +115,13 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     timers.push(setTimeout(tick, 0))
   }
 
-  const syncNow = () => serial(async () => sync.syncAll((await reloadAll()).audiences))
-  const deliverNow = () =>
-    serial(async () => delivery.deliverAll(defs === EMPTY_DEFINITIONS ? await reloadAll() : defs))
+  /** Recomputes every audience (file and API), or only the one with this id (none if no such id). */
+  const syncNow = (id?: string) =>
+    serial(async () => {
+      const all = (await reloadAll()).audiences
+      return sync.syncAll(id === undefined ? all : all.filter((a) => a.id === id))
+    })
+  const deliverNow = () => serial(async () => delivery.deliverAll(loaded ? defs : await reloadAll()))
 
   return {
     definitions: () => reload(),

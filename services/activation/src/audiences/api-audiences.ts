@@ -1,16 +1,13 @@
 import type { Logger } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import { createAudienceDefStore, type StoredAudience } from '../adapters/clickhouse-audience-defs.js'
-import {
-  parseAudienceDefinition,
-  type ActivationDefinitions,
-  type AudienceDef,
-} from '../domain/activation-file.js'
+import type { ActivationDefinitions } from '../domain/activation-file.js'
+import { mergeDefinitions, type MergedDefinitions } from '../domain/merge-definitions.js'
 
 /**
  * The audiences defined through the admin API (activation_audiences), kept in memory between
- * reads. An API audience whose id the file also defines is shadowed (the file wins); one that no
- * longer validates against the file (a destination removed from it) is skipped and logged.
+ * reads, merged with the file's by mergeDefinitions (the file wins an id; an API audience that no
+ * longer validates against the file is skipped), what is left out logged.
  */
 export function createApiAudiences(deps: { warehouse: Warehouse; log: Logger; now: () => number }) {
   const store = createAudienceDefStore(deps.warehouse)
@@ -25,27 +22,25 @@ export function createApiAudiences(deps: { warehouse: Warehouse; log: Logger; no
     },
     /** The latest versions as last read (deleted ones included). */
     stored: () => stored,
-    /** The API audiences that apply beside these file definitions, parsed. */
-    merged(file: ActivationDefinitions): AudienceDef[] {
-      const fileIds = new Set(file.audiences.map((a) => a.id))
-      const destinations = new Set(file.destinations.map((d) => d.id))
-      const out: AudienceDef[] = []
-      for (const s of stored) {
-        if (s.deleted) continue
-        if (fileIds.has(s.id)) {
+    /**
+     * The file's definitions with the API audiences as last read (mergeDefinitions); the ones
+     * left out are logged.
+     */
+    merge(file: ActivationDefinitions): MergedDefinitions {
+      const merged = mergeDefinitions(file, stored)
+      for (const { stored: s, reason, error } of merged.skipped) {
+        if (reason === 'shadowed')
           deps.log.warn(
             { audience: s.id },
             'the activation file defines this audience id: the API one is shadowed',
           )
-          continue
-        }
-        try {
-          out.push(parseAudienceDefinition(s.definition, destinations))
-        } catch (err) {
-          deps.log.error({ err, audience: s.id }, 'API audience no longer valid against the file; skipped')
-        }
+        else
+          deps.log.error(
+            { err: error, audience: s.id },
+            'API audience no longer valid against the file; skipped',
+          )
       }
-      return out
+      return merged
     },
     /** Writes run one at a time in this process, so a version check and its write do not interleave. */
     serial<T>(job: () => Promise<T>): Promise<T> {

@@ -30,7 +30,7 @@ const view = (a: AudienceDef, origin: 'file' | 'api', extra: Record<string, unkn
  * `/admin/audiences` (docs/activation.md): create, list, get, update (versioned), delete and
  * preview the audiences defined through the API, validated by the activation file's own parser;
  * the file's audiences are listed read-only. Encapsulated (its own auth and errors), registered
- * on the collector's app by `sillage start`.
+ * on the collector's app by `sillage start`, and on its own server by the standalone service.
  */
 export function registerAudienceRoutes(app: FastifyInstance, deps: AudienceRouteDeps): void {
   if (deps.token.length < 16) throw new RangeError('the admin token must be at least 16 characters')

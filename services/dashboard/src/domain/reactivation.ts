@@ -1,5 +1,6 @@
 /**
- * Which audiences of the activation file (docs/activation.md) reactivate dormant customers: those
+ * Which audiences (the activation file's and the admin API's, docs/activation.md) reactivate
+ * dormant customers: those
  * whose rule admits the RFM segment `dormant` (`rfm_segment = dormant`, or `in (…, dormant, …)`)
  * outside any `not`. SQL audiences are opaque and never match. Pure; the rule's AST has the shape
  * of @sillage/activation's RuleNode (declared here so the dashboard does not depend on it).
@@ -16,6 +17,8 @@ export interface AudienceSummary {
   id: string
   name?: string | undefined
   ast?: RuleAst | undefined
+  /** Where it is defined: the activation file or the admin API (`/admin/audiences`). */
+  source?: 'file' | 'api' | undefined
 }
 
 export function selectsDormant(node: RuleAst): boolean {
@@ -34,7 +37,7 @@ export function selectsDormant(node: RuleAst): boolean {
   }
 }
 
-/** The audiences of `all` that select dormant customers, in the file's order. */
+/** The audiences of `all` that select dormant customers, in their order (the file's, then the API's). */
 export function reactivationAudiences<A extends AudienceSummary>(all: readonly A[]): A[] {
   return all.filter((a) => a.ast !== undefined && selectsDormant(a.ast))
 }

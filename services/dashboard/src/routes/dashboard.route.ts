@@ -14,7 +14,7 @@ export interface DashboardRouteDeps {
   log: Logger
   adminToken: string
   analystToken?: string | undefined
-  /** The activation file's audiences (re-read per request; a failure shows none). */
+  /** The audiences, file and API (re-read per request; a failure shows none). */
   audiences?: (() => Promise<readonly AudienceSummary[]>) | undefined
 }
 
@@ -77,7 +77,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
     try {
       return (await deps.audiences?.()) ?? []
     } catch (err) {
-      deps.log.warn({ err }, 'dashboard: the activation file could not be read; no audience shown')
+      deps.log.warn({ err }, 'dashboard: the audiences could not be read; none shown')
       return []
     }
   }
