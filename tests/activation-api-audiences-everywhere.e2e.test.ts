@@ -30,8 +30,8 @@ const admin = (method: string, path: string, body?: unknown) =>
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   })
-const list = async () => {
-  const { stdout } = await run(process.execPath, [cliMain, 'audiences', 'list'], {
+const cli = async (...args: string[]) => {
+  const { stdout } = await run(process.execPath, [cliMain, 'audiences', ...args], {
     cwd: repoRoot,
     env: { ...process.env, SILLAGE_DATA_DIR: dir.path, SILLAGE_ADMIN_TOKEN: ADMIN_TOKEN, CLICKHOUSE_URL: '' },
   })
@@ -40,6 +40,7 @@ const list = async () => {
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Json)
 }
+const list = () => cli('list')
 
 beforeAll(async () => {
   writeFileSync(
@@ -90,6 +91,15 @@ describe('API audiences beside the file ones', () => {
       { id: 'winback', name: 'Win back (API)', source: 'api', members: 0, lastChangeAt: null },
     ])
   })
+
+  it('`sillage audiences preview` and `sync` work through the running start (its admin API)', async () => {
+    expect(await cli('preview', 'winback', '--limit', '5')).toEqual([
+      { audience: 'winback', members: 0, sample: [] },
+    ])
+    const synced = await cli('sync', 'winback')
+    expect(synced[0]).toMatchObject({ audienceId: 'winback', members: 0, entered: 0 })
+    await expect(cli('preview', 'nope')).rejects.toThrow(/no audience "nope"/)
+  }, 60_000)
 
   it('`sillage audiences list` shows them through the running start, and on the data dir once stopped', async () => {
     expect(await list()).toEqual(expected)

@@ -8,7 +8,7 @@ import {
 } from '@sillage/activation'
 import { createLogger, createMetricsRegistry } from '@sillage/runtime'
 import { createWarehouse, migrate } from '@sillage/warehouse'
-import { runningStart } from '../admin-client.js'
+import { runningStart, type RunningStart } from '../admin-client.js'
 import { audienceLines, audienceLinesFromAdminApi, type AudienceLine } from '../audience-list.js'
 import { loadCliConfig } from '../config.js'
 import { openBus } from '../open-bus.js'
@@ -26,8 +26,8 @@ const AUDIENCES_USAGE = `usage: sillage audiences <list|preview|sync>
                                  left, produces Audience Entered/Exited to events.raw, then delivers
                                  to the destinations
 
-See docs/activation.md. With embedded chDB, preview and sync need \`sillage start\` stopped (it syncs
-on its own schedule); list goes through it when it runs.
+See docs/activation.md. With embedded chDB, the commands go through \`sillage start\` when it runs
+on the data dir (its admin API), else open the data dir themselves.
 `
 
 const DESTINATIONS_USAGE = `usage: sillage destinations <list|deliver|replay> [--destination ID]
@@ -93,6 +93,27 @@ async function listAudiences(): Promise<AudienceLine[]> {
   }
 }
 
+/** The `sillage start` running on this data dir (embedded chDB), whose admin API the commands use. */
+function throughRunningStart(): RunningStart | undefined {
+  const config = loadCliConfig()
+  return config.clickhouse.url ? undefined : runningStart(config.dataDir, config.collector.adminToken)
+}
+
+/** POST /admin/audiences<path> on the running start; its 404 is the CLI's "no audience". */
+async function callAudiences(
+  running: RunningStart,
+  path: string,
+  id?: string,
+): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await running.call('POST', `/admin/audiences${path}`)) as Record<string, unknown>
+  } catch (err) {
+    if (err instanceof Error && err.message.includes('SIL_AUDIENCE_NOT_FOUND'))
+      throw new UsageError(`audiences: no audience ${JSON.stringify(id)}`, AUDIENCES_USAGE)
+    throw err
+  }
+}
+
 const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`)
 
 export const audiencesCommand: Command = {
@@ -104,12 +125,23 @@ export const audiencesCommand: Command = {
     )
     const [sub, id] = positionals
     if (sub === 'list') {
-      for (const line of await listAudiences()) out(line)
+      const lines = await listAudiences()
+      for (const line of lines) out(line)
+      if (lines.length === 0)
+        process.stderr.write(
+          `no audiences yet: define them in ${loadCliConfig().activation.file} or through /admin/audiences (docs/activation.md)\n`,
+        )
       return
     }
+    const running = throughRunningStart()
     if (sub === 'preview') {
       if (!id) throw new UsageError('audiences preview: missing the audience id', AUDIENCES_USAGE)
       const limit = intOption(values.limit, 'limit', 20, AUDIENCES_USAGE)
+      if (running) {
+        const r = await callAudiences(running, `/${encodeURIComponent(id)}/preview`, id)
+        out({ audience: id, members: r['members'], sample: (r['sample'] as unknown[]).slice(0, limit) })
+        return
+      }
       await withRunner(AUDIENCES_USAGE, async (runner) => {
         const audience = (await runner.loadDefinitions()).audiences.find((a) => a.id === id)
         if (!audience)
@@ -120,6 +152,15 @@ export const audiencesCommand: Command = {
       return
     }
     if (sub === 'sync') {
+      if (running) {
+        const r = await callAudiences(
+          running,
+          id === undefined ? '/sync' : `/${encodeURIComponent(id)}/sync`,
+          id,
+        )
+        for (const x of [...(r['synced'] as unknown[]), ...(r['delivered'] as unknown[])]) out(x)
+        return
+      }
       await withRunner(AUDIENCES_USAGE, async (runner) => {
         if (id !== undefined && !(await runner.loadDefinitions()).audiences.some((a) => a.id === id))
           throw new UsageError(`audiences sync: no audience ${JSON.stringify(id)}`, AUDIENCES_USAGE)

@@ -175,6 +175,21 @@ export function registerAudienceRoutes(app: FastifyInstance, deps: AudienceRoute
         if (!s || s.deleted) throw new ActivationError('SIL_AUDIENCE_NOT_FOUND')
         return preview(parse(s.definition))
       })
+
+      // Sync now (the CLI's `audiences sync` while `sillage start` runs): recompute, record, emit,
+      // then deliver what is pending; every audience, or one.
+      const sync = async (id?: string) => ({
+        success: true,
+        synced: await runner.syncNow(id),
+        delivered: await runner.deliverNow(),
+      })
+      admin.post('/sync', async () => sync())
+      admin.post<{ Params: { id: string } }>('/:id/sync', async (request) => {
+        const { id } = request.params
+        if (!(await runner.loadDefinitions()).audiences.some((a) => a.id === id))
+          throw new ActivationError('SIL_AUDIENCE_NOT_FOUND')
+        return sync(id)
+      })
     },
     { prefix: '/admin/audiences' },
   )
