@@ -24,7 +24,10 @@ export const TYPE_NAME = /^[a-z][a-z0-9_]{0,63}$/
 
 /**
  * Values that are never identifiers (compared trimmed, lower-cased, without surrounding quotes):
- * what buggy integrations send when they have no id. PostHog keeps a similar deny-list.
+ * what buggy integrations send when they have no id. It holds every value of PostHog's deny-list
+ * of illegal distinct ids, plus serialisations of "nothing" from other runtimes (`{}`, `[]`, C's
+ * `(null)`, Go's `<nil>`). Values made only of zeroes and dashes are blocked too
+ * (ZEROES_AND_DASHES). docs/identity.md lists them and why.
  */
 export const DEFAULT_BLOCKED_VALUES = [
   '',
@@ -54,7 +57,17 @@ export const DEFAULT_BLOCKED_VALUES = [
   'not_authenticated',
   'email',
   '00000000-0000-0000-0000-000000000000',
+  '{}',
+  '[]',
+  '(null)',
+  '<nil>',
 ] as const
+
+/**
+ * Zeroes and dashes only (`000000`, `-`, `--`, `0-0`, the nil UUID): placeholders of ids, cards and
+ * phone numbers in forms and CSV exports. Segment recommends blocking them ("zeroes and dashes").
+ */
+export const ZEROES_AND_DASHES = /^[0-]+$/
 
 export interface TypeRule {
   /** Higher wins: the anchor of a person is its identifier of highest priority. */

@@ -63,6 +63,12 @@ describe('identifier normalisation', () => {
       'NaN',
       'GUEST',
       '',
+      'distinct_id',
+      'not_authenticated',
+      '{}',
+      '[]',
+      '(null)',
+      '<NIL>',
     ]) {
       expect(normaliseIdentifier(rules, 'user_id', v)).toEqual({ ok: false, code: 'blocked_value' })
     }
@@ -72,6 +78,22 @@ describe('identifier normalisation', () => {
       code: 'blocked_value',
     })
     expect(blockedForm(' "Null" ')).toBe('null')
+  })
+
+  it('refuses values made only of zeroes and dashes, for every type, and nothing else', () => {
+    for (const v of ['00000', ' 000 ', '-', '--', '0-0', '"0000"', '00000000-0000-0000-0000-000000000000']) {
+      for (const type of ['user_id', 'loyalty_card', 'phone', 'anonymous_id'])
+        expect(normaliseIdentifier(rules, type, v), `${type} ${v}`).toEqual({
+          ok: false,
+          code: 'blocked_value',
+        })
+    }
+    for (const v of ['10', '-5', '0-1', 'a-0', '0x0', '1000', '00001']) {
+      expect(normaliseIdentifier(rules, 'user_id', v)).toEqual({
+        ok: true,
+        id: { type: 'user_id', value: v },
+      })
+    }
   })
 
   it('reports malformed emails and phones', () => {

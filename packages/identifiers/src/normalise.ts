@@ -1,4 +1,4 @@
-import type { IdentityRules } from './identity-rules.js'
+import { ZEROES_AND_DASHES, type IdentityRules } from './identity-rules.js'
 import { hashPiiIdentifier } from './pii.js'
 import type { Identifier } from './suppression.js'
 
@@ -9,8 +9,11 @@ export function blockedForm(raw: string): string {
   return s
 }
 
-export const isBlocked = (rules: IdentityRules, raw: string): boolean =>
-  rules.blockedValues.has(blockedForm(raw))
+/** In the rules' blocked values (DEFAULT_BLOCKED_VALUES and the configured ones), or only zeroes and dashes. */
+export function isBlocked(rules: IdentityRules, raw: string): boolean {
+  const form = blockedForm(raw)
+  return rules.blockedValues.has(form) || ZEROES_AND_DASHES.test(form)
+}
 
 export type NormaliseResult =
   | { ok: true; id: Identifier }

@@ -1,4 +1,5 @@
-export { createLocalBus, DEFAULT_SEGMENT_BYTES, type LocalBusOptions } from './local-bus.js'
+export { createLocalBus } from './local-bus.js'
+export { DEFAULT_SEGMENT_BYTES, type LocalBusOptions } from './local-bus-options.js'
 export type { LocalBusLogger } from './logger.js'
 export type { RetryBackoff } from './group-consumer.js'
 export { createFaultFileOps, type FaultFileOps, type InjectedFault } from './fault-file-ops.js'

@@ -12,15 +12,18 @@
  * consumers see only durable records; offsets move only after the handler resolved; a torn tail
  * left by a crash is truncated at open. A failed write (disk full, EIO) makes the bus refuse every
  * produce (SIL_BUS_UNAVAILABLE, health() not ready with the reason) until the failed partition's
- * probe write succeeds; it then heals by itself, without a restart (partition-log.ts). Retention deletes closed segments older than the topic's
- * retentionMs (default 7 days), even if a group has not read them, as Kafka does; a segment rolls
- * when full or when its first record is `segmentMs` old (default one day), so a record is deleted
- * at most segmentMs + retentionMs + retentionCheckMs after it was written, even on a quiet
- * system. Compacted topics are kept whole: nothing is deleted or compacted (correct, if not
- * space-efficient).
+ * probe write succeeds; it then heals by itself, without a restart (partition-log.ts,
+ * write-failures.ts). Retention deletes closed segments older than the topic's retentionMs
+ * (default 7 days), even if a group has not read them, as Kafka does; a segment rolls when full or
+ * when its first record is `segmentMs` old (default one day), so a record is deleted at most
+ * segmentMs + retentionMs + retentionCheckMs after it was written, even on a quiet system
+ * (retention.ts). Compacted topics are kept whole: nothing is deleted or compacted (correct, if
+ * not space-efficient).
+ *
+ * This file composes the parts: options (local-bus-options.ts), topics and their partition logs
+ * (topic-registry.ts), consumer groups (group-consumer.ts), committed offsets (offset-store.ts).
  */
 import fs from 'node:fs'
-import fsp from 'node:fs/promises'
 import path from 'node:path'
 import {
   BusError,
@@ -31,67 +34,17 @@ import {
   type Subscription,
   type TopicSpec,
 } from '../bus.js'
-import { createPartitioner, type Partitioner } from '../partitioner.js'
 import { acquireDirLock } from './dir-lock.js'
-import { fsyncDir, type LogFileOps } from './durable-fs.js'
-import { createGroupConsumer, type GroupConsumer, type RetryBackoff } from './group-consumer.js'
-import { normalizeLogger, type LocalBusLogger } from './logger.js'
-import { createOffsetStore, OFFSETS_DIR } from './offset-store.js'
-import { createPartitionLog, type AppendRecord, type PartitionLog } from './partition-log.js'
-import {
-  DEFAULT_RETENTION_MS,
-  readTopicMetaSync,
-  topicMetaFromSpec,
-  validateTopicSpec,
-  writeTopicMeta,
-  type TopicMeta,
-} from './topic-meta.js'
+import { createGroupConsumer, type GroupConsumer } from './group-consumer.js'
+import { localBusSettings, type LocalBusOptions } from './local-bus-options.js'
+import { normalizeLogger } from './logger.js'
+import { createOffsetStore, type OffsetStore } from './offset-store.js'
+import type { AppendRecord } from './partition-log.js'
+import { startRetention } from './retention.js'
+import { openTopicRegistry, type TopicRegistry } from './topic-registry.js'
+import { createWriteFailures } from './write-failures.js'
 
-export interface LocalBusOptions {
-  /** Data directory; created if missing. */
-  dir: string
-  /** Size at which a partition rolls to a new segment file. Default 64 MiB. */
-  segmentBytes?: number
-  /**
-   * Age of its first record at which a segment rolls even if not full (checked at append and at
-   * each retention pass), so that retention can delete it. Default one day. Compacted topics
-   * never roll by age.
-   */
-  segmentMs?: number
-  /**
-   * Extra time a flush waits to gather more records when the partition is idle. Default 0: records
-   * produced in the same tick, or while the previous durable write runs, share one flush anyway.
-   */
-  groupCommitMs?: number
-  /** How often retention runs (it also runs at open). Default one minute. */
-  retentionCheckMs?: number
-  /** Back-off before redelivering a batch whose handler rejected. Default 200 ms doubling to 10 s. */
-  retryBackoff?: Partial<RetryBackoff>
-  /** After a failed write, how often a probe checks whether writes succeed again. Default 1 s. */
-  recoveryProbeMs?: number
-  /** The segment files' I/O layer, for fault-injection tests (createFaultFileOps). Default node:fs. */
-  fileOps?: LogFileOps
-  log?: LocalBusLogger
-}
-
-export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
-export const DEFAULT_SEGMENT_MS = 24 * 60 * 60 * 1000
-
-interface Topic {
-  meta: TopicMeta
-  partitions: PartitionLog[]
-  partitioner: Partitioner
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}`)
-  return value
-}
+export type { LocalBusOptions } from './local-bus-options.js'
 
 /**
  * Opens (and recovers) the log in `options.dir` synchronously, then serves it asynchronously.
@@ -99,169 +52,57 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  */
 export function createLocalBus(options: LocalBusOptions): Bus {
   const dir = path.resolve(options.dir)
-  const segmentBytes = positiveInteger('segmentBytes', options.segmentBytes, DEFAULT_SEGMENT_BYTES, 1)
-  const segmentMs = positiveInteger('segmentMs', options.segmentMs, DEFAULT_SEGMENT_MS, 1)
-  const groupCommitMs = positiveInteger('groupCommitMs', options.groupCommitMs, 0, 0)
-  const retentionCheckMs = positiveInteger('retentionCheckMs', options.retentionCheckMs, 60_000, 1)
-  const recoveryProbeMs = positiveInteger('recoveryProbeMs', options.recoveryProbeMs, 1_000, 1)
-  const backoff: RetryBackoff = Object.freeze({
-    initialMs: positiveInteger('retryBackoff.initialMs', options.retryBackoff?.initialMs, 200, 1),
-    maxMs: positiveInteger('retryBackoff.maxMs', options.retryBackoff?.maxMs, 10_000, 1),
-  })
+  const settings = localBusSettings(options)
   const log = normalizeLogger(options.log)
 
   fs.mkdirSync(dir, { recursive: true })
   const releaseLock = acquireDirLock(dir)
 
-  const topics = new Map<string, Topic>()
-  /** Partitions whose writes fail ("topic/partition"): while any does, every produce is refused. */
-  const failing = new Map<string, { err: unknown; since: number }>()
+  const failures = createWriteFailures(settings.recoveryProbeMs)
   let closed = false
   let closing: Promise<void> | undefined
-
-  function failureError(): BusError {
-    const [where, { err }] = failing.entries().next().value!
-    return new BusError('SIL_BUS_UNAVAILABLE', `local bus write failed on ${where}: ${errorText(err)}`, {
-      cause: err,
-    })
-  }
-
-  function openPartitions(meta: TopicMeta): PartitionLog[] {
-    const partitions: PartitionLog[] = []
-    for (let partition = 0; partition < meta.partitions; partition++) {
-      const where = `${meta.name}/${partition}`
-      partitions.push(
-        createPartitionLog({
-          topic: meta.name,
-          partition,
-          dir: path.join(dir, meta.name, String(partition)),
-          segmentBytes,
-          ...(!meta.compacted && { segmentMs }),
-          groupCommitMs,
-          log,
-          recoveryProbeMs,
-          ...(options.fileOps && { fileOps: options.fileOps }),
-          onWriteFailure: (err) =>
-            failing.set(where, { err, since: failing.get(where)?.since ?? Date.now() }),
-          onRecovered: () => failing.delete(where),
-        }),
-      )
-    }
-    return partitions
-  }
-
-  let offsets
-  try {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory() || entry.name === OFFSETS_DIR) continue
-      const meta = readTopicMetaSync(path.join(dir, entry.name))
-      if (!meta) {
-        log.warn({ dir: path.join(dir, entry.name) }, 'local bus: ignoring a directory without topic.json')
-        continue
-      }
-      topics.set(meta.name, { meta, partitions: openPartitions(meta), partitioner: createPartitioner() })
-    }
-    offsets = createOffsetStore(dir, log)
-  } catch (err) {
-    releaseLock()
-    throw err
-  }
-  const offsetStore = offsets
-
-  // --- retention -------------------------------------------------------------------------------
-  let retentionRun: Promise<void> | undefined
-  function applyRetention(): Promise<void> {
-    retentionRun ??= (async () => {
-      for (const topic of topics.values()) {
-        if (topic.meta.compacted) continue
-        const retentionMs = topic.meta.retentionMs ?? DEFAULT_RETENTION_MS
-        for (const partition of topic.partitions) {
-          if (closed) return
-          try {
-            await partition.rollIfAged(Date.now())
-            await partition.deleteExpiredSegments(retentionMs, Date.now())
-          } catch (err) {
-            log.warn(
-              { topic: topic.meta.name, partition: partition.partition, err },
-              'local bus: retention failed',
-            )
-          }
-        }
-      }
-    })().finally(() => {
-      retentionRun = undefined
-    })
-    return retentionRun
-  }
-  void applyRetention()
-  const retentionTimer = setInterval(() => void applyRetention(), retentionCheckMs)
-  retentionTimer.unref()
-
-  // --- consumers -------------------------------------------------------------------------------
-  const consumers = new Map<string, GroupConsumer>()
-  const closingConsumers = new Map<string, Promise<void>>()
-
-  // --- topics ----------------------------------------------------------------------------------
-  let topicChain: Promise<void> = Promise.resolve()
-
-  async function createTopic(spec: TopicSpec): Promise<void> {
-    const existing = topics.get(spec.name)
-    if (existing) {
-      if (existing.meta.partitions !== spec.partitions) {
-        log.warn(
-          { topic: spec.name, partitions: existing.meta.partitions, requested: spec.partitions },
-          'local bus: topic exists with another partition count; left as it is',
-        )
-      }
-      return
-    }
-    const meta = topicMetaFromSpec(spec)
-    const topicDir = path.join(dir, spec.name)
-    await fsp.mkdir(topicDir, { recursive: true })
-    const partitions = openPartitions(meta)
-    try {
-      await fsyncDir(topicDir)
-      await writeTopicMeta(topicDir, meta)
-      await fsyncDir(dir)
-    } catch (err) {
-      await Promise.allSettled(partitions.map((p) => p.close()))
-      throw new BusError('SIL_BUS_UNAVAILABLE', `could not create topic ${spec.name}`, { cause: err })
-    }
-    topics.set(spec.name, { meta, partitions, partitioner: createPartitioner() })
-    log.info({ topic: spec.name, partitions: spec.partitions }, 'local bus: topic created')
-  }
 
   function closedError(): BusError {
     return new BusError('SIL_BUS_CLOSED', 'local bus is closed')
   }
-
-  function topicOf(name: string): Topic {
-    const topic = topics.get(name)
-    if (!topic) throw new BusError('SIL_BUS_UNKNOWN_TOPIC', `unknown topic ${name}`)
-    return topic
+  function assertOpen(): void {
+    if (closed) throw closedError()
   }
+
+  let topics: TopicRegistry
+  let offsetStore: OffsetStore
+  try {
+    topics = openTopicRegistry({ dir, settings, fileOps: options.fileOps, log, failures, assertOpen })
+    offsetStore = createOffsetStore(dir, log)
+  } catch (err) {
+    releaseLock()
+    throw err
+  }
+
+  const retention = startRetention({
+    topics: () => topics.all(),
+    retentionCheckMs: settings.retentionCheckMs,
+    log,
+    isClosed: () => closed,
+  })
+
+  const consumers = new Map<string, GroupConsumer>()
+  const closingConsumers = new Map<string, Promise<void>>()
 
   return {
     kind: 'local',
 
     async ensureTopics(specs: readonly TopicSpec[]) {
-      if (closed) throw closedError()
-      for (const spec of specs) validateTopicSpec(spec)
-      const run = topicChain.then(async () => {
-        for (const spec of specs) {
-          if (closed) throw closedError()
-          await createTopic(spec)
-        }
-      })
-      topicChain = run.catch(() => {})
-      await run
+      assertOpen()
+      await topics.ensure(specs)
     },
 
     async produce(topicName: string, messages: readonly ProduceMessage[]) {
-      if (closed) throw closedError()
+      assertOpen()
       // Refused whole before anything is written: a batch refused here stores none of its events.
-      if (failing.size > 0) throw failureError()
-      const topic = topicOf(topicName)
+      const refusal = failures.refusal()
+      if (refusal) throw refusal
+      const topic = topics.get(topicName)
       if (messages.length === 0) return
       const count = topic.partitions.length
       const byPartition: (AppendRecord[] | undefined)[] = new Array<AppendRecord[] | undefined>(count)
@@ -282,8 +123,8 @@ export function createLocalBus(options: LocalBusOptions): Bus {
     },
 
     async subscribe(subscribeOptions): Promise<Subscription> {
-      if (closed) throw closedError()
-      const topic = topicOf(subscribeOptions.topic)
+      assertOpen()
+      const topic = topics.get(subscribeOptions.topic)
       const { group, maxBatchRecords } = subscribeOptions
       if (typeof group !== 'string' || group.length === 0)
         throw new RangeError('group must be a non-empty string')
@@ -294,7 +135,7 @@ export function createLocalBus(options: LocalBusOptions): Bus {
       // A group whose last member just left finishes its commits before a new member starts.
       for (let previous = closingConsumers.get(key); previous; previous = closingConsumers.get(key))
         await previous
-      if (closed) throw closedError()
+      assertOpen()
       let consumer = consumers.get(key)
       if (!consumer) {
         consumer = createGroupConsumer({
@@ -303,7 +144,7 @@ export function createLocalBus(options: LocalBusOptions): Bus {
           partitions: topic.partitions,
           offsets: offsetStore,
           log,
-          backoff,
+          backoff: settings.backoff,
           onClosing: (done) => {
             consumers.delete(key)
             const tracked = done.finally(() => {
@@ -318,8 +159,8 @@ export function createLocalBus(options: LocalBusOptions): Bus {
     },
 
     async offsets(topicName: string, group?: string): Promise<PartitionOffsets[]> {
-      if (closed) throw closedError()
-      const topic = topicOf(topicName)
+      assertOpen()
+      const topic = topics.get(topicName)
       return topic.partitions.map((p) => ({
         partition: p.partition,
         start: p.startOffset(),
@@ -331,31 +172,20 @@ export function createLocalBus(options: LocalBusOptions): Bus {
 
     health(): BusHealth {
       if (closed) return { ready: false, reason: 'closed' }
-      if (failing.size === 0) return { ready: true }
-      const since = Math.min(...[...failing.values()].map((f) => f.since))
-      const where = [...failing.keys()]
-      const [first] = failing.values()
-      return {
-        ready: false,
-        reason:
-          `local log write failed on ${where.join(', ')} (${errorText(first!.err)}); produce is refused ` +
-          `and a probe retries every ${recoveryProbeMs} ms: the bus heals by itself once writes succeed`,
-        since,
-      }
+      return failures.health()
     },
 
     close() {
       closing ??= (async () => {
         closed = true
-        clearInterval(retentionTimer)
+        const retentionStopped = retention.stop()
         await Promise.all([...consumers.values()].map((c) => c.close()))
         consumers.clear()
         await Promise.all(closingConsumers.values())
-        await retentionRun
-        await topicChain
+        await retentionStopped
+        await topics.idle()
         await offsetStore.close()
-        const partitions = [...topics.values()].flatMap((t) => t.partitions)
-        const results = await Promise.allSettled(partitions.map((p) => p.close()))
+        const results = await topics.closePartitions()
         releaseLock()
         const failed = results.find((r) => r.status === 'rejected')
         if (failed)

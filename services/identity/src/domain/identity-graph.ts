@@ -1,6 +1,15 @@
 import { ANONYMOUS_ID, USER_ID, type IdentityRules } from '@sillage/identifiers'
 import { auditEntry, emptyDelta } from './graph-delta.js'
 import { addMember, freshView, personView, type PersonState } from './graph-person.js'
+import { applyGraphRecord } from './graph-replay.js'
+import {
+  cloneGraphState,
+  emptyGraphState,
+  personState,
+  removeMember,
+  setOverride,
+  type GraphState,
+} from './graph-state.js'
 import { compareRank, fromKey, idKey, rankOf, type IdKey } from './identifiers.js'
 import { decideLink, type LinkSide, type PersonView } from './merge-rules.js'
 
@@ -8,7 +17,8 @@ import { decideLink, type LinkSide, type PersonView } from './merge-rules.js'
  * The identity graph: identifier → person, persons with their members, and the flattened
  * overrides of persons merged away. The resolver applies edges to it (`applyEdge`, which records
  * what changed for the changelog and ClickHouse); every instance rebuilds the same graph from the
- * changelog (`applyRecord`). Pure: no I/O.
+ * changelog (`applyRecord`, graph-replay.ts). Its maps and their consistent mutations are
+ * graph-state.ts'. Pure: no I/O.
  */
 
 export type * from './identity-graph-types.js'
@@ -23,7 +33,6 @@ import type {
   SourceChange,
   GraphRecord,
   GraphStats,
-  IdState,
   Ranked,
 } from './identity-graph-types.js'
 
@@ -35,22 +44,11 @@ export const VERSION_STRIDE = 1024
 export type IdentityGraph = ReturnType<typeof createIdentityGraph>
 
 export function createIdentityGraph(rules: IdentityRules) {
-  const ids = new Map<IdKey, IdState>()
-  const persons = new Map<string, PersonState>()
-  const overrides = new Map<string, { person: string; version: number }>()
-  const overriddenBy = new Map<string, Set<string>>()
-  const sources = new Map<string, number>()
-  return build(rules, ids, persons, overrides, overriddenBy, sources)
+  return build(rules, emptyGraphState())
 }
 
-function build(
-  rules: IdentityRules,
-  ids: Map<IdKey, IdState>,
-  persons: Map<string, PersonState>,
-  overrides: Map<string, { person: string; version: number }>,
-  overriddenBy: Map<string, Set<string>>,
-  sources: Map<string, number>,
-) {
+function build(rules: IdentityRules, state: GraphState) {
+  const { ids, persons, overrides, overriddenBy, sources } = state
   let delta = emptyDelta()
   const identityOut = new Map<IdKey, IdentityChange>()
   const overrideOut = new Map<string, OverrideChange>()
@@ -58,40 +56,13 @@ function build(
 
   const viewOf = (p: PersonState): PersonView => personView(rules, p)
 
-  function removeMember(p: PersonState, key: IdKey): void {
-    if (!p.members.delete(key)) return
-    const type = fromKey(key).type
-    const n = (p.counts.get(type) ?? 1) - 1
-    if (n > 0) p.counts.set(type, n)
-    else p.counts.delete(type)
-    if (p.members.size === 0) persons.delete(p.id)
-  }
-
-  function personState(id: string): PersonState {
-    let p = persons.get(id)
-    if (!p) {
-      p = { id, members: new Set(), counts: new Map() }
-      persons.set(id, p)
-    }
-    return p
-  }
-
-  function setOverride(oldPersonId: string, personId: string, version: number): void {
-    const previous = overrides.get(oldPersonId)
-    if (previous) overriddenBy.get(previous.person)?.delete(oldPersonId)
-    overrides.set(oldPersonId, { person: personId, version })
-    let set = overriddenBy.get(personId)
-    if (!set) overriddenBy.set(personId, (set = new Set()))
-    set.add(oldPersonId)
-  }
-
   /** old → survivor, and every person that pointed at `old` now points at survivor: flat chains. */
   function override(oldPersonId: string, personId: string, version: number, timestamp: string): void {
     if (oldPersonId === personId) return
     const chained = overriddenBy.get(oldPersonId)
     overriddenBy.delete(oldPersonId)
     for (const o of [oldPersonId, ...(chained ?? [])]) {
-      setOverride(o, personId, version)
+      setOverride(state, o, personId, version)
       overrideOut.set(o, { oldPersonId: o, personId, version, timestamp })
     }
   }
@@ -108,7 +79,7 @@ function build(
   /** Makes sure the person exists: a fresh singleton becomes a real one-identifier person. */
   function materialise(side: LinkSide, version: number, timestamp: string): PersonState {
     if (!side.person.fresh) return persons.get(side.person.personId)!
-    const p = personState(side.person.personId)
+    const p = personState(state, side.person.personId)
     addMember(p, side.key)
     setIdentity(side.key, p.id, version, timestamp)
     return p
@@ -163,7 +134,7 @@ function build(
         const p = materialise(target, version, ts)
         if (decision.from !== undefined) {
           const from = persons.get(decision.from)
-          if (from) removeMember(from, moving.key)
+          if (from) removeMember(state, from, moving.key)
         }
         addMember(p, moving.key)
         setIdentity(moving.key, p.id, version, ts, moving === sa ? loginEntry(p.id) : undefined)
@@ -238,51 +209,7 @@ function build(
 
     /** Applies one changelog record (an instance following the resolver). Idempotent, versioned. */
     applyRecord(record: GraphRecord): void {
-      switch (record.kind) {
-        case 'identity': {
-          const current = ids.get(record.key)
-          if (current && current.version > record.version) return
-          if (current && current.person !== record.person) {
-            const from = persons.get(current.person)
-            if (from) removeMember(from, record.key)
-          }
-          ids.set(record.key, {
-            person: record.person,
-            version: record.version,
-            logins: record.logins ? [...record.logins] : undefined,
-          })
-          addMember(personState(record.person), record.key)
-          return
-        }
-        case 'override': {
-          const current = overrides.get(record.oldPersonId)
-          if (current && current.version > record.version) return
-          setOverride(record.oldPersonId, record.personId, record.version)
-          return
-        }
-        case 'source': {
-          const key = `${record.topic}:${record.partition}`
-          if ((sources.get(key) ?? -1) < record.offset) sources.set(key, record.offset)
-          return
-        }
-        case 'identity-erased': {
-          const current = ids.get(record.key)
-          if (!current) return
-          ids.delete(record.key)
-          const p = persons.get(current.person)
-          if (p) removeMember(p, record.key)
-          return
-        }
-        case 'override-erased': {
-          const current = overrides.get(record.oldPersonId)
-          if (!current) return
-          overrides.delete(record.oldPersonId)
-          const by = overriddenBy.get(current.person)
-          by?.delete(record.oldPersonId)
-          if (by?.size === 0) overriddenBy.delete(current.person)
-          return
-        }
-      }
+      applyGraphRecord(state, record)
     },
 
     /** What changed since the last drain, for the changelog and ClickHouse; then forgets it. */
@@ -309,14 +236,7 @@ function build(
 
     /** An independent copy (the resolver's working state, taken from the view at activation). */
     clone() {
-      const idsCopy = new Map<IdKey, IdState>()
-      for (const [k, v] of ids) idsCopy.set(k, { ...v })
-      const personsCopy = new Map<string, PersonState>()
-      for (const [k, p] of persons)
-        personsCopy.set(k, { id: p.id, members: new Set(p.members), counts: new Map(p.counts) })
-      const byCopy = new Map<string, Set<string>>()
-      for (const [k, s] of overriddenBy) byCopy.set(k, new Set(s))
-      return build(rules, idsCopy, personsCopy, new Map(overrides), byCopy, new Map(sources))
+      return build(rules, cloneGraphState(state))
     },
   }
 }

@@ -364,6 +364,9 @@ const scenarios: Scenario[] = [
     'NaN',
     'guest',
     '',
+    '000000',
+    '-',
+    '<nil>',
   ].map((junk): Scenario => ({
     name: `blocked value ${JSON.stringify(junk)} is never an identifier`,
     events: () => [ev({ anonymousId: 'x1', userId: junk }), ev({ anonymousId: 'x2', userId: junk })],

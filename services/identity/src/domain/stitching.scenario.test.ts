@@ -87,3 +87,71 @@ describe('stitching 10,000 generated shoppers', () => {
     expect(compare(shop, multi).overMerged).toEqual([])
   })
 })
+
+describe('junk userIds', () => {
+  /** Placeholders real shops send as a userId when nobody is signed in, from many unrelated shoppers. */
+  const JUNK = ['0', 'null', 'undefined', 'anonymous', 'guest', 'N/A', '', '-1', '[object Object]']
+
+  it('junk userIds sent by unrelated shoppers merge nobody', () => {
+    // Every shopper's browser runs the buggy integration: while nobody is signed in, its identify
+    // (newsletter) and track/page calls carry a junk userId. The generator draws the junk from its
+    // own list; each shopper gets one of JUNK instead, in turn, so every value has many senders.
+    const shop = generateShop({ seed: 7, shoppers: 400, mix: { junkUserId: 1 } })
+    const junkOf = new Map<string, { drawn: string; sent: string }>()
+    for (const s of shop.shoppers) {
+      if (s.junkUserId !== undefined)
+        junkOf.set(s.id, { drawn: s.junkUserId, sent: JUNK[junkOf.size % JUNK.length]! })
+    }
+    const sentJunk = new Set<string>()
+    for (const { event, truth } of shop.events) {
+      const junk = junkOf.get(truth.shopperId)
+      if (junk && event['userId'] === junk.drawn) {
+        event['userId'] = junk.sent
+        sentJunk.add(event.messageId)
+      }
+    }
+    const junkEvents = shop.events.filter((e) => sentJunk.has(e.event.messageId))
+    const result = simulate(
+      shop.events.map((g) => enrich(g.event) as unknown as EnrichedEvent),
+      { rules, partitions: 8, partitionOf: partitionForKey, batchSize: 100, seed: 3 },
+    )
+
+    // The scenario holds what it claims: every junk value, from several shoppers, on identify and track.
+    for (const value of JUNK) {
+      const senders = new Set(
+        junkEvents.filter((e) => e.event['userId'] === value).map((e) => e.truth.shopperId),
+      )
+      expect(senders.size, `shoppers sending userId ${JSON.stringify(value)}`).toBeGreaterThan(20)
+    }
+    expect(junkEvents.some((e) => e.event.type === 'identify')).toBe(true)
+    expect(junkEvents.some((e) => e.event.type === 'track')).toBe(true)
+
+    // Merge nobody: the persons holding junk events are exactly as many as the ground truth's
+    // groups among them (one per shopper, save shared household computers), and none holds two.
+    const groupsOfPerson = new Map<string, Set<string>>()
+    for (const { event, truth } of junkEvents) {
+      const person = result.resolved(event.messageId)
+      expect(person, `person of junk event ${event.messageId}`).not.toBe('')
+      groupsOfPerson.set(person, (groupsOfPerson.get(person) ?? new Set()).add(truth.expected))
+    }
+    const groups = new Set(junkEvents.map((e) => e.truth.expected))
+    expect(groupsOfPerson.size).toBe(groups.size)
+    expect(groups.size).toBeGreaterThan(250)
+    expect([...groupsOfPerson.values()].filter((g) => g.size > 1)).toEqual([])
+
+    // A real userId still stitches: a shopper's junk-carrying anonymous events and the events they
+    // send once signed in are one person.
+    const personOfUser = new Map<string, string>()
+    for (const { event, truth } of shop.events) {
+      if (!sentJunk.has(event.messageId) && typeof event['userId'] === 'string')
+        personOfUser.set(truth.expected, result.resolved(event.messageId))
+    }
+    const stitched = junkEvents.filter(
+      (e) => personOfUser.get(e.truth.expected) === result.resolved(e.event.messageId),
+    )
+    expect(new Set(stitched.map((e) => e.truth.shopperId)).size).toBeGreaterThan(100)
+    const c = compare(shop, result)
+    expect(c.overMerged.slice(0, 5)).toEqual([])
+    expect(c.split.slice(0, 5)).toEqual([])
+  })
+})
