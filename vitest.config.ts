@@ -4,7 +4,7 @@ export default defineConfig({
   // Tests import the workspace packages from their sources (the `sillage-src` export condition),
   // never a stale dist/. Vitest runs in Node through the SSR resolver, so the condition is set there.
   resolve: { conditions: ['sillage-src'] },
-  ssr: { resolve: { conditions: ['sillage-src'], externalConditions: ['sillage-src'] } },
+  ssr: { resolve: { conditions: ['sillage-src'] } },
   test: {
     include: ['**/src/**/*.test.ts', 'tests/**/*.test.ts'],
     globalSetup: ['tests/global-setup.ts'],

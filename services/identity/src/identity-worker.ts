@@ -40,6 +40,22 @@ function workerUrl(): URL {
 }
 
 /**
+ * The owner's Node flags less its export conditions: the worker runs the compiled entry, whose
+ * imports must resolve to the packages' dist/ even when the owner resolves their sources (tests
+ * run with `--conditions sillage-src`, which a worker would otherwise inherit).
+ */
+function compiledExecArgv(): string[] {
+  const out: string[] = []
+  const argv = process.execArgv
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--conditions' || a === '-C') i++
+    else if (!a.startsWith('--conditions=')) out.push(a)
+  }
+  return out
+}
+
+/**
  * Identity's stack in a worker_thread (`sillage start` with SILLAGE_IDENTITY_WORKER): the owner
  * keeps the bus and serves it over a MessagePort (serveBusOverPort); the worker stitches and
  * inserts into chDB on the second core. See docs/architecture.md (embedded mode).
@@ -56,7 +72,7 @@ export function createIdentityWorker(deps: IdentityWorkerDeps): IdentityWorker {
     ...(deps.group !== undefined && { group: deps.group }),
     ...(deps.maxBatchRecords !== undefined && { maxBatchRecords: deps.maxBatchRecords }),
   }
-  const worker = new Worker(workerUrl(), { workerData, transferList: [port2] })
+  const worker = new Worker(workerUrl(), { workerData, transferList: [port2], execArgv: compiledExecArgv() })
   const send = (m: OwnerToWorker) => worker.postMessage(m)
   let expectedExit = false
   let started: { resolve: () => void; reject: (err: Error) => void } | undefined
