@@ -18,6 +18,10 @@ describe('values', () => {
     expect(num('12,50')).toBe(12.5)
     expect(num('1e3')).toBe(1000)
     expect(num('abc')).toBeNaN()
+    expect(num('1e308')).toBeNaN()
+    expect(num(-1e16)).toBeNaN()
+    expect(num(10n ** 20n)).toBeNaN()
+    expect(num('-999999999999999')).toBe(-999999999999999)
     expect(num(null)).toBeUndefined()
     expect([flag('Oui'), flag('0'), flag(true), flag(''), flag('peut-être')]).toEqual([
       true,

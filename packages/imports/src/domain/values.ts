@@ -12,14 +12,21 @@ export function text(v: RowValue): string | undefined {
 
 const DECIMAL_COMMA = /^-?\d+,\d+$/
 
-/** A finite number; '12,50' (a decimal comma) is read as 12.5. NaN when present but not a number. */
+/**
+ * Past this, an amount or a quantity is a broken export (a card number in the total column, 1e308):
+ * refused, not rounded to the cent into Infinity and stored as null.
+ */
+const MAX_ABS = 1e15
+
+const kept = (n: number): number => (Number.isFinite(n) && Math.abs(n) <= MAX_ABS ? n : NaN)
+
+/** A number within ±1e15; '12,50' (a decimal comma) is read as 12.5. NaN when present but not one. */
 export function num(v: RowValue): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : NaN
-  if (typeof v === 'bigint') return Number(v)
+  if (typeof v === 'number') return kept(v)
+  if (typeof v === 'bigint') return kept(Number(v))
   const s = text(v)
   if (s === undefined) return undefined
-  const n = Number(DECIMAL_COMMA.test(s) ? s.replace(',', '.') : s)
-  return Number.isFinite(n) ? n : NaN
+  return kept(Number(DECIMAL_COMMA.test(s) ? s.replace(',', '.') : s))
 }
 
 const TRUE = new Set(['true', '1', 'yes', 'y', 'oui', 'o', 'opt-in', 'optin', 'granted'])
