@@ -73,7 +73,7 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     },
     // Path parameters (the profile API's identifier values: an email, a long user id) up to 1 KB,
     // not Fastify's 100 characters; a longer one, or a malformed URL, is refused with a SIL_ code.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     frameworkErrors: createFrameworkErrorHandler(metrics),
     // Malformed HTTP (a body longer than its Content-Length, an unknown method…) gets a SIL_ code too.
     clientErrorHandler: createClientErrorHandler(() => metrics),
