@@ -182,8 +182,12 @@ export const destinationsCommand: Command = {
     )
     const [sub] = positionals
     if (sub === 'list') {
-      for (const d of readDefinitions(loadCliConfig().activation.file).destinations)
+      const file = loadCliConfig().activation.file
+      const destinations = readDefinitions(file).destinations
+      for (const d of destinations)
         out(d.type === 'webhook' ? { id: d.id, type: d.type, url: d.url, template: d.template } : d)
+      if (destinations.length === 0)
+        process.stderr.write(`no destinations yet: define them in ${file} (docs/activation.md)\n`)
       return
     }
     if (sub === 'deliver' || sub === 'replay') {
