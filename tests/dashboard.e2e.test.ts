@@ -173,6 +173,9 @@ describe('the dashboard in Chromium', () => {
         expect(await page.locator('#by-store tbody tr').count()).toBe(o.byStore.length)
         expect(o.byStore.length).toBe(2)
         expect(await text('#dormant-audience strong')).toBe('Win back the dormant')
+        expect(await text('#dormant-audience')).toContain(
+          lang === 'fr-FR' ? "(du fichier d'activation)" : '(from the activation file)',
+        )
         expect(await text('#dormant-audience')).toContain(await format(page, lang, {}, 2))
         expect(await page.getAttribute('#series', 'aria-label')).toContain(
           await text('[data-tile="visits"] .value'),

@@ -14,6 +14,8 @@ export const T = {
     members: 'members',
     lastSync: 'last change synced',
     neverSynced: 'not synced yet',
+    fromFile: 'from the activation file',
+    fromApi: 'from the admin API',
     seeDocs: 'see',
     noAudience:
       'No audience reactivates them yet: define one in audiences.json or through /admin/audiences with the rule',
@@ -76,6 +78,8 @@ export const T = {
     members: 'membres',
     lastSync: 'dernier changement synchronisé le',
     neverSynced: 'pas encore synchronisée',
+    fromFile: "du fichier d'activation",
+    fromApi: "de l'API d'administration",
     seeDocs: 'voir',
     noAudience:
       'Aucune audience ne les réactive encore : définissez-en une dans audiences.json ou par /admin/audiences avec la règle',

@@ -1,40 +1,17 @@
-/* global document, window, uPlot */
+/* global uPlot */
 // Draws an overview (GET /dashboard/api/overview) into the page. Every value that comes from the
 // data (sources, product names, person ids, segments) is written with textContent: never parsed
 // as HTML.
-import { bySegment } from './i18n.js'
+import { $, el, tableOf } from './dom.js'
+import { renderCustomers } from './render-customers.js'
 
-const $ = (id) => document.getElementById(id)
 // Okabe–Ito: distinguishable with every common colour-vision deficiency.
 const OI = { orange: '#E69F00', blue: '#0072B2', vermillion: '#D55E00' }
 /** The language's words and formats, set by render(). */
 let t
 let fmt
-let segmentName
 let chart
 
-function el(tag, text, className) {
-  const e = document.createElement(tag)
-  if (text !== undefined && text !== null) e.textContent = String(text)
-  if (className) e.className = className
-  return e
-}
-function tableOf(table, head, rows) {
-  table.replaceChildren()
-  const tr = el('tr')
-  head.forEach((h, i) => tr.append(el('th', h, i > 0 ? 'num' : '')))
-  table.append(el('thead'))
-  table.tHead.append(tr)
-  const body = el('tbody')
-  for (const r of rows) {
-    const row = el('tr')
-    r.forEach((c, i) =>
-      c instanceof window.Node ? row.append(c) : row.append(el('td', c, i > 0 ? 'num' : '')),
-    )
-    body.append(row)
-  }
-  table.append(body)
-}
 const value = (name, v) =>
   v === null
     ? '–'
@@ -202,107 +179,9 @@ function renderStores(o) {
   }
 }
 
-function renderRfm(o) {
-  const box = $('rfm')
-  box.replaceChildren()
-  const total = Math.max(
-    1,
-    o.rfm.reduce((s, r) => s + r.people, 0),
-  )
-  const revenue = Math.max(
-    1,
-    o.rfm.reduce((s, r) => s + r.revenue, 0),
-  )
-  const rows = [...o.rfm].sort((a, b) => bySegment(a.segment, b.segment))
-  for (const r of rows) {
-    const card = el('div', undefined, 'segment')
-    card.dataset.segment = r.segment
-    card.append(el('h3', segmentName(r.segment)))
-    card.append(
-      el('p', `${fmt.int(r.people)} ${t('people').toLowerCase()} · ${fmt.pct(r.people / total)}`, 'value'),
-    )
-    card.append(el('p', `${t('revenue')} ${fmt.eur0(r.revenue)} · ${fmt.pct(r.revenue / revenue)}`))
-    card.append(el('p', `${t('avgValue')} ${fmt.eur(r.avgValue)}`))
-    const size = el('span', undefined, 'share people')
-    size.style.width = `${(100 * r.people) / total}%`
-    const val = el('span', undefined, 'share money')
-    val.style.width = `${(100 * r.revenue) / revenue}%`
-    card.append(size, val)
-    box.append(card)
-  }
-  $('rfm-asof').textContent = `${t('asOf')} ${fmt.day(o.filters.to)}`
-}
-
-function renderTransitions(o) {
-  const segs = [...new Set(o.transitions.flatMap((c) => [c.from, c.to]))].sort(bySegment)
-  const froms = segs.filter((s) => o.transitions.some((c) => c.from === s))
-  const tos = segs.filter((s) => o.transitions.some((c) => c.to === s))
-  const cellOf = new Map(o.transitions.map((c) => [`${c.from}\u0000${c.to}`, c]))
-  tableOf(
-    $('transitions'),
-    [t('fromTo'), ...tos.map(segmentName)],
-    froms.map((f) => [
-      el('th', segmentName(f)),
-      ...tos.map((to) => {
-        const c = cellOf.get(`${f}\u0000${to}`)
-        const td = el('td', c ? `${fmt.int(c.people)} · ${fmt.pct(c.share)}` : '', 'num')
-        // One hue (Okabe–Ito blue), lightness by share: readable without colour vision.
-        const s = c ? c.share : 0
-        td.style.backgroundColor = `rgba(0, 114, 178, ${(0.08 + 0.85 * s).toFixed(3)})`
-        if (s > 0.45) td.style.color = '#fff'
-        return td
-      }),
-    ]),
-  )
-  $('tr-period').textContent = `${fmt.day(o.filters.from)} → ${fmt.day(o.filters.to)}`
-}
-
-function renderAudience(o) {
-  const box = $('dormant-audience')
-  box.replaceChildren()
-  if (o.dormant.audiences.length === 0) {
-    // No audience reactivates them yet: say how to define one (docs/activation.md).
-    box.dataset.audience = ''
-    box.append(el('span', t('noAudience')), ' ', el('code', 'rfm_segment = dormant'), ' · ')
-    // The docs ship with the code, not with this process: name the file in the repository.
-    box.append(el('span', t('seeDocs')), ' ', el('code', 'docs/activation.md'))
-    return
-  }
-  box.dataset.audience = o.dormant.audiences.map((a) => a.id).join(' ')
-  o.dormant.audiences.forEach((a, i) => {
-    if (i > 0) box.append(el('br'))
-    const synced = a.lastChangeAt
-      ? fmt.day(a.lastChangeAt.slice(0, 10)) + ' ' + a.lastChangeAt.slice(11, 16) + ' UTC'
-      : t('neverSynced')
-    box.append(
-      el('span', `${t('audience')} `),
-      el('strong', a.name),
-      el('span', ` · ${fmt.int(a.members)} ${t('members')} · ${t('lastSync')} ${synced}`),
-    )
-  })
-}
-
-function renderDormant(o) {
-  $('dormant-summary').textContent = t('dormantSummary')
-    .replace('{n}', fmt.int(o.dormant.people))
-    .replace('{d}', fmt.day(o.filters.to))
-  renderAudience(o)
-  tableOf(
-    $('dormant'),
-    [t('person'), t('lastOrder'), t('days'), t('orders'), t('spent')],
-    o.dormant.top.map((p) => [
-      p.personId,
-      fmt.day(p.lastOrderDay),
-      fmt.int(p.recencyDays),
-      fmt.int(p.orders),
-      fmt.eur(p.monetary),
-    ]),
-  )
-}
-
 /** Draws everything; `ui`: { t, fmt, segmentName } of the chosen language. */
 export function render(o, ui) {
-  ;({ t, fmt, segmentName } = ui)
+  ;({ t, fmt } = ui)
   renderTiles(o)
   renderSeries(o)
   renderFunnel(o)
@@ -319,9 +198,7 @@ export function render(o, ui) {
       fmt.eur(p.revenue),
     ]),
   )
-  renderRfm(o)
-  renderTransitions(o)
-  renderDormant(o)
+  renderCustomers(o, ui)
   // A store's receipts have no visit: no data is no visit and no order.
   const none = (name) => !o.tiles.find((x) => x.name === name)?.value
   $('status').textContent = none('visits') && none('orders') ? t('noData') : ''

@@ -53,6 +53,8 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
   const files: Record<string, { body: string; type: string }> = {
     'dashboard.js': { body: own('dashboard.js'), type: 'text/javascript; charset=utf-8' },
     'render.js': { body: own('render.js'), type: 'text/javascript; charset=utf-8' },
+    'render-customers.js': { body: own('render-customers.js'), type: 'text/javascript; charset=utf-8' },
+    'dom.js': { body: own('dom.js'), type: 'text/javascript; charset=utf-8' },
     'i18n.js': { body: own('i18n.js'), type: 'text/javascript; charset=utf-8' },
     'dashboard.css': { body: own('dashboard.css'), type: 'text/css; charset=utf-8' },
     'vendor/uPlot.iife.min.js': { body: vendor('uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
