@@ -55,6 +55,7 @@ export interface CollectorDeps {
 /** Builds the collector (routes, parsers, error mapping) without listening: tests use inject(). */
 export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
   const metrics = createCollectorMetrics(deps.registry)
+  const refusals: Refusals = { tap: undefined }
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'collector' }) as FastifyBaseLogger,
     // Per-request logs would cost more than the request at 1,000 batches/s; errors are logged.
@@ -74,11 +75,10 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     // Path parameters (the profile API's identifier values: an email, a long user id) up to 1 KB,
     // not Fastify's 100 characters; a longer one, or a malformed URL, is refused with a SIL_ code.
     routerOptions: { maxParamLength: 1024 },
-    frameworkErrors: createFrameworkErrorHandler(metrics),
+    frameworkErrors: createFrameworkErrorHandler(metrics, refusals),
     // Malformed HTTP (a body longer than its Content-Length, an unknown method…) gets a SIL_ code too.
     clientErrorHandler: createClientErrorHandler(() => metrics),
   })
-  const refusals: Refusals = { tap: undefined }
   registerRefusals(app, metrics, refusals)
   registerBodyDecoding(app)
 

@@ -37,19 +37,6 @@ export function toCode(error: FastifyError): RequestErrorCode {
   return 'SIL_INTERNAL'
 }
 
-/**
- * Fastify's `frameworkErrors`: what its router refuses before any handler (a malformed URL, a path
- * parameter over `maxParamLength`), which the error handler never sees.
- */
-export function createFrameworkErrorHandler(metrics: CollectorMetrics) {
-  return function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-    const code = toCode(error)
-    metrics.refused.inc({ reason: code })
-    const { status, message } = REQUEST_ERRORS[code]
-    void reply.code(status).send({ success: false, code, message })
-  }
-}
-
 export interface Refusals {
   /** Set once the debugger is registered (it is only with an admin token). */
   tap: DebugTap | undefined
@@ -76,10 +63,21 @@ export function createClientErrorHandler(metrics: () => CollectorMetrics | undef
   }
 }
 
-export function registerRefusals(app: FastifyInstance, metrics: CollectorMetrics, refusals: Refusals): void {
-  const record = (request: FastifyRequest, code: RequestErrorCode, message: string) => {
-    metrics.refused.inc({ reason: code })
-    if (!refusals.tap || !request.url.startsWith('/v1/')) return
+/**
+ * Counts a refusal, shows it in the debugger (an ingestion request, under /v1/), and answers its
+ * code's status and body: the error handler, the not-found handler and Fastify's framework errors
+ * all refuse through it.
+ */
+function refuse(
+  metrics: CollectorMetrics,
+  refusals: Refusals,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  code: RequestErrorCode,
+) {
+  const { status, message } = REQUEST_ERRORS[code]
+  metrics.refused.inc({ reason: code })
+  if (refusals.tap && request.url.startsWith('/v1/')) {
     const h = request.headers
     refusals.tap.refused({
       sourceId: sourceIdOf(request),
@@ -95,11 +93,22 @@ export function registerRefusals(app: FastifyInstance, metrics: CollectorMetrics
       },
     })
   }
-  const send = (request: FastifyRequest, reply: FastifyReply, code: RequestErrorCode) => {
-    const { status, message } = REQUEST_ERRORS[code]
-    record(request, code, message)
-    return reply.code(status).send({ success: false, code, message })
+  return reply.code(status).send({ success: false, code, message })
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any handler (a malformed URL, a path
+ * parameter over `maxParamLength`), which the error handler never sees.
+ */
+export function createFrameworkErrorHandler(metrics: CollectorMetrics, refusals: Refusals) {
+  return function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    void refuse(metrics, refusals, request, reply, toCode(error))
   }
+}
+
+export function registerRefusals(app: FastifyInstance, metrics: CollectorMetrics, refusals: Refusals): void {
+  const send = (request: FastifyRequest, reply: FastifyReply, code: RequestErrorCode) =>
+    refuse(metrics, refusals, request, reply, code)
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const code = error instanceof CollectorError ? error.code : toCode(error)
