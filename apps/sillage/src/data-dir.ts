@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { ReadKey } from '@sillage/profiles'
 import { sourcesSchema, type Source } from '@sillage/schemas'
 
 /** Files the embedded mode keeps in the data dir, beside the local log and chDB. */
@@ -62,37 +63,31 @@ export function demoSources(dataDir: string, origins: string[]): Source[] {
   )
 }
 
-export function adminToken(dataDir: string, configured: string | undefined): string {
-  if (configured) return configured
-  const file = paths(dataDir).adminToken
+/** A secret kept in the data dir (mode 0600): read when there, else made once and written. */
+function secretFile(dataDir: string, file: string, make: () => string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  const token = randomBytes(24).toString('hex')
+  const secret = make()
   mkdirSync(dataDir, { recursive: true })
-  writeAtomic(file, token + '\n')
-  return token
+  writeAtomic(file, secret + '\n')
+  return secret
 }
 
-/** A profile read key as SILLAGE_PROFILE_READ_KEYS declares one (docs/profiles.md#keys). */
-export interface DemoReadKey {
-  id: string
-  key: string
-  sources: string[]
+export function adminToken(dataDir: string, configured: string | undefined): string {
+  if (configured) return configured
+  return secretFile(dataDir, paths(dataDir).adminToken, () => randomBytes(24).toString('hex'))
 }
 
 /**
  * The embedded read keys: those configured, or else one `demo` read key for every source, created
  * once in the data dir (like the admin token), so that a new user can look a profile up at once.
  */
-export function profileReadKeys<K>(dataDir: string, configured: readonly K[]): readonly (K | DemoReadKey)[] {
+export function profileReadKeys(dataDir: string, configured: readonly ReadKey[]): readonly ReadKey[] {
   if (configured.length > 0) return configured
-  const file = paths(dataDir).profileReadKey
-  let key: string
-  if (existsSync(file)) key = readFileSync(file, 'utf8').trim()
-  else {
-    key = `rk_demo_${randomBytes(16).toString('hex')}`
-    mkdirSync(dataDir, { recursive: true })
-    writeAtomic(file, key + '\n')
-  }
+  const key = secretFile(
+    dataDir,
+    paths(dataDir).profileReadKey,
+    () => `rk_demo_${randomBytes(16).toString('hex')}`,
+  )
   return [{ id: 'demo', key, sources: ['*'] }]
 }
 

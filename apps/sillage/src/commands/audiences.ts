@@ -74,16 +74,14 @@ async function withRunner<T>(usage: string, job: (runner: ActivationRunner) => P
  * start` on this data dir when there is one (its chDB is its own), else read here.
  */
 async function listAudiences(): Promise<AudienceLine[]> {
-  const config = loadCliConfig()
-  const running = config.clickhouse.url
-    ? undefined
-    : runningStart(config.dataDir, config.collector.adminToken)
+  const running = throughRunningStart()
   if (running)
     return audienceLinesFromAdminApi(
       JSON.parse(await running.call('GET', '/admin/audiences')) as {
         audiences: Array<Record<string, unknown>>
       },
     )
+  const config = loadCliConfig()
   const warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })
   try {
     await migrate(warehouse)
