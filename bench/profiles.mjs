@@ -5,6 +5,7 @@
 //
 //   pnpm bench:profiles            (after pnpm build)
 //   SECONDS=30 LOOKUPS=500 INGEST=10000 pnpm bench:profiles
+//   KEEP_DATA_DIR=1: the data dir is kept (and printed) to replay refresh runs over it.
 //   CPU_PROF_DIR=<dir>: the server runs with --cpu-prof (one profile per thread, see
 //   bench/cpu-profile-summary.mjs).
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -224,5 +225,6 @@ try {
   console.log(`load average at the end: ${loadavg()[0].toFixed(1)} (1 min)`)
   console.log(`freshness:          ${fmt(freshness)}  (Product Added accepted -> in the profile's cart)`)
 } finally {
-  rmSync(dataDir, { recursive: true, force: true })
+  if (process.env.KEEP_DATA_DIR) console.log(`data dir kept: ${dataDir}`)
+  else rmSync(dataDir, { recursive: true, force: true })
 }

@@ -10,7 +10,7 @@ import {
   MERGED_AWAY_SQL,
   RUN_PERSONS_SQL,
 } from './refresh-collect.sql.js'
-import { FOLD_DELTA_SQL, FOLD_STORED_SQL, MERGE_FOLDS_SQL } from './refresh-fold.sql.js'
+import { FOLD_DELTA_SQL, FOLD_STORED_SQL, MERGE_FOLDS_SQL, SAVE_FOLDS_SQL } from './refresh-fold.sql.js'
 import { COLLECT_IDS_SQL, REFRESH_IDENTIFIERS_SQL, REFRESH_PROFILES_SQL } from './refresh-profile.sql.js'
 import { RECOMMENDATIONS_SQL, SCORE_PERSONS_SQL } from './scores.sql.js'
 
@@ -85,6 +85,7 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
     stored: FOLD_STORED_SQL,
     delta: FOLD_DELTA_SQL,
     merge: MERGE_FOLDS_SQL,
+    save: SAVE_FOLDS_SQL,
     ids: COLLECT_IDS_SQL,
     identifiers: REFRESH_IDENTIFIERS_SQL,
     profiles: REFRESH_PROFILES_SQL,

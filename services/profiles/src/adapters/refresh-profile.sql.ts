@@ -55,9 +55,10 @@ SELECT concat('person_id:', stamped_id), pid, now64(3)
 FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String}`
 
 /**
- * Step 5: the profiles of the run's persons, from their states, row by row (each state is read
- * once). Sessions: a new one at the first event, after 30 minutes without events, or when the
- * SDK's session id changes from the last one seen (filled[i]: the last non-empty id before i).
+ * Step 5: the profiles of the run's persons, from their merged states (step 3c), row by row
+ * (each state is read once). Sessions: a new one at the first event, after 30 minutes without events, or when the
+ * SDK's session id changes from the last one seen (filled[i]: the last non-empty id before i),
+ * each compared with the previous element as a second array (arrayShiftRight), never by index.
  * Cart lines: per product, the quantities summed and the latest add's fields.
  */
 export const REFRESH_PROFILES_SQL = `
@@ -83,12 +84,14 @@ SELECT
     f.consent_categories AS consent_categories,
     f.consent_policy_version AS consent_policy_version,
     if(f.consent_key.2 = '', NULL, f.consent_key.1) AS consent_updated_at,
-    arrayFilter((t, n, s) -> n = 1 AND has(f.paged, s) AND t >= now64(3) - INTERVAL 30 DAY, f.ts, f.is_new, f.session_no) AS session_starts,
+    arrayFilter((t, paged) -> paged AND t >= now64(3) - INTERVAL 30 DAY,
+        arrayFilter((t, n) -> n = 1, f.ts, f.is_new), f.session_paged) AS session_starts,
     arrayFilter((t, p) -> p = 1 AND t >= now64(3) - INTERVAL 30 DAY, f.ts, f.pages) AS page_view_times,
     arraySort(x -> x.1, arrayMap(x -> (x.1, x.2, x.3, x.4, x.5, x.6), arrayFilter(x -> x.6 > 0, f.cart_lines))) AS cart,
     if(length(f.cart_lines) = 0, NULL, arrayMax(x -> x.7, f.cart_lines)) AS cart_updated_at,
     arraySort(x -> x.1, arrayFilter(x -> x.2 >= now64(3) - INTERVAL 30 DAY, f.viewed)) AS viewed,
-    arraySort(x -> x.1, arrayFilter((x, i) -> i = 1 OR x.1 != f.bought_sorted[i - 1].1, f.bought_sorted, arrayEnumerate(f.bought_sorted))) AS bought,
+    arraySort(x -> x.1, arrayFilter((x, before, i) -> i = 1 OR x.1 != before,
+        f.bought_sorted, arrayShiftRight(arrayMap(x -> x.1, f.bought_sorted), 1), arrayEnumerate(f.bought_sorted))) AS bought,
     toUInt32(length(f.orders)) AS orders,
     round(arraySum(x -> x.4, f.orders), 2) AS revenue,
     if(length(f.orders) > 0, arrayMin(x -> x.2, f.orders), NULL) AS first_order_at,
@@ -98,15 +101,15 @@ FROM
 (
     SELECT
         *,
-        arrayCumSum(is_new) AS session_no,
-        arrayDistinct(arrayFilter((s, p) -> p = 1, arrayCumSum(is_new), pages)) AS paged
+        arrayMap(g -> has(g, 1), arraySplit((p, n) -> n, pages, is_new)) AS session_paged
     FROM
     (
         SELECT
             *,
-            arrayMap(i -> toUInt8(i = 1
-                OR toUnixTimestamp64Milli(ts[i]) - toUnixTimestamp64Milli(ts[i - 1]) > 30 * 60000
-                OR (sids[i] != '' AND filled[i] != '' AND sids[i] != filled[i])), arrayEnumerate(ts)) AS is_new
+            arrayMap((t, before, sid, last_sid, i) -> toUInt8(i = 1
+                OR toUnixTimestamp64Milli(t) - toUnixTimestamp64Milli(before) > 30 * 60000
+                OR (sid != '' AND last_sid != '' AND sid != last_sid)),
+                ts, arrayShiftRight(ts, 1), sids, arrayPopBack(filled), arrayEnumerate(ts)) AS is_new
         FROM
         (
             SELECT
@@ -116,18 +119,20 @@ FROM
                 arrayMap(x -> x.4, timeline) AS pages,
                 arrayFill(x -> x != '', arrayPushFront(arrayMap(x -> x.3, timeline), horizon_sid.3)) AS filled,
                 arrayReverseSort(x -> (x.1, x.2), arrayFlatten(arrayMap(o -> arrayMap(p -> (p, o.2), o.5), orders))) AS bought_sorted,
-                arrayFilter(x -> (x.1, x.2) > last_order_key, cart_events) AS cart_open,
-                arrayMap(p -> (
-                    p,
-                    (arrayReverseSort(x -> x.1, arrayFilter(x -> x.3 = p AND x.9 = 1, cart_open)) AS adds)[1].5,
-                    adds[1].6,
-                    adds[1].7,
-                    adds[1].8,
-                    arraySum(x -> x.4, arrayFilter(x -> x.3 = p, cart_open)),
-                    arrayMax(x -> x.1, arrayFilter(x -> x.3 = p, cart_open))
-                ), arrayDistinct(arrayMap(x -> x.3, cart_open))) AS cart_lines
-            FROM {{db}}.profile_folds
-            WHERE person_id IN (SELECT pid FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String} AND stamped_id = pid)
+                arraySort(x -> (x.3, x.1, x.2), arrayFilter(x -> (x.1, x.2) > last_order_key, cart_events)) AS cart_open,
+                arrayMap(x -> x.3, cart_open) AS cart_products,
+                arrayMap(g -> (
+                    g[1].3,
+                    (arrayLast(x -> x.9 = 1, g) AS last_add).5,
+                    last_add.6,
+                    last_add.7,
+                    last_add.8,
+                    arraySum(x -> x.4, g),
+                    g[-1].1
+                ), arraySplit((x, starts) -> starts, cart_open,
+                    arrayMap((p, before) -> p != before, cart_products, arrayShiftRight(cart_products, 1)))) AS cart_lines
+            FROM {{db}}.profile_refresh_merged
+            WHERE run_id = {run:String}
         )
     )
 ) AS f
