@@ -223,7 +223,9 @@ try {
     )
   }
   console.log(`load average at the end: ${loadavg()[0].toFixed(1)} (1 min)`)
-  console.log(`freshness:          ${fmt(freshness)}  (Product Added accepted -> in the profile's cart)`)
+  console.log(
+    `freshness:          p95 ${pct(freshness, 95).toFixed(1)} ms  ${fmt(freshness)}  (Product Added accepted -> in the profile's cart)`,
+  )
 } finally {
   if (process.env.KEEP_DATA_DIR) console.log(`data dir kept: ${dataDir}`)
   else rmSync(dataDir, { recursive: true, force: true })
