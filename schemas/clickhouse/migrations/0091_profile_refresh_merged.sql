@@ -4,3 +4,9 @@
 -- bench machine; from here, 0.07 s.
 CREATE TABLE IF NOT EXISTS {{db}}.profile_refresh_merged AS {{db}}.profile_refresh_folds
 ENGINE = Memory;
+
+-- A refresh run's profile rows: saved into profiles, and read back from here by the reader's copy
+-- (a Memory scan instead of one RocksDB get per profile).
+CREATE TABLE IF NOT EXISTS {{db}}.profile_refresh_out AS {{db}}.profiles
+ENGINE = Memory;
+ALTER TABLE {{db}}.profile_refresh_out ADD COLUMN IF NOT EXISTS run_id String FIRST;

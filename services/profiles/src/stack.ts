@@ -45,8 +45,6 @@ export interface ProfilesStack {
 
 /** New events a refresh run folds, at most (options.refreshMaxEvents). */
 const DEFAULT_REFRESH_MAX_EVENTS = 50_000
-/** Profiles read back from the store per query after a refresh (the reader's copy). */
-const READ_BACK_PAGE = 200
 
 /** The profiles service (docs/profiles.md): store, jobs and routes, for main.ts and `sillage start`. */
 export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
@@ -95,6 +93,7 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     intervalMs: options.refreshIntervalMs,
     overlapMs: options.refreshOverlapMs,
     maxEvents: options.refreshMaxEvents ?? DEFAULT_REFRESH_MAX_EVENTS,
+    readBack: options.cacheProfiles,
     async afterRefresh(result) {
       capped = result.capped
       if (firstRun) {
@@ -107,15 +106,11 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
       }
       const merged = new Map<string, string[]>()
       for (const [old, pid] of result.merged) merged.set(pid, [...(merged.get(pid) ?? []), old])
-      // Read back in pages: each page is a short query and a small parse, so lookups on this
-      // event loop never wait behind one big read-back.
-      const wanted = result.persons.slice(0, options.cacheProfiles)
-      for (let i = 0; i < wanted.length; i += READ_BACK_PAGE) {
-        for (const row of await store.profiles(wanted.slice(i, i + READ_BACK_PAGE))) {
-          const old = merged.get(row.person_id) ?? []
-          cache.putProfile(row, [...keysOf(row), ...old.map((id) => `person_id:${id}`)])
-          for (const id of old) cache.remove(id)
-        }
+      // The run read its rewritten profiles back (parsed a page at a time) before its rows went.
+      for (const row of result.profiles) {
+        const old = merged.get(row.person_id) ?? []
+        cache.putProfile(row, [...keysOf(row), ...old.map((id) => `person_id:${id}`)])
+        for (const id of old) cache.remove(id)
       }
       // More rewritten than read back: the copy misses some, so misses must ask the warehouse.
       if (result.persons.length > options.cacheProfiles) cache.complete = false

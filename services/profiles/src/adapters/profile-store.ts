@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import type { Warehouse } from '@sillage/warehouse'
 import type { ProfileRow, RecommendationRow, ScoreRow } from '../domain/rows.js'
 import { randomUUID } from 'node:crypto'
+import { setImmediate } from 'node:timers/promises'
 import {
   BOUND_SQL,
   CLEAN_RUN_SQL,
@@ -11,7 +12,13 @@ import {
   RUN_PERSONS_SQL,
 } from './refresh-collect.sql.js'
 import { FOLD_DELTA_SQL, FOLD_STORED_SQL, MERGE_FOLDS_SQL, SAVE_FOLDS_SQL } from './refresh-fold.sql.js'
-import { COLLECT_IDS_SQL, REFRESH_IDENTIFIERS_SQL, REFRESH_PROFILES_SQL } from './refresh-profile.sql.js'
+import {
+  COLLECT_IDS_SQL,
+  REFRESH_IDENTIFIERS_SQL,
+  REFRESH_PROFILES_SQL,
+  RUN_PROFILES_SQL,
+  SAVE_PROFILES_SQL,
+} from './refresh-profile.sql.js'
 import { RECOMMENDATIONS_SQL, SCORE_PERSONS_SQL } from './scores.sql.js'
 
 /**
@@ -29,8 +36,6 @@ export interface ProfileStore {
    * entries and profiles; answers the watermark reached, the rewritten persons and the merged ids.
    */
   refresh(run: RefreshRun): Promise<RefreshResult>
-  /** Profile rows by person id. */
-  profiles(personIds: readonly string[]): Promise<ProfileRow[]>
   score(asOf: string): Promise<void>
   computeRecommendations(asOf: string, days: number, limit: number): Promise<void>
   /** The person an identifier key ('<type>:<stored value>') belongs to. */
@@ -60,6 +65,8 @@ export interface RefreshRun {
   upTo: string
   /** At most about this many new events a run (a whole insert time more at the bound). */
   cap: number
+  /** The run's rewritten profiles to answer, at most (the reader's copy); 0: none. */
+  readBack: number
 }
 
 export interface RefreshResult {
@@ -69,11 +76,16 @@ export interface RefreshResult {
   capped: boolean
   /** The rewritten persons. */
   persons: string[]
+  /** Their profile rows, at most `readBack`, read from the run's rows before they go. */
+  profiles: ProfileRow[]
   /** [merged-away person id, surviving person id]: their state and profile rows were removed. */
   merged: Array<[string, string]>
   /** Milliseconds per step (the debug log). */
   ms: Record<string, number>
 }
+
+/** Rows parsed between two yields to the event loop (a read-back). */
+const PARSE_PAGE = 200
 
 export function createProfileStore(warehouse: Warehouse): ProfileStore {
   const db = warehouse.database
@@ -89,10 +101,12 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
     ids: COLLECT_IDS_SQL,
     identifiers: REFRESH_IDENTIFIERS_SQL,
     profiles: REFRESH_PROFILES_SQL,
+    saveProfiles: SAVE_PROFILES_SQL,
   }).map(([name, text]) => [name, sql(text)] as const)
   const bound = sql(BOUND_SQL)
   const mergedAway = sql(MERGED_AWAY_SQL)
   const runPersons = sql(RUN_PERSONS_SQL)
+  const runProfiles = sql(RUN_PROFILES_SQL)
   const cleanRun = CLEAN_RUN_SQL.map(sql)
   const scorePersons = sql(SCORE_PERSONS_SQL)
   const recommendations = sql(RECOMMENDATIONS_SQL)
@@ -110,6 +124,24 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
       clickhouse_settings: { output_format_json_named_tuples_as_objects: 0 },
     })
     return rs.json<T>()
+  }
+  /** Rows parsed a page at a time, yielding between pages: lookups on this event loop never wait
+   * behind one big parse. */
+  async function pagedRows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    const rs = await client.query({
+      query,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_named_tuples_as_objects: 0 },
+    })
+    const out: T[] = []
+    for await (const chunk of rs.stream<T>()) {
+      for (const row of chunk) {
+        out.push(row.json())
+        if (out.length % PARSE_PAGE === 0) await setImmediate()
+      }
+    }
+    return out
   }
   const command = async (query: string, params: Record<string, unknown> = {}) => {
     await client.command({ query, query_params: params })
@@ -132,7 +164,7 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
         n: name,
         v: value,
       }),
-    async refresh({ mark, from, upTo, cap }) {
+    async refresh({ mark, from, upTo, cap, readBack }) {
       const [b] = await rows<{ bound: string; n: string | number }>(bound, { mark, upTo, cap })
       const capped = Number(b?.n ?? 0) >= cap && b !== undefined
       const reached = capped && b ? b.bound : upTo
@@ -155,17 +187,18 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
           await command(`DELETE FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids })
         }
         const persons = (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid)
-        return { reached, capped, persons, merged, ms }
+        let profiles: ProfileRow[] = []
+        if (readBack > 0)
+          await timed('readBack', async () => {
+            profiles = await pagedRows<ProfileRow>(runProfiles, { run, n: readBack })
+          })
+        return { reached, capped, persons, profiles, merged, ms }
       } finally {
         await timed('clean', async () => {
           for (const step of cleanRun) await command(step, { run })
         })
       }
     },
-    profiles: (ids) =>
-      ids.length === 0
-        ? Promise.resolve([])
-        : rows<ProfileRow>(`SELECT * FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids }),
     score: (asOf) => command(scorePersons, { as_of: asOf }),
     computeRecommendations: (asOf, days, limit) => command(recommendations, { as_of: asOf, days, limit }),
     async personOf(idKey) {

@@ -79,4 +79,5 @@ export const CLEAN_RUN_SQL = [
   `ALTER TABLE {{db}}.profile_refresh_folds DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
   `ALTER TABLE {{db}}.profile_refresh_ids DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
   `ALTER TABLE {{db}}.profile_refresh_merged DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
+  `ALTER TABLE {{db}}.profile_refresh_out DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
 ]

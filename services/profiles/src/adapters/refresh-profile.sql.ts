@@ -55,14 +55,15 @@ SELECT concat('person_id:', stamped_id), pid, now64(3)
 FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String}`
 
 /**
- * Step 5: the profiles of the run's persons, from their merged states (step 3c), row by row
- * (each state is read once). Sessions: a new one at the first event, after 30 minutes without events, or when the
- * SDK's session id changes from the last one seen (filled[i]: the last non-empty id before i),
- * each compared with the previous element as a second array (arrayShiftRight), never by index.
+ * Step 5: the profiles of the run's persons, into the run's rows (step 6 saves them, the reader's
+ * copy reads them back), from their merged states (step 3c), row by row (each state is read once).
+ * Sessions: a new one at the first event, after 30 minutes without events, or when the SDK's
+ * session id changes from the last one seen (filled[i]: the last non-empty id before i), each
+ * compared with the previous element as a second array (arrayShiftRight), never by index.
  * Cart lines: per product, the quantities summed and the latest add's fields.
  */
 export const REFRESH_PROFILES_SQL = `
-INSERT INTO {{db}}.profiles
+INSERT INTO {{db}}.profile_refresh_out
 WITH
 idents AS
 (
@@ -71,6 +72,7 @@ idents AS
     GROUP BY pid
 )
 SELECT
+    {run:String} AS run_id,
     f.person_id AS person_id,
     now64(3) AS computed_at,
     f.max_inserted_at AS max_inserted_at,
@@ -137,3 +139,12 @@ FROM
     )
 ) AS f
 LEFT JOIN idents AS id ON id.person_id = f.person_id`
+
+/** Step 6: the run's profiles become the stored ones. */
+export const SAVE_PROFILES_SQL = `
+INSERT INTO {{db}}.profiles
+SELECT * EXCEPT run_id FROM {{db}}.profile_refresh_out WHERE run_id = {run:String}`
+
+/** The run's profiles, read back for the reader's copy before the scratch rows go. */
+export const RUN_PROFILES_SQL = `
+SELECT * EXCEPT run_id FROM {{db}}.profile_refresh_out WHERE run_id = {run:String} LIMIT {n:UInt32}`

@@ -24,6 +24,8 @@ export function createRefresher(deps: {
   afterRefresh?: (result: RefreshResult) => Promise<void>
   /** New events folded per run, at most (about: a whole insert time more at the bound). */
   maxEvents: number
+  /** Rewritten profiles a run answers for the reader's copy, at most. */
+  readBack: number
 }): PeriodicJob {
   const { store, metrics } = deps
   return createPeriodicJob({
@@ -37,15 +39,21 @@ export function createRefresher(deps: {
       const mark = await store.watermark(REFRESH_WATERMARK)
       const epoch = '1970-01-01 00:00:00.000'
       const from = mark === undefined ? epoch : fromMs(Math.max(0, toMs(mark) - deps.overlapMs))
-      const result = await store.refresh({ mark: mark ?? epoch, from, upTo, cap: deps.maxEvents })
+      const result = await store.refresh({
+        mark: mark ?? epoch,
+        from,
+        upTo,
+        cap: deps.maxEvents,
+        readBack: deps.readBack,
+      })
       await store.setWatermark(REFRESH_WATERMARK, result.reached)
-      const readBack = performance.now()
+      const after = performance.now()
       await deps.afterRefresh?.(result)
       deps.log.debug(
         {
           persons: result.persons.length,
           capped: result.capped,
-          ms: { ...result.ms, readBack: Math.round(performance.now() - readBack) },
+          ms: { ...result.ms, copy: Math.round(performance.now() - after) },
         },
         'profiles refresh run',
       )
