@@ -115,27 +115,24 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
   const personByKey = `SELECT person_id FROM ${db}.profile_identifiers WHERE id_key = {k:String}`
   const recsByProduct = `SELECT * FROM ${db}.product_recommendations WHERE product_id IN {ids:Array(String)}`
 
+  // Named tuples as arrays (domain/rows.ts), whatever the server's default.
+  const select = (query: string, params: Record<string, unknown>) =>
+    client.query({
+      query,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_named_tuples_as_objects: 0 },
+    })
   async function rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    // Named tuples as arrays (domain/rows.ts), whatever the server's default.
-    const rs = await client.query({
-      query,
-      query_params: params,
-      format: 'JSONEachRow',
-      clickhouse_settings: { output_format_json_named_tuples_as_objects: 0 },
-    })
-    return rs.json<T>()
+    return (await select(query, params)).json<T>()
   }
-  /** Rows parsed a page at a time, yielding between pages: lookups on this event loop never wait
-   * behind one big parse. */
+  /**
+   * Rows parsed a page at a time, yielding between pages: lookups on this event loop never wait
+   * behind one big parse.
+   */
   async function pagedRows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    const rs = await client.query({
-      query,
-      query_params: params,
-      format: 'JSONEachRow',
-      clickhouse_settings: { output_format_json_named_tuples_as_objects: 0 },
-    })
     const out: T[] = []
-    for await (const chunk of rs.stream<T>()) {
+    for await (const chunk of (await select(query, params)).stream<T>()) {
       for (const row of chunk) {
         out.push(row.json())
         if (out.length % PARSE_PAGE === 0) await setImmediate()
