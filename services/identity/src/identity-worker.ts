@@ -1,7 +1,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads'
 import { serveBusOverPort, type Bus } from '@sillage/bus'
 import type { IdentityRules } from '@sillage/identifiers'
-import type { Logger, Registry } from '@sillage/runtime'
+import { compiledExecArgv, createWorkerMetrics, type Logger, type Registry } from '@sillage/runtime'
 import type { WarehouseOptions } from '@sillage/warehouse'
 import type { IdentityWorkerData, OwnerToWorker, WorkerToOwner } from './worker.js'
 
@@ -31,28 +31,10 @@ export interface IdentityWorker {
   exit(): Promise<void>
 }
 
-type MetricJson = { name: string; help: string; type: string }
-
 /** The worker's compiled entry (dist/worker.js), also when this module runs from its sources. */
 function workerUrl(): URL {
   const here = import.meta.url
   return here.endsWith('.ts') ? new URL('../dist/worker.js', here) : new URL('./worker.js', here)
-}
-
-/**
- * The owner's Node flags less its export conditions: the worker runs the compiled entry, whose
- * imports must resolve to the packages' dist/ even when the owner resolves their sources (tests
- * run with `--conditions sillage-src`, which a worker would otherwise inherit).
- */
-function compiledExecArgv(): string[] {
-  const out: string[] = []
-  const argv = process.execArgv
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (a === '--conditions' || a === '-C') i++
-    else if (!a.startsWith('--conditions=')) out.push(a)
-  }
-  return out
 }
 
 /**
@@ -86,52 +68,22 @@ export function createIdentityWorker(deps: IdentityWorkerDeps): IdentityWorker {
   })
 
   let stopped: (() => void) | undefined
-  let metricsId = 0
-  const metricsCalls = new Map<number, (metrics: MetricJson[]) => void>()
+  const metrics = createWorkerMetrics((id) => send({ op: 'metrics', id }))
   worker.on('message', (m: WorkerToOwner) => {
     if (m.op === 'started') started?.resolve()
     else if (m.op === 'failed') started?.reject(new Error(`identity worker: ${m.message}`))
     else if (m.op === 'stopped') stopped?.()
-    else if (m.op === 'metrics') metricsCalls.get(m.id)?.(m.metrics as MetricJson[])
+    else if (m.op === 'metrics') metrics.answer(m.id, m.metrics)
     else if (m.op === 'stored')
       deps.onStored?.(m.ids.map((message_id, i) => ({ message_id, person_id: m.persons[i]! })))
   })
-
-  /** One fetch of the worker's metrics per scrape, shared by every proxied metric. */
-  let scrape: Promise<MetricJson[]> | undefined
-  function workerMetrics(): Promise<MetricJson[]> {
-    scrape ??= new Promise<MetricJson[]>((resolve) => {
-      const id = ++metricsId
-      const timer = setTimeout(() => resolve([]), 2000)
-      metricsCalls.set(id, (metrics) => {
-        clearTimeout(timer)
-        metricsCalls.delete(id)
-        resolve(metrics)
-      })
-      send({ op: 'metrics', id })
-    }).finally(() => setTimeout(() => (scrape = undefined), 100).unref())
-    return scrape
-  }
-
-  async function proxyMetrics(): Promise<void> {
-    for (const m of await workerMetrics()) {
-      const empty = { name: m.name, help: m.help, type: m.type, values: [], aggregator: 'sum' }
-      // prom-client renders any registered object with a name and an async get() (registry.js).
-      deps.registry.registerMetric({
-        name: m.name,
-        help: m.help,
-        type: m.type,
-        get: async () => (await workerMetrics()).find((x) => x.name === m.name) ?? empty,
-      } as unknown as Parameters<Registry['registerMetric']>[0])
-    }
-  }
 
   return {
     async start() {
       await new Promise<void>((resolve, reject) => {
         started = { resolve, reject }
       })
-      await proxyMetrics()
+      await metrics.register(deps.registry)
     },
     async stop() {
       const done = new Promise<void>((resolve) => {
