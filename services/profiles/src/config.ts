@@ -45,6 +45,7 @@ const envSchema = z.object({
   SILLAGE_PROFILES_RATE_LIMIT_PER_MINUTE: envInt(60_000, 1, 10_000_000),
   SILLAGE_PROFILES_RECOMMENDATION_DAYS: envInt(90, 1, 3650),
   SILLAGE_PROFILES_CACHE: envInt(200_000, 0, 10_000_000),
+  SILLAGE_PROFILES_JOB_THREADS: envInt(1, 0, 1024),
 })
 
 /** The variables of the profiles options (embedded and standalone). */
@@ -68,6 +69,12 @@ export interface ProfilesOptions {
   recommendationLimit: number
   /** Profiles held in memory for lookups (the rest are read from the warehouse). */
   cacheProfiles: number
+  /**
+   * ClickHouse threads per refresh or scoring query (`max_threads`; 0: the server's default).
+   * Default 1: the jobs run in the background, and on a small machine one core for them leaves
+   * the other to ingest and lookups (docs/profiles.md#storage).
+   */
+  jobThreads?: number
 }
 
 /** The profiles options from the environment: parsed once, frozen. */
@@ -84,6 +91,7 @@ export function loadProfilesOptions(
     recommendationDays: e.SILLAGE_PROFILES_RECOMMENDATION_DAYS,
     recommendationLimit: 20,
     cacheProfiles: e.SILLAGE_PROFILES_CACHE,
+    jobThreads: e.SILLAGE_PROFILES_JOB_THREADS,
   })
 }
 

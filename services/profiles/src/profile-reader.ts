@@ -48,7 +48,8 @@ export function createProfileReader(deps: {
     const hit = cache?.profile(personId)
     if (hit || cache?.complete) return hit
     const row = await store.profile(personId)
-    if (row && cache) cache.putProfile(row, keysOf(row))
+    if (row && cache)
+      cache.putProfile({ person_id: row.person_id, keys: keysOf(row), text: JSON.stringify(row) })
     return row
   }
   async function scores(personId: string): Promise<ScoreRow | undefined> {

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Logger, Registry } from '@sillage/runtime'
 import { suppressionKey, type SuppressionList } from '@sillage/identifiers'
@@ -9,9 +10,12 @@ import { ProfileError } from './errors.js'
 import { createRefresher, createScorer } from './jobs/refresher.js'
 import { createProfileMetrics } from './metrics.js'
 import { createProfileCache } from './domain/profile-cache.js'
-import { createProfileReader, keysOf, type ProfileReader } from './profile-reader.js'
+import { createProfileReader, type ProfileReader } from './profile-reader.js'
 import { registerProfileRoutes } from './routes/profiles.route.js'
 import { registerBrowserProfileRoute } from './routes/browser-profile.route.js'
+
+/** Profiles put into the copy between two yields to the event loop. */
+const PUT_PAGE = 200
 
 export interface ProfilesStackDeps {
   warehouse: Warehouse
@@ -57,7 +61,7 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     })
   }
   const metrics = createProfileMetrics(deps.registry)
-  const store = createProfileStore(deps.warehouse)
+  const store = createProfileStore(deps.warehouse, options.jobThreads)
   const cache = createProfileCache(options.cacheProfiles)
   const reader = createProfileReader({
     store,
@@ -99,18 +103,24 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
       if (firstRun) {
         // The copy starts from every stored profile (none on a new store), then holds every
         // profile the refresher rewrites.
-        const all = await store.allProfiles(options.cacheProfiles + 1)
-        for (const row of all) cache.putProfile(row, keysOf(row))
+        const all = await store.allProfileTexts(options.cacheProfiles + 1)
+        for (const [i, profile] of all.entries()) {
+          cache.putProfile(profile)
+          if (i % PUT_PAGE === PUT_PAGE - 1) await setImmediate()
+        }
         cache.complete = all.length <= options.cacheProfiles
         firstRun = false
       }
       const merged = new Map<string, string[]>()
       for (const [old, pid] of result.merged) merged.set(pid, [...(merged.get(pid) ?? []), old])
       // The run read its rewritten profiles back (parsed a page at a time) before its rows went.
-      for (const row of result.profiles) {
-        const old = merged.get(row.person_id) ?? []
-        cache.putProfile(row, [...keysOf(row), ...old.map((id) => `person_id:${id}`)])
+      // A page at a time, so that lookups on this event loop never wait behind the whole run.
+      for (const [i, profile] of result.profiles.entries()) {
+        const old = merged.get(profile.person_id) ?? []
+        for (const id of old) profile.keys.push(`person_id:${id}`)
+        cache.putProfile(profile)
         for (const id of old) cache.remove(id)
+        if (i % PUT_PAGE === PUT_PAGE - 1) await setImmediate()
       }
       // More rewritten than read back: the copy misses some, so misses must ask the warehouse.
       if (result.persons.length > options.cacheProfiles) cache.complete = false

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { Warehouse } from '@sillage/warehouse'
-import type { ProfileRow, RecommendationRow, ScoreRow } from '../domain/rows.js'
+import type { ProfileRow, ProfileText, RecommendationRow, ScoreRow } from '../domain/rows.js'
 import { randomUUID } from 'node:crypto'
 import { setImmediate } from 'node:timers/promises'
 import {
@@ -17,6 +17,7 @@ import {
   REFRESH_IDENTIFIERS_SQL,
   REFRESH_PROFILES_SQL,
   RUN_PROFILES_SQL,
+  ALL_PROFILE_TEXTS_SQL,
   SAVE_PROFILES_SQL,
 } from './refresh-profile.sql.js'
 import { RECOMMENDATIONS_SQL, SCORE_PERSONS_SQL } from './scores.sql.js'
@@ -44,8 +45,8 @@ export interface ProfileStore {
   scores(personId: string): Promise<ScoreRow | undefined>
   /** Recommendation rows of these products ('*' for popularity). */
   recommendations(productIds: readonly string[]): Promise<RecommendationRow[]>
-  /** Profile rows, at most `limit` (the reader's copy after a restart). */
-  allProfiles(limit: number): Promise<ProfileRow[]>
+  /** Stored profiles as text, at most `limit` (the reader's copy after a restart). */
+  allProfileTexts(limit: number): Promise<ProfileText[]>
   /** Score rows, at most `limit` (the reader's copy). */
   allScores(limit: number): Promise<ScoreRow[]>
   /** Every product row (the reader's copy). */
@@ -76,8 +77,8 @@ export interface RefreshResult {
   capped: boolean
   /** The rewritten persons. */
   persons: string[]
-  /** Their profile rows, at most `readBack`, read from the run's rows before they go. */
-  profiles: ProfileRow[]
+  /** Their profiles as text, at most `readBack`, read from the run's rows before they go. */
+  profiles: ProfileText[]
   /** [merged-away person id, surviving person id]: their state and profile rows were removed. */
   merged: Array<[string, string]>
   /** Milliseconds per step (the debug log). */
@@ -86,9 +87,16 @@ export interface RefreshResult {
 
 /** Rows parsed between two yields to the event loop (a read-back). */
 const PARSE_PAGE = 200
+/** Rows per read-back query: one answer is split into rows at once (about 1 MB at most). */
+const READ_PAGE = 500
 
-export function createProfileStore(warehouse: Warehouse): ProfileStore {
+/**
+ * `jobThreads`: ClickHouse threads per refresh or scoring statement (max_threads; 0 or unset:
+ * the server's default).
+ */
+export function createProfileStore(warehouse: Warehouse, jobThreads = 0): ProfileStore {
   const db = warehouse.database
+  const jobSettings = jobThreads > 0 ? { max_threads: jobThreads } : undefined
   const client = warehouse.client
   const sql = (text: string) => text.replaceAll('{{db}}', db)
   const foldSteps = Object.entries({
@@ -107,6 +115,7 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
   const mergedAway = sql(MERGED_AWAY_SQL)
   const runPersons = sql(RUN_PERSONS_SQL)
   const runProfiles = sql(RUN_PROFILES_SQL)
+  const allProfileTexts = sql(ALL_PROFILE_TEXTS_SQL)
   const cleanRun = CLEAN_RUN_SQL.map(sql)
   const scorePersons = sql(SCORE_PERSONS_SQL)
   const recommendations = sql(RECOMMENDATIONS_SQL)
@@ -127,21 +136,45 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
     return (await select(query, params)).json<T>()
   }
   /**
-   * Rows parsed a page at a time, yielding between pages: lookups on this event loop never wait
-   * behind one big parse.
+   * Profile texts, one TabSeparatedRaw line each (RUN_PROFILES_SQL), parsed a page at a time and
+   * yielding between pages: lookups on this event loop never wait behind one big parse.
    */
-  async function pagedRows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    const out: T[] = []
-    for await (const chunk of (await select(query, params)).stream<T>()) {
-      for (const row of chunk) {
-        out.push(row.json())
+  async function texts(query: string, params: Record<string, unknown>): Promise<ProfileText[]> {
+    const out: ProfileText[] = []
+    const result = await client.query({
+      query,
+      query_params: params,
+      format: 'TabSeparatedRaw',
+      clickhouse_settings: { output_format_json_named_tuples_as_objects: 0 },
+    })
+    for await (const chunk of result.stream()) {
+      for (const { text: line } of chunk) {
+        const a = line.indexOf('\t')
+        const b = line.indexOf('\t', a + 1)
+        const keys = JSON.parse(line.slice(a + 1, b)) as string[]
+        out.push({ person_id: line.slice(0, a), keys, text: line.slice(b + 1) })
         if (out.length % PARSE_PAGE === 0) await setImmediate()
       }
     }
     return out
   }
+  /** A run's profile texts, at most `n`, a query per page (keyset on the person id). */
+  async function runTexts(run: string, n: number): Promise<ProfileText[]> {
+    const out: ProfileText[] = []
+    for (let after = ''; out.length < n;) {
+      const page = await texts(runProfiles, { run, after, n: Math.min(READ_PAGE, n - out.length) })
+      out.push(...page)
+      if (page.length < READ_PAGE) break
+      after = page[page.length - 1]!.person_id
+    }
+    return out
+  }
   const command = async (query: string, params: Record<string, unknown> = {}) => {
-    await client.command({ query, query_params: params })
+    await client.command({
+      query,
+      query_params: params,
+      ...(jobSettings && { clickhouse_settings: jobSettings }),
+    })
   }
 
   return {
@@ -184,10 +217,10 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
           await command(`DELETE FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids })
         }
         const persons = (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid)
-        let profiles: ProfileRow[] = []
+        let profiles: ProfileText[] = []
         if (readBack > 0)
           await timed('readBack', async () => {
-            profiles = await pagedRows<ProfileRow>(runProfiles, { run, n: readBack })
+            profiles = await runTexts(run, readBack)
           })
         return { reached, capped, persons, profiles, merged, ms }
       } finally {
@@ -214,7 +247,7 @@ export function createProfileStore(warehouse: Warehouse): ProfileStore {
       productIds.length === 0
         ? Promise.resolve([])
         : rows<RecommendationRow>(recsByProduct, { ids: productIds }),
-    allProfiles: (limit) => rows<ProfileRow>(`SELECT * FROM ${db}.profiles LIMIT {n:UInt32}`, { n: limit }),
+    allProfileTexts: (limit) => texts(allProfileTexts, { n: limit }),
     allScores: (limit) => rows<ScoreRow>(`SELECT * FROM ${db}.profile_scores LIMIT {n:UInt32}`, { n: limit }),
     allRecommendations: () => rows<RecommendationRow>(`SELECT * FROM ${db}.product_recommendations`),
     allIdentifiers: () =>

@@ -145,6 +145,21 @@ export const SAVE_PROFILES_SQL = `
 INSERT INTO {{db}}.profiles
 SELECT * EXCEPT run_id FROM {{db}}.profile_refresh_out WHERE run_id = {run:String}`
 
-/** The run's profiles, read back for the reader's copy before the scratch rows go. */
+/** A profile row's index keys (profile-reader.ts keysOf): its identifiers, then its person id. */
+const PROFILE_KEYS = `arrayPushBack(arrayMap(i -> concat(i.1, ':', i.2), identifiers), concat('person_id:', person_id))`
+
+/**
+ * A page of the run's profiles as text, read back for the reader's copy before the scratch rows
+ * go: one TabSeparatedRaw line each, `person_id`, its keys as a JSON array, its row as JSON
+ * (neither JSON text holds a raw tab or newline), so that only the keys are parsed. Pages follow
+ * the person id (profile-store.ts), so that no one answer is large.
+ */
 export const RUN_PROFILES_SQL = `
-SELECT * EXCEPT run_id FROM {{db}}.profile_refresh_out WHERE run_id = {run:String} LIMIT {n:UInt32}`
+SELECT person_id, toJSONString(${PROFILE_KEYS}), formatRowNoNewline('JSONEachRow', * EXCEPT run_id)
+FROM {{db}}.profile_refresh_out WHERE run_id = {run:String} AND person_id > {after:String}
+ORDER BY person_id LIMIT {n:UInt32}`
+
+/** Every stored profile as text, the same way (the copy's first fill). */
+export const ALL_PROFILE_TEXTS_SQL = `
+SELECT person_id, toJSONString(${PROFILE_KEYS}), formatRowNoNewline('JSONEachRow', *)
+FROM {{db}}.profiles LIMIT {n:UInt32}`

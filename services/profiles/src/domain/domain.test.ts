@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { nextOrder, viewedNotBought, windows } from './profile-view.js'
 import { collidingReadKeys, createRateLimiter, inScope, presentedKey } from './read-keys.js'
 import { rankRecommendations } from './recommend.js'
-import { fromMs } from './rows.js'
+import { createProfileCache } from './profile-cache.js'
+import { fromMs, type ScoreRow } from './rows.js'
 
 const NOW = Date.parse('2026-06-30T12:00:00Z')
 const ago = (days: number) => fromMs(NOW - days * 86_400_000)
@@ -106,5 +107,52 @@ describe('read keys', () => {
     t += 1000
     expect(limiter.take('k')).toBe(true)
     expect(limiter.take('other')).toBe(true)
+  })
+})
+
+describe('profile cache', () => {
+  const text = (pid: string, keys: string[], last: string) => ({
+    person_id: pid,
+    keys: [...keys, `person_id:${pid}`],
+    text: JSON.stringify({ person_id: pid, last_seen: last }),
+  })
+  const score = (pid: string): ScoreRow => ({
+    person_id: pid,
+    as_of: ago(0),
+    rfm_segment: 'champions',
+    rfm_cell: '555',
+    previous_segment: '',
+    segment_since: ago(3),
+    propensity_30d: 0.5,
+    propensity_decile: 9,
+  })
+  it('answers by any key, and a rewrite keeps the scores while an erasure drops them', () => {
+    const cache = createProfileCache(10)
+    cache.setAllScores([score('p1')])
+    cache.putProfile(text('p1', ['email:h1'], 'a'))
+    cache.putProfile(text('p1', ['email:h1'], 'b'))
+    expect(cache.personOf('email:h1')).toBe('p1')
+    expect(cache.profile('p1')).toEqual({ person_id: 'p1', last_seen: 'b' })
+    expect(cache.scores('p1')).toEqual(score('p1'))
+    cache.putProfile(text('p1', ['email:h2'], 'c'))
+    expect(cache.personOf('email:h1')).toBeUndefined()
+    expect(cache.personOf('email:h2')).toBe('p1')
+    expect(cache.scores('p1')).toEqual(score('p1'))
+    cache.remove('p1')
+    expect(cache.profile('p1')).toBeUndefined()
+    expect(cache.personOf('person_id:p1')).toBeUndefined()
+    expect(cache.scores('p1')).toBeNull()
+  })
+  it('evicts the least recently written profile first, and is then incomplete', () => {
+    const cache = createProfileCache(2)
+    cache.complete = true
+    cache.putProfile(text('p1', [], 'a'))
+    cache.putProfile(text('p2', [], 'a'))
+    cache.putProfile(text('p1', [], 'b'))
+    cache.putProfile(text('p3', [], 'a'))
+    expect(cache.profile('p2')).toBeUndefined()
+    expect(cache.personOf('person_id:p2')).toBeUndefined()
+    expect(cache.profile('p1')).toEqual({ person_id: 'p1', last_seen: 'b' })
+    expect(cache.complete).toBe(false)
   })
 })

@@ -1,16 +1,22 @@
-import type { ProfileRow, RecommendationRow, ScoreRow } from './rows.js'
+import type { ProfileRow, ProfileText, RecommendationRow, ScoreRow } from './rows.js'
 
 /**
  * The in-process copy of the profile store that lookups read first (docs/profiles.md#storage):
  * the refresher puts every profile it rewrites here, with its identifier keys; the scorer drops
  * the scores it replaced and reloads the recommendations. A miss falls through to the warehouse.
  * Bounded: the oldest profiles go first. Pure (no I/O).
+ *
+ * Each profile is held as its JSON text and parsed when a lookup reads it: one string per
+ * profile instead of a tree of arrays keeps the garbage collector's pauses short on the thread
+ * that answers lookups (a refresh run replaces thousands of profiles a second under load).
  */
 export interface ProfileCache {
   personOf(idKey: string): string | undefined
+  /** The profile, parsed from its text (a new object on each call). */
   profile(personId: string): ProfileRow | undefined
   /** A profile and every key that names it (identifiers, its person id, merged person ids). */
-  putProfile(row: ProfileRow, keys: readonly string[]): void
+  putProfile(profile: ProfileText): void
+  /** A person erased or merged away: its profile, its keys and its scores go. */
   remove(personId: string): void
   scores(personId: string): ScoreRow | null | undefined
   putScores(personId: string, row: ScoreRow | null): void
@@ -28,35 +34,49 @@ export interface ProfileCache {
 }
 
 export function createProfileCache(maxProfiles: number): ProfileCache {
-  const profiles = new Map<string, ProfileRow>()
+  const profiles = new Map<string, string>()
   const keysOf = new Map<string, readonly string[]>()
   const persons = new Map<string, string>()
   let scores = new Map<string, ScoreRow | null>()
   let recommendations: Map<string, RecommendationRow> | undefined
   let scoresComplete = false
   let complete = false
-  const remove = (personId: string) => {
+  /** Drops a profile and its keys (its scores stay: a rewrite or an eviction keeps them). */
+  const forget = (personId: string) => {
     profiles.delete(personId)
-    scores.delete(personId)
     for (const key of keysOf.get(personId) ?? []) if (persons.get(key) === personId) persons.delete(key)
     keysOf.delete(personId)
   }
+  const sameKeys = (a: readonly string[] | undefined, b: readonly string[]) =>
+    a !== undefined && a.length === b.length && a.every((key, i) => key === b[i])
   return {
     personOf: (key) => persons.get(key),
-    profile: (personId) => profiles.get(personId),
-    putProfile(row, keys) {
-      remove(row.person_id)
-      profiles.set(row.person_id, row)
-      keysOf.set(row.person_id, keys)
-      for (const key of keys) persons.set(key, row.person_id)
+    profile(personId) {
+      const text = profiles.get(personId)
+      return text === undefined ? undefined : (JSON.parse(text) as ProfileRow)
+    },
+    putProfile({ person_id, keys, text }) {
+      // Most rewrites keep their keys: then only the text changes (and moves to the newest end).
+      if (sameKeys(keysOf.get(person_id), keys)) {
+        profiles.delete(person_id)
+        profiles.set(person_id, text)
+        return
+      }
+      forget(person_id)
+      profiles.set(person_id, text)
+      keysOf.set(person_id, keys)
+      for (const key of keys) persons.set(key, person_id)
       while (profiles.size > maxProfiles) {
         const oldest = profiles.keys().next().value
         if (oldest === undefined) break
-        remove(oldest)
+        forget(oldest)
         complete = false
       }
     },
-    remove,
+    remove(personId) {
+      forget(personId)
+      scores.delete(personId)
+    },
     scores: (personId) => scores.get(personId) ?? (scoresComplete ? null : undefined),
     putScores(personId, row) {
       if (scores.size >= maxProfiles) {

@@ -33,6 +33,17 @@ export interface ProfileRow {
   last_order_id: string
 }
 
+/**
+ * A profile row as its JSON text (JSONEachRow), with the keys that name it (its identifiers as
+ * `type:value`, then `person_id:<id>`): the in-process copy holds profiles this way, one string
+ * each, and a lookup parses the one it answers (docs/profiles.md#storage).
+ */
+export interface ProfileText {
+  person_id: string
+  keys: string[]
+  text: string
+}
+
 export interface ScoreRow {
   person_id: string
   as_of: Timestamp
