@@ -34,6 +34,7 @@ import {
 const embeddedEnvSchema = z.object({
   SILLAGE_IDENTITY_WORKER: envBool(false),
   SILLAGE_MAX_IDENTITY_LAG_EVENTS: envInt(100_000, 1),
+  SILLAGE_PROFILES_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 })
 const EMBEDDED_ENV_VARS = Object.keys(embeddedEnvSchema.shape)
 
@@ -42,6 +43,8 @@ export interface EmbeddedConfig {
   identityWorker: boolean
   /** SILLAGE_MAX_IDENTITY_LAG_EVENTS: past this many unstored events, 503 SIL_OVERLOADED. */
   maxIdentityLagEvents: number
+  /** SILLAGE_PROFILES_PORT: profiles in a thread of their own, serving lookups on this port too. */
+  profilesPort: number | undefined
 }
 
 /** Every variable the CLI reads (docker-config.test.ts checks the compose file's cli service). */
@@ -122,6 +125,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     embedded: Object.freeze({
       identityWorker: embedded.SILLAGE_IDENTITY_WORKER,
       maxIdentityLagEvents: embedded.SILLAGE_MAX_IDENTITY_LAG_EVENTS,
+      profilesPort: embedded.SILLAGE_PROFILES_PORT,
     }),
   })
 }

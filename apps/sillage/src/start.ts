@@ -11,7 +11,6 @@ import {
 } from '@sillage/identity'
 import type { SuppressionList } from '@sillage/identifiers'
 import { followSuppressions } from '@sillage/identifiers/follow'
-import { createProfilesStack } from '@sillage/profiles'
 import { createLogger, createMetricsRegistry, exitOnSignal } from '@sillage/runtime'
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
 import { registerAdminOpsRoutes } from './admin-ops.route.js'
@@ -25,6 +24,7 @@ import { registerDemoRoutes } from './demo.route.js'
 import { assertCanListen, listenFailure } from './port-check.js'
 import { gateUntilReady } from './readiness.js'
 import { createLagGate } from './lag-gate.js'
+import { startProfiles } from './start-profiles.js'
 
 /**
  * `sillage start`: the services' own stacks (collector, identity, activation, admin), wired as their main.ts
@@ -134,13 +134,32 @@ export async function start(config: CliConfig): Promise<void> {
   const { app } = collector
   registerAdminQueryRoute(app, { warehouse, token })
   activation.registerAdminRoutes(app, { token })
+  // Profiles (docs/profiles.md): lookups on the collector's port, refresher and scorer in-process,
+  // in a thread of their own with SILLAGE_PROFILES_PORT (which then also serves the lookups).
+  const readKeys = profileReadKeys(config.dataDir, config.profiles.readKeys)
+  const profiles = await startProfiles({
+    port: config.embedded.profilesPort,
+    host,
+    bus,
+    warehouse,
+    warehouseOptions: { ...config.clickhouse, dataDir: config.dataDir },
+    log,
+    logLevel: config.collector.logLevel,
+    registry,
+    suppressions,
+    options: { ...config.profiles, readKeys },
+    adminToken: token,
+    writeKeys: sources.flatMap((s) => [s.writeKey, ...s.previousWriteKeys.map((p) => p.writeKey)]),
+    browserSources: sources.filter((s) => s.type === 'browser'),
+  })
+  profiles.register(app)
   createAdminStack({
     app,
     warehouse,
     bus,
     log,
     token,
-    suppressions,
+    suppressions: profiles.suppressions,
     identityRules: config.identityRules,
   })
   registerAdminOpsRoutes(app, {
@@ -162,20 +181,6 @@ export async function start(config: CliConfig): Promise<void> {
       return defs.audiences.map((a) => ({ ...a, source: defs.origins.get(a.id)?.source }))
     },
   })
-  // Profiles (docs/profiles.md): lookups on the collector's port, refresher and scorer in-process.
-  const readKeys = profileReadKeys(config.dataDir, config.profiles.readKeys)
-  const profiles = createProfilesStack({
-    warehouse,
-    log,
-    registry,
-    suppressions,
-    options: { ...config.profiles, readKeys },
-    adminToken: token,
-    writeKeys: sources.flatMap((s) => [s.writeKey, ...s.previousWriteKeys.map((p) => p.writeKey)]),
-    browserSources: sources.filter((s) => s.type === 'browser'),
-  })
-  profiles.register(app)
-  profiles.start()
   const demo = sources.find((s) => s.id === 'demo') ?? sources.find((s) => s.type === 'browser')
   if (demo) registerDemoRoutes(app, { writeKey: demo.writeKey })
   registerAdminImportsRoute(app, {
@@ -199,6 +204,7 @@ export async function start(config: CliConfig): Promise<void> {
     await warehouse.close()
     // chDB closed: the worker thread may end (it never closes its session, see its worker.ts).
     await worker?.exit()
+    await profiles.exit()
   }
 
   // Ready for HTTP clients and the CLI at once: 503 until the runtime file is written (readiness.ts).
@@ -225,7 +231,7 @@ export async function start(config: CliConfig): Promise<void> {
     },
   })
 
-  log.info({ url, pid: process.pid }, 'sillage started')
+  log.info({ url, pid: process.pid, profilesPort: profiles.port }, 'sillage started')
   // The banner comes last, once the server answers: every command in it runs as printed (banner.ts).
   process.stdout.write(
     startBanner({

@@ -3,3 +3,4 @@ export { loadProfilesOptions, PROFILES_ENV_VARS, type ProfilesOptions, type Read
 export { PROFILE_ERRORS, ProfileError, type ProfileErrorCode } from './errors.js'
 export type { ProfileView } from './domain/profile-view.js'
 export type { Recommendation } from './domain/recommend.js'
+export { createProfilesWorker, type ProfilesWorker, type ProfilesWorkerDeps } from './profiles-worker.js'

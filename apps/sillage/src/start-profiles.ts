@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify'
+import type { Bus } from '@sillage/bus'
+import type { SuppressionList } from '@sillage/identifiers'
+import { createProfilesStack, createProfilesWorker, type ProfilesOptions } from '@sillage/profiles'
+import type { Logger, Registry } from '@sillage/runtime'
+import type { Warehouse, WarehouseOptions } from '@sillage/warehouse'
+
+export interface EmbeddedProfiles {
+  /** The list to give the admin API: with the thread, its erasures reach the thread at once. */
+  suppressions: SuppressionList
+  /** The thread's own port (SILLAGE_PROFILES_PORT), or undefined when profiles share the main thread. */
+  port: number | undefined
+  register(app: FastifyInstance): void
+  stop(): Promise<void>
+  /** After the bus and chDB closed: ends the thread, if any. */
+  exit(): Promise<void>
+}
+
+/**
+ * Profiles in `sillage start` (docs/profiles.md): on the main thread, or, with SILLAGE_PROFILES_PORT,
+ * in a thread of their own that serves lookups on that port and answers the main port's profile
+ * routes too (docs/architecture.md, embedded mode). Started here; the routes go on with `register`.
+ */
+export async function startProfiles(deps: {
+  port: number | undefined
+  host: string
+  bus: Bus
+  warehouse: Warehouse
+  warehouseOptions: WarehouseOptions
+  log: Logger
+  logLevel: string
+  registry: Registry
+  suppressions: SuppressionList
+  options: Readonly<ProfilesOptions>
+  adminToken: string
+  writeKeys: readonly string[]
+  browserSources: ReadonlyArray<{ id: string; writeKey: string; allowedOrigins: readonly string[] }>
+}): Promise<EmbeddedProfiles> {
+  if (deps.port === undefined) {
+    const stack = createProfilesStack({
+      warehouse: deps.warehouse,
+      log: deps.log,
+      registry: deps.registry,
+      suppressions: deps.suppressions,
+      options: deps.options,
+      adminToken: deps.adminToken,
+      writeKeys: deps.writeKeys,
+      browserSources: deps.browserSources,
+    })
+    stack.start()
+    return {
+      suppressions: deps.suppressions,
+      port: undefined,
+      register: (app) => stack.register(app),
+      stop: () => stack.stop(),
+      exit: async () => {},
+    }
+  }
+  const thread = createProfilesWorker({
+    bus: deps.bus,
+    warehouse: deps.warehouseOptions,
+    log: deps.log,
+    registry: deps.registry,
+    logLevel: deps.logLevel,
+    options: deps.options,
+    http: { port: deps.port, host: deps.host },
+    suppressionGroupPrefix: 'sillage.suppressions.profiles',
+    writeKeys: deps.writeKeys,
+    adminToken: deps.adminToken,
+    browserSources: deps.browserSources.map((s) => ({ ...s, allowedOrigins: [...s.allowedOrigins] })),
+    onCrash: (err) => {
+      // chDB is one engine per process and the thread's end closed it: stop, to be restarted.
+      deps.log.fatal({ err }, 'profiles thread died; stopping')
+      process.exit(1)
+    },
+  })
+  const port = await thread.start()
+  return {
+    suppressions: thread.forwarding(deps.suppressions),
+    port,
+    register: (app) => thread.register(app),
+    stop: () => thread.stop(),
+    exit: () => thread.exit(),
+  }
+}
