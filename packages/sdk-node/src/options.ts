@@ -54,6 +54,11 @@ export interface SillageOptions {
   readKey?: string
   /** Profile and recommendation reads give up after this long (the fallback applies). Default 300 ms. */
   profileTimeoutMs?: number
+  /**
+   * Where profile and recommendation reads go. Default: `host`. With `sillage start` and
+   * `SILLAGE_PROFILES_PORT`, the profiles port (lookups answered by a thread of their own).
+   */
+  profileHost?: string
   /** The HTTP client. Default: `fetch`. Tests inject a fake. */
   transport?: Transport
   /** Time and randomness. Tests inject a fake clock. */
@@ -115,6 +120,8 @@ export function resolveOptions(o: SillageOptions): ResolvedOptions {
   } catch {
     problems.push(`host must be an http(s) URL, got ${JSON.stringify(input.host)}`)
   }
+  if (input.profileHost !== undefined && !/^https?:\/\/[^/]/.test(String(input.profileHost)))
+    problems.push(`profileHost must be an http(s) URL, got ${JSON.stringify(input.profileHost)}`)
   const num = (key: NumberOption, min: number): number => {
     const v = input[key] ?? DEFAULTS[key]
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {

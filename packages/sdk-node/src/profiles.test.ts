@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SillageError } from './errors.js'
 import { ProfilesReader } from './profiles.js'
+import { Sillage } from './client.js'
 import type { HttpRequest, Transport } from './transport.js'
 
 const answer = (status: number, body: unknown) => ({
@@ -81,5 +82,29 @@ describe('ProfilesReader', () => {
       items: [{ product_id: 'p-9', reason: 'popular', score: 3 }],
     })
     expect(ok.seen[0]?.url).toBe('http://sillage.test:8080/v1/recommendations?product_id=p-1&limit=3')
+  })
+})
+
+describe('Sillage profileHost', () => {
+  it('sends profile reads to profileHost and refuses one that is not an http(s) URL', async () => {
+    const seen: string[] = []
+    const transport: Transport = {
+      send: (req) => {
+        seen.push(req.url)
+        return Promise.resolve(answer(200, { person_id: 'p1' }))
+      },
+    }
+    const base = {
+      writeKey: 'wk_0123456789',
+      host: 'http://collect.test:8080',
+      readKey: 'rk_0123456789abcdef',
+    }
+    const client = new Sillage({ ...base, profileHost: 'http://profiles.test:8090', transport })
+    await client.profile('user_id', 'u1')
+    await client.close()
+    expect(seen).toEqual(['http://profiles.test:8090/v1/profiles/user_id/u1'])
+    expect(() => new Sillage({ ...base, profileHost: 'profiles.test' })).toThrow(
+      /profileHost must be an http\(s\) URL/,
+    )
   })
 })
