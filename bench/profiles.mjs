@@ -1,10 +1,13 @@
 // Profiles, embedded mode (`sillage start`: collector, identity, chDB, profile refresher in one
 // process): LOOKUPS lookups/s by user_id while INGEST events/s are ingested (50-event batches),
-// lookup latency p50/p99/max against a bare Fastify GET route in the same run, and the freshness
+// lookup latency p50/p99/max against a bare Fastify GET route in the same run (on an idle machine,
+// then under the same ingest, so that the machine's own share of the tail is known), and the freshness
 // of the stream attributes (a probe's Product Added accepted -> visible in its profile's cart).
 //
 //   pnpm bench:profiles            (after pnpm build)
 //   SECONDS=30 LOOKUPS=500 INGEST=10000 pnpm bench:profiles
+//   PROFILES_THREAD=0: profiles on the main thread, lookups on the collector's port (the default
+//   runs them in their own thread with SILLAGE_PROFILES_PORT, and looks up on that port).
 //   KEEP_DATA_DIR=1: the data dir is kept (and printed) to replay refresh runs over it.
 //   CPU_PROF_DIR=<dir>: the server runs with --cpu-prof (one profile per thread, see
 //   bench/cpu-profile-summary.mjs).
@@ -21,6 +24,7 @@ const LOOKUPS = Number(process.env.LOOKUPS ?? 500)
 const INGEST = Number(process.env.INGEST ?? 10_000)
 const USERS = Number(process.env.USERS ?? 5_000)
 const BATCH = 50
+const THREAD = process.env.PROFILES_THREAD !== '0'
 const WRITE_KEY = 'wk_bench_0123456789'
 const READ_KEY = 'rk_bench_0123456789abcdef'
 const auth = { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` }
@@ -70,7 +74,11 @@ const metric = (text, name, labels = '') => {
 console.log(`machine: ${machine()}, ${new Date().toISOString()}, load average ${loadavg()[0].toFixed(1)}`)
 console.log(
   `load: ${LOOKUPS} lookups/s while ingesting ${INGEST} events/s (${BATCH}-event batches), ${SECONDS} s; ` +
-    `lookups and ingest each from a worker thread of its own, latency from when a request was due\n`,
+    `lookups and ingest each from a worker thread of its own, latency from when a request was due`,
+)
+console.log(
+  `server: profiles ${THREAD ? 'in a thread of their own (SILLAGE_PROFILES_PORT)' : 'on the main thread'}, ` +
+    `identity ${process.env.SILLAGE_IDENTITY_WORKER === 'true' ? 'in a worker thread' : 'on the main thread'}\n`,
 )
 
 // Baseline: the same paced lookups, from the same kind of worker, against a bare Fastify route.
@@ -82,7 +90,7 @@ console.log(
   })
   const r = await lookups(`http://127.0.0.1:${port}`, LOOKUPS, Math.min(SECONDS, 10))
   await bare.stop()
-  console.log(`bare Fastify GET:   ${fmt(r.latencies)}`)
+  console.log(`bare Fastify GET:   ${fmt(r.latencies)}  (idle machine)`)
 }
 
 const post = (url, path, body) =>
@@ -92,6 +100,18 @@ const dataDir = mkdtempSync(join(tmpdir(), 'sillage-bench-profiles-'))
 try {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
+  const profilesPort = THREAD ? await freePort() : port
+  const lookupUrl = `http://127.0.0.1:${profilesPort}`
+  const ingestLoad = (seconds, firstSeq) => ({
+    kind: 'ingest',
+    base: url,
+    perSecond: INGEST / BATCH,
+    seconds,
+    headers: auth,
+    users: USERS,
+    batch: BATCH,
+    firstSeq,
+  })
   const sillage = await startProcess(['apps/sillage/dist/main.js', 'start'], {
     env: {
       SILLAGE_DATA_DIR: dataDir,
@@ -101,6 +121,7 @@ try {
       SILLAGE_LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       SILLAGE_SOURCES: JSON.stringify([{ id: 'bench', writeKey: WRITE_KEY, type: 'server' }]),
       SILLAGE_PROFILE_READ_KEYS: JSON.stringify([{ id: 'bench', key: READ_KEY, sources: ['*'] }]),
+      ...(THREAD && { SILLAGE_PROFILES_PORT: String(profilesPort) }),
     },
     readyUrl: `${url}/healthz`,
     ...(process.env.CPU_PROF_DIR && {
@@ -113,7 +134,7 @@ try {
     await post(url, '/v1/batch', JSON.stringify({ batch: events(seq) }))
   for (let u = 0; u < USERS; u++) {
     for (;;) {
-      const res = await fetch(`${url}/v1/profiles/user_id/bench-user-${u}`, { headers: read })
+      const res = await fetch(`${lookupUrl}/v1/profiles/user_id/bench-user-${u}`, { headers: read })
       await res.arrayBuffer()
       if (res.ok) break
       if (performance.now() - warm0 > 300_000) throw new Error(`bench-user-${u} not in the store after 300 s`)
@@ -123,18 +144,25 @@ try {
   console.log(
     `warm-up:            ${USERS} users sent and all in the store after ${((performance.now() - warm0) / 1000).toFixed(1)} s`,
   )
+  // Baseline under the same load: the bare route looked up while sillage ingests, so that the
+  // machine's own share of the tail (two cores, the load generators on them too) is known.
+  {
+    const port = await freePort()
+    const bare = await startProcess(['bench/bare-fastify-get.mjs'], {
+      env: { PORT: String(port) },
+      readyUrl: `http://127.0.0.1:${port}/healthz`,
+    })
+    const seconds = Math.min(SECONDS, 10)
+    const loaded = inWorker(ingestLoad(seconds, 2_000_000))
+    const r = await lookups(`http://127.0.0.1:${port}`, LOOKUPS, seconds)
+    await loaded
+    await bare.stop()
+    console.log(
+      `bare, same ingest: ${fmt(r.latencies)}  (the same lookups, ${seconds} s, while sillage ingests)`,
+    )
+  }
   const before = await (await fetch(`${url}/metrics`)).text()
-
-  const ingest = inWorker({
-    kind: 'ingest',
-    base: url,
-    perSecond: INGEST / BATCH,
-    seconds: SECONDS,
-    headers: auth,
-    users: USERS,
-    batch: BATCH,
-    firstSeq: 1_000_000,
-  })
+  const ingest = inWorker(ingestLoad(SECONDS, 1_000_000))
   // Every second: the refresher's lag (now minus the watermark of its last completed run), its
   // runs and their time, the server's event-loop delay (max over the second) and CPU time.
   const samples = []
@@ -148,6 +176,8 @@ try {
         runs: metric(text, 'sillage_profiles_job_duration_seconds_count', 'job="refresh"'),
         runSeconds: metric(text, 'sillage_profiles_job_duration_seconds_sum', 'job="refresh"'),
         loopMax: metric(text, 'sillage_nodejs_eventloop_lag_max_seconds'),
+        threadLoopMax: metric(text, 'sillage_profiles_thread_eventloop_lag_seconds', 'stat="max"'),
+        threadGcMax: metric(text, 'sillage_profiles_thread_gc_pause_max_seconds'),
         cpu: metric(text, 'sillage_process_cpu_seconds_total'),
       })
     }
@@ -167,7 +197,7 @@ try {
       const t0 = performance.now()
       if (!res.ok) continue
       for (;;) {
-        const p = await fetch(`${url}/v1/profiles/user_id/bench-probe`, { headers: read })
+        const p = await fetch(`${lookupUrl}/v1/profiles/user_id/bench-probe`, { headers: read })
         if (p.ok && (await p.json()).stream.cart.items.some((x) => x.product_id === product)) break
         if (performance.now() - t0 > 60_000) break
         await sleep(50)
@@ -176,7 +206,7 @@ try {
       await sleep(Math.max(0, 1000 - (performance.now() - t0)))
     }
   })()
-  const r = await lookups(url, LOOKUPS, SECONDS)
+  const r = await lookups(lookupUrl, LOOKUPS, SECONDS)
   const ing = await ingest
   await probes
   running = false
@@ -203,6 +233,7 @@ try {
     `ingest:             ${Math.round((accepted * BATCH) / SECONDS)} events/s accepted, statuses ${JSON.stringify(ing.statuses)}, ` +
       `batch ${fmt(ing.latencies)}`,
   )
+  const maxMs = (t, key) => (Math.max(...samples.slice(t, t + 10).map((x) => x[key])) * 1000).toFixed(0)
   // Per 10 s of the ingest: refresher runs and their mean time, the lag, event-loop delay, CPU.
   for (let t = 0; t + 10 <= Math.min(samples.length, SECONDS); t += 10) {
     const a = samples[t]
@@ -211,7 +242,10 @@ try {
     console.log(
       `  ${String(t + 1).padStart(3)}–${t + 10} s: refresher ${runs} runs, ${((b.runSeconds - a.runSeconds) / Math.max(runs, 1)).toFixed(2)} s a run, ` +
         `lag up to ${Math.max(...samples.slice(t, t + 10).map((x) => x.lag)).toFixed(1)} s; ` +
-        `server event-loop delay up to ${(Math.max(...samples.slice(t, t + 10).map((x) => x.loopMax)) * 1000).toFixed(0)} ms, ` +
+        `server event-loop delay up to ${(Math.max(...samples.slice(t, t + 10).map((x) => x.loopMax)) * 1000).toFixed(0)} ms` +
+        (THREAD
+          ? ` (profiles thread ${maxMs(t, 'threadLoopMax')} ms, its GC pauses up to ${maxMs(t, 'threadGcMax')} ms), `
+          : ', ') +
         `CPU ${((b.cpu - a.cpu) / 9).toFixed(2)} cores`,
     )
   }

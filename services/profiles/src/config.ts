@@ -45,7 +45,7 @@ const envSchema = z.object({
   SILLAGE_PROFILES_RATE_LIMIT_PER_MINUTE: envInt(60_000, 1, 10_000_000),
   SILLAGE_PROFILES_RECOMMENDATION_DAYS: envInt(90, 1, 3650),
   SILLAGE_PROFILES_CACHE: envInt(200_000, 0, 10_000_000),
-  SILLAGE_PROFILES_JOB_THREADS: envInt(1, 0, 1024),
+  SILLAGE_PROFILES_JOB_THREADS: envInt(0, 0, 1024),
 })
 
 /** The variables of the profiles options (embedded and standalone). */
@@ -70,9 +70,8 @@ export interface ProfilesOptions {
   /** Profiles held in memory for lookups (the rest are read from the warehouse). */
   cacheProfiles: number
   /**
-   * ClickHouse threads per refresh or scoring query (`max_threads`; 0: the server's default).
-   * Default 1: the jobs run in the background, and on a small machine one core for them leaves
-   * the other to ingest and lookups (docs/profiles.md#storage).
+   * ClickHouse threads per refresh or scoring query (`max_threads`; 0: the server's default, the
+   * default). 1 keeps the jobs to one core; measured in docs/benchmarks.md ("Round of 2026-12-06").
    */
   jobThreads?: number
 }
