@@ -20,12 +20,6 @@ const SEEDS = 10
  * person answers not found at once, and its rows are removed), recommendations ranked at read
  * time over the product rows.
  */
-/** The index keys of a profile row: its identifiers and its person id. */
-export const keysOf = (row: ProfileRow): string[] => [
-  ...row.identifiers.map(([t, v]) => `${t}:${v}`),
-  `person_id:${row.person_id}`,
-]
-
 export function createProfileReader(deps: {
   store: ProfileStore
   /** The in-process copy read first; misses go to the store. */
@@ -47,10 +41,10 @@ export function createProfileReader(deps: {
   async function profile(personId: string): Promise<ProfileRow | undefined> {
     const hit = cache?.profile(personId)
     if (hit || cache?.complete) return hit
-    const row = await store.profile(personId)
-    if (row && cache)
-      cache.putProfile({ person_id: row.person_id, keys: keysOf(row), text: JSON.stringify(row) })
-    return row
+    const stored = await store.profile(personId)
+    if (!stored) return undefined
+    cache?.putProfile(stored)
+    return JSON.parse(stored.text) as ProfileRow
   }
   async function scores(personId: string): Promise<ScoreRow | undefined> {
     const hit = cache?.scores(personId)

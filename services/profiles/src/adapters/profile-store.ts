@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { Warehouse } from '@sillage/warehouse'
-import type { ProfileRow, ProfileText, RecommendationRow, ScoreRow } from '../domain/rows.js'
+import type { ProfileText, RecommendationRow, ScoreRow } from '../domain/rows.js'
 import { randomUUID } from 'node:crypto'
 import { setImmediate } from 'node:timers/promises'
 import {
@@ -18,6 +18,7 @@ import {
   REFRESH_PROFILES_SQL,
   RUN_PROFILES_SQL,
   ALL_PROFILE_TEXTS_SQL,
+  PROFILE_TEXT_SQL,
   SAVE_PROFILES_SQL,
 } from './refresh-profile.sql.js'
 import { RECOMMENDATIONS_SQL, SCORE_PERSONS_SQL } from './scores.sql.js'
@@ -41,7 +42,8 @@ export interface ProfileStore {
   computeRecommendations(asOf: string, days: number, limit: number): Promise<void>
   /** The person an identifier key ('<type>:<stored value>') belongs to. */
   personOf(idKey: string): Promise<string | undefined>
-  profile(personId: string): Promise<ProfileRow | undefined>
+  /** The stored profile as text, with the keys that name it (as the copy holds it). */
+  profile(personId: string): Promise<ProfileText | undefined>
   scores(personId: string): Promise<ScoreRow | undefined>
   /** Recommendation rows of these products ('*' for popularity). */
   recommendations(productIds: readonly string[]): Promise<RecommendationRow[]>
@@ -119,7 +121,7 @@ export function createProfileStore(warehouse: Warehouse, jobThreads = 0): Profil
   const cleanRun = CLEAN_RUN_SQL.map(sql)
   const scorePersons = sql(SCORE_PERSONS_SQL)
   const recommendations = sql(RECOMMENDATIONS_SQL)
-  const profileById = `SELECT * FROM ${db}.profiles WHERE person_id = {p:String}`
+  const profileById = sql(PROFILE_TEXT_SQL)
   const scoreById = `SELECT * FROM ${db}.profile_scores WHERE person_id = {p:String}`
   const personByKey = `SELECT person_id FROM ${db}.profile_identifiers WHERE id_key = {k:String}`
   const recsByProduct = `SELECT * FROM ${db}.product_recommendations WHERE product_id IN {ids:Array(String)}`
@@ -236,7 +238,7 @@ export function createProfileStore(warehouse: Warehouse, jobThreads = 0): Profil
       return row?.person_id
     },
     async profile(personId) {
-      const [row] = await rows<ProfileRow>(profileById, { p: personId })
+      const [row] = await texts(profileById, { p: personId })
       return row
     },
     async scores(personId) {

@@ -145,7 +145,7 @@ export const SAVE_PROFILES_SQL = `
 INSERT INTO {{db}}.profiles
 SELECT * EXCEPT run_id FROM {{db}}.profile_refresh_out WHERE run_id = {run:String}`
 
-/** A profile row's index keys (profile-reader.ts keysOf): its identifiers, then its person id. */
+/** A profile row's index keys, as the copy holds them: its identifiers (`type:value`), then its person id. */
 const PROFILE_KEYS = `arrayPushBack(arrayMap(i -> concat(i.1, ':', i.2), identifiers), concat('person_id:', person_id))`
 
 /**
@@ -163,3 +163,8 @@ ORDER BY person_id LIMIT {n:UInt32}`
 export const ALL_PROFILE_TEXTS_SQL = `
 SELECT person_id, toJSONString(${PROFILE_KEYS}), formatRowNoNewline('JSONEachRow', *)
 FROM {{db}}.profiles LIMIT {n:UInt32}`
+
+/** One stored profile as text, the same way (a lookup the copy missed). */
+export const PROFILE_TEXT_SQL = `
+SELECT person_id, toJSONString(${PROFILE_KEYS}), formatRowNoNewline('JSONEachRow', *)
+FROM {{db}}.profiles WHERE person_id = {p:String}`
