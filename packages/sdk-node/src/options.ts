@@ -106,21 +106,26 @@ type NumberOption = Exclude<keyof typeof DEFAULTS, 'path'>
 /** The room a batch needs around its events: `{"batch":[…],"sentAt":"…"}`. */
 export const BATCH_OVERHEAD_BYTES = 64
 
+/** The value as an http(s) URL, or undefined. */
+function httpUrl(value: unknown): URL | undefined {
+  try {
+    const u = new URL(String(value))
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Validates once, reports every problem at once, and freezes the result. */
 export function resolveOptions(o: SillageOptions): ResolvedOptions {
   const problems: string[] = []
   const input = (o ?? {}) as Partial<SillageOptions>
   if (typeof input.writeKey !== 'string' || input.writeKey.length === 0)
     problems.push('writeKey must be a non-empty string')
-  let url = ''
-  try {
-    const base = new URL(String(input.host))
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('protocol')
-    url = new URL(input.path ?? DEFAULTS.path, base).toString()
-  } catch {
-    problems.push(`host must be an http(s) URL, got ${JSON.stringify(input.host)}`)
-  }
-  if (input.profileHost !== undefined && !/^https?:\/\/[^/]/.test(String(input.profileHost)))
+  const base = httpUrl(input.host)
+  if (!base) problems.push(`host must be an http(s) URL, got ${JSON.stringify(input.host)}`)
+  const url = base ? new URL(input.path ?? DEFAULTS.path, base).toString() : ''
+  if (input.profileHost !== undefined && !httpUrl(input.profileHost))
     problems.push(`profileHost must be an http(s) URL, got ${JSON.stringify(input.profileHost)}`)
   const num = (key: NumberOption, min: number): number => {
     const v = input[key] ?? DEFAULTS[key]
