@@ -48,6 +48,15 @@ describe('start banner', () => {
     expect(startBanner(input)).not.toContain('read key')
   })
 
+  it('sends the printed lookup to the profiles port when profiles run in their own thread', () => {
+    const banner = startBanner({ ...input, profileReadKey: 'rk_x', profilesUrl: 'http://127.0.0.1:8090' })
+    expect(banner).toContain('  profiles    http://127.0.0.1:8090/v1/profiles/')
+    expect(banner).toContain(
+      `-H 'authorization: Bearer rk_x' http://127.0.0.1:8090/v1/profiles/anonymous_id/a1`,
+    )
+    expect(startBanner({ ...input, profileReadKey: 'rk_x' })).not.toContain('  profiles    ')
+  })
+
   it('falls back to the `sillage` binary outside a checkout', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sillage-banner-'))
     expect(cliCommand(dir)).toBe('sillage')

@@ -40,6 +40,8 @@ export interface BannerInput {
   sender?: { id: string; writeKey: string } | undefined
   /** The demo profile read key (`.sillage/profile-read-key`), when no read key is configured. */
   profileReadKey?: string | undefined
+  /** SILLAGE_PROFILES_PORT: the profiles thread's own base URL, where the lookup is sent. */
+  profilesUrl?: string | undefined
   cli?: string
 }
 
@@ -57,6 +59,9 @@ export function startBanner(b: BannerInput): string {
     `  dashboard   ${b.url}/dashboard/  (analyst or admin token)`,
     `  metrics     ${b.url}/metrics`,
     ...(b.demo ? [`  write key   ${b.demo.writeKey}  (source "${b.demo.id}")`] : []),
+    ...(b.profilesUrl
+      ? [`  profiles    ${b.profilesUrl}/v1/profiles/  (lookups in a thread of their own)`]
+      : []),
     ...(b.profileReadKey ? [`  read key    ${b.profileReadKey}  (profile API, server-side only)`] : []),
     '',
     ...(sender
@@ -68,7 +73,7 @@ export function startBanner(b: BannerInput): string {
     ...(sender && b.profileReadKey
       ? [
           'Look its visitor up in the profile API (a few seconds later):',
-          `  curl -s -H 'authorization: Bearer ${b.profileReadKey}' ${b.url}/v1/profiles/anonymous_id/a1`,
+          `  curl -s -H 'authorization: Bearer ${b.profileReadKey}' ${b.profilesUrl ?? b.url}/v1/profiles/anonymous_id/a1`,
         ]
       : []),
     'Query it (in another terminal, from this directory):',

@@ -245,6 +245,7 @@ export async function start(config: CliConfig): Promise<void> {
       sender: sources.find((s) => s.type === 'server') ?? demo,
       // The demo read key is printed (it is in the data dir); configured ones stay unprinted.
       ...(config.profiles.readKeys.length === 0 && { profileReadKey: readKeys[0]?.key }),
+      ...(profiles.port !== undefined && { profilesUrl: `http://${displayHost}:${profiles.port}` }),
     }),
   )
 }
