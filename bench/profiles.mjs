@@ -6,8 +6,10 @@
 //
 //   pnpm bench:profiles            (after pnpm build)
 //   SECONDS=30 LOOKUPS=500 INGEST=10000 pnpm bench:profiles
-//   PROFILES_THREAD=0: profiles on the main thread, lookups on the collector's port (the default
-//   runs them in their own thread with SILLAGE_PROFILES_PORT, and looks up on that port).
+//   PROFILES_THREAD=0: profiles on the main thread (SILLAGE_PROFILES_THREAD=false), lookups on the
+//   collector's port (the default, as in `sillage start`, runs them in their own thread, and looks
+//   up on its port, SILLAGE_PROFILES_PORT).
+//   LOOKUP_VIA=main: with the thread, lookups on the collector's port (relayed to the thread).
 //   KEEP_DATA_DIR=1: the data dir is kept (and printed) to replay refresh runs over it.
 //   CPU_PROF_DIR=<dir>: the server runs with --cpu-prof (one profile per thread, see
 //   bench/cpu-profile-summary.mjs).
@@ -25,6 +27,7 @@ const INGEST = Number(process.env.INGEST ?? 10_000)
 const USERS = Number(process.env.USERS ?? 5_000)
 const BATCH = 50
 const THREAD = process.env.PROFILES_THREAD !== '0'
+const VIA_MAIN = process.env.LOOKUP_VIA === 'main'
 const WRITE_KEY = 'wk_bench_0123456789'
 const READ_KEY = 'rk_bench_0123456789abcdef'
 const auth = { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` }
@@ -77,7 +80,8 @@ console.log(
     `lookups and ingest each from a worker thread of its own, latency from when a request was due`,
 )
 console.log(
-  `server: profiles ${THREAD ? 'in a thread of their own (SILLAGE_PROFILES_PORT)' : 'on the main thread'}, ` +
+  `server: profiles ${THREAD ? 'in a thread of their own (SILLAGE_PROFILES_PORT)' : 'on the main thread (SILLAGE_PROFILES_THREAD=false)'}, ` +
+    (THREAD && VIA_MAIN ? "lookups on the collector's port (relayed), " : '') +
     `identity ${process.env.SILLAGE_IDENTITY_WORKER === 'true' ? 'in a worker thread' : 'on the main thread'}\n`,
 )
 
@@ -101,7 +105,7 @@ try {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const profilesPort = THREAD ? await freePort() : port
-  const lookupUrl = `http://127.0.0.1:${profilesPort}`
+  const lookupUrl = `http://127.0.0.1:${VIA_MAIN ? port : profilesPort}`
   const ingestLoad = (seconds, firstSeq) => ({
     kind: 'ingest',
     base: url,
@@ -121,7 +125,7 @@ try {
       SILLAGE_LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       SILLAGE_SOURCES: JSON.stringify([{ id: 'bench', writeKey: WRITE_KEY, type: 'server' }]),
       SILLAGE_PROFILE_READ_KEYS: JSON.stringify([{ id: 'bench', key: READ_KEY, sources: ['*'] }]),
-      ...(THREAD && { SILLAGE_PROFILES_PORT: String(profilesPort) }),
+      ...(THREAD ? { SILLAGE_PROFILES_PORT: String(profilesPort) } : { SILLAGE_PROFILES_THREAD: 'false' }),
     },
     readyUrl: `${url}/healthz`,
     ...(process.env.CPU_PROF_DIR && {

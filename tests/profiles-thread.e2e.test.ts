@@ -100,10 +100,15 @@ describe('profiles in a thread of their own (sillage start, SILLAGE_PROFILES_POR
       ['/v1/recommendations', read],
       ['/v1/recommendations?product_id=p-thread', read],
       ['/v1/me/recommendations', {}],
+      // Identifier values up to 1 KB on both ports, not Fastify's 100 characters.
+      [`/v1/profiles/user_id/${'u'.repeat(1000)}`, read],
     ] as const) {
       const [a, b] = [await get(profilesUrl, p, headers), await get(pipeline.url, p, headers)]
       expect({ p, status: b.status, body: b.body }).toEqual({ p, status: a.status, body: a.body })
     }
+    // Longer: refused by the router with a SIL_ code (the collector's body on its port).
+    const tooLong = await get(profilesUrl, `/v1/profiles/user_id/${'u'.repeat(1100)}`)
+    expect([tooLong.status, JSON.parse(tooLong.body).error.code]).toEqual([414, 'SIL_PROFILE_URI_TOO_LONG'])
   })
 
   it('serves the Node SDK from the profiles port', async () => {

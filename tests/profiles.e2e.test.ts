@@ -32,24 +32,32 @@ const product = (id: string, price: number) => ({
   price,
 })
 
-describe('profiles end to end (sillage start, Node SDK)', () => {
+// Both modes of `sillage start`: profiles in a thread of their own (the default; the SDK reads from
+// their port) and on the main thread (SILLAGE_PROFILES_THREAD=false; the collector's port).
+describe.each([
+  { mode: 'profiles thread', thread: true },
+  { mode: 'main thread', thread: false },
+])('profiles end to end (sillage start, Node SDK, $mode)', ({ thread }) => {
   const dir = tempDir('sillage-profiles-e2e-')
   let pipeline: Pipeline
   let sillage: Sillage
 
   beforeAll(async () => {
     const port = await freePort()
+    const profilesPort = await freePort()
     pipeline = await startPipeline({
       dataDir: dir.path,
       port,
       browserSource: true,
       env: {
         SILLAGE_PROFILE_READ_KEYS: JSON.stringify([{ id: 'e2e', key: READ_KEY, sources: ['*'] }]),
+        ...(thread ? { SILLAGE_PROFILES_PORT: String(profilesPort) } : { SILLAGE_PROFILES_THREAD: 'false' }),
       },
     })
     sillage = new Sillage({
       writeKey: WRITE_KEY,
       host: pipeline.url,
+      ...(thread && { profileHost: `http://127.0.0.1:${profilesPort}` }),
       readKey: READ_KEY,
       flushIntervalMs: 50,
       profileTimeoutMs: 2000,

@@ -65,6 +65,12 @@ describe('sillage start, as a new user runs it', () => {
     // Its visitor in the profile API, with the demo read key, as printed.
     const lookup = /Look its visitor up[^\n]*\n {2}(curl .+)\n/.exec(out)![1]!
     expect(lookup).toMatch(/Bearer rk_demo_[0-9a-f]{32}' .+\/v1\/profiles\/anonymous_id\/a1$/)
+    // By default profiles answer from a thread of their own, on a port of their own (8090, or any
+    // free one when it is taken), which the banner names and sends the lookup to.
+    const profilesBase = /^ {2}profiles {4}(http:\/\/127\.0\.0\.1:\d+)\/v1\/profiles\/ /m.exec(out)?.[1]
+    expect(profilesBase).toBeDefined()
+    expect(profilesBase).not.toBe(pipeline.url)
+    expect(lookup).toContain(`${profilesBase}/v1/profiles/`)
     const profile = await waitFor(
       async () => {
         const r = await run('sh', ['-c', lookup], { cwd: repoRoot })

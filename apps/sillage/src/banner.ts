@@ -40,7 +40,7 @@ export interface BannerInput {
   sender?: { id: string; writeKey: string } | undefined
   /** The demo profile read key (`.sillage/profile-read-key`), when no read key is configured. */
   profileReadKey?: string | undefined
-  /** SILLAGE_PROFILES_PORT: the profiles thread's own base URL, where the lookup is sent. */
+  /** The profiles thread's own base URL (SILLAGE_PROFILES_PORT), where the lookup is sent. */
   profilesUrl?: string | undefined
   cli?: string
 }

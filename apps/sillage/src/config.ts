@@ -34,16 +34,26 @@ import {
 const embeddedEnvSchema = z.object({
   SILLAGE_IDENTITY_WORKER: envBool(false),
   SILLAGE_MAX_IDENTITY_LAG_EVENTS: envInt(100_000, 1),
+  SILLAGE_PROFILES_THREAD: envBool(true),
   SILLAGE_PROFILES_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 })
 const EMBEDDED_ENV_VARS = Object.keys(embeddedEnvSchema.shape)
+const embeddedEnv = embeddedEnvSchema.refine(
+  (e) => e.SILLAGE_PROFILES_THREAD || e.SILLAGE_PROFILES_PORT === undefined,
+  {
+    path: ['SILLAGE_PROFILES_PORT'],
+    message: "is the profiles thread's port: unset it, or set SILLAGE_PROFILES_THREAD=true",
+  },
+)
 
 export interface EmbeddedConfig {
   /** SILLAGE_IDENTITY_WORKER: identity and its chDB inserts in a worker thread (second core). */
   identityWorker: boolean
   /** SILLAGE_MAX_IDENTITY_LAG_EVENTS: past this many unstored events, 503 SIL_OVERLOADED. */
   maxIdentityLagEvents: number
-  /** SILLAGE_PROFILES_PORT: profiles in a thread of their own, serving lookups on this port too. */
+  /** SILLAGE_PROFILES_THREAD: profiles (lookups, refresher, scorer) in a thread of their own. */
+  profilesThread: boolean
+  /** SILLAGE_PROFILES_PORT: the thread's own port; unset, see profilesPortFor (port-check.ts). */
   profilesPort: number | undefined
 }
 
@@ -109,7 +119,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     () => loadProfilesOptions(env),
     () => loadLifecycleConfig(env),
     () => loadActivationOptions(env),
-    () => parseEnv(embeddedEnvSchema, env),
+    () => parseEnv(embeddedEnv, env),
   )
   return Object.freeze({
     ...warehouse,
@@ -125,6 +135,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     embedded: Object.freeze({
       identityWorker: embedded.SILLAGE_IDENTITY_WORKER,
       maxIdentityLagEvents: embedded.SILLAGE_MAX_IDENTITY_LAG_EVENTS,
+      profilesThread: embedded.SILLAGE_PROFILES_THREAD,
       profilesPort: embedded.SILLAGE_PROFILES_PORT,
     }),
   })

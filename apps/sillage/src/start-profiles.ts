@@ -8,7 +8,7 @@ import type { Warehouse, WarehouseOptions } from '@sillage/warehouse'
 export interface EmbeddedProfiles {
   /** The list to give the admin API: with the thread, its erasures reach the thread at once. */
   suppressions: SuppressionList
-  /** The thread's own port (SILLAGE_PROFILES_PORT), or undefined when profiles share the main thread. */
+  /** The thread's own port, or undefined when profiles share the main thread. */
   port: number | undefined
   register(app: FastifyInstance): void
   stop(): Promise<void>
@@ -17,9 +17,10 @@ export interface EmbeddedProfiles {
 }
 
 /**
- * Profiles in `sillage start` (docs/profiles.md): on the main thread, or, with SILLAGE_PROFILES_PORT,
- * in a thread of their own that serves lookups on that port and answers the main port's profile
- * routes too (docs/architecture.md, embedded mode). Started here; the routes go on with `register`.
+ * Profiles in `sillage start` (docs/profiles.md): in a thread of their own that serves lookups on
+ * `port` and answers the main port's profile routes too (docs/architecture.md, embedded mode), or,
+ * with no port (SILLAGE_PROFILES_THREAD=false), on the main thread. Started here; the routes go on
+ * with `register`.
  */
 export async function startProfiles(deps: {
   port: number | undefined

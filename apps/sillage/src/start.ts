@@ -21,7 +21,7 @@ import { startBanner } from './banner.js'
 import { adminToken, demoSources, paths, profileReadKeys, removeRuntime, writeRuntime } from './data-dir.js'
 import { createDebugPersons } from './debug-persons.js'
 import { registerDemoRoutes } from './demo.route.js'
-import { assertCanListen, listenFailure } from './port-check.js'
+import { assertCanListen, listenFailure, profilesPortFor } from './port-check.js'
 import { gateUntilReady } from './readiness.js'
 import { createLagGate } from './lag-gate.js'
 import { startProfiles } from './start-profiles.js'
@@ -38,6 +38,9 @@ export async function start(config: CliConfig): Promise<void> {
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
   // A taken port fails here, in one line, before anything opens (port-check.ts).
   await assertCanListen(host, port)
+  const profilesPort = config.embedded.profilesThread
+    ? await profilesPortFor(host, port, config.embedded.profilesPort)
+    : undefined
 
   const warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })
   await migrate(warehouse, log.child({ component: 'migrate' }))
@@ -134,11 +137,11 @@ export async function start(config: CliConfig): Promise<void> {
   const { app } = collector
   registerAdminQueryRoute(app, { warehouse, token })
   activation.registerAdminRoutes(app, { token })
-  // Profiles (docs/profiles.md): lookups on the collector's port, refresher and scorer in-process,
-  // in a thread of their own with SILLAGE_PROFILES_PORT (which then also serves the lookups).
+  // Profiles (docs/profiles.md): lookups, refresher and scorer in a thread of their own, on a port
+  // of their own too, the collector's relaying; on the main thread with SILLAGE_PROFILES_THREAD=false.
   const readKeys = profileReadKeys(config.dataDir, config.profiles.readKeys)
   const profiles = await startProfiles({
-    port: config.embedded.profilesPort,
+    port: profilesPort,
     host,
     bus,
     warehouse,

@@ -55,8 +55,8 @@ export interface SillageOptions {
   /** Profile and recommendation reads give up after this long (the fallback applies). Default 300 ms. */
   profileTimeoutMs?: number
   /**
-   * Where profile and recommendation reads go. Default: `host`. With `sillage start` and
-   * `SILLAGE_PROFILES_PORT`, the profiles port (lookups answered by a thread of their own).
+   * Where profile and recommendation reads go. Default: `host`. With `sillage start`, the profiles
+   * port its banner names (8090 by default: lookups answered by a thread of their own).
    */
   profileHost?: string
   /** The HTTP client. Default: `fetch`. Tests inject a fake. */

@@ -12,6 +12,7 @@ export const PROFILE_ERRORS = {
   SIL_PROFILE_NOT_FOUND: { status: 404, message: 'no profile for this identifier' },
   SIL_PROFILE_RATE_LIMITED: { status: 429, message: 'too many profile lookups for this key' },
   SIL_PROFILE_BAD_REQUEST: { status: 400, message: 'product_id is required' },
+  SIL_PROFILE_URI_TOO_LONG: { status: 414, message: 'identifier values are limited to 1 KB' },
   SIL_PROFILE_UNAVAILABLE: { status: 503, message: 'the profile store is unavailable' },
   SIL_PROFILE_CONFIG_INVALID: { status: 500, message: 'the profiles configuration is invalid' },
 } as const

@@ -19,6 +19,7 @@ import {
 import { followSuppressions } from '@sillage/identifiers/follow'
 import { createWarehouse, migrate } from '@sillage/warehouse'
 import { loadProfilesServiceConfig } from './config.js'
+import { profilesServerOptions } from './server-options.js'
 import { createProfilesStack, type ProfilesStack } from './stack.js'
 
 let startedLog: Logger | undefined
@@ -41,7 +42,10 @@ async function main(): Promise<void> {
   })
   const metricsPort = await ops.listen(config.metrics.port, config.metrics.host)
   const warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })
-  const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger })
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    ...profilesServerOptions,
+  })
   // eslint-disable-next-line prefer-const -- read by the shutdown handler, which may run before it is set
   let stack: ProfilesStack | undefined
   const followers: Array<{ stop(): Promise<void> }> = []

@@ -43,7 +43,7 @@ function threadUrl(): URL {
 }
 
 /**
- * The profiles stack in a worker_thread (`sillage start` with SILLAGE_PROFILES_PORT): lookups are
+ * The profiles stack in a worker_thread (`sillage start`, SILLAGE_PROFILES_THREAD): lookups are
  * served from an event loop that ingest never blocks, on a port of their own; the refresher's
  * parsing leaves the main thread too. See docs/architecture.md (embedded mode).
  */

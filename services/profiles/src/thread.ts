@@ -1,6 +1,5 @@
 /**
- * The profiles thread of `sillage start` with SILLAGE_PROFILES_PORT (profiles-worker.ts starts
- * it): the refresher, the scorer, the in-process copy and the lookup routes, on a port of their
+ * The profiles thread of `sillage start` (profiles-worker.ts starts it; SILLAGE_PROFILES_THREAD): the refresher, the scorer, the in-process copy and the lookup routes, on a port of their
  * own, so that no ingest batch of the main thread stands in front of a lookup. It reads the owner
  * thread's bus (createPortBus) and has a chDB session of its own on the same data path, which it
  * never closes (closing a session in either thread closes the engine for both; the owner closes
@@ -16,6 +15,7 @@ import { followSuppressions } from '@sillage/identifiers/follow'
 import { createLogger, createMetricsRegistry, Gauge } from '@sillage/runtime'
 import { createWarehouse, type WarehouseOptions } from '@sillage/warehouse'
 import type { ProfilesOptions } from './config.js'
+import { profilesServerOptions } from './server-options.js'
 import { createProfilesStack, type ProfilesStack, type ProfilesStackDeps } from './stack.js'
 
 export interface ProfilesThreadData {
@@ -91,6 +91,7 @@ const app = Fastify({
   loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
   logController: new LogController({ disableRequestLogging: true }),
   return503OnClosing: true,
+  ...profilesServerOptions,
 })
 /** Headers that belong to one connection, not to the answer the owner relays. */
 const HOP = new Set(['content-length', 'connection', 'keep-alive', 'date', 'transfer-encoding'])
