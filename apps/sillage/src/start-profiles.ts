@@ -11,6 +11,8 @@ export interface EmbeddedProfiles {
   /** The thread's own port, or undefined when profiles share the main thread. */
   port: number | undefined
   register(app: FastifyInstance): void
+  /** Resolves once the refresh and scoring runs in flight have ended (an erasure waits). */
+  idle(): Promise<void>
   stop(): Promise<void>
   /** After the bus and chDB closed: ends the thread, if any. */
   exit(): Promise<void>
@@ -53,6 +55,7 @@ export async function startProfiles(deps: {
       suppressions: deps.suppressions,
       port: undefined,
       register: (app) => stack.register(app),
+      idle: () => stack.idle(),
       stop: () => stack.stop(),
       exit: async () => {},
     }
@@ -80,6 +83,7 @@ export async function startProfiles(deps: {
     suppressions: thread.forwarding(deps.suppressions),
     port,
     register: (app) => thread.register(app),
+    idle: () => thread.idle(),
     stop: () => thread.stop(),
     exit: () => thread.exit(),
   }

@@ -163,6 +163,8 @@ export async function start(config: CliConfig): Promise<void> {
     log,
     token,
     suppressions: profiles.suppressions,
+    // An erasure waits for the profiles' runs in flight, then deletes what they wrote back.
+    jobsInFlight: () => profiles.idle(),
     identityRules: config.identityRules,
   })
   registerAdminOpsRoutes(app, {

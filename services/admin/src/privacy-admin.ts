@@ -22,6 +22,8 @@ export interface PrivacyAdminDeps {
   suppressions?: SuppressionList | undefined
   /** Identity's rules (blocked values, phone calling code), so identifiers normalise as identity stores them. */
   identityRules?: IdentityRules | undefined
+  /** `sillage start`: the profiles' runs in flight, which an erasure waits for (privacy-service.ts). */
+  jobsInFlight?: (() => Promise<void>) | undefined
   /** Identity's consumer group of events.raw. Default identity. */
   identityGroup?: string | undefined
   drainTimeoutMs?: number | undefined
@@ -40,6 +42,7 @@ export function registerPrivacyAdmin(app: FastifyInstance, deps: PrivacyAdminDep
     log: deps.log,
     normalise: identityNormaliser(deps.identityRules),
     suppressions: deps.suppressions,
+    jobsInFlight: deps.jobsInFlight,
     ...(deps.identityGroup !== undefined && { identityGroup: deps.identityGroup }),
     ...(deps.drainTimeoutMs !== undefined && { drainTimeoutMs: deps.drainTimeoutMs }),
   })

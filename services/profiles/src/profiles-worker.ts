@@ -25,6 +25,8 @@ export interface ProfilesWorker {
   register(app: FastifyInstance): void
   /** The list, whose adds and deletes (an erasure) also reach the thread's list at once. */
   forwarding(list: SuppressionList): SuppressionList
+  /** Resolves once the thread's refresh and scoring runs in flight have ended (an erasure waits). */
+  idle(): Promise<void>
   /** Stops the routes and the jobs (runs in flight finish); chDB stays open. */
   stop(): Promise<void>
   /** After the owner closed the bus and chDB: ends the thread. */
@@ -69,6 +71,7 @@ export function createProfilesWorker(deps: ProfilesWorkerDeps): ProfilesWorker {
   let started: { resolve: (port: number) => void; reject: (err: Error) => void } | undefined
   let stopped: (() => void) | undefined
   const answers = new Map<number, (answer: ThreadAnswer) => void>()
+  const idles = new Map<number, () => void>()
   let lastId = 0
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   worker.on('error', (err) => log.error({ err }, 'profiles thread failed'))
@@ -83,6 +86,7 @@ export function createProfilesWorker(deps: ProfilesWorkerDeps): ProfilesWorker {
     else if (m.op === 'failed') started?.reject(new Error(`profiles thread: ${m.message}`))
     else if (m.op === 'stopped') stopped?.()
     else if (m.op === 'metrics') metrics.answer(m.id, m.metrics)
+    else if (m.op === 'idle') idles.get(m.id)?.()
     else answers.get(m.id)?.({ status: m.status, headers: m.headers, body: m.body })
   })
   const unavailable: ThreadAnswer = {
@@ -141,6 +145,14 @@ export function createProfilesWorker(deps: ProfilesWorkerDeps): ProfilesWorker {
           send({ op: 'suppression', key, suppressed: false })
         },
       }
+    },
+    async idle() {
+      const id = ++lastId
+      const idle = new Promise<void>((resolve) => idles.set(id, resolve))
+      send({ op: 'idle', id })
+      // A thread that ends meanwhile runs nothing more.
+      await Promise.race([idle, exited])
+      idles.delete(id)
     },
     async stop() {
       const done = new Promise<void>((resolve) => {

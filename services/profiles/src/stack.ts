@@ -45,6 +45,11 @@ export interface ProfilesStack {
   refreshNow(): Promise<void>
   /** Scores and recommendations now. */
   scoreNow(): Promise<void>
+  /**
+   * Resolves once the refresh and scoring runs in flight have ended: an erasure in this process
+   * waits for it, then deletes again what a run that read the person before it wrote back.
+   */
+  idle(): Promise<void>
 }
 
 /** New events a refresh run folds, at most (options.refreshMaxEvents). */
@@ -185,5 +190,6 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
       while (capped)
     },
     scoreNow: () => scorer.runOnce(),
+    idle: () => Promise.all([refresher.idle(), scorer.idle()]).then(() => undefined),
   }
 }

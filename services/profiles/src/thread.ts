@@ -41,6 +41,7 @@ export type ThreadToOwner =
   | { op: 'started'; port: number }
   | { op: 'failed'; message: string }
   | { op: 'stopped' }
+  | { op: 'idle'; id: number }
   | { op: 'metrics'; id: number; metrics: unknown }
   | ({ op: 'answer'; id: number } & ThreadAnswer)
 
@@ -48,6 +49,7 @@ export type OwnerToThread =
   | { op: 'stop' }
   | { op: 'exit' }
   | { op: 'metrics'; id: number }
+  | { op: 'idle'; id: number }
   | { op: 'request'; id: number; url: string; headers: Record<string, string>; remoteAddress: string }
   | { op: 'suppression'; key: string; suppressed: boolean }
 
@@ -118,6 +120,9 @@ async function handle(m: OwnerToThread): Promise<void> {
       if (value !== undefined && !HOP.has(name)) headers[name] = String(value)
     }
     post({ op: 'answer', id: m.id, status: res.statusCode, headers, body: res.payload })
+  } else if (m.op === 'idle') {
+    await stack?.idle()
+    post({ op: 'idle', id: m.id })
   } else if (m.op === 'suppression') {
     if (m.suppressed) suppressed?.add(m.key)
     else suppressed?.delete(m.key)

@@ -23,6 +23,12 @@ export interface PrivacyServiceDeps {
    * updated at once, before anything is deleted. Elsewhere they follow privacy.suppressions.
    */
   suppressions?: SuppressionList | undefined
+  /**
+   * In `sillage start`: resolves once the jobs in flight that may have read the person before the
+   * suppression (the profiles' refresh and scoring runs) have ended; what they wrote back is then
+   * deleted too, before the erasure returns. Elsewhere the profiles service's sweep removes it.
+   */
+  jobsInFlight?: (() => Promise<void>) | undefined
   /** Identity's consumer group of events.raw (SILLAGE_IDENTITY_GROUP). Default identity. */
   identityGroup?: string
   /** How long an erasure waits for identity to consume what was produced before it. Default 30 s. */
@@ -168,9 +174,17 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
         const scope = scopeOf(persons, ids)
         scope.messages = await deps.store.messageIds(targets, { ...scope, messages: [] })
         const deletedRows = await deps.store.erase(targets, scope)
+        const eraseAgain = async () => {
+          for (const [table, n] of Object.entries(await deps.store.erase(targets, scope))) {
+            deletedRows[table] = (deletedRows[table] ?? 0) + n
+          }
+        }
         // Rows stored while the first pass ran (identity lagging behind the suppression).
-        for (const [table, n] of Object.entries(await deps.store.erase(targets, scope))) {
-          deletedRows[table] = (deletedRows[table] ?? 0) + n
+        await eraseAgain()
+        // Rows that jobs in flight (the profiles' refresh) wrote back, once they have ended.
+        if (deps.jobsInFlight) {
+          await deps.jobsInFlight()
+          await eraseAgain()
         }
         // Compaction turns these into deletions of the identity graph's records.
         await deps.bus.produce(TOPICS.changelog, [

@@ -4,6 +4,8 @@ import type { Logger } from '@sillage/runtime'
 export interface PeriodicJob {
   /** One run now (tests, and the first run at start); waits for a run in flight first. */
   runOnce(): Promise<void>
+  /** Resolves once the run in flight, if any, has ended (failed or not); starts none. */
+  idle(): Promise<void>
   start(): void
   stop(): Promise<void>
 }
@@ -43,6 +45,7 @@ export function createPeriodicJob(opts: {
   }
   return {
     runOnce,
+    idle: () => running.catch(() => undefined),
     start() {
       if (!stopped) return
       stopped = false

@@ -1,0 +1,69 @@
+/**
+ * An erasure in `sillage start` against the real chDB store and local bus: a profiles run that read
+ * the person before the erasure and writes back while it runs (jobsInFlight) leaves nothing behind
+ * once the erasure returns.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLocalBus, defaultTopicSpecs, type Bus } from '@sillage/bus'
+import { createLogger } from '@sillage/runtime'
+import { createPrivacyRepository, createWarehouse, migrate, type Warehouse } from '@sillage/warehouse'
+import { identityNormaliser } from '../privacy-admin.js'
+import { createPrivacyService } from './privacy-service.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'sillage-privacy-service-'))
+let warehouse: Warehouse
+let bus: Bus
+
+beforeAll(async () => {
+  warehouse = createWarehouse({ database: 'sillage', dataDir: join(dir, 'ch') })
+  await migrate(warehouse)
+  bus = createLocalBus({ dir: join(dir, 'bus') })
+  await bus.ensureTopics(defaultTopicSpecs(1))
+})
+
+afterAll(async () => {
+  await bus?.close()
+  await warehouse?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const rowsOf = async (personId: string) => {
+  const rs = await warehouse.client.query({
+    query: 'SELECT count() AS n FROM sillage.profile_identifiers WHERE person_id = {p:String}',
+    query_params: { p: personId },
+    format: 'JSONEachRow',
+  })
+  return Number((await rs.json<{ n: string }>())[0]?.n)
+}
+const writeBack = (personId: string) =>
+  warehouse.client.insert({
+    table: 'sillage.profile_identifiers',
+    values: [{ id_key: `user_id:${personId}-user`, person_id: personId, updated_at: Date.now() }],
+    format: 'JSONEachRow',
+  })
+
+describe('erasure with jobs in flight (sillage start)', () => {
+  it('deletes what a profiles run wrote back while the erasure waited for it', async () => {
+    const person = 'a1b2c3d4e5f60718293a4b5c6d7e8f90'
+    await writeBack(person)
+    let waited = 0
+    const privacy = createPrivacyService({
+      store: createPrivacyRepository(warehouse),
+      bus,
+      log: createLogger({ level: 'silent' }),
+      normalise: identityNormaliser(),
+      // The run in flight had read the person before the erasure: it writes them back, then ends.
+      jobsInFlight: async () => {
+        waited++
+        await writeBack(person)
+      },
+    })
+    const report = await privacy.erase({ type: 'person_id', value: person })
+    expect(waited).toBe(1)
+    expect(report.deletedRows['profile_identifiers']).toBe(2)
+    expect(await rowsOf(person)).toBe(0)
+  })
+})
