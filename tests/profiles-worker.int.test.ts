@@ -1,0 +1,99 @@
+/**
+ * The profiles thread (createProfilesWorker) on real chDB and the local bus, without `sillage
+ * start`: an erasure added through `forwarding` reaches the thread at once by its message port
+ * alone (nothing is produced to privacy.suppressions here, so the bus follower cannot be what
+ * answers 404), and `idle` answers after the messages before it.
+ */
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EnrichedEvent } from '@sillage/schemas'
+import { createLocalBus, defaultTopicSpecs, type Bus } from '@sillage/bus'
+import { createSuppressionList, suppressionKey } from '@sillage/identifiers'
+import { createLogger, createMetricsRegistry } from '../packages/runtime/src/index.js'
+import { createProfilesWorker, type ProfilesWorker } from '../services/profiles/src/index.js'
+import { tempDir, waitFor } from './helpers/pipeline.js'
+import { openShopWarehouse, type ShopWarehouse } from './helpers/shop.js'
+
+const READ_KEY = 'rk_worker_0123456789abcdef'
+const OPTIONS = {
+  readKeys: [{ id: 'all', key: READ_KEY, sources: ['*'] }],
+  refreshIntervalMs: 200,
+  refreshOverlapMs: 2000,
+  scoreIntervalMs: 3_600_000,
+  rateLimitPerMinute: 1_000_000,
+  recommendationDays: 365,
+  recommendationLimit: 10,
+  cacheProfiles: 10_000,
+}
+const busDir = tempDir('sillage-profiles-worker-bus-')
+let wh: ShopWarehouse
+let bus: Bus
+let worker: ProfilesWorker
+let base: string
+let crashed: Error | undefined
+
+const lookup = async (userId: string) =>
+  (await fetch(`${base}/v1/profiles/user_id/${userId}`, { headers: { authorization: `Bearer ${READ_KEY}` } }))
+    .status
+
+beforeAll(async () => {
+  wh = await openShopWarehouse()
+  const at = new Date(Date.now() - 60_000).toISOString()
+  const event = {
+    messageId: 'w1',
+    type: 'identify',
+    userId: 'ada',
+    anonymousId: 'anon-ada',
+    traits: { city: 'Arles' },
+    context: {},
+    properties: {},
+    timestamp: at,
+    receivedAt: at,
+    sourceId: 'web',
+  } as unknown as EnrichedEvent
+  await wh.insert([{ event, personId: 'p-ada' }])
+  bus = createLocalBus({ dir: join(busDir.path, 'bus') })
+  await bus.ensureTopics(defaultTopicSpecs(1))
+  worker = createProfilesWorker({
+    bus,
+    warehouse: { database: 'sillage', dataDir: wh.dataDir },
+    log: createLogger({ level: 'silent' }),
+    registry: createMetricsRegistry({ defaultMetrics: false }),
+    logLevel: 'silent',
+    options: OPTIONS,
+    http: { port: 0, host: '127.0.0.1' },
+    suppressionGroupPrefix: 'test.suppressions',
+    writeKeys: [],
+    browserSources: [],
+    onCrash: (err) => {
+      crashed = err
+    },
+  })
+  base = `http://127.0.0.1:${await worker.start()}`
+  await waitFor(async () => (await lookup('ada')) === 200, { timeoutMs: 30_000, what: "ada's profile" })
+}, 60_000)
+
+afterAll(async () => {
+  await worker?.stop()
+  await bus?.close()
+  await wh?.close()
+  await worker?.exit()
+  busDir.remove()
+})
+
+describe('the profiles thread, its owner-side list', () => {
+  it('answers 404 once an erasure is added through forwarding, by the port alone', async () => {
+    const key = suppressionKey({ type: 'user_id', value: 'ada' })
+    // The owner's list alone does not reach the thread, and nothing went to the bus.
+    const owner = createSuppressionList()
+    owner.add(key)
+    expect(await lookup('ada')).toBe(200)
+    const forwarding = worker.forwarding(createSuppressionList())
+    forwarding.add(key)
+    expect(forwarding.has(key)).toBe(true)
+    // `idle` goes through the same port: once it answers, the suppression before it was applied.
+    await worker.idle()
+    expect(await lookup('ada')).toBe(404)
+    expect(crashed).toBeUndefined()
+  })
+})
