@@ -82,6 +82,9 @@ export function createAudienceStream(deps: AudienceStreamDeps) {
         topic: TOPICS.raw,
         group: deps.group ?? AUDIENCE_STREAM_GROUP,
         eachBatch: async (batch) => {
+          // No stream audience now: nothing to evaluate, so no event is parsed a second time
+          // beside identity's (the offsets still move; a later audience starts from the schedule).
+          if (deps.audiences().length === 0) return
           const events: StreamEventLike[] = []
           for (const r of batch.records) {
             try {
