@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { cpuByStage, formatStages } from './cpu-stages.mjs'
 import { freePort, load, machine, startProcess, waitFor } from './lib.mjs'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
@@ -15,7 +16,8 @@ const WRITE_KEY = 'wk_bench_0123456789'
 const ADMIN = 'admin_bench_0123456789abcdef'
 const BATCH = 50
 // CPU_PROF_DIR=<dir>: the server runs with --cpu-prof (one profile per thread, see
-// bench/cpu-profile-summary.mjs).
+// bench/cpu-profile-summary.mjs), and its JavaScript CPU per event is printed by pipeline stage
+// (bench/cpu-stages.mjs).
 const CPU_PROF_DIR = process.env.CPU_PROF_DIR
 
 /** CPU seconds of each thread of `pid`, by thread name (Linux /proc; empty elsewhere). */
@@ -124,13 +126,18 @@ try {
   console.log(
     `sillage into ClickHouse:         ${Math.round(accepted / ((drained - started) / 1000))} events/s sustained (${accepted} events, last row ${((drained - loadEnded) / 1000).toFixed(1)} s after the load ended)`,
   )
-  console.log(`freshness (received -> stored):  p50 ${f.p50} ms  p95 ${f.p95} ms`)
+  console.log(`freshness (received -> stored):  p50 ${Math.round(f.p50)} ms  p95 ${Math.round(f.p95)} ms`)
   console.log(`rows ${f.n}, distinct message ids ${f.ids}`)
   const cpuTotal = cpu.reduce((a, [, v]) => a + v, 0)
   console.log(
     `CPU of the process until drained: ${cpuTotal.toFixed(1)} s, ${((cpuTotal / accepted) * 1e6).toFixed(1)} µs per event; by thread: ` +
       cpu.map(([name, v]) => `${name} ${((v / accepted) * 1e6).toFixed(1)} µs`).join(', '),
   )
+  if (CPU_PROF_DIR) {
+    console.log(
+      `JavaScript CPU by stage (--cpu-prof, the whole run with start-up, per event): ${formatStages(cpuByStage(CPU_PROF_DIR), accepted)}`,
+    )
+  }
 } finally {
   rmSync(dataDir, { recursive: true, force: true })
 }
