@@ -10,23 +10,18 @@ import { sha256Hex } from '@sillage/identifiers'
 import { createSuppressionList, suppressionKey } from '@sillage/identifiers'
 import { createLogger, createMetricsRegistry } from '../packages/runtime/src/index.js'
 import { createProfilesStack, type ProfilesStack } from '../services/profiles/src/index.js'
+import { TEST_PROFILE_OPTIONS } from './helpers/profile-options.js'
 import { openShopWarehouse, type ShopWarehouse } from './helpers/shop.js'
 
 const ALL = 'rk_all_0123456789abcdef'
 const WEB_ONLY = 'rk_web_0123456789abcdef'
 const BROWSER_KEY = 'wk_browser_0123456789'
 const OPTIONS = {
+  ...TEST_PROFILE_OPTIONS,
   readKeys: [
     { id: 'all', key: ALL, sources: ['*'] },
     { id: 'web-only', key: WEB_ONLY, sources: ['web'] },
   ],
-  refreshIntervalMs: 1000,
-  refreshOverlapMs: 2000,
-  scoreIntervalMs: 3_600_000,
-  rateLimitPerMinute: 1_000_000,
-  recommendationDays: 365,
-  recommendationLimit: 10,
-  cacheProfiles: 10_000,
 }
 const ALICE_EMAIL = 'Alice.Martin@Example.com'
 const now = Date.now()

@@ -12,18 +12,14 @@ import { createSuppressionList, suppressionKey } from '@sillage/identifiers'
 import { createLogger, createMetricsRegistry } from '../packages/runtime/src/index.js'
 import { createProfilesWorker, type ProfilesWorker } from '../services/profiles/src/index.js'
 import { tempDir, waitFor } from './helpers/pipeline.js'
+import { TEST_PROFILE_OPTIONS } from './helpers/profile-options.js'
 import { openShopWarehouse, type ShopWarehouse } from './helpers/shop.js'
 
 const READ_KEY = 'rk_worker_0123456789abcdef'
 const OPTIONS = {
+  ...TEST_PROFILE_OPTIONS,
   readKeys: [{ id: 'all', key: READ_KEY, sources: ['*'] }],
   refreshIntervalMs: 200,
-  refreshOverlapMs: 2000,
-  scoreIntervalMs: 3_600_000,
-  rateLimitPerMinute: 1_000_000,
-  recommendationDays: 365,
-  recommendationLimit: 10,
-  cacheProfiles: 10_000,
 }
 const busDir = tempDir('sillage-profiles-worker-bus-')
 let wh: ShopWarehouse
