@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
+import { Readable } from 'node:stream'
+import { ClickHouseLogLevel, createClient, parseError, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 
 export interface WarehouseOptions {
@@ -18,7 +19,22 @@ export interface Warehouse {
   readonly kind: 'chdb' | 'http'
   readonly database: string
   readonly client: ClickHouseClient
+  /**
+   * Inserts rows already encoded in a text format, as bytes: on chDB through the connection's
+   * zero-copy raw insert (`.chdb.rawInsert`: no string copy, chDB's parallel parser), over HTTP as
+   * the request body. The same payload either way.
+   */
+  insertEncoded(params: EncodedInsert): Promise<void>
   close(): Promise<void>
+}
+
+export interface EncodedInsert {
+  /** `<database>.<table>`. */
+  table: string
+  columns: readonly string[]
+  format: 'JSONCompactEachRow'
+  payload: Buffer
+  settings?: Record<string, string | number>
 }
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
@@ -31,6 +47,7 @@ export function createWarehouse(options: WarehouseOptions): Warehouse {
   }
   let client: ClickHouseClient
   let kind: Warehouse['kind']
+  let connection: ReturnType<typeof createChdbConnection> | undefined
   if (options.url) {
     kind = 'http'
     client = createClient({
@@ -45,17 +62,44 @@ export function createWarehouse(options: WarehouseOptions): Warehouse {
     kind = 'chdb'
     const path = join(options.dataDir, 'clickhouse')
     mkdirSync(path, { recursive: true })
+    connection = createChdbConnection({ path })
     client = createClient({
       // chdb implements @clickhouse/client-common 1.23.0's Connection; @clickhouse/client 1.23.1
       // bundles its own copy of the same interface, whose settings type differs only nominally.
-      connection: createChdbConnection({ path }) as unknown as ClientConnection,
+      connection: connection as unknown as ClientConnection,
       clickhouse_settings: { date_time_input_format: 'best_effort' },
     })
   }
+  const chdb = connection?.chdb
   return {
     kind,
     database: options.database,
     client,
+    async insertEncoded({ table, columns, format, payload, settings }) {
+      if (payload.length === 0) return
+      if (chdb) {
+        // Errors in clickhouse-js's shape (code, type), as the client's own calls throw them.
+        await chdb
+          .rawInsert({
+            table,
+            columns: [...columns],
+            format,
+            values: payload,
+            settings: { date_time_input_format: 'best_effort', ...settings },
+          })
+          .catch((err: unknown) => {
+            throw parseError(err instanceof Error ? err.message : String(err))
+          })
+        return
+      }
+      await client.insert({
+        table,
+        columns: columns as [string, ...string[]],
+        format,
+        values: Readable.from([payload], { objectMode: false }),
+        ...(settings && { clickhouse_settings: settings }),
+      })
+    },
     close: () => client.close(),
   }
 }
