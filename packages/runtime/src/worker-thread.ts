@@ -16,6 +16,14 @@ export function compiledExecArgv(): string[] {
   return out
 }
 
+/**
+ * A worker's compiled entry `file` (in the package's dist/), from the URL of the module that starts
+ * it: its neighbour when that module runs compiled, `../dist/<file>` when it runs from its sources.
+ */
+export function compiledEntry(moduleUrl: string, file: string): URL {
+  return new URL(moduleUrl.endsWith('.ts') ? `../dist/${file}` : `./${file}`, moduleUrl)
+}
+
 type MetricJson = { name: string; help: string; type: string }
 
 export interface WorkerMetrics {

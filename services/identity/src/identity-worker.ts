@@ -1,7 +1,13 @@
 import { MessageChannel, Worker } from 'node:worker_threads'
 import { serveBusOverPort, type Bus } from '@sillage/bus'
 import type { IdentityRules } from '@sillage/identifiers'
-import { compiledExecArgv, createWorkerMetrics, type Logger, type Registry } from '@sillage/runtime'
+import {
+  compiledEntry,
+  compiledExecArgv,
+  createWorkerMetrics,
+  type Logger,
+  type Registry,
+} from '@sillage/runtime'
 import type { WarehouseOptions } from '@sillage/warehouse'
 import type { IdentityWorkerData, OwnerToWorker, WorkerToOwner } from './worker.js'
 
@@ -31,12 +37,6 @@ export interface IdentityWorker {
   exit(): Promise<void>
 }
 
-/** The worker's compiled entry (dist/worker.js), also when this module runs from its sources. */
-function workerUrl(): URL {
-  const here = import.meta.url
-  return here.endsWith('.ts') ? new URL('../dist/worker.js', here) : new URL('./worker.js', here)
-}
-
 /**
  * Identity's stack in a worker_thread (`sillage start` with SILLAGE_IDENTITY_WORKER): the owner
  * keeps the bus and serves it over a MessagePort (serveBusOverPort); the worker stitches and
@@ -54,7 +54,11 @@ export function createIdentityWorker(deps: IdentityWorkerDeps): IdentityWorker {
     ...(deps.group !== undefined && { group: deps.group }),
     ...(deps.maxBatchRecords !== undefined && { maxBatchRecords: deps.maxBatchRecords }),
   }
-  const worker = new Worker(workerUrl(), { workerData, transferList: [port2], execArgv: compiledExecArgv() })
+  const worker = new Worker(compiledEntry(import.meta.url, 'worker.js'), {
+    workerData,
+    transferList: [port2],
+    execArgv: compiledExecArgv(),
+  })
   const send = (m: OwnerToWorker) => worker.postMessage(m)
   let expectedExit = false
   let started: { resolve: () => void; reject: (err: Error) => void } | undefined

@@ -2,7 +2,13 @@ import { MessageChannel, Worker } from 'node:worker_threads'
 import type { FastifyInstance } from 'fastify'
 import { serveBusOverPort, type Bus } from '@sillage/bus'
 import type { SuppressionList } from '@sillage/identifiers'
-import { compiledExecArgv, createWorkerMetrics, type Logger, type Registry } from '@sillage/runtime'
+import {
+  compiledEntry,
+  compiledExecArgv,
+  createWorkerMetrics,
+  type Logger,
+  type Registry,
+} from '@sillage/runtime'
 import type { WarehouseOptions } from '@sillage/warehouse'
 import { errorBody, PROFILE_ERRORS } from './errors.js'
 import type { OwnerToThread, ProfilesThreadData, ThreadAnswer, ThreadToOwner } from './thread.js'
@@ -38,12 +44,6 @@ const ROUTES = ['/v1/profiles/:type/:value', '/v1/recommendations', '/v1/me/reco
 /** A relayed lookup the thread has not answered by then gets 503 SIL_PROFILE_UNAVAILABLE. */
 const ANSWER_TIMEOUT_MS = 10_000
 
-/** The thread's compiled entry (dist/thread.js), also when this module runs from its sources. */
-function threadUrl(): URL {
-  const here = import.meta.url
-  return here.endsWith('.ts') ? new URL('../dist/thread.js', here) : new URL('./thread.js', here)
-}
-
 /**
  * The profiles stack in a worker_thread (`sillage start`, SILLAGE_PROFILES_THREAD): lookups are
  * served from an event loop that ingest never blocks, on a port of their own; the refresher's
@@ -64,7 +64,11 @@ export function createProfilesWorker(deps: ProfilesWorkerDeps): ProfilesWorker {
     adminToken: deps.adminToken,
     browserSources: deps.browserSources,
   }
-  const worker = new Worker(threadUrl(), { workerData, transferList: [port2], execArgv: compiledExecArgv() })
+  const worker = new Worker(compiledEntry(import.meta.url, 'thread.js'), {
+    workerData,
+    transferList: [port2],
+    execArgv: compiledExecArgv(),
+  })
   const send = (m: OwnerToThread) => worker.postMessage(m)
   const metrics = createWorkerMetrics((id) => send({ op: 'metrics', id }))
   let expectedExit = false

@@ -17,6 +17,14 @@ import { registerBrowserProfileRoute } from './routes/browser-profile.route.js'
 /** Profiles put into the copy between two yields to the event loop. */
 const PUT_PAGE = 200
 
+/** `put` for each profile, yielding every PUT_PAGE: lookups on this loop never wait behind a run. */
+async function putPaged<T>(items: readonly T[], put: (item: T) => void): Promise<void> {
+  for (const [i, item] of items.entries()) {
+    put(item)
+    if (i % PUT_PAGE === PUT_PAGE - 1) await setImmediate()
+  }
+}
+
 export interface ProfilesStackDeps {
   warehouse: Warehouse
   log: Logger
@@ -109,24 +117,19 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
         // The copy starts from every stored profile (none on a new store), then holds every
         // profile the refresher rewrites.
         const all = await store.allProfileTexts(options.cacheProfiles + 1)
-        for (const [i, profile] of all.entries()) {
-          cache.putProfile(profile)
-          if (i % PUT_PAGE === PUT_PAGE - 1) await setImmediate()
-        }
+        await putPaged(all, (profile) => cache.putProfile(profile))
         cache.complete = all.length <= options.cacheProfiles
         firstRun = false
       }
       const merged = new Map<string, string[]>()
       for (const [old, pid] of result.merged) merged.set(pid, [...(merged.get(pid) ?? []), old])
       // The run read its rewritten profiles back (parsed a page at a time) before its rows went.
-      // A page at a time, so that lookups on this event loop never wait behind the whole run.
-      for (const [i, profile] of result.profiles.entries()) {
+      await putPaged(result.profiles, (profile) => {
         const old = merged.get(profile.person_id) ?? []
         for (const id of old) profile.keys.push(`person_id:${id}`)
         cache.putProfile(profile)
         for (const id of old) cache.remove(id)
-        if (i % PUT_PAGE === PUT_PAGE - 1) await setImmediate()
-      }
+      })
       // More rewritten than read back: the copy misses some, so misses must ask the warehouse.
       if (result.persons.length > options.cacheProfiles) cache.complete = false
       await sweep()

@@ -147,6 +147,9 @@ SELECT * EXCEPT run_id FROM {{db}}.profile_refresh_out WHERE run_id = {run:Strin
 
 /** A profile row's index keys, as the copy holds them: its identifiers (`type:value`), then its person id. */
 const PROFILE_KEYS = `arrayPushBack(arrayMap(i -> concat(i.1, ':', i.2), identifiers), concat('person_id:', person_id))`
+/** A profile as the copy reads it (profile-store.ts): person id, keys as JSON, the row as JSON. */
+const PROFILE_TEXT = (row: string) =>
+  `SELECT person_id, toJSONString(${PROFILE_KEYS}), formatRowNoNewline('JSONEachRow', ${row})`
 
 /**
  * A page of the run's profiles as text, read back for the reader's copy before the scratch rows
@@ -155,16 +158,16 @@ const PROFILE_KEYS = `arrayPushBack(arrayMap(i -> concat(i.1, ':', i.2), identif
  * the person id (profile-store.ts), so that no one answer is large.
  */
 export const RUN_PROFILES_SQL = `
-SELECT person_id, toJSONString(${PROFILE_KEYS}), formatRowNoNewline('JSONEachRow', * EXCEPT run_id)
+${PROFILE_TEXT('* EXCEPT run_id')}
 FROM {{db}}.profile_refresh_out WHERE run_id = {run:String} AND person_id > {after:String}
 ORDER BY person_id LIMIT {n:UInt32}`
 
 /** Every stored profile as text, the same way (the copy's first fill). */
 export const ALL_PROFILE_TEXTS_SQL = `
-SELECT person_id, toJSONString(${PROFILE_KEYS}), formatRowNoNewline('JSONEachRow', *)
+${PROFILE_TEXT('*')}
 FROM {{db}}.profiles LIMIT {n:UInt32}`
 
 /** One stored profile as text, the same way (a lookup the copy missed). */
 export const PROFILE_TEXT_SQL = `
-SELECT person_id, toJSONString(${PROFILE_KEYS}), formatRowNoNewline('JSONEachRow', *)
+${PROFILE_TEXT('*')}
 FROM {{db}}.profiles WHERE person_id = {p:String}`
