@@ -19,7 +19,11 @@ export interface WebhookSenderOptions {
   signal?: AbortSignal
 }
 
-/** 408, 425, 429 and 5xx are worth retrying; another 4xx is the receiver refusing the batch. */
+/**
+ * 408, 425, 429 and 5xx are worth retrying; another 4xx is the receiver refusing the batch. A 3xx
+ * is not followed (a redirect would re-send the signed batch to another URL, or turn it into a
+ * bodiless GET): it is a refusal that names the status, so the endpoint gets fixed.
+ */
 const retriable = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500
 
 /**
@@ -44,11 +48,15 @@ export function createWebhookSender(opts: WebhookSenderOptions) {
             'user-agent': 'sillage-activation/0.1',
           },
           body,
+          redirect: 'manual',
           signal: AbortSignal.timeout(opts.timeoutMs),
         })
         await res.arrayBuffer().catch(() => undefined)
         if (res.ok) return { ok: true, attempts: attempt, status: res.status }
-        reason = `HTTP ${res.status}`
+        reason =
+          res.status >= 300 && res.status < 400
+            ? `HTTP ${res.status}: redirects are not followed; configure the final URL`
+            : `HTTP ${res.status}`
         if (!retriable(res.status)) return { ok: false, attempts: attempt, reason, permanent: true }
         retryAfter = res.headers.get('retry-after')
       } catch (err) {

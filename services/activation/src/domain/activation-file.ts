@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { parseRule, type RuleNode } from './audience-rule.js'
-import { compileRule } from './audience-sql.js'
+import { compileRule, compileSql } from './audience-sql.js'
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _')
 
@@ -105,7 +105,14 @@ function checkAudience(
 ): AudienceDef {
   for (const d of a.destinations)
     if (!destinationIds.has(d)) problems.push(`${where}: unknown destination ${d}`)
-  if (a.rule === undefined) return a
+  if (a.rule === undefined) {
+    try {
+      if (a.sql !== undefined) compileSql(a.sql, 'sillage')
+    } catch (err) {
+      problems.push(`${where}.sql: ${(err as Error).message}`)
+    }
+    return a
+  }
   try {
     const ast = parseRule(a.rule)
     compileRule(ast, 'sillage')

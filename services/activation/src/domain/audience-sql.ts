@@ -7,6 +7,7 @@
  *   person without marketing consent (or erased, so without events) is never a member.
  */
 import { attributesOf, type RuleNode, type Value } from './audience-rule.js'
+import { sqlShapeProblem } from './sql-shape.js'
 
 export type AttributeType = 'string' | 'number' | 'boolean'
 type Source = 'consent' | 'rfm' | 'seen' | 'propensity'
@@ -199,13 +200,14 @@ export function compileRule(
 
 /**
  * An admin's SQL (over the analyst models, returning person_id), wrapped and intersected with
- * marketing consent. It runs read-only; the caller forbids a trailing semicolon or a second
- * statement by running one query.
+ * marketing consent. It runs read-only; one trailing semicolon is dropped, and a query that
+ * could step out of the wrapper (sql-shape.ts) is refused.
  */
 export function compileSql(userSql: string, db: string): CompiledQuery {
   checkDatabase(db)
   const body = userSql.trim().replace(/;\s*$/, '')
-  if (body.includes(';')) throw new RuleCompileError('an audience query is one SELECT statement, without ";"')
+  const problem = sqlShapeProblem(body)
+  if (problem) throw new RuleCompileError(problem)
   const sql = [
     `SELECT DISTINCT q.person_id AS person_id`,
     `FROM (SELECT person_id FROM (${body})) AS q`,
