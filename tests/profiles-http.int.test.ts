@@ -312,4 +312,15 @@ describe('GET /v1/recommendations and the browser route', () => {
     expect(other.statusCode).toBe(403)
     expect((await get('/v1/me/recommendations?writeKey=wk_unknown_0000')).statusCode).toBe(401)
   })
+
+  it('answers a malformed cookie (a bad percent-encoding) as an unknown visitor, not a 500', async () => {
+    for (const cookie of ['sil_aid=%zz', 'sil_aid=%', 'sil_aid=%E0%A4%A']) {
+      const res = await get(`/v1/me/recommendations?writeKey=${BROWSER_KEY}`, undefined, {
+        origin: 'https://shop.example',
+        cookie,
+      })
+      expect(res.statusCode, cookie).toBe(200)
+      expect(res.json()).toMatchObject({ viewed_not_bought: [], cart_item_count: 0 })
+    }
+  })
 })

@@ -60,7 +60,7 @@ export function registerBrowserProfileRoute(
         void reply.header('vary', 'Origin')
       }
       const raw = readCookie(request.headers.cookie, ANONYMOUS_ID_COOKIE)
-      const anonymousId = raw && VALID_COOKIE.test(raw) ? decodeURIComponent(raw) : undefined
+      const anonymousId = raw && VALID_COOKIE.test(raw) ? decodeCookie(raw) : undefined
       if (anonymousId && !deps.rateLimiter.take(`browser:${anonymousId}`)) {
         const f = fail('SIL_PROFILE_RATE_LIMITED')
         return answer('rate_limited', f.status, f.body)
@@ -83,4 +83,13 @@ export function registerBrowserProfileRoute(
       })
     },
   )
+}
+
+/** A cookie value percent-decoded; a malformed one (`%zz`) is no visitor id: undefined, never a throw. */
+function decodeCookie(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return undefined
+  }
 }
