@@ -153,4 +153,33 @@ describe('sillage start, as a new user runs it', () => {
       other.remove()
     }
   })
+
+  it('exits 2 naming SIL_PROFILE_CONFIG_INVALID when a read key equals the admin token, not hanging', async () => {
+    const other = tempDir('sillage-start-readkey-')
+    const token = 'tok_start_readkey_0123456789'
+    try {
+      const proc = spawn(process.execPath, [cliMain, 'start'], {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          SILLAGE_DATA_DIR: other.path,
+          SILLAGE_PORT: '0',
+          SILLAGE_SOURCES: '',
+          SILLAGE_ADMIN_TOKEN: token,
+          SILLAGE_PROFILE_READ_KEYS: JSON.stringify([{ id: 'bad', key: token, sources: ['*'] }]),
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+      let stderr = ''
+      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      // Bounded: a start that hangs is killed, and the test then fails on the code.
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 60_000)
+      const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)))
+      clearTimeout(killer)
+      expect(code).toBe(2)
+      expect(stderr).toContain('SIL_PROFILE_CONFIG_INVALID: SILLAGE_PROFILE_READ_KEYS: read keys bad')
+    } finally {
+      other.remove()
+    }
+  }, 90_000)
 })

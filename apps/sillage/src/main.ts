@@ -78,4 +78,6 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
     process.exitCode = 1
   }
+  // A failed `start` may leave a bus, chDB or a thread open: they must not keep it alive.
+  process.exit()
 })

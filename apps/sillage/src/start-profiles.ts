@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { Bus } from '@sillage/bus'
 import type { SuppressionList } from '@sillage/identifiers'
-import { createProfilesStack, createProfilesWorker, type ProfilesOptions } from '@sillage/profiles'
+import {
+  collidingReadKeys,
+  createProfilesStack,
+  createProfilesWorker,
+  type ProfilesOptions,
+} from '@sillage/profiles'
+import { ConfigError } from '@sillage/runtime'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { Warehouse, WarehouseOptions } from '@sillage/warehouse'
 
@@ -39,6 +45,13 @@ export async function startProfiles(deps: {
   writeKeys: readonly string[]
   browserSources: ReadonlyArray<{ id: string; writeKey: string; allowedOrigins: readonly string[] }>
 }): Promise<EmbeddedProfiles> {
+  // Checked here, before a thread starts, so that `start` stops with one line naming the code.
+  const colliding = collidingReadKeys(deps.options.readKeys, deps.writeKeys, deps.adminToken)
+  if (colliding.length > 0) {
+    throw new ConfigError([
+      `SIL_PROFILE_CONFIG_INVALID: SILLAGE_PROFILE_READ_KEYS: read keys ${colliding.join(', ')} equal a write key or the admin token; a read key must be its own secret`,
+    ])
+  }
   if (deps.port === undefined) {
     const stack = createProfilesStack({
       warehouse: deps.warehouse,

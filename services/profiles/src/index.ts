@@ -4,3 +4,4 @@ export { PROFILE_ERRORS, ProfileError, type ProfileErrorCode } from './errors.js
 export type { ProfileView } from './domain/profile-view.js'
 export type { Recommendation } from './domain/recommend.js'
 export { createProfilesWorker, type ProfilesWorker, type ProfilesWorkerDeps } from './profiles-worker.js'
+export { collidingReadKeys } from './domain/read-keys.js'
