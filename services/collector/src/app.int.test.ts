@@ -455,6 +455,25 @@ describe('request formats and enrichment', () => {
     expect(event.ua).toMatchObject({ browser: 'Safari', os: 'iOS', deviceType: 'mobile', bot: false })
   })
 
+  it('withdraws the GPC categories from a Consent Updated’s properties too, where the models read them', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: { authorization: basic('wk_browser_123'), 'sec-gpc': '1' },
+      payload: {
+        event: 'Consent Updated',
+        userId: 'u-gpc',
+        properties: { categories: ['analytics', 'marketing'] },
+        context: { consent: { categories: ['analytics', 'marketing'] } },
+      },
+    })
+    expect(res.statusCode).toBe(200)
+    const [record] = await drain(TOPICS.raw, 1)
+    const event = JSON.parse(record!.value.toString())
+    expect(event.properties.categories).toEqual(['analytics'])
+    expect(event.context.consent).toMatchObject({ gpc: true, categories: ['analytics'] })
+  })
+
   it("ignores a server source's own connection: only the forwarded context describes the shopper", async () => {
     await app.inject({
       method: 'POST',

@@ -69,7 +69,8 @@ function consentGranted(event: SillageEvent, required: string | undefined): bool
 /**
  * Global Privacy Control (docs/privacy.md): a `Sec-GPC: 1` request, or an event that says
  * `context.consent.gpc: true`, is an opt-out of the source's `gpc.optOut` categories. They are
- * removed from the event's consent before consent is checked, and the signal is recorded.
+ * removed from the event's consent (and from a `Consent Updated`'s `properties.categories`)
+ * before consent is checked, and the signal is recorded.
  */
 export function applyGpc(
   event: SillageEvent,
@@ -81,6 +82,11 @@ export function applyGpc(
   const own = ((event.context ??= {}).consent ??= {})
   own.gpc = true
   if (own.categories) own.categories = own.categories.filter((c) => !optOut.includes(c))
+  // A `Consent Updated` states its categories in properties too, and the models read those
+  // first (consent_current, profiles, triggers): GPC withdraws them there as well.
+  const props = event.type === 'track' && event.event === 'Consent Updated' ? event.properties : undefined
+  const stated = props?.['categories']
+  if (Array.isArray(stated)) props!['categories'] = stated.filter((c) => !optOut.includes(c as string))
 }
 
 /** The dead-letter record: the raw payload, why it was refused, and where it came from. */
