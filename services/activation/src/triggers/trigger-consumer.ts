@@ -40,8 +40,16 @@ export function createTriggerConsumer(deps: TriggerConsumerDeps) {
   })
   let sub: Subscription | undefined
 
-  /** `decided`: the firings already decided in this batch, by trigger and person. */
-  async function candidates(e: StreamEvent, decided: Map<string, number[]>): Promise<Firing[]> {
+  /**
+   * `decided`: the firings already decided in this batch, by trigger and person. `stated`: the
+   * consent the batch's earlier events stated, by `u:<userId>` and `a:<anonymousId>` (not in
+   * ClickHouse yet: a withdrawal just before the event must count).
+   */
+  async function candidates(
+    e: StreamEvent,
+    decided: Map<string, number[]>,
+    stated: Map<string, string[]>,
+  ): Promise<Firing[]> {
     const out: Firing[] = []
     const eventMs = Date.parse(e.timestamp ?? '') || now()
     for (const t of deps.triggers) {
@@ -63,7 +71,11 @@ export function createTriggerConsumer(deps: TriggerConsumerDeps) {
         )
       )
         continue
-      const cats = statedConsent(e) ?? (await store.consent(key.userId, e.anonymousId ?? ''))
+      const cats =
+        statedConsent(e) ??
+        stated.get(`u:${e.userId ?? ''}`) ??
+        stated.get(`a:${e.anonymousId ?? ''}`) ??
+        (await store.consent(key.userId, e.anonymousId ?? ''))
       if (!cats?.includes('marketing')) continue
       if (
         t.firstTime &&
@@ -95,7 +107,13 @@ export function createTriggerConsumer(deps: TriggerConsumerDeps) {
   async function handle(events: readonly StreamEvent[]): Promise<Firing[]> {
     const found: Firing[] = []
     const decided = new Map<string, number[]>()
-    for (const e of events) found.push(...(await candidates(e, decided)))
+    const stated = new Map<string, string[]>()
+    for (const e of events) {
+      const own = statedConsent(e)
+      if (own && e.userId) stated.set(`u:${e.userId}`, own)
+      if (own && e.anonymousId) stated.set(`a:${e.anonymousId}`, own)
+      found.push(...(await candidates(e, decided, stated)))
+    }
     const unique = [...new Map(found.map((f) => [f.messageId, f])).values()]
     const already = await store.fired(unique.map((f) => f.messageId))
     const fresh = unique.filter((f) => !already.has(f.messageId))

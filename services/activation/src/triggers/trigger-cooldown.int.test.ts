@@ -64,6 +64,27 @@ describe('triggers: once per person per rolling cool-down, across restarts', () 
     expect((await consumer().handle([cart('c5', T0 + 60_000, 'u-2')])).map((f) => f.userId)).toEqual(['u-2'])
   })
 
+  it('counts the consent an earlier event of the same batch stated, granted or withdrawn', async () => {
+    const consent = (id: string, userId: string, categories: string[]) => ({
+      type: 'track',
+      event: 'Consent Updated',
+      messageId: id,
+      userId,
+      timestamp: new Date(T0 + 200 * H).toISOString(),
+      properties: { categories },
+    })
+    const bare = (id: string, userId: string) => ({ ...cart(id, T0 + 200 * H + 1000, userId), context: {} })
+    // Nothing stored for these users: only the batch says what they consented to.
+    const granted = await consumer().handle([consent('g1', 'u-g', ['marketing']), bare('g2', 'u-g')])
+    expect(granted.map((f) => f.eventMessageId)).toEqual(['g2'])
+    const withdrawn = await consumer().handle([
+      consent('w1', 'u-w', ['analytics', 'marketing']),
+      consent('w2', 'u-w', ['analytics']),
+      bare('w3', 'u-w'),
+    ])
+    expect(withdrawn).toEqual([])
+  })
+
   it('within one batch, the first event opens the cool-down for the next', async () => {
     const fired = await consumer().handle([cart('d1', T0 + 100 * H, 'u-3'), cart('d2', T0 + 101 * H, 'u-3')])
     expect(fired.map((f) => f.eventMessageId)).toEqual(['d1'])
