@@ -33,6 +33,12 @@ describe('parseRule', () => {
     for (const bad of ['', 'a >', 'a in (b', "a = 'x", 'a = 1; DROP TABLE x', '(a', 'and', 'a = 1 b'])
       expect(() => parseRule(bad)).toThrow(RuleSyntaxError)
   })
+
+  it('refuses a number the queries cannot carry exactly (it failed every run, holding the stream)', () => {
+    for (const bad of ['orders < 9223372036854775807', 'orders > 99999999999999999999999999'])
+      expect(() => parseRule(bad), bad).toThrow(/out of range/)
+    expect(parseRule('orders < 9007199254740991 and value > 1.5')).toBeDefined()
+  })
 })
 
 describe('compileRule', () => {

@@ -69,7 +69,11 @@ function tokenize(src: string): Token[] {
     NUMBER.lastIndex = i
     const num = NUMBER.exec(src)
     if (num && /\d|-/.test(c)) {
-      out.push({ t: 'num', v: Number(num[0]), at: i })
+      const v = Number(num[0])
+      // A number ClickHouse's parameters cannot carry exactly would fail every run of the rule.
+      if (!Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)))
+        throw new RuleSyntaxError(`number ${num[0]} is out of range (at most ±${Number.MAX_SAFE_INTEGER})`, i)
+      out.push({ t: 'num', v, at: i })
       i += num[0].length
       continue
     }
