@@ -195,6 +195,16 @@ describe('the dashboard in Chromium', () => {
     })
   }
 
+  it("falls back to the browser's language for a lang naming an object member (?lang=__proto__)", async () => {
+    const page = await signIn(1200)
+    for (const lang of ['__proto__', 'toString', 'xx-YY']) {
+      await open(page, lang)
+      expect(await page.evaluate(() => document.documentElement.lang), lang).toBe('en')
+      expect(await page.textContent('body'), lang).toContain('Sign out')
+    }
+    await page.close()
+  })
+
   it('is readable on a phone, and the URL keeps the filters', async () => {
     const page = await signIn(390, 844)
     const o = await open(page, 'fr-FR', '&channel=web&granularity=week')

@@ -13,7 +13,9 @@ let overview
 function readUrl() {
   const q = new URLSearchParams(location.search)
   const preferred = (navigator.language || '').toLowerCase().startsWith('fr') ? 'fr-FR' : 'en-GB'
-  const lang = T[q.get('lang')] ? q.get('lang') : preferred
+  const asked = q.get('lang')
+  // Own keys only: `?lang=__proto__` or `toString` named Object's members, and broke the page.
+  const lang = asked && Object.hasOwn(T, asked) ? asked : preferred
   return {
     from: q.get('from') || '',
     to: q.get('to') || '',
