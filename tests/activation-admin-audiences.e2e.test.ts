@@ -60,6 +60,26 @@ describe('audiences through the admin API', () => {
     expect([none.status, none.json['code']]).toEqual([401, 'SIL_ADMIN_UNAUTHORIZED'])
   })
 
+  it('answers a malformed or missing JSON body with 400 and a SIL_ code, not a 500', async () => {
+    for (const [method, path, body] of [
+      ['POST', '', '{"id":'],
+      ['PUT', '/x3', '{bad'],
+      ['POST', '/sync', ''],
+      ['DELETE', '/x3', ''],
+    ] as const) {
+      const res = await fetch(`${pipeline!.url}/admin/audiences${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body,
+      })
+      const json = (await res.json()) as Json
+      expect(
+        [res.status, String(json['code']).startsWith('SIL_') && json['code'] !== 'SIL_INTERNAL'],
+        `${method} ${path}`,
+      ).toEqual([400, true])
+    }
+  })
+
   it('validates with the file parser, versions updates, keeps file audiences read-only', async () => {
     const listed = await call('GET', '')
     expect(listed.json['audiences']).toEqual([

@@ -215,6 +215,19 @@ describe('privacy: erasure, export and consent audit (sillage start)', () => {
     await waitForCount(pipeline.url, `SELECT count() AS n FROM sillage.events WHERE user_id = '${A.user}'`, 4)
   })
 
+  it('answers a malformed JSON body with 400 SIL_PRIVACY_REQUEST_INVALID, not a 500', async () => {
+    for (const path of ['/erasure', '/export', '/consent']) {
+      const res = await fetch(`${pipeline.url}/admin/privacy${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: '{"type":',
+      })
+      const body = (await res.json()) as Record<string, unknown>
+      expect([res.status, body['code']], path).toEqual([400, 'SIL_PRIVACY_REQUEST_INVALID'])
+      expect(String(body['message'])).toContain('not valid JSON')
+    }
+  })
+
   it('exports every event and identity of the person, and nothing of anyone else', async () => {
     const { status, body } = await admin(pipeline.url, '/export', {
       type: 'email',

@@ -68,10 +68,16 @@ export function registerAudienceRoutes(app: FastifyInstance, deps: AudienceRoute
             message: error.message,
             ...(error.details !== undefined && { problems: error.details }),
           })
-        if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
-          return reply
-            .code(400)
-            .send({ success: false, code: 'SIL_AUDIENCE_INVALID', message: error.message })
+        // Fastify's own client errors carry `statusCode`; the collector's body parser (on
+        // `sillage start`'s app) refuses bad JSON with its own SIL_ code and a `status`.
+        const { status, code } = error as { status?: unknown; code?: unknown }
+        const clientStatus = error.statusCode ?? status
+        if (typeof clientStatus === 'number' && clientStatus >= 400 && clientStatus < 500)
+          return reply.code(400).send({
+            success: false,
+            code: typeof code === 'string' && code.startsWith('SIL_') ? code : 'SIL_AUDIENCE_INVALID',
+            message: error.message,
+          })
         request.log.error({ err: error }, 'audience request failed')
         return reply.code(500).send({ success: false, code: 'SIL_INTERNAL', message: 'internal error' })
       })

@@ -49,8 +49,15 @@ export function registerPrivacyRoutes(app: FastifyInstance, deps: PrivacyRouteDe
           if (error.status >= 500) request.log.error({ err: error, code: error.code }, 'admin request failed')
           return sendError(reply, error.code, error.message)
         }
-        if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-          return sendError(reply, 'SIL_PRIVACY_REQUEST_INVALID')
+        // Fastify's own client errors carry `statusCode`; the collector's body parser (on
+        // `sillage start`'s app) refuses bad JSON with a `status`. Both are the client's to fix.
+        const status = error.statusCode ?? (error as { status?: unknown }).status
+        if (typeof status === 'number' && status >= 400 && status < 500) {
+          return sendError(
+            reply,
+            'SIL_PRIVACY_REQUEST_INVALID',
+            `${ADMIN_ERRORS.SIL_PRIVACY_REQUEST_INVALID.message} (${error.message})`,
+          )
         }
         request.log.error({ err: error }, 'admin request failed')
         return sendError(reply, 'SIL_INTERNAL')
