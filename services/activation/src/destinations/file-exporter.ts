@@ -1,11 +1,13 @@
 import { mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs'
-import { isAbsolute, join } from 'node:path'
+import { join } from 'node:path'
 import { batchKey, renderFile, type DeliveryItem } from '../domain/delivery-payload.js'
+import { resolveExportDirectory } from '../domain/destination-target.js'
 
 /**
  * Writes a batch to `<directory>/<destination>-<key>.<csv|ndjson>`, atomically (temp file, fsync,
- * rename). The name derives from the batch's items, so a batch written again after a crash
- * (before its delivery was recorded) replaces its own file instead of adding a second.
+ * rename), under the data dir only (a directory leading out of it throws). The name derives from
+ * the batch's items, so a batch written again after a crash (before its delivery was recorded)
+ * replaces its own file instead of adding a second.
  */
 export function createFileExporter(opts: {
   id: string
@@ -13,7 +15,7 @@ export function createFileExporter(opts: {
   format: 'csv' | 'ndjson'
   dataDir: string
 }) {
-  const dir = isAbsolute(opts.directory) ? opts.directory : join(opts.dataDir, opts.directory)
+  const dir = resolveExportDirectory(opts.dataDir, opts.directory)
   return function write(items: readonly DeliveryItem[]): string {
     mkdirSync(dir, { recursive: true })
     const file = join(dir, `${opts.id}-${batchKey(opts.id, items).slice(0, 16)}.${opts.format}`)

@@ -7,13 +7,22 @@
 import { z } from 'zod'
 import { parseRule, type RuleNode } from './audience-rule.js'
 import { compileRule, compileSql } from './audience-sql.js'
+import { exportDirectoryProblem, webhookUrlProblem } from './destination-target.js'
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _')
+
+/** Refines a string with a check that returns its problem (destination-target.ts). */
+const checked = (schema: z.ZodString, problemOf: (value: string) => string | undefined) =>
+  schema.superRefine((value, ctx) => {
+    const message = problemOf(value)
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message })
+  })
 
 const webhookSchema = z.object({
   id,
   type: z.literal('webhook'),
-  url: z.url(),
+  /** http: or https:, without credentials (user:password@). */
+  url: checked(z.string(), webhookUrlProblem),
   /** sillage (default), klaviyo, brevo or meta: see docs/activation.md (templates, not tested integrations). */
   template: z.enum(['sillage', 'klaviyo', 'brevo', 'meta']).default('sillage'),
   batchSize: z.number().int().min(1).max(10_000).default(500),
@@ -29,8 +38,8 @@ const webhookSchema = z.object({
 const fileSchema = z.object({
   id,
   type: z.literal('file'),
-  /** Relative to the data dir, or absolute. */
-  directory: z.string().min(1),
+  /** Relative to the data dir, and inside it. */
+  directory: checked(z.string().min(1), exportDirectoryProblem),
   format: z.enum(['csv', 'ndjson']).default('csv'),
 })
 
@@ -165,7 +174,10 @@ export function parseActivationFile(text: string): ActivationDefinitions {
     seen.add(a.id)
     return checkAudience(a, destinationIds, `audiences.${a.id}`, problems)
   })
+  const triggerIds = new Set<string>()
   const outTriggers: TriggerDef[] = triggers.map((t) => {
+    if (triggerIds.has(t.id)) problems.push(`triggers: duplicate id ${t.id}`)
+    triggerIds.add(t.id)
     for (const d of t.destinations)
       if (!destinationIds.has(d)) problems.push(`triggers.${t.id}: unknown destination ${d}`)
     if (t.where === undefined) return t

@@ -112,7 +112,17 @@ const CSV_COLUMNS = [
   'at',
 ] as const
 
-const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
+/**
+ * One CSV cell. A string that a spreadsheet would read as a formula (starting with `=`, `+`, `-`,
+ * `@`, a tab or a carriage return: OWASP's CSV injection rule) gets a leading `'`, so a user id
+ * like `=cmd|' /C calc'!A0` stays text; a number is written as is (`-12.5` stays a number). Then
+ * RFC 4180 quoting.
+ */
+export function csvCell(v: string | number): string {
+  if (typeof v === 'number') return String(v)
+  const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
 
 /** A file export's content: CSV with a header, or NDJSON. */
 export function renderFile(format: 'csv' | 'ndjson', items: readonly DeliveryItem[]): string {
