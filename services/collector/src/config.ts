@@ -12,6 +12,9 @@ import {
   parseEnv,
   type BusConfig,
 } from '@sillage/runtime'
+import { unknownSourceKeys } from './source-keys.js'
+
+export { unknownSourceKeys } from './source-keys.js'
 
 const envSchema = z.object({
   SILLAGE_PORT: envInt(8080, 0, 65535),
@@ -63,10 +66,12 @@ export function parseSources(json: string, origin: string): Source[] {
   } catch (cause) {
     throw new ConfigError([`${origin}: not valid JSON (${(cause as Error).message})`])
   }
+  // A misspelt key (`trackingplan`) would be dropped by zod and its policy silently off.
+  const problems = unknownSourceKeys(raw).map((p) => `${origin}${p}`)
   const parsed = sourcesSchema.safeParse(raw)
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${origin}[${i.path.join('.')}]: ${i.message}`))
-  }
+  if (!parsed.success)
+    problems.push(...parsed.error.issues.map((i) => `${origin}[${i.path.join('.')}]: ${i.message}`))
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems)
   return parsed.data
 }
 

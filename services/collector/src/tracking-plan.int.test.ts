@@ -247,6 +247,26 @@ describe('tracking plan modes over HTTP and the local log', () => {
     ).toThrow(/source "typo": tracking plan event "Order Completed": .*requird/)
   })
 
+  it('a plan with a pattern open to ReDoS stops the collector at start, with the reason', () => {
+    const hostile = sourcesSchema.parse([
+      {
+        id: 'redos',
+        writeKey: 'wk_redos_12345678',
+        type: 'server',
+        trackingPlan: { events: { 'Coupon Entered': { properties: { code: { pattern: '^(a+)+$' } } } } },
+      },
+    ])
+    expect(() =>
+      createCollectorApp({
+        config: { maxEventBytes: 32 * 1024, maxBatchBytes: 500 * 1024 },
+        sources: hostile,
+        bus,
+        log: createLogger({ level: 'silent' }),
+        registry: createMetricsRegistry({ defaultMetrics: false }),
+      }),
+    ).toThrow(/source "redos": tracking plan event "Coupon Entered": pattern "\^\(a\+\)\+\$" is refused/)
+  })
+
   it('/metrics shows the violations by event and rule', async () => {
     await send('allow', randomUUID().slice(0, 8))
     const text = await (await fetch(`${url}/metrics`)).text()

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { trackingPlanSchema } from '@sillage/schemas'
 import { compileTrackingPlan, createTrackingPlanIndex, TrackingPlanError } from './tracking-plan.js'
+import { MAX_PATTERN_INPUT } from './tracking-plan-pattern.js'
 import { sourceSchema } from '@sillage/schemas'
 
 const plan = (input: unknown) => trackingPlanSchema.parse(input)
@@ -135,5 +136,49 @@ describe('compileTrackingPlan', () => {
     )
     const typo = plan({ events: { X: { type: 'object', requird: ['a'] } } })
     expect(() => compileTrackingPlan(typo)).toThrow(/unknown keyword/)
+  })
+
+  it('refuses a pattern that could backtrack for seconds (ReDoS), naming the source and the event', () => {
+    const source = sourceSchema.parse({
+      id: 'shop',
+      writeKey: 'wk_12345678',
+      type: 'server',
+      trackingPlan: {
+        events: { 'Coupon Entered': { type: 'object', properties: { code: { pattern: '^(a+)+$' } } } },
+      },
+    })
+    expect(() => createTrackingPlanIndex()(source)).toThrow(TrackingPlanError)
+    expect(() => createTrackingPlanIndex()(source)).toThrow(
+      'source "shop": tracking plan event "Coupon Entered": pattern "^(a+)+$" is refused: it repeats a repetition',
+    )
+    const keys = plan({
+      events: { Tagged: { type: 'object', patternProperties: { '^(x|y+)*$': { type: 'string' } } } },
+    })
+    expect(() => compileTrackingPlan(keys)).toThrow(/pattern "\^\(x\|y\+\)\*\$" is refused/)
+    const invalid = plan({ events: { Tagged: { type: 'object', properties: { a: { pattern: '(' } } } } })
+    expect(() => compileTrackingPlan(invalid)).toThrow(/Invalid regular expression/)
+  })
+
+  it('runs a safe pattern, each with its own expression, on strings up to the event limit', () => {
+    const compiled = compileTrackingPlan(
+      plan({
+        defaults: false,
+        events: {
+          Paid: {
+            type: 'object',
+            properties: { currency: { pattern: '^[A-Z]{3}$' }, ref: { pattern: '^a+$' } },
+          },
+        },
+      }),
+    )
+    expect(compiled?.check('Paid', { currency: 'EUR', ref: 'aaa' })).toBeUndefined()
+    expect(compiled?.check('Paid', { currency: 'euro', ref: 'b' })?.map((v) => v.rule)).toEqual([
+      'pattern:properties.currency',
+      'pattern:properties.ref',
+    ])
+    expect(compiled?.check('Paid', { ref: 'a'.repeat(MAX_PATTERN_INPUT) })).toBeUndefined()
+    expect(compiled?.check('Paid', { ref: 'a'.repeat(MAX_PATTERN_INPUT + 1) })?.[0]?.rule).toBe(
+      'pattern:properties.ref',
+    )
   })
 })

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { Source, TrackingPlan, TrackingPlanMode } from '@sillage/schemas'
 import { ECOMMERCE_PLAN } from './tracking-plan-ecommerce.js'
+import { planRegExp } from './tracking-plan-pattern.js'
 
 /**
  * Tracking plans (docs/tracking-plans.md): a JSON Schema per track event name over the event's
@@ -52,7 +53,8 @@ const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin })
 
 function createAjv(): Ajv {
   // allErrors: every broken rule is reported, not only the first. No coercion, no defaults: the
-  // event is never modified. Unknown keywords are a mistake in the plan (refused at start).
+  // event is never modified. Unknown keywords are a mistake in the plan (refused at start), and
+  // so is a pattern that could backtrack for seconds on a hostile value (tracking-plan-pattern.ts).
   const ajv = new Ajv({
     allErrors: true,
     strict: true,
@@ -60,6 +62,7 @@ function createAjv(): Ajv {
     strictTuples: false,
     strictRequired: false,
     logger: false,
+    code: { regExp: planRegExp },
   })
   addFormats(ajv)
   return ajv

@@ -45,6 +45,37 @@ describe('parseFilters', () => {
       expect(parseFilters(bad, '2026-03-01').ok, JSON.stringify(bad)).toBe(false)
     }
   })
+
+  it('refuses days the warehouse cannot hold (ClickHouse Date: 1970-01-01 to 2149-06-06)', () => {
+    const problem = (q: Record<string, unknown>) => {
+      const r = parseFilters(q, '2026-03-01')
+      return r.ok ? undefined : r.problem
+    }
+    expect(problem({ from: '0000-01-01', to: '0000-01-31' })).toBe(
+      'from must be between 1970-01-01 and 2149-06-06',
+    )
+    expect(problem({ from: '9999-12-01', to: '9999-12-31' })).toBe(
+      'from must be between 1970-01-01 and 2149-06-06',
+    )
+    expect(problem({ from: '2149-06-01', to: '2149-06-07' })).toBe(
+      'to must be between 1970-01-01 and 2149-06-06',
+    )
+    expect(problem({ from: '1969-12-31', to: '1970-01-10' })).toBe(
+      'from must be between 1970-01-01 and 2149-06-06',
+    )
+    expect(problem({ to: '0000-01-31' })).toBe('to must be between 1970-01-01 and 2149-06-06')
+    expect(problem({ to: 'x' })).toBe('to must be a date, YYYY-MM-DD')
+    expect(parseFilters({ from: '1970-01-01', to: '1970-01-10' }, 'x').ok).toBe(true)
+    expect(parseFilters({ from: '2149-06-01', to: '2149-06-06' }, 'x').ok).toBe(true)
+    expect(parseFilters({ to: '1970-01-10' }, 'x')).toMatchObject({ filters: { from: '1970-01-01' } })
+  })
+
+  it('refuses a filter given more than once, rather than keeping one value or none', () => {
+    for (const name of ['from', 'to', 'source', 'channel', 'store', 'granularity']) {
+      const r = parseFilters({ [name]: ['2026-01-01', '2026-01-02'] }, '2026-03-01')
+      expect(r).toEqual({ ok: false, problem: `${name} may be given only once` })
+    }
+  })
 })
 
 describe('periods and buckets', () => {

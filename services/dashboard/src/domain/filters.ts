@@ -24,6 +24,14 @@ const DAY_MS = 86_400_000
 export const MAX_RANGE_DAYS = 3660
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 const CHANNELS = new Set(['', 'web', 'app', 'server', 'store'])
+/**
+ * The days the warehouse can answer for: ClickHouse's `Date` (the models' days, the queries' day
+ * parameters) holds 1970-01-01 to 2149-06-06. Outside it a query fails or, worse, saturates.
+ */
+export const FIRST_DAY = '1970-01-01'
+export const LAST_DAY = '2149-06-06'
+/** The filters the URL may carry, each at most once (none is a list). */
+const FILTER_NAMES = ['from', 'to', 'source', 'channel', 'store', 'granularity'] as const
 
 export function dayMs(day: string): number {
   return Date.parse(`${day}T00:00:00Z`)
@@ -44,10 +52,21 @@ const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '')
  * day with data, so a seeded or quiet shop still shows something).
  */
 export function parseFilters(query: Record<string, unknown>, lastDay: string): FilterResult {
+  for (const name of FILTER_NAMES) {
+    // `?channel=web&channel=app` arrives as a list: refused, never silently read as one or none.
+    if (Array.isArray(query[name])) return { ok: false, problem: `${name} may be given only once` }
+  }
   const to = text(query['to']) || lastDay
-  const from = text(query['from']) || dayString(dayMs(to) - 29 * DAY_MS)
-  if (!isDay(from)) return { ok: false, problem: 'from must be a date, YYYY-MM-DD' }
   if (!isDay(to)) return { ok: false, problem: 'to must be a date, YYYY-MM-DD' }
+  const from = text(query['from']) || dayString(Math.max(dayMs(FIRST_DAY), dayMs(to) - 29 * DAY_MS))
+  if (!isDay(from)) return { ok: false, problem: 'from must be a date, YYYY-MM-DD' }
+  for (const [name, v] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (v < FIRST_DAY || v > LAST_DAY)
+      return { ok: false, problem: `${name} must be between ${FIRST_DAY} and ${LAST_DAY}` }
+  }
   if (dayMs(from) > dayMs(to)) return { ok: false, problem: 'from must not be after to' }
   if (rangeDays({ from, to }) > MAX_RANGE_DAYS) {
     return { ok: false, problem: `the range may not exceed ${MAX_RANGE_DAYS} days` }
