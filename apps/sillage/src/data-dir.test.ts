@@ -42,6 +42,16 @@ describe('demoSources (embedded mode without SILLAGE_SOURCES)', () => {
     const stored = JSON.parse(readFileSync(paths(d).sources, 'utf8')) as Array<{ id: string }>
     expect(stored.map((s) => s.id)).toEqual(['demo', 'seed'])
   })
+
+  it("stops on a misspelt key in the data dir's sources.json, naming the right one", () => {
+    const d = dir()
+    const sources = [
+      { id: 'demo', writeKey: 'demo_0123456789abcdef01234567', type: 'browser', trackingplan: {} },
+      { id: 'seed', writeKey: 'sk_seed_0123456789abcdef0123', type: 'server' },
+    ]
+    writeFileSync(paths(d).sources, JSON.stringify(sources))
+    expect(() => demoSources(d, [])).toThrow(/unknown key "trackingplan" \(did you mean "trackingPlan"\?\)/)
+  })
 })
 
 describe('profileReadKeys (embedded mode without SILLAGE_PROFILE_READ_KEYS)', () => {

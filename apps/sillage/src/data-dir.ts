@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parseSources } from '@sillage/collector'
 import type { ReadKey } from '@sillage/profiles'
 import { sourcesSchema, type Source } from '@sillage/schemas'
 
@@ -36,7 +37,8 @@ export function demoSources(dataDir: string, origins: string[]): Source[] {
   const file = paths(dataDir).sources
   let sources: Source[]
   if (existsSync(file)) {
-    sources = sourcesSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
+    // As SILLAGE_SOURCES: a misspelt key (`trackingplan`) stops the start, naming the right one.
+    sources = parseSources(readFileSync(file, 'utf8'), file)
     if (!sources.some((s) => s.type === 'server')) {
       const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown[]
       const next = [...raw, seedSource()]
