@@ -5,6 +5,7 @@
  * answers 404), and `idle` answers after the messages before it.
  */
 import { join } from 'node:path'
+import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EnrichedEvent } from '@sillage/schemas'
 import { createLocalBus, defaultTopicSpecs, type Bus } from '@sillage/bus'
@@ -75,6 +76,28 @@ afterAll(async () => {
   await wh?.close()
   await worker?.exit()
   busDir.remove()
+})
+
+describe("the profiles thread's port and the owner's relay", () => {
+  it('answers a path no route takes with the catalogue 404, not Fastify’s default', async () => {
+    const res = await fetch(`${base}/v1/nothing`, { headers: { authorization: `Bearer ${READ_KEY}` } })
+    expect(res.status).toBe(404)
+    expect(await res.json()).toEqual({ error: { code: 'SIL_NOT_FOUND', message: 'no such endpoint' } })
+    const post = await fetch(`${base}/v1/recommendations?product_id=x`, { method: 'POST' })
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD'])
+  })
+
+  it('relays the lookup with the value in the query (`.` and `..` values) from the owner’s port', async () => {
+    const owner = Fastify()
+    worker.register(owner)
+    const res = await owner.inject({
+      url: '/v1/profiles/user_id?value=ada',
+      headers: { authorization: `Bearer ${READ_KEY}` },
+    })
+    await owner.close()
+    expect(res.statusCode).toBe(200)
+    expect(res.json<{ person_id: string }>().person_id).toBe('p-ada')
+  })
 })
 
 describe('the profiles thread, its owner-side list', () => {

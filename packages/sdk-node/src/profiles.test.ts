@@ -40,6 +40,20 @@ describe('ProfilesReader', () => {
     })
   })
 
+  it('sends a value `.` or `..` in the query, where no URL parser resolves it as a dot-segment', async () => {
+    const { seen, r } = reader(() => Promise.resolve(answer(200, { person_id: 'p1' })))
+    await r.profile('user_id', '.')
+    await r.profile('user_id', '..')
+    await r.profile('user_id', '...')
+    expect(seen.map((s) => s.url)).toEqual([
+      'http://sillage.test:8080/v1/profiles/user_id?value=.',
+      'http://sillage.test:8080/v1/profiles/user_id?value=..',
+      'http://sillage.test:8080/v1/profiles/user_id/...',
+    ])
+    await expect(r.profile('..' as 'user_id', 'u')).rejects.toMatchObject({ code: 'SIL_SDK_REQUEST_REFUSED' })
+    expect(seen).toHaveLength(3)
+  })
+
   it('answers not_found on 404 and unavailable on 5xx or a network failure, never throwing', async () => {
     expect(await reader(() => Promise.resolve(answer(404, {}))).r.profile('user_id', 'u')).toEqual({
       status: 'not_found',

@@ -19,6 +19,9 @@ export interface RecommendationOptions extends ProfileReadOptions {
   fallback?: readonly string[]
 }
 
+/** A path segment that URL parsers resolve (RFC 3986 dot-segments, WHATWG's `%2E` forms too). */
+const isDotSegment = (segment: string): boolean => segment === '.' || segment === '..'
+
 /** Profile and recommendation reads with a read key, a short timeout and a fallback. */
 export class ProfilesReader {
   readonly #base: string
@@ -38,7 +41,13 @@ export class ProfilesReader {
     value: string,
     opts: ProfileReadOptions = {},
   ): Promise<ProfileResult> {
-    const path = `v1/profiles/${encodeURIComponent(type)}/${encodeURIComponent(value)}`
+    // No identifier type is a dot-segment; sent, it would resolve to another path (the server's 400).
+    if (isDotSegment(type))
+      throw new SillageError('SIL_SDK_REQUEST_REFUSED', `unknown profile identifier type '${type}'`)
+    // A value `.` or `..` (even as `%2E`) would be resolved away by the URL parser: it goes in the query.
+    const path = isDotSegment(value)
+      ? `v1/profiles/${encodeURIComponent(type)}?${new URLSearchParams({ value }).toString()}`
+      : `v1/profiles/${encodeURIComponent(type)}/${encodeURIComponent(value)}`
     const res = await this.#get(path, opts.timeoutMs)
     if ('reason' in res) return { status: 'unavailable', reason: res.reason }
     if (res.status === 200) return { status: 'found', profile: JSON.parse(res.body) as never }

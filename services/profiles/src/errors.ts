@@ -15,6 +15,8 @@ export const PROFILE_ERRORS = {
   SIL_PROFILE_URI_TOO_LONG: { status: 414, message: 'identifier values are limited to 1 KB' },
   SIL_PROFILE_UNAVAILABLE: { status: 503, message: 'the profile store is unavailable' },
   SIL_PROFILE_CONFIG_INVALID: { status: 500, message: 'the profiles configuration is invalid' },
+  SIL_NOT_FOUND: { status: 404, message: 'no such endpoint' },
+  SIL_METHOD_NOT_ALLOWED: { status: 405, message: 'this endpoint does not answer that HTTP method' },
 } as const
 
 export type ProfileErrorCode = keyof typeof PROFILE_ERRORS

@@ -20,6 +20,7 @@ import { followSuppressions } from '@sillage/identifiers/follow'
 import { createWarehouse, migrate } from '@sillage/warehouse'
 import { loadProfilesServiceConfig } from './config.js'
 import { profilesServerOptions } from './server-options.js'
+import { registerProfileRefusals } from './routes/refusals.js'
 import { createProfilesStack, type ProfilesStack } from './stack.js'
 
 let startedLog: Logger | undefined
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     ...profilesServerOptions,
   })
+  registerProfileRefusals(app)
   // eslint-disable-next-line prefer-const -- read by the shutdown handler, which may run before it is set
   let stack: ProfilesStack | undefined
   const followers: Array<{ stop(): Promise<void> }> = []

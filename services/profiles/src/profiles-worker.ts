@@ -40,7 +40,12 @@ export interface ProfilesWorker {
 }
 
 /** The owner's profile routes (routes/*.route.ts), relayed to the thread. */
-const ROUTES = ['/v1/profiles/:type/:value', '/v1/recommendations', '/v1/me/recommendations']
+const ROUTES = [
+  '/v1/profiles/:type/:value',
+  '/v1/profiles/:type',
+  '/v1/recommendations',
+  '/v1/me/recommendations',
+]
 /** A relayed lookup the thread has not answered by then gets 503 SIL_PROFILE_UNAVAILABLE. */
 const ANSWER_TIMEOUT_MS = 10_000
 

@@ -16,6 +16,7 @@ import { createLogger, createMetricsRegistry, Gauge } from '@sillage/runtime'
 import { createWarehouse, type WarehouseOptions } from '@sillage/warehouse'
 import type { ProfilesOptions } from './config.js'
 import { profilesServerOptions } from './server-options.js'
+import { registerProfileRefusals } from './routes/refusals.js'
 import { createProfilesStack, type ProfilesStack, type ProfilesStackDeps } from './stack.js'
 
 export interface ProfilesThreadData {
@@ -95,6 +96,7 @@ const app = Fastify({
   return503OnClosing: true,
   ...profilesServerOptions,
 })
+registerProfileRefusals(app)
 /** Headers that belong to one connection, not to the answer the owner relays. */
 const HOP = new Set(['content-length', 'connection', 'keep-alive', 'date', 'transfer-encoding'])
 

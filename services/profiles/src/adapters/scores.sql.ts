@@ -39,7 +39,8 @@ SETTINGS join_use_nulls = 0`
 /**
  * Per product, the products most often in the same order (bought together, by distinct orders)
  * and viewed in the same visit (same person and SDK session, else same person and UTC day, by
- * distinct visits), over `days` days; row '*' holds the most ordered products (popularity).
+ * distinct visits), over `days` days; row '*' holds the most ordered products (popularity). A
+ * product sent with the reserved id '*' is left out, so that it never overwrites that row.
  */
 export const RECOMMENDATIONS_SQL = `
 INSERT INTO {{db}}.product_recommendations
@@ -49,7 +50,7 @@ WITH
     (
         SELECT DISTINCT order_id, product_id
         FROM {{db}}.order_items
-        WHERE product_id != '' AND ordered_at >= now_at - toIntervalDay({days:UInt32})
+        WHERE product_id NOT IN ('', '*') AND ordered_at >= now_at - toIntervalDay({days:UInt32})
     ),
     bt AS
     (
@@ -62,7 +63,7 @@ WITH
     (
         SELECT DISTINCT person_id, if(session_id != '', session_id, toString(toDate(timestamp))) AS visit, product_id
         FROM {{db}}.activity
-        WHERE type = 'track' AND event = 'Product Viewed' AND product_id != ''
+        WHERE type = 'track' AND event = 'Product Viewed' AND product_id NOT IN ('', '*')
             AND timestamp >= now_at - toIntervalDay({days:UInt32})
     ),
     vt AS

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { nextOrder, viewedNotBought, windows } from './profile-view.js'
+import { isPiiTrait, nextOrder, publicTraits, viewedNotBought, windows } from './profile-view.js'
 import { collidingReadKeys, createRateLimiter, inScope, presentedKey } from './read-keys.js'
-import { rankRecommendations } from './recommend.js'
+import { isProductId, rankRecommendations } from './recommend.js'
 import { createProfileCache } from './profile-cache.js'
 import { fromMs, type ScoreRow } from './rows.js'
 
@@ -31,6 +31,37 @@ describe('stream windows', () => {
       ] as Array<[string, string]>,
     }
     expect(viewedNotBought(row, NOW).map((v) => v.product_id)).toEqual(['b', 'c'])
+  })
+})
+
+describe('traits', () => {
+  it('never returns PII trait keys, in any spelling', () => {
+    const pii = [
+      'email',
+      'Email',
+      'phone',
+      'phone_number',
+      'phoneNumber',
+      'mobile',
+      'Mobile-Phone',
+      'loyalty_card',
+      'loyaltyCard',
+      'birthday',
+      'birth_date',
+      'birthdate',
+      'dateOfBirth',
+      'date_of_birth',
+      'first_name',
+      'firstName',
+      'name',
+    ]
+    for (const key of pii) expect(isPiiTrait(key), key).toBe(true)
+    const traits = Object.fromEntries([...pii.map((k) => [k, 'secret']), ['city', 'Lyon'], ['tier', 'gold']])
+    expect(publicTraits(JSON.stringify(traits))).toEqual({ city: 'Lyon', tier: 'gold' })
+  })
+  it('keeps traits that only contain a PII word', () => {
+    for (const key of ['company_name', 'phone_verified', 'email_opt_in', 'city'])
+      expect(isPiiTrait(key)).toBe(false)
   })
 })
 
@@ -82,6 +113,15 @@ describe('recommendations', () => {
   it('falls back to popularity for a cold start', () => {
     expect(rankRecommendations([], rows, new Set(), 2).map((r) => r.product_id)).toEqual(['e', 'a'])
   })
+  it('takes the reserved popularity id as a seed for an unknown product, not as its own row', () => {
+    const unknown = rankRecommendations(['no-such-product'], rows, new Set(), 10)
+    expect(rankRecommendations(['*'], rows, new Set(), 10)).toEqual(unknown)
+    expect(unknown.map((r) => r.reason)).toEqual(['popular', 'popular', 'popular'])
+  })
+  it('refuses blank product ids and ids over 256 characters', () => {
+    for (const id of ['', ' ', '\t\n', 'x'.repeat(257), undefined, ['a']]) expect(isProductId(id)).toBe(false)
+    for (const id of ['a', '*', ' a ', 'x'.repeat(256)]) expect(isProductId(id)).toBe(true)
+  })
 })
 
 describe('read keys', () => {
@@ -103,10 +143,23 @@ describe('read keys', () => {
     let t = 0
     const limiter = createRateLimiter(60, () => t)
     const taken = Array.from({ length: 61 }, () => limiter.take('k'))
-    expect(taken.filter(Boolean)).toHaveLength(60)
+    expect(taken.filter((d) => d.ok)).toHaveLength(60)
+    expect(taken[60]).toEqual({ ok: false, retryAfterSeconds: 1 })
     t += 1000
-    expect(limiter.take('k')).toBe(true)
-    expect(limiter.take('other')).toBe(true)
+    expect(limiter.take('k')).toEqual({ ok: true })
+    expect(limiter.take('other')).toEqual({ ok: true })
+  })
+  it('says how many seconds until the next lookup is allowed, at least 1', () => {
+    let t = 0
+    const limiter = createRateLimiter(2, () => t)
+    limiter.take('k')
+    limiter.take('k')
+    // 2 a minute: one token every 30 s.
+    expect(limiter.take('k')).toEqual({ ok: false, retryAfterSeconds: 30 })
+    t += 20_500
+    expect(limiter.take('k')).toEqual({ ok: false, retryAfterSeconds: 10 })
+    t += 9_500
+    expect(limiter.take('k')).toEqual({ ok: true })
   })
 })
 

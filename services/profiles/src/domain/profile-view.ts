@@ -13,19 +13,51 @@ const round2 = (x: number) => Math.round(x * 100) / 100
 /** Identifier types identity stores as SHA-256 (schemas/src/pii.ts). */
 const HASHED = new Set(['email', 'phone'])
 
-/** Traits never returned: PII that identity keeps only as a hash (customer_360 drops the same). */
+/**
+ * Trait keys never returned (docs/profiles.md#attributes): PII that identity keeps only as a hash
+ * (email, phone, loyalty card: identifiers, returned hashed) or that the collector's default scrub
+ * rules drop (names, addresses, birth dates, payment data). Compared as the collector compares keys
+ * (scrub.ts): ignoring case, `_`, `-` and spaces, so `phone_number` also covers `phoneNumber`.
+ */
 export const PII_TRAITS: ReadonlySet<string> = new Set([
   'email',
+  'email_address',
   'phone',
+  'phone_number',
+  'telephone',
+  'mobile',
+  'mobile_phone',
+  'mobile_number',
+  'cell_phone',
+  'loyalty_card',
+  'loyalty_card_number',
+  'loyalty_number',
   'first_name',
   'last_name',
-  'firstName',
-  'lastName',
   'name',
+  'full_name',
   'address',
+  'shipping_address',
+  'billing_address',
+  'street',
   'birthday',
-  'loyalty_card',
+  'birth_date',
+  'date_of_birth',
+  'dob',
+  'password',
+  'credit_card',
+  'card_number',
+  'cvv',
+  'iban',
+  'ssn',
 ])
+
+/** The form trait keys are compared in (the collector's canonicalKey). */
+const canonical = (key: string): string => key.toLowerCase().replace(/[_\-\s]/g, '')
+const PII_CANONICAL: ReadonlySet<string> = new Set([...PII_TRAITS].map(canonical))
+
+/** Whether a trait key names PII, in any of its spellings (`phoneNumber`, `Date-Of-Birth`). */
+export const isPiiTrait = (key: string): boolean => PII_CANONICAL.has(canonical(key))
 
 /** Counts of timestamps within the last 1, 7 and 30 days of `now`. */
 export function windows(times: readonly string[], now: number): Windows {
@@ -104,7 +136,7 @@ export function streamAttributes(row: ProfileRow, now: number): StreamAttributes
 /** Traits without PII (those are identifiers, returned hashed). */
 export function publicTraits(json: string): Record<string, unknown> {
   const parsed = JSON.parse(json) as Record<string, unknown>
-  return Object.fromEntries(Object.entries(parsed).filter(([k]) => !PII_TRAITS.has(k)))
+  return Object.fromEntries(Object.entries(parsed).filter(([k]) => !isPiiTrait(k)))
 }
 
 export function buildProfileView(input: {

@@ -40,21 +40,27 @@ export function inScope(grant: ReadKeyGrant, sourceIds: readonly string[]): bool
   return grant.sources.includes('*') || sourceIds.some((s) => grant.sources.includes(s))
 }
 
+/** A rate limiter's answer: refused, with the whole seconds until one lookup is allowed again (≥ 1). */
+export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number }
+
 /** A token bucket per key: `perMinute` lookups, refilled continuously. */
 export function createRateLimiter(perMinute: number, now: () => number = Date.now) {
   const buckets = new Map<string, { tokens: number; at: number }>()
   const rate = perMinute / 60_000
   return {
-    take(key: string): boolean {
+    take(key: string): RateDecision {
       const t = now()
       const b = buckets.get(key) ?? { tokens: perMinute, at: t }
       b.tokens = Math.min(perMinute, b.tokens + (t - b.at) * rate)
       b.at = t
       buckets.set(key, b)
       if (buckets.size > 100_000) buckets.clear()
-      if (b.tokens < 1) return false
+      if (b.tokens < 1)
+        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / rate / 1000)) }
       b.tokens -= 1
-      return true
+      return { ok: true }
     },
   }
 }
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>

@@ -10,15 +10,23 @@ export interface Recommendation {
   score: number
 }
 
-/** The row of popular products in product_recommendations. */
+/**
+ * The row of popular products in product_recommendations: reserved, never a product (the scorer
+ * leaves a product sent with this id out, and a seed with it is an unknown product).
+ */
 export const POPULAR_KEY = '*'
+
+/** A product id a caller may ask about: not empty or blank, at most 256 characters. */
+export const isProductId = (id: unknown): id is string =>
+  typeof id === 'string' && id.trim() !== '' && id.length <= 256
 
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v))
 
 /**
  * Ranks products for a set of seed products: summed "bought together" counts first, then summed
  * "viewed together" counts, then popularity (the cold start), ties by product id. Products in
- * `exclude` (the person's purchases, the seeds themselves) never appear. Pure.
+ * `exclude` (the person's purchases, the seeds themselves) never appear. A seed that is the
+ * reserved POPULAR_KEY has no row of its own (popularity is only ever the cold start). Pure.
  */
 export function rankRecommendations(
   seeds: readonly string[],
@@ -31,7 +39,8 @@ export function rankRecommendations(
   const tally = (pick: (r: RecommendationRow) => Array<[string, number | string]>) => {
     const scores = new Map<string, number>()
     for (const seed of seeds) {
-      for (const [product, n] of pick(byProduct.get(seed) ?? emptyRow(seed))) {
+      const row = seed === POPULAR_KEY ? undefined : byProduct.get(seed)
+      for (const [product, n] of pick(row ?? emptyRow(seed))) {
         if (!skip.has(product)) scores.set(product, (scores.get(product) ?? 0) + num(n))
       }
     }

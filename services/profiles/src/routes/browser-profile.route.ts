@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import { readCookie, type Logger } from '@sillage/runtime'
 import { ANONYMOUS_ID_COOKIE } from '@sillage/schemas'
 import { viewedNotBought } from '../domain/profile-view.js'
+import { isProductId } from '../domain/recommend.js'
 import { errorBody, PROFILE_ERRORS, type ProfileErrorCode } from '../errors.js'
+import type { RateDecision, RateLimiter } from '../domain/read-keys.js'
 import type { ProfileMetrics } from '../metrics.js'
 import type { ProfileReader } from '../profile-reader.js'
 
@@ -25,7 +27,7 @@ export function registerBrowserProfileRoute(
   deps: {
     reader: ProfileReader
     sources: readonly BrowserSource[]
-    rateLimiter: { take(key: string): boolean }
+    rateLimiter: Pick<RateLimiter, 'take'>
     metrics: ProfileMetrics
     log: Logger
   },
@@ -61,7 +63,11 @@ export function registerBrowserProfileRoute(
       }
       const raw = readCookie(request.headers.cookie, ANONYMOUS_ID_COOKIE)
       const anonymousId = raw && VALID_COOKIE.test(raw) ? decodeCookie(raw) : undefined
-      if (anonymousId && !deps.rateLimiter.take(`browser:${anonymousId}`)) {
+      const allowed: RateDecision = anonymousId
+        ? deps.rateLimiter.take(`browser:${anonymousId}`)
+        : { ok: true }
+      if (!allowed.ok) {
+        void reply.header('retry-after', String(allowed.retryAfterSeconds))
         const f = fail('SIL_PROFILE_RATE_LIMITED')
         return answer('rate_limited', f.status, f.body)
       }
@@ -71,10 +77,9 @@ export function registerBrowserProfileRoute(
       const recommended = await deps.reader.recommendFor(row, limit)
       // A product page's list (aggregate, the same for everyone), without the visitor's own buys.
       const productId = request.query.product_id
-      const forProduct =
-        typeof productId === 'string' && productId !== '' && productId.length <= 256
-          ? { bought_together: await deps.reader.forProduct(productId, row, limit) }
-          : {}
+      const forProduct = isProductId(productId)
+        ? { bought_together: await deps.reader.forProduct(productId, row, limit) }
+        : {}
       return answer(row ? 'found' : 'not_found', 200, {
         recommended_products: recommended.items,
         viewed_not_bought: row ? viewedNotBought(row, Date.now()).slice(0, limit) : [],

@@ -1,15 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from '@sillage/runtime'
 import { isLookupType } from '../domain/identifier.js'
-import { inScope, presentedKey, type ReadKeyGrant } from '../domain/read-keys.js'
+import { isProductId } from '../domain/recommend.js'
+import { inScope, presentedKey, type RateLimiter, type ReadKeyGrant } from '../domain/read-keys.js'
 import { errorBody, type ProfileErrorCode, PROFILE_ERRORS } from '../errors.js'
 import type { ProfileMetrics } from '../metrics.js'
 import type { ProfileReader } from '../profile-reader.js'
+import { MAX_PARAM_LENGTH } from '../server-options.js'
 
 export interface ProfileRoutesDeps {
   reader: ProfileReader
   readKeys: readonly ReadKeyGrant[]
-  rateLimiter: { take(key: string): boolean }
+  rateLimiter: Pick<RateLimiter, 'take'>
   metrics: ProfileMetrics
   recommendationLimit: number
   /** The lookup log: one line per lookup, never an identifier. */
@@ -17,7 +19,8 @@ export interface ProfileRoutesDeps {
 }
 
 /**
- * GET /v1/profiles/{type}/{value} and GET /v1/recommendations?product_id=…, for a server-side
+ * GET /v1/profiles/{type}/{value} (or /v1/profiles/{type}?value=…) and
+ * GET /v1/recommendations?product_id=…, for a server-side
  * read key. Fastify's own request log is silenced on these routes (its URL holds the identifier);
  * each lookup logs one line on `deps.log` with the route, the outcome and the key id, never the
  * identifier.
@@ -41,9 +44,10 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
       void fail(reply, 'SIL_PROFILE_UNAUTHORIZED')
       return undefined
     }
-    if (!deps.rateLimiter.take(grant.id)) {
+    const allowed = deps.rateLimiter.take(grant.id)
+    if (!allowed.ok) {
       done(request, route, 'rate_limited', grant.id)
-      void reply.header('retry-after', '1')
+      void reply.header('retry-after', String(allowed.retryAfterSeconds))
       void fail(reply, 'SIL_PROFILE_RATE_LIMITED')
       return undefined
     }
@@ -70,35 +74,48 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
     void fail(reply, 'SIL_PROFILE_UNAVAILABLE')
   }
 
+  /** A lookup by `type` and `value`, whichever form of the route carried them. */
+  const lookup = async (request: FastifyRequest, reply: FastifyReply, type: string, value: unknown) => {
+    timers.set(request, performance.now())
+    const route = 'profile'
+    const grant = authorize(request, reply, route)
+    if (!grant) return reply
+    if (!isLookupType(type) || typeof value !== 'string') {
+      done(request, route, 'bad_identifier', grant.id)
+      return fail(reply, 'SIL_PROFILE_BAD_IDENTIFIER')
+    }
+    if (value.length > MAX_PARAM_LENGTH) {
+      done(request, route, 'bad_identifier', grant.id)
+      return fail(reply, 'SIL_PROFILE_URI_TOO_LONG')
+    }
+    const result = await reader.lookup(type, value)
+    if (result.outcome !== 'found') {
+      done(request, route, result.outcome, grant.id)
+      return fail(
+        reply,
+        result.outcome === 'bad_identifier' ? 'SIL_PROFILE_BAD_IDENTIFIER' : 'SIL_PROFILE_NOT_FOUND',
+      )
+    }
+    // Out of the key's sources: the same answer as no profile (nothing to learn from a 403).
+    if (!inScope(grant, result.row.source_ids)) {
+      done(request, route, 'out_of_scope', grant.id)
+      return fail(reply, 'SIL_PROFILE_NOT_FOUND')
+    }
+    done(request, route, 'found', grant.id)
+    return reply.header('cache-control', 'private, no-store').send(result.view)
+  }
+
   app.get<{ Params: { type: string; value: string } }>(
     '/v1/profiles/:type/:value',
     { logLevel: 'warn', errorHandler: onError('profile') },
-    async (request, reply) => {
-      timers.set(request, performance.now())
-      const route = 'profile'
-      const grant = authorize(request, reply, route)
-      if (!grant) return reply
-      const { type, value } = request.params
-      if (!isLookupType(type)) {
-        done(request, route, 'bad_identifier', grant.id)
-        return fail(reply, 'SIL_PROFILE_BAD_IDENTIFIER')
-      }
-      const result = await reader.lookup(type, value)
-      if (result.outcome !== 'found') {
-        done(request, route, result.outcome, grant.id)
-        return fail(
-          reply,
-          result.outcome === 'bad_identifier' ? 'SIL_PROFILE_BAD_IDENTIFIER' : 'SIL_PROFILE_NOT_FOUND',
-        )
-      }
-      // Out of the key's sources: the same answer as no profile (nothing to learn from a 403).
-      if (!inScope(grant, result.row.source_ids)) {
-        done(request, route, 'out_of_scope', grant.id)
-        return fail(reply, 'SIL_PROFILE_NOT_FOUND')
-      }
-      done(request, route, 'found', grant.id)
-      return reply.header('cache-control', 'private, no-store').send(result.view)
-    },
+    (request, reply) => lookup(request, reply, request.params.type, request.params.value),
+  )
+  // The same lookup with the value in the query: a value that is a path dot-segment (`.`, `..`,
+  // also as `%2E`) cannot travel in a URL path, which every WHATWG URL parser (fetch) resolves.
+  app.get<{ Params: { type: string }; Querystring: { value?: unknown } }>(
+    '/v1/profiles/:type',
+    { logLevel: 'warn', errorHandler: onError('profile') },
+    (request, reply) => lookup(request, reply, request.params.type, request.query.value),
   )
 
   app.get<{ Querystring: { product_id?: string; limit?: string } }>(
@@ -110,7 +127,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
       const grant = authorize(request, reply, route)
       if (!grant) return reply
       const productId = request.query.product_id
-      if (typeof productId !== 'string' || productId === '' || productId.length > 256) {
+      if (!isProductId(productId)) {
         done(request, route, 'bad_request', grant.id)
         return fail(reply, 'SIL_PROFILE_BAD_REQUEST')
       }
