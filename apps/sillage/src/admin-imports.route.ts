@@ -8,6 +8,7 @@ import {
   createWarehouseProductSink,
   FILE_FORMATS,
   IMPORT_KINDS,
+  ImportFileError,
   MappingError,
   resolveMapping,
   runImport,
@@ -102,7 +103,9 @@ export function registerAdminImportsRoute(app: FastifyInstance, deps: AdminImpor
           return reply.send({ success: true, ...summary })
         } catch (err) {
           request.log.warn({ err, kind }, 'import failed')
-          return reply.code(422).send(fail('SIL_IMPORT_FAILED', (err as Error).message))
+          // A file that cannot be read keeps its own code (encoding, format); the rest is generic.
+          const code = err instanceof ImportFileError ? err.code : 'SIL_IMPORT_FAILED'
+          return reply.code(422).send(fail(code, (err as Error).message))
         } finally {
           rmSync(input, { force: true })
         }

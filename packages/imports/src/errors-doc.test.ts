@@ -9,6 +9,8 @@ describe('import error codes', () => {
     'packages/imports/src/domain/map-row.ts',
     'packages/imports/src/domain/mapping.ts',
     'packages/imports/src/adapters/collector-sender.ts',
+    'packages/imports/src/adapters/import-file-error.ts',
+    'packages/imports/src/run-import.ts',
     'apps/sillage/src/admin-imports.route.ts',
   ]
   const codes = new Set(

@@ -49,10 +49,14 @@ export interface ImportSummary {
 
 const MAX_BATCH_BYTES = 400_000
 
+/** A row the reader could not read whole (more fields than the header, not a JSON object). */
+const ROW_MALFORMED = 'SIL_IMPORT_ROW_MALFORMED'
+
 /** One refused row, as `<input>.rejected.ndjson` holds it. */
 interface RejectedLine {
   row: number
-  stage: 'mapping' | 'collector'
+  /** reading: the row itself is malformed; mapping: a value; collector: the event. */
+  stage: 'reading' | 'mapping' | 'collector'
   code: string
   reason: string
   values: Row
@@ -202,6 +206,11 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
       for (let i = 0; i < chunk.rows.length; i++) {
         const n = chunk.first + i
         const row = chunk.rows[i] as Row
+        const malformed = chunk.unreadable?.get(i)
+        if (malformed !== undefined) {
+          reject([{ row: n + 1, stage: 'reading', code: ROW_MALFORMED, reason: malformed, values: row }])
+          continue
+        }
         const mapped = mapRow(mapping, row)
         if (!mapped.ok) {
           reject([{ row: n + 1, stage: 'mapping', code: mapped.code, reason: mapped.reason, values: row }])

@@ -36,6 +36,10 @@ class Refusal extends Error {
 
 export const IMPORT_LIBRARY = { name: 'sillage-import', version: '0.1.0' } as const
 
+/** A value as a reason quotes it (JSON.stringify throws on a bigint). */
+const shown = (v: unknown): string =>
+  typeof v === 'bigint' ? v.toString() : (JSON.stringify(v) ?? String(v))
+
 function field(m: Mapping, row: Row, name: string): unknown {
   const v = row[columnOf(m, name)]
   return text(v) === undefined ? m.defaults[name] : v
@@ -57,15 +61,19 @@ function money(m: Mapping, row: Row, name: string): number | undefined {
   const n = num(raw)
   if (n === undefined) str(m, row, name) // refuses a missing required field
   if (Number.isNaN(n))
-    throw new Refusal('SIL_IMPORT_VALUE_INVALID', `${name}: ${JSON.stringify(raw)} is not a number`)
+    throw new Refusal('SIL_IMPORT_VALUE_INVALID', `${name}: ${shown(raw)} is not a decimal number`)
   return n === undefined ? undefined : cents(n)
 }
 
 function when(m: Mapping, row: Row, name: string, column = columnOf(m, name)): string | undefined {
   const raw = row[column] ?? m.defaults[name]
   const t = instant(raw)
-  if (t === null)
-    throw new Refusal('SIL_IMPORT_VALUE_INVALID', `${name}: ${JSON.stringify(raw)} is not a date`)
+  if (t === null) {
+    throw new Refusal(
+      'SIL_IMPORT_VALUE_INVALID',
+      `${name}: ${shown(raw)} is not a date from 1971 to 2099 (ISO-8601, zone-less read as UTC, or epoch seconds/ms)`,
+    )
+  }
   if (t === undefined && REQUIRED[m.kind].includes(name)) {
     throw new Refusal('SIL_IMPORT_FIELD_MISSING', `${name} (column ${JSON.stringify(column)}) is empty`)
   }

@@ -10,7 +10,9 @@ export function text(v: RowValue): string | undefined {
   return s === '' ? undefined : s
 }
 
-const DECIMAL_COMMA = /^-?\d+,\d+$/
+/** Decimal notation only: a sign, digits, a point, a decimal exponent. Not 0x1A, 0b1, Infinity. */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+const DECIMAL_COMMA = /^[+-]?\d+,\d+$/
 
 /**
  * Past this, an amount or a quantity is a broken export (a card number in the total column, 1e308):
@@ -20,13 +22,17 @@ const MAX_ABS = 1e15
 
 const kept = (n: number): number => (Number.isFinite(n) && Math.abs(n) <= MAX_ABS ? n : NaN)
 
-/** A number within ±1e15; '12,50' (a decimal comma) is read as 12.5. NaN when present but not one. */
+/**
+ * A decimal number within ±1e15; '12,50' (a decimal comma) is read as 12.5. NaN when present but
+ * not one: hex, binary, octal (Number() reads '0x1A' as 26), Infinity, thousands separators.
+ */
 export function num(v: RowValue): number | undefined {
   if (typeof v === 'number') return kept(v)
   if (typeof v === 'bigint') return kept(Number(v))
   const s = text(v)
   if (s === undefined) return undefined
-  return kept(Number(DECIMAL_COMMA.test(s) ? s.replace(',', '.') : s))
+  if (DECIMAL_COMMA.test(s)) return kept(Number(s.replace(',', '.')))
+  return DECIMAL.test(s) ? kept(Number(s)) : NaN
 }
 
 const TRUE = new Set(['true', '1', 'yes', 'y', 'oui', 'o', 'opt-in', 'optin', 'granted'])
@@ -42,28 +48,7 @@ export function flag(v: RowValue): boolean | null | undefined {
   return null
 }
 
-const NAIVE = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$/
-
-/**
- * An ISO-8601 instant (ms, UTC). Accepts ISO with a zone, a zone-less date-time or date (read as
- * UTC, as ClickHouse does), epoch seconds or milliseconds. undefined when empty, null when invalid.
- */
-export function instant(v: RowValue): string | null | undefined {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString()
-  if (typeof v === 'number' || typeof v === 'bigint') {
-    const n = Number(v)
-    return new Date(n < 1e11 ? n * 1000 : n).toISOString()
-  }
-  const s = text(v)
-  if (s === undefined) return undefined
-  if (/^\d{9,13}$/.test(s)) return instant(Number(s))
-  const iso = NAIVE.test(s) ? `${s.replace(' ', 'T')}${s.length === 10 ? 'T00:00:00' : ''}Z` : s
-  const ms = Date.parse(iso)
-  if (Number.isNaN(ms)) return null
-  const year = new Date(ms).getUTCFullYear()
-  if (year < 1971 || year > 2099) return null
-  return new Date(ms).toISOString()
-}
+export { instant, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant.js'
 
 /** Money rounded to the cent. */
 export const cents = (n: number): number => Math.round(n * 100) / 100
