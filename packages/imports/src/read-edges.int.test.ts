@@ -119,6 +119,15 @@ describe('rows the engine cannot read', () => {
       [30_002, 'reading', 'SIL_IMPORT_ROW_MALFORMED'],
     ])
   })
+
+  it('keeps an NDJSON key first seen after the rows an engine would infer columns from', async () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => receipt(i))
+    lines.push(receipt(30_000, { email: 'late@example.com' }))
+    const { summary, acked } = await importFile('late-key.ndjson', lines.join('\n') + '\n', 'ndjson')
+    expect(summary).toMatchObject({ rows: 30_001, imported: 30_001, refused: 0 })
+    const context = acked.at(-1)?.['context'] as { traits?: { email?: string } }
+    expect(context.traits?.email).toBe('late@example.com')
+  })
 })
 
 describe('files with nothing to read, or not in UTF-8', () => {
