@@ -3,8 +3,8 @@
  * (exclusive). Inside the collector's own range (1970-01-01..2100-01-01, schemas' isoDate), so an
  * accepted row is never refused there; 1970 is left out because 0 is how exports write "no date".
  */
-export const MIN_INSTANT_MS = Date.UTC(1971, 0, 1)
-export const MAX_INSTANT_MS = Date.UTC(2100, 0, 1)
+const MIN_INSTANT_MS = Date.UTC(1971, 0, 1)
+const MAX_INSTANT_MS = Date.UTC(2100, 0, 1)
 
 /** Epoch numbers below this are seconds, above it milliseconds (1e11 s is the year 5138). */
 const SECONDS_BELOW = 1e11

@@ -48,7 +48,7 @@ export function flag(v: RowValue): boolean | null | undefined {
   return null
 }
 
-export { instant, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant.js'
+export { instant } from './instant.js'
 
 /** Money rounded to the cent. */
 export const cents = (n: number): number => Math.round(n * 100) / 100
