@@ -4,6 +4,7 @@
  * alone (nothing is produced to privacy.suppressions here, so the bus follower cannot be what
  * answers 404), and `idle` answers after the messages before it.
  */
+import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -48,7 +49,12 @@ beforeAll(async () => {
     receivedAt: at,
     sourceId: 'web',
   } as unknown as EnrichedEvent
-  await wh.insert([{ event, personId: 'p-ada' }])
+  await wh.insert([
+    { event, personId: 'p-ada' },
+    // Identifier values that are path dot-segments.
+    { event: { ...event, messageId: 'w2', userId: '.', anonymousId: 'anon-dot' }, personId: 'p-dot' },
+    { event: { ...event, messageId: 'w3', userId: '..', anonymousId: 'anon-dots' }, personId: 'p-dots' },
+  ])
   bus = createLocalBus({ dir: join(busDir.path, 'bus') })
   await bus.ensureTopics(defaultTopicSpecs(1))
   worker = createProfilesWorker({
@@ -61,7 +67,17 @@ beforeAll(async () => {
     http: { port: 0, host: '127.0.0.1' },
     suppressionGroupPrefix: 'test.suppressions',
     writeKeys: [],
-    browserSources: [],
+    // A rotated source, as `sillage start` hands it over (its Source, previous keys included).
+    browserSources: [
+      {
+        id: 'web',
+        writeKey: 'wk_worker_new_0123',
+        previousWriteKeys: [
+          { writeKey: 'wk_worker_old_0123', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+        ],
+        allowedOrigins: ['*'],
+      },
+    ],
     onCrash: (err) => {
       crashed = err
     },
@@ -97,6 +113,76 @@ describe("the profiles thread's port and the owner's relay", () => {
     await owner.close()
     expect(res.statusCode).toBe(200)
     expect(res.json<{ person_id: string }>().person_id).toBe('p-ada')
+  })
+})
+
+/**
+ * GET `path` sent as is (a URL string would be resolved first), with the read key: the status and
+ * what names the answer (the person, or the error code).
+ */
+const raw = (base: string, path: string) =>
+  new Promise<{ status: number; answer: unknown }>((resolve, reject) => {
+    const { hostname, port } = new URL(base)
+    const req = httpRequest(
+      { hostname, port, path, headers: { authorization: `Bearer ${READ_KEY}` } },
+      (res) => {
+        let body = ''
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        res.on('end', () => {
+          const parsed = JSON.parse(body) as { person_id?: string; error?: { code: string } }
+          resolve({ status: res.statusCode ?? 0, answer: parsed.person_id ?? parsed.error?.code })
+        })
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
+
+describe('dot-segment values through the owner’s port', () => {
+  it('answers a raw `%2E`, `%2e%2E` or `..` segment as the profiles port does: the literal value', async () => {
+    // The owner's router as the collector's port builds it (1 KB values).
+    const owner = Fastify({ routerOptions: { maxParamLength: 1024 } })
+    worker.register(owner)
+    await owner.listen({ port: 0, host: '127.0.0.1' })
+    const main = `http://127.0.0.1:${(owner.server.address() as { port: number }).port}`
+    try {
+      for (const [path, personId] of [
+        ['/v1/profiles/user_id/%2E', 'p-dot'],
+        ['/v1/profiles/user_id/%2e', 'p-dot'],
+        ['/v1/profiles/user_id/.', 'p-dot'],
+        ['/v1/profiles/user_id/%2e%2E', 'p-dots'],
+        ['/v1/profiles/user_id/..', 'p-dots'],
+        ['/v1/profiles/user_id?value=.', 'p-dot'],
+        ['/v1/profiles/user_id?value=..', 'p-dots'],
+      ] as const) {
+        const [onMain, onThread] = [await raw(main, path), await raw(base, path)]
+        expect(onMain, path).toEqual({ status: 200, answer: personId })
+        expect(onThread, path).toEqual(onMain)
+      }
+      // A dot-segment type is no lookup type on either port.
+      for (const path of ['/v1/profiles/%2E/ada', '/v1/profiles/%2E%2E?value=ada']) {
+        const [onMain, onThread] = [await raw(main, path), await raw(base, path)]
+        expect(onMain, path).toEqual({ status: 400, answer: 'SIL_PROFILE_BAD_IDENTIFIER' })
+        expect(onThread, path).toEqual(onMain)
+      }
+    } finally {
+      await owner.close()
+    }
+  })
+})
+
+describe('the browser route in the thread', () => {
+  it('accepts a rotated-out write key during its grace period, as the collector does', async () => {
+    for (const [key, status] of [
+      ['wk_worker_new_0123', 200],
+      ['wk_worker_old_0123', 200],
+      ['wk_worker_other_0123', 401],
+    ] as const) {
+      const res = await fetch(`${base}/v1/me/recommendations?writeKey=${key}`, {
+        headers: { origin: 'https://shop.example', cookie: 'sil_aid=anon-ada' },
+      })
+      expect(res.status, key).toBe(status)
+    }
   })
 })
 

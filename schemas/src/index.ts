@@ -1,5 +1,6 @@
 export * from './event.js'
 export * from './source.js'
+export * from './source-index.js'
 export * from './json-schema.js'
 export * from './cookies.js'
 export type * from './ecommerce.js'

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Bus } from '@sillage/bus'
+import type { KeyedSource } from '@sillage/schemas'
 import type { SuppressionList } from '@sillage/identifiers'
 import {
   collidingReadKeys,
@@ -43,7 +44,8 @@ export async function startProfiles(deps: {
   options: Readonly<ProfilesOptions>
   adminToken: string
   writeKeys: readonly string[]
-  browserSources: ReadonlyArray<{ id: string; writeKey: string; allowedOrigins: readonly string[] }>
+  /** Whole browser sources: their rotated-out keys (`previousWriteKeys`) open the browser route too. */
+  browserSources: ReadonlyArray<KeyedSource & { id: string; allowedOrigins: readonly string[] }>
 }): Promise<EmbeddedProfiles> {
   // Checked here, before a thread starts, so that `start` stops with one line naming the code.
   const colliding = collidingReadKeys(deps.options.readKeys, deps.writeKeys, deps.adminToken)

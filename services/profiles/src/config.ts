@@ -1,7 +1,9 @@
 import { z } from 'zod'
+import { IdentityRulesError, parseIdentityRules } from '@sillage/identifiers'
 import {
   BUS_ENV_VARS,
   collectConfig,
+  ConfigError,
   envInt,
   envLogLevel,
   LIFECYCLE_ENV_VARS,
@@ -48,8 +50,26 @@ const envSchema = z.object({
   SILLAGE_PROFILES_JOB_THREADS: envInt(0, 0, 1024),
 })
 
+/** Identity's rules (docs/identity.md): a phone lookup reads national numbers with their `phoneCountryCode`. */
+const IDENTITY_RULES_VAR = 'SILLAGE_IDENTITY_RULES'
+
 /** The variables of the profiles options (embedded and standalone). */
-export const PROFILES_ENV_VARS: readonly string[] = Object.keys(envSchema.shape)
+export const PROFILES_ENV_VARS: readonly string[] = [...Object.keys(envSchema.shape), IDENTITY_RULES_VAR]
+
+/**
+ * Identity's calling code for national phone numbers, so that a phone lookup normalises as
+ * identity did. Invalid rules are reported when `report` (the standalone service); `sillage start`
+ * leaves them to identity's own loader, which stops it, so that they are reported once.
+ */
+function identityPhoneCountryCode(env: Record<string, string | undefined>, report: boolean) {
+  try {
+    return parseIdentityRules(env[IDENTITY_RULES_VAR]).phoneCountryCode
+  } catch (err) {
+    if (!(err instanceof IdentityRulesError)) throw err
+    if (report) throw new ConfigError(err.problems.map((p) => `${IDENTITY_RULES_VAR}: ${p}`))
+    return undefined
+  }
+}
 
 export interface ProfilesOptions {
   readKeys: readonly ReadKey[]
@@ -74,13 +94,22 @@ export interface ProfilesOptions {
    * default). 1 keeps the jobs to one core; measured in docs/benchmarks.md ("Round of 2026-12-06").
    */
   jobThreads?: number
+  /**
+   * Identity's calling code for national phone numbers (SILLAGE_IDENTITY_RULES `phoneCountryCode`):
+   * the default of a phone lookup's `phoneCountryCode` parameter.
+   */
+  phoneCountryCode?: string | undefined
 }
 
 /** The profiles options from the environment: parsed once, frozen. */
 export function loadProfilesOptions(
   env: Record<string, string | undefined> = process.env,
+  { reportIdentityRules = false }: { reportIdentityRules?: boolean } = {},
 ): Readonly<ProfilesOptions> {
-  const e = parseEnv(envSchema, env)
+  const [e, phoneCountryCode] = collectConfig(
+    () => parseEnv(envSchema, env),
+    () => identityPhoneCountryCode(env, reportIdentityRules),
+  )
   return Object.freeze({
     readKeys: Object.freeze(e.SILLAGE_PROFILE_READ_KEYS),
     refreshIntervalMs: e.SILLAGE_PROFILES_REFRESH_MS,
@@ -91,6 +120,7 @@ export function loadProfilesOptions(
     recommendationLimit: 20,
     cacheProfiles: e.SILLAGE_PROFILES_CACHE,
     jobThreads: e.SILLAGE_PROFILES_JOB_THREADS,
+    phoneCountryCode,
   })
 }
 
@@ -125,7 +155,7 @@ export function loadProfilesServiceConfig(
 ): Readonly<ProfilesServiceConfig> {
   const [own, profiles, warehouse, bus, lifecycle] = collectConfig(
     () => parseEnv(serviceSchema, env),
-    () => loadProfilesOptions(env),
+    () => loadProfilesOptions(env, { reportIdentityRules: true }),
     () => loadWarehouseConfig(env),
     () => loadBusConfig(env, { kafkaOnly: 'the standalone profiles service follows Kafka topics' }),
     () => loadLifecycleConfig(env),

@@ -11,6 +11,9 @@ export type LookupResult =
   | { outcome: 'found'; row: ProfileRow; view: ProfileView }
   | { outcome: 'not_found' | 'suppressed' | 'bad_identifier' }
 
+/** Index keys of person ids, a merged-away one's included (`person_id:<id>`). */
+const MERGED_KEY_PREFIX = 'person_id:'
+
 /** Seeds of a person's recommendations: the cart, then the latest views, then the latest buys. */
 const SEEDS = 10
 
@@ -35,7 +38,11 @@ export function createProfileReader(deps: {
 
   async function personOf(key: string): Promise<string | undefined> {
     const hit = cache?.personOf(key)
-    if (hit !== undefined || cache?.complete) return hit
+    if (hit !== undefined) return hit
+    // A merged-away person id is in the copy only from the runs that fold its survivor; after a
+    // restart the copy starts from the stored profiles, which name their own id alone. The index
+    // keeps every merged id, so such a miss asks it.
+    if (cache?.complete && !key.startsWith(MERGED_KEY_PREFIX)) return undefined
     return store.personOf(key)
   }
   async function profile(personId: string): Promise<ProfileRow | undefined> {
@@ -82,11 +89,16 @@ export function createProfileReader(deps: {
     }
   }
 
+  /**
+   * `phoneCountryCode`: the calling code a national phone number is read with, as identity reads
+   * it (default: identity's own, `deps.phoneCountryCode`).
+   */
   async function findRow(
     type: LookupType,
     value: string,
+    phoneCountryCode: string | undefined = deps.phoneCountryCode,
   ): Promise<LookupResult | { outcome: 'row'; row: ProfileRow }> {
-    const key = lookupKey(type, value, deps.phoneCountryCode)
+    const key = lookupKey(type, value, phoneCountryCode)
     if (!key) return { outcome: 'bad_identifier' }
     if (suppressions && suppressions.size > 0 && suppressions.has(suppressionKey(key.id)))
       return { outcome: 'suppressed' }
@@ -106,8 +118,8 @@ export function createProfileReader(deps: {
   }
 
   return {
-    async lookup(type: LookupType, value: string): Promise<LookupResult> {
-      const found = await findRow(type, value)
+    async lookup(type: LookupType, value: string, phoneCountryCode?: string): Promise<LookupResult> {
+      const found = await findRow(type, value, phoneCountryCode ?? deps.phoneCountryCode)
       if (found.outcome !== 'row') return found
       const [scored, recommended] = await Promise.all([
         scores(found.row.person_id),

@@ -11,6 +11,7 @@ import {
 } from '@sillage/runtime'
 import type { WarehouseOptions } from '@sillage/warehouse'
 import { errorBody, PROFILE_ERRORS } from './errors.js'
+import { relayUrl } from './relay-url.js'
 import type { OwnerToThread, ProfilesThreadData, ThreadAnswer, ThreadToOwner } from './thread.js'
 
 export interface ProfilesWorkerDeps extends Omit<ProfilesThreadData, 'busPort' | 'warehouse'> {
@@ -133,7 +134,8 @@ export function createProfilesWorker(deps: ProfilesWorkerDeps): ProfilesWorker {
           for (const [name, value] of Object.entries(request.headers)) {
             if (typeof value === 'string') headers[name] = value
           }
-          const answer = await ask(request.url, headers, request.ip)
+          // A `.`/`..` segment (`%2E` too) would be resolved by the thread's URL parser: see relay-url.ts.
+          const answer = await ask(relayUrl(request.url), headers, request.ip)
           return reply.code(answer.status).headers(answer.headers).send(answer.body)
         })
       }

@@ -5,6 +5,7 @@ import { suppressionKey, type SuppressionList } from '@sillage/identifiers'
 import type { Warehouse } from '@sillage/warehouse'
 import { createProfileStore, type ProfileStore } from './adapters/profile-store.js'
 import type { ProfilesOptions } from './config.js'
+import type { BrowserSource } from './domain/browser-keys.js'
 import { collidingReadKeys, createRateLimiter } from './domain/read-keys.js'
 import { ProfileError } from './errors.js'
 import { createRefresher, createScorer } from './jobs/refresher.js'
@@ -35,9 +36,15 @@ export interface ProfilesStackDeps {
   /** Every write key and the admin token: a read key equal to one of them is refused. */
   writeKeys?: readonly string[]
   adminToken?: string | undefined
-  /** Browser sources (the browser-safe route checks the request's origin against theirs). */
-  browserSources?: ReadonlyArray<{ id: string; writeKey: string; allowedOrigins: readonly string[] }>
-  /** Identity's calling code for national phone numbers (SILLAGE_IDENTITY_RULES). */
+  /**
+   * Browser sources (the browser-safe route checks the request's origin against theirs), with
+   * their rotated-out keys (`previousWriteKeys`), accepted as the collector accepts them.
+   */
+  browserSources?: readonly BrowserSource[]
+  /**
+   * Identity's calling code for national phone numbers (SILLAGE_IDENTITY_RULES); default:
+   * `options.phoneCountryCode`.
+   */
   phoneCountryCode?: string | undefined
 }
 
@@ -81,7 +88,7 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     cache,
     suppressions: deps.suppressions,
     recommendationLimit: options.recommendationLimit,
-    phoneCountryCode: deps.phoneCountryCode,
+    phoneCountryCode: deps.phoneCountryCode ?? options.phoneCountryCode,
     onSuppressed: (_person, err) => {
       if (err) log.warn({ err }, 'could not remove an erased person’s profile; the sweep will')
     },

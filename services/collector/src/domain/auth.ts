@@ -1,5 +1,7 @@
 import type { Source } from '@sillage/schemas'
 
+export { createSourceIndex } from '@sillage/schemas'
+
 /** Extracts the write key from `Authorization: Basic base64(writeKey:)`. */
 export function writeKeyFromAuthorization(header: string | undefined): string | undefined {
   if (!header) return undefined
@@ -9,30 +11,6 @@ export function writeKeyFromAuthorization(header: string | undefined): string | 
   const colon = decoded.indexOf(':')
   const key = colon === -1 ? decoded : decoded.slice(0, colon)
   return key.length > 0 ? key : undefined
-}
-
-/**
- * writeKey -> source. A rotated-out key (`previousWriteKeys`, see `sillage sources rotate`) keeps
- * finding its source until its `expiresAt`.
- */
-export function createSourceIndex(
-  sources: readonly Source[],
-  now: () => number = Date.now,
-): (writeKey: string) => Source | undefined {
-  const byKey = new Map(sources.map((s) => [s.writeKey, s]))
-  const previous = new Map<string, { source: Source; expiresAt: number }>()
-  for (const source of sources) {
-    for (const p of source.previousWriteKeys) {
-      previous.set(p.writeKey, { source, expiresAt: Date.parse(p.expiresAt) })
-    }
-  }
-  if (previous.size === 0) return (writeKey) => byKey.get(writeKey)
-  return (writeKey) => {
-    const current = byKey.get(writeKey)
-    if (current) return current
-    const old = previous.get(writeKey)
-    return old && old.expiresAt > now() ? old.source : undefined
-  }
 }
 
 /**

@@ -14,6 +14,12 @@ export type LookupType = (typeof LOOKUP_TYPES)[number]
 export const isLookupType = (t: string): t is LookupType => (LOOKUP_TYPES as readonly string[]).includes(t)
 
 /**
+ * A calling code as identity's `phoneCountryCode` takes it (SILLAGE_IDENTITY_RULES, the same
+ * pattern): digits, e.g. "33". A lookup's `phoneCountryCode` parameter must be one.
+ */
+export const isCallingCode = (c: unknown): c is string => typeof c === 'string' && /^[1-9]\d{0,3}$/.test(c)
+
+/**
  * A looked-up value in the form identity stores it (email and phone normalised and SHA-256-hashed
  * by identity's own function, a digest taken as is; others trimmed), and its index key.
  */

@@ -1,18 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import { readCookie, type Logger } from '@sillage/runtime'
 import { ANONYMOUS_ID_COOKIE } from '@sillage/schemas'
+import { createBrowserKeyIndex, type BrowserSource } from '../domain/browser-keys.js'
 import { viewedNotBought } from '../domain/profile-view.js'
 import { isProductId } from '../domain/recommend.js'
 import { errorBody, PROFILE_ERRORS, type ProfileErrorCode } from '../errors.js'
 import type { RateDecision, RateLimiter } from '../domain/read-keys.js'
 import type { ProfileMetrics } from '../metrics.js'
 import type { ProfileReader } from '../profile-reader.js'
-
-interface BrowserSource {
-  id: string
-  writeKey: string
-  allowedOrigins: readonly string[]
-}
 
 const VALID_COOKIE = /^[\w.~%-]{1,512}$/
 
@@ -32,14 +27,15 @@ export function registerBrowserProfileRoute(
     log: Logger
   },
 ): void {
-  const byKey = new Map(deps.sources.map((s) => [s.writeKey, s]))
+  // The keys the collector accepts: a rotated-out key too, until its grace period ends.
+  const findSource = createBrowserKeyIndex(deps.sources)
   const fail = (code: ProfileErrorCode) => ({ status: PROFILE_ERRORS[code].status, body: errorBody(code) })
   app.get<{ Querystring: { writeKey?: string; limit?: string; product_id?: string } }>(
     '/v1/me/recommendations',
     { logLevel: 'warn' },
     async (request, reply) => {
       const started = performance.now()
-      const source = byKey.get(request.query.writeKey ?? '')
+      const source = findSource(request.query.writeKey ?? '')
       const origin = request.headers.origin
       const answer = (outcome: string, status: number, body: unknown) => {
         deps.metrics.lookups.inc({ outcome })

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from '@sillage/runtime'
-import { isLookupType } from '../domain/identifier.js'
+import { isCallingCode, isLookupType } from '../domain/identifier.js'
 import { isProductId } from '../domain/recommend.js'
 import { inScope, presentedKey, type RateLimiter, type ReadKeyGrant } from '../domain/read-keys.js'
 import { errorBody, type ProfileErrorCode, PROFILE_ERRORS } from '../errors.js'
@@ -74,13 +74,27 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
     void fail(reply, 'SIL_PROFILE_UNAVAILABLE')
   }
 
-  /** A lookup by `type` and `value`, whichever form of the route carried them. */
-  const lookup = async (request: FastifyRequest, reply: FastifyReply, type: string, value: unknown) => {
+  /**
+   * A lookup by `type` and `value`, whichever form of the route carried them; `phoneCountryCode`
+   * (query) reads a national phone number as identity would with that calling code.
+   */
+  const lookup = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    type: string,
+    value: unknown,
+    phoneCountryCode: unknown,
+  ) => {
     timers.set(request, performance.now())
     const route = 'profile'
     const grant = authorize(request, reply, route)
     if (!grant) return reply
-    if (!isLookupType(type) || typeof value !== 'string') {
+    const callingCode = isCallingCode(phoneCountryCode) ? phoneCountryCode : undefined
+    if (
+      !isLookupType(type) ||
+      typeof value !== 'string' ||
+      (phoneCountryCode !== undefined && callingCode === undefined)
+    ) {
       done(request, route, 'bad_identifier', grant.id)
       return fail(reply, 'SIL_PROFILE_BAD_IDENTIFIER')
     }
@@ -88,7 +102,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
       done(request, route, 'bad_identifier', grant.id)
       return fail(reply, 'SIL_PROFILE_URI_TOO_LONG')
     }
-    const result = await reader.lookup(type, value)
+    const result = await reader.lookup(type, value, callingCode)
     if (result.outcome !== 'found') {
       done(request, route, result.outcome, grant.id)
       return fail(
@@ -105,17 +119,19 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
     return reply.header('cache-control', 'private, no-store').send(result.view)
   }
 
-  app.get<{ Params: { type: string; value: string } }>(
+  app.get<{ Params: { type: string; value: string }; Querystring: { phoneCountryCode?: unknown } }>(
     '/v1/profiles/:type/:value',
     { logLevel: 'warn', errorHandler: onError('profile') },
-    (request, reply) => lookup(request, reply, request.params.type, request.params.value),
+    (request, reply) =>
+      lookup(request, reply, request.params.type, request.params.value, request.query.phoneCountryCode),
   )
   // The same lookup with the value in the query: a value that is a path dot-segment (`.`, `..`,
   // also as `%2E`) cannot travel in a URL path, which every WHATWG URL parser (fetch) resolves.
-  app.get<{ Params: { type: string }; Querystring: { value?: unknown } }>(
+  app.get<{ Params: { type: string }; Querystring: { value?: unknown; phoneCountryCode?: unknown } }>(
     '/v1/profiles/:type',
     { logLevel: 'warn', errorHandler: onError('profile') },
-    (request, reply) => lookup(request, reply, request.params.type, request.query.value),
+    (request, reply) =>
+      lookup(request, reply, request.params.type, request.query.value, request.query.phoneCountryCode),
   )
 
   app.get<{ Querystring: { product_id?: string; limit?: string } }>(
