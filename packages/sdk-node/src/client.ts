@@ -9,7 +9,7 @@ import { buildEvent } from './event-builder.js'
 import { guardExit } from './exit-guard.js'
 import { resolveOptions, type ResolvedOptions, type SillageOptions } from './options.js'
 import type { ProfileIdentifierType, ProfileResult, RecommendationsResult } from './profile-types.js'
-import { ProfilesReader, type ProfileReadOptions, type RecommendationOptions } from './profiles.js'
+import { ProfilesReader, type ProfileLookupOptions, type RecommendationOptions } from './profiles.js'
 import { Publisher, type PublisherStats } from './publisher.js'
 import { createFetchTransport } from './transport.js'
 import type { AnyParams, OptionalIdentity } from './types.js'
@@ -92,7 +92,7 @@ export class Sillage extends Calls {
    * A person's profile by any identifier (docs/profiles.md); needs `readKey`. Resolves
    * `unavailable` instead of throwing when the service is down or slow.
    */
-  profile(type: ProfileIdentifierType, value: string, opts?: ProfileReadOptions): Promise<ProfileResult> {
+  profile(type: ProfileIdentifierType, value: string, opts?: ProfileLookupOptions): Promise<ProfileResult> {
     return this.#profiles.profile(type, value, opts)
   }
 

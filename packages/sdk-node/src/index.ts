@@ -18,7 +18,7 @@ export { sillageExpress, sillageFastify } from './middleware.js'
 export { COOKIES } from './cookies.js'
 export { ulid } from './ulid.js'
 export { SDK_NAME, SDK_VERSION } from './version.js'
-export type { ProfileReadOptions, RecommendationOptions } from './profiles.js'
+export type { ProfileLookupOptions, ProfileReadOptions, RecommendationOptions } from './profiles.js'
 export type * from './profile-types.js'
 export type * from './ecommerce.js'
 export type {

@@ -54,6 +54,16 @@ describe('ProfilesReader', () => {
     expect(seen).toHaveLength(3)
   })
 
+  it("sends a phone lookup's calling code in the query, beside a dot-segment value too", async () => {
+    const { seen, r } = reader(() => Promise.resolve(answer(200, { person_id: 'p1' })))
+    await r.profile('phone', '06 12 34 56 78', { phoneCountryCode: '33' })
+    await r.profile('phone', '.', { phoneCountryCode: '33' })
+    expect(seen.map((s) => s.url)).toEqual([
+      'http://sillage.test:8080/v1/profiles/phone/06%2012%2034%2056%2078?phoneCountryCode=33',
+      'http://sillage.test:8080/v1/profiles/phone?value=.&phoneCountryCode=33',
+    ])
+  })
+
   it('answers not_found on 404 and unavailable on 5xx or a network failure, never throwing', async () => {
     expect(await reader(() => Promise.resolve(answer(404, {}))).r.profile('user_id', 'u')).toEqual({
       status: 'not_found',

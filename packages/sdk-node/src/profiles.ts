@@ -12,6 +12,14 @@ export interface ProfileReadOptions {
   timeoutMs?: number
 }
 
+export interface ProfileLookupOptions extends ProfileReadOptions {
+  /**
+   * The calling code (digits, e.g. "33") a national phone number is read with, for a `phone`
+   * lookup (docs/profiles.md). Default: identity's `phoneCountryCode`.
+   */
+  phoneCountryCode?: string
+}
+
 export interface RecommendationOptions extends ProfileReadOptions {
   /** At most this many products (1–50). */
   limit?: number
@@ -39,15 +47,18 @@ export class ProfilesReader {
   async profile(
     type: ProfileIdentifierType,
     value: string,
-    opts: ProfileReadOptions = {},
+    opts: ProfileLookupOptions = {},
   ): Promise<ProfileResult> {
     // No identifier type is a dot-segment; sent, it would resolve to another path (the server's 400).
     if (isDotSegment(type))
       throw new SillageError('SIL_SDK_REQUEST_REFUSED', `unknown profile identifier type '${type}'`)
     // A value `.` or `..` (even as `%2E`) would be resolved away by the URL parser: it goes in the query.
+    const query = new URLSearchParams(isDotSegment(value) ? { value } : {})
+    if (opts.phoneCountryCode !== undefined) query.set('phoneCountryCode', opts.phoneCountryCode)
+    const search = query.size > 0 ? `?${query.toString()}` : ''
     const path = isDotSegment(value)
-      ? `v1/profiles/${encodeURIComponent(type)}?${new URLSearchParams({ value }).toString()}`
-      : `v1/profiles/${encodeURIComponent(type)}/${encodeURIComponent(value)}`
+      ? `v1/profiles/${encodeURIComponent(type)}${search}`
+      : `v1/profiles/${encodeURIComponent(type)}/${encodeURIComponent(value)}${search}`
     const res = await this.#get(path, opts.timeoutMs)
     if ('reason' in res) return { status: 'unavailable', reason: res.reason }
     if (res.status === 200) return { status: 'found', profile: JSON.parse(res.body) as never }
