@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateImportScenario, toCsv } from '../packages/testkit/src/imports/index.js'
 import {
@@ -394,6 +395,15 @@ describe('sillage import (receipts, CRM, catalogue) end to end', () => {
         currency: 'EUR',
       },
       { receipt_id: 'U3', store_id: 'upload-store', timestamp: 'hier', total: '1', currency: 'EUR' },
+      // Another shop's till numbers its receipts from 1 too: U1 there is another order.
+      {
+        receipt_id: 'U1',
+        store_id: 'upload-nice',
+        timestamp: '2025-12-30 12:00:00',
+        total: '7',
+        currency: 'EUR',
+        items: JSON.stringify([{ product_id: 'p-nice', price: 3.5, quantity: 2 }]),
+      },
     ])
     const upload = (token: string) =>
       fetch(`${pipeline.url}/admin/imports?kind=receipts&format=csv`, {
@@ -404,7 +414,7 @@ describe('sillage import (receipts, CRM, catalogue) end to end', () => {
     expect((await upload('wrong')).status).toBe(401)
     const res = await upload(ADMIN_TOKEN)
     expect(res.status).toBe(200)
-    expect(await res.json()).toMatchObject({ success: true, rows: 3, imported: 2, events: 2, refused: 1 })
+    expect(await res.json()).toMatchObject({ success: true, rows: 4, imported: 3, events: 3, refused: 1 })
     const [row] = await waitFor(
       async () => {
         const r = await query<{ orders: string; revenue: number }>(
@@ -416,6 +426,86 @@ describe('sillage import (receipts, CRM, catalogue) end to end', () => {
       { what: 'the uploaded receipts in store_daily_kpis' },
     )
     expect(row?.revenue).toBe(15.15)
+    const orders = await waitFor(
+      async () => {
+        const r = await query<{ order_id: string; revenue: number; lines: string[] }>(
+          pipeline.url,
+          `SELECT o.order_id AS order_id, o.revenue AS revenue,
+             arrayFilter(x -> x != '', groupArray(i.product_id)) AS lines
+           FROM sillage.orders AS o LEFT JOIN sillage.order_items AS i ON i.order_id = o.order_id
+           WHERE JSONExtractString(o.properties, 'receipt_id') = 'U1'
+           GROUP BY order_id, revenue ORDER BY order_id`,
+        )
+        return r.length === 2 ? r : undefined
+      },
+      { what: 'receipt U1 of two stores as two orders' },
+    )
+    expect(orders).toEqual([
+      { order_id: 'upload-nice:U1', revenue: 7, lines: ['p-nice'] },
+      { order_id: 'upload-store:U1', revenue: 10.1, lines: [] },
+    ])
+  })
+
+  it('sends a gzip catalogue with non-ASCII column names to the running start (sillage import --mapping)', async () => {
+    const file = join(dir.path, 'catalogue-ja.csv.gz')
+    writeFileSync(file, gzipSync('商品ID,Désignation,prix\np-gz-1,Vétiver,14\n'))
+    const mapping = join(dir.path, 'mapping-ja.json')
+    writeFileSync(
+      mapping,
+      JSON.stringify({ columns: { product_id: '商品ID', name: 'Désignation', price: 'prix' } }),
+    )
+    const { stdout } = await run(
+      process.execPath,
+      [cliMain, 'import', file, '--kind', 'catalogue', '--mapping', mapping],
+      { cwd: repoRoot, env: { ...process.env, ...env } },
+    )
+    expect(stdout).toContain('catalogue: 1 rows imported')
+    expect(
+      await query(
+        pipeline.url,
+        "SELECT product_id, name, price FROM sillage.products_current WHERE product_id = 'p-gz-1'",
+      ),
+    ).toEqual([{ product_id: 'p-gz-1', name: 'Vétiver', price: 14 }])
+  })
+})
+
+describe('sillage import of a row too large for the collector', () => {
+  it('refuses that row alone (SIL_IMPORT_ROW_TOO_LARGE) and imports the rows after it', async () => {
+    const file = join(dir.path, 'receipts-big.csv')
+    const row = (id: string, note: string) => `${id},big-store,2025-12-31 10:00:00,1.50,EUR,${note}`
+    // 600 KB in one value: over the collector's SILLAGE_MAX_BATCH_BYTES (500 KB) on its own.
+    writeFileSync(
+      file,
+      [
+        'receipt_id,store_id,timestamp,total,currency,note',
+        row('B1', 'a'),
+        row('B2', 'x'.repeat(600_000)),
+        row('B3', 'c'),
+      ].join('\n') + '\n',
+    )
+    const mapping = join(dir.path, 'mapping-note.json')
+    writeFileSync(mapping, JSON.stringify({ properties: { note: 'note' } }))
+    const { stdout } = await run(
+      process.execPath,
+      [cliMain, 'import', file, '--kind', 'receipts', '--mapping', mapping],
+      { cwd: repoRoot, env: { ...process.env, ...env } },
+    )
+    expect(stdout).toContain('receipts: 2 rows imported (2 events accepted), 1 refused')
+    const rejected = readFileSync(`${file}.rejected.ndjson`, 'utf8').trim().split('\n')
+    expect(rejected.map((l) => JSON.parse(l) as { row: number; code: string })).toEqual([
+      expect.objectContaining({ row: 2, stage: 'collector', code: 'SIL_IMPORT_ROW_TOO_LARGE' }),
+    ])
+    const orders = await waitFor(
+      async () => {
+        const r = await query<{ order_id: string }>(
+          pipeline.url,
+          "SELECT order_id FROM sillage.orders WHERE JSONExtractString(properties, 'store_id') = 'big-store' ORDER BY order_id",
+        )
+        return r.length === 2 ? r : undefined
+      },
+      { what: 'the receipts around the large one' },
+    )
+    expect(orders.map((o) => o.order_id)).toEqual(['big-store:B1', 'big-store:B3'])
   })
 })
 

@@ -6,9 +6,11 @@ import {
   createCollectorSender,
   createWarehouseFileReader,
   createWarehouseProductSink,
+  decodeMappingHeader,
   FILE_FORMATS,
   IMPORT_KINDS,
   ImportFileError,
+  MAPPING_HEADER,
   MappingError,
   resolveMapping,
   runImport,
@@ -33,7 +35,8 @@ export interface AdminImportsDeps {
 
 /**
  * `POST /admin/imports?kind=receipts|crm|catalogue&format=csv|tsv|ndjson|parquet` (admin token):
- * the file is the body; an optional `x-sillage-mapping` header holds a mapping (JSON). The same
+ * the file is the body; an optional `x-sillage-mapping` header holds a mapping (JSON, non-ASCII
+ * escaped as \uXXXX by the CLI; raw UTF-8 is read too). The same
  * library as `sillage import`: the rows are read by the embedded chDB; receipts and contacts go
  * through this process's collector with its first server source, the catalogue to `products`.
  * Answers with the import's summary once it is done.
@@ -72,8 +75,8 @@ export function registerAdminImportsRoute(app: FastifyInstance, deps: AdminImpor
         }
         let mapping
         try {
-          const header = request.headers['x-sillage-mapping']
-          mapping = resolveMapping(kind, typeof header === 'string' ? JSON.parse(header) : {})
+          const header = request.headers[MAPPING_HEADER]
+          mapping = resolveMapping(kind, typeof header === 'string' ? decodeMappingHeader(header) : {})
         } catch (err) {
           const message = err instanceof MappingError ? err.message : 'x-sillage-mapping is not valid JSON'
           return reply.code(400).send(fail('SIL_IMPORT_MAPPING_INVALID', message))

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { Session } from 'chdb'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { CollectorSender } from './adapters/collector-sender.js'
 import { createFileReader, type FileFormat } from './adapters/file-reader.js'
@@ -45,7 +46,8 @@ async function importFile(
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as { row: number; stage: string; code: string; reason: string })
-  const orderIds = acked.map((e) => (e['properties'] as { order_id: string }).order_id)
+  // The receipts that landed, by number (the order id is `store:receipt`).
+  const orderIds = acked.map((e) => (e['properties'] as { receipt_id: string }).receipt_id)
   return { summary, rejected, orderIds, acked }
 }
 
@@ -179,10 +181,34 @@ describe('what the reader still reads', () => {
     const csv = 'receipt_id,store_id,timestamp,total,loyalty_card\n"R,1",s1,2025-01-02,"1,5",0042\n'
     const gz = await importFile('receipts.csv.gz', gzipSync(csv), 'csv')
     expect(gz.summary).toMatchObject({ imported: 1, refused: 0 })
-    expect(gz.acked[0]?.['properties']).toMatchObject({ order_id: 'R,1', total: 1.5, loyalty_card: '0042' })
+    expect(gz.acked[0]?.['properties']).toMatchObject({
+      order_id: 's1:R,1',
+      total: 1.5,
+      loyalty_card: '0042',
+    })
     const json = `[\n  ${receipt(1)},\n  ${receipt(2, { items: [{ product_id: 'p', price: 1 }] })}\n]\n`
     const arr = await importFile('receipts.json', json, 'ndjson')
     expect(arr.orderIds).toEqual(['R1', 'R2'])
     expect(arr.acked[1]?.['properties']).toMatchObject({ products: [{ product_id: 'p', quantity: 1 }] })
+  })
+
+  it('reads a gzip or zstd file by its first bytes, whatever its name', async () => {
+    const csv = 'receipt_id,store_id,timestamp,total\nR1,s1,2025-01-02,1\nR2,s1,2025-01-02,2\n'
+    const gz = await importFile('gzip-named.csv', gzipSync(csv), 'csv')
+    expect(gz.orderIds).toEqual(['R1', 'R2'])
+    const zst = join(dir, 'zstd-named.ndjson')
+    const session = new Session()
+    try {
+      session.queryBind(
+        `INSERT INTO FUNCTION file({p:String}, 'JSONEachRow', 'receipt_id String, store_id String, timestamp String, total UInt8', 'zstd')
+         VALUES ('Z1', 's1', '2025-01-02', 3)`,
+        { p: zst },
+      )
+    } finally {
+      session.close()
+    }
+    expect([...readFileSync(zst).subarray(0, 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd])
+    const z = await importFile('zstd-named.ndjson', readFileSync(zst), 'ndjson')
+    expect(z.orderIds).toEqual(['Z1'])
   })
 })

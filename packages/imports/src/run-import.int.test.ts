@@ -54,7 +54,7 @@ describe('runImport (chDB reader)', () => {
     })
     expect(s).toMatchObject({ rows: 1201, imported: 1200, events: 1200, refused: 1, resumedFrom: 0 })
     expect(acked.map((e) => (e['properties'] as { order_id: string }).order_id)).toEqual(
-      Array.from({ length: 1200 }, (_, i) => `R${i}`),
+      Array.from({ length: 1200 }, (_, i) => `s${i % 3}:R${i}`),
     )
     expect((acked[1]?.['properties'] as { loyalty_card: string }).loyalty_card).toBe('01')
     const rejected = readFileSync(`${input}.rejected.ndjson`, 'utf8')

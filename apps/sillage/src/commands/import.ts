@@ -24,6 +24,7 @@ import { runningStart } from '../admin-client.js'
 import { loadCliConfig } from '../config.js'
 import { adminToken } from '../data-dir.js'
 import { importCollectorUrl, importWriteKey } from '../import-target.js'
+import { uploadImport } from '../import-upload.js'
 import { intOption, UsageError, withUsage, type Command } from './command.js'
 
 const USAGE = `usage: sillage import <file> --kind receipts|crm|catalogue [--mapping mapping.json]
@@ -123,20 +124,17 @@ export const importCommand: Command = {
       ? undefined
       : runningStart(config.dataDir, config.collector.adminToken)
     if (running) {
-      const body = readFileSync(input)
-      const res = await fetch(`${running.url}/admin/imports?kind=catalogue&format=${format}`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${adminToken(config.dataDir, config.collector.adminToken)}`,
-          'content-type': 'application/octet-stream',
-          ...(values.mapping && { 'x-sillage-mapping': JSON.stringify(mapping) }),
-        },
-        body,
-      })
-      const text = await res.text()
-      if (!res.ok)
-        throw new Error(`import: the running sillage start refused the upload (${res.status}): ${text}`)
-      printSummary(JSON.parse(text) as ImportSummary)
+      const token = adminToken(config.dataDir, config.collector.adminToken)
+      printSummary(
+        await uploadImport({
+          url: running.url,
+          token,
+          kind,
+          format,
+          input,
+          mapping: values.mapping ? mapping : undefined,
+        }),
+      )
       return
     }
     const warehouse: Warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })

@@ -71,3 +71,49 @@ describe('createCollectorSender', () => {
     ).rejects.toThrow(CollectorSendError)
   })
 })
+
+describe('createCollectorSender: a batch over the collector limit (413)', () => {
+  /** A collector that answers 413 to a body over `limit` bytes, else accepts every event. */
+  function limitedFetch(limit: number) {
+    const bodies: string[] = []
+    const f = (async (_url: string, init: RequestInit) => {
+      const body = String(init.body)
+      bodies.push(body)
+      if (Buffer.byteLength(body) > limit) {
+        return new Response(JSON.stringify({ code: 'SIL_PAYLOAD_TOO_LARGE' }), { status: 413 })
+      }
+      const n = (JSON.parse(body) as { batch: unknown[] }).batch.length
+      return new Response(JSON.stringify({ accepted: n, rejected: [] }), { status: 200 })
+    }) as unknown as typeof fetch
+    return { f, bodies }
+  }
+  const small = (i: number) => JSON.stringify({ ...event, messageId: `m${i}` })
+
+  it('refuses the one event too large alone (SIL_IMPORT_ROW_TOO_LARGE) and sends the others', async () => {
+    const { f } = limitedFetch(2000)
+    const sender = createCollectorSender({ url: 'http://c:1', writeKey: 'k', fetch: f })
+    const big = JSON.stringify({ ...event, messageId: 'big', properties: { note: 'x'.repeat(5000) } })
+    const batch = [small(0), small(1), big, small(3), small(4)]
+    const r = await sender.send(batch)
+    expect(r.accepted).toBe(4)
+    expect(r.rejected).toEqual([{ index: 2, code: 'SIL_IMPORT_ROW_TOO_LARGE', message: expect.any(String) }])
+  })
+
+  it('sends batches too large together in parts, and cuts later ones before sending', async () => {
+    const { f, bodies } = limitedFetch(400)
+    const sender = createCollectorSender({ url: 'http://c:1', writeKey: 'k', fetch: f })
+    const batch = Array.from({ length: 8 }, (_, i) => small(i))
+    expect(await sender.send(batch)).toEqual({ accepted: 8, rejected: [] })
+    const sentIds = () =>
+      bodies
+        .filter((b) => Buffer.byteLength(b) <= 400)
+        .flatMap((b) =>
+          (JSON.parse(b) as { batch: Array<{ messageId: string }> }).batch.map((e) => e.messageId),
+        )
+    expect(sentIds()).toEqual(batch.map((_, i) => `m${i}`))
+    const before = bodies.length
+    expect(await sender.send(batch)).toEqual({ accepted: 8, rejected: [] })
+    // A body as large as one refused is not sent again whole.
+    expect(bodies.slice(before).every((b) => Buffer.byteLength(b) <= 400)).toBe(true)
+  })
+})

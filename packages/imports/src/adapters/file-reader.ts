@@ -1,7 +1,9 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import type { Warehouse } from '@sillage/warehouse'
+import { parseJsonExact } from '../domain/exact-json.js'
 import type { Row } from '../domain/values.js'
+import { checkEncoding, compressionOf, readHead } from './file-head.js'
 import { ImportFileError } from './import-file-error.js'
 import {
   createSessionEngine,
@@ -29,7 +31,7 @@ const BY_EXTENSION: Record<string, FileFormat> = {
 
 const COMPRESSED = /\.(gz|zst)$/i
 
-/** The format named by the file's extension (ignoring a trailing .gz, which ClickHouse reads). */
+/** The format named by the file's extension (ignoring a trailing .gz or .zst: see compressionOf). */
 export function formatOf(path: string): FileFormat | undefined {
   return BY_EXTENSION[extname(path.replace(COMPRESSED, '')).toLowerCase()]
 }
@@ -70,7 +72,7 @@ const TEXT_SETTINGS = `SETTINGS input_format_with_names_use_header = 0,
   input_format_csv_allow_variable_number_of_columns = 1,
   input_format_tsv_allow_variable_number_of_columns = 1,
   input_format_csv_empty_as_default = 0, ${ORDER}`
-const HEADER_SQL = `SELECT * FROM file({path:String}, {format:String}) LIMIT 1
+const HEADER_SQL = `SELECT * FROM file({path:String}, {format:String}, 'auto', {compression:String}) LIMIT 1
   SETTINGS input_format_max_rows_to_read_for_schema_inference = 1,
   input_format_csv_use_best_effort_in_schema_inference = 0,
   input_format_tsv_use_best_effort_in_schema_inference = 0,
@@ -80,44 +82,26 @@ const HEADER_SQL = `SELECT * FROM file({path:String}, {format:String}) LIMIT 1
 const EXTRA = 'sil_extra'
 
 // NDJSON: each object as its own JSON text, parsed here. No type inference over the first rows,
-// so a string in a column of numbers is one bad value, and dates stay as written.
-const JSON_FILE = `file({path:String}, 'JSONAsString', 'json String')`
+// so a string in a column of numbers is one bad value, and dates stay as written; an integer past
+// 2^53 (a 64-bit id) is kept as its exact digits (parseJsonExact).
+const JSON_FILE = `file({path:String}, 'JSONAsString', 'json String', {compression:String})`
 
+// Int64 columns come as bare numbers, read exactly past 2^53 by the engine's row parser (query-engine.ts).
 const PARQUET_SETTINGS = `SETTINGS schema_inference_make_columns_nullable = 1,
   output_format_json_quote_64bit_integers = 0, ${ORDER}`
 
 const isObject = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** UTF-16 (or UTF-32) is refused before the engine reads it as garbage. */
-function checkEncoding(path: string, file: string) {
-  const head = Buffer.alloc(512)
-  const fd = openSync(path, 'r')
-  let n: number
-  try {
-    n = readSync(fd, head, 0, head.length, 0)
-  } finally {
-    closeSync(fd)
-  }
-  const bytes = head.subarray(0, n)
-  const bom = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)
-  if (bom || bytes.includes(0)) {
-    throw new ImportFileError(
-      'SIL_IMPORT_FILE_ENCODING',
-      file,
-      `it is ${bom ? 'UTF-16' : 'not UTF-8'} text; save it as UTF-8 (Excel: "CSV UTF-8") and import it again`,
-    )
-  }
-}
-
 async function textPlan(
   engine: QueryEngine,
-  path: string,
+  params: { path: string; compression: string },
   format: 'csv' | 'tsv',
   file: string,
 ): Promise<Plan> {
   const plain = format === 'csv' ? 'CSV' : 'TSV'
   let header: Row = {}
-  for await (const block of engine.blocks(HEADER_SQL, { path, format: plain })) header = block[0] ?? header
+  for await (const block of engine.blocks(HEADER_SQL, { ...params, format: plain }))
+    header = block[0] ?? header
   const names = Object.values(header).map((v, i) =>
     i === 0 ? String(v ?? '').replace(/^\uFEFF/, '') : String(v ?? ''),
   )
@@ -125,12 +109,12 @@ async function textPlan(
     throw new ImportFileError('SIL_IMPORT_FILE_ENCODING', file, 'it is not UTF-8 text; save it as UTF-8')
   }
   const columns = [...names.map((_, i) => `c${i + 1}`), EXTRA]
-  const source = `file({path:String}, {format:String}, {structure:String})`
+  const source = `file({path:String}, {format:String}, {structure:String}, {compression:String})`
   return {
     countSql: `SELECT count() AS n FROM ${source} ${TEXT_SETTINGS}`,
     rowsSql: `SELECT * FROM ${source} OFFSET {skip:UInt64} ${TEXT_SETTINGS}`,
     params: {
-      path,
+      ...params,
       format: FILE_FORMATS[format],
       structure: columns.map((c) => `${c} Nullable(String)`).join(', '),
     },
@@ -154,7 +138,7 @@ const NDJSON_PLAN: Omit<Plan, 'params'> = {
     const json = String(raw['json'] ?? '')
     let value: unknown
     try {
-      value = JSON.parse(json)
+      value = parseJsonExact(json)
     } catch {
       return { row: { json }, problem: 'not valid JSON' }
     }
@@ -162,9 +146,10 @@ const NDJSON_PLAN: Omit<Plan, 'params'> = {
   },
 }
 
+const PARQUET_FILE = `file({path:String}, 'Parquet', 'auto', {compression:String})`
 const PARQUET_PLAN: Omit<Plan, 'params'> = {
-  countSql: `SELECT count() AS n FROM file({path:String}, 'Parquet') ${PARQUET_SETTINGS}`,
-  rowsSql: `SELECT * FROM file({path:String}, 'Parquet') OFFSET {skip:UInt64} ${PARQUET_SETTINGS}`,
+  countSql: `SELECT count() AS n FROM ${PARQUET_FILE} ${PARQUET_SETTINGS}`,
+  rowsSql: `SELECT * FROM ${PARQUET_FILE} OFFSET {skip:UInt64} ${PARQUET_SETTINGS}`,
   decode: (raw) => ({ row: raw }),
 }
 
@@ -198,9 +183,12 @@ function createReader(engine: QueryEngine, path: string, format: FileFormat): Fi
   const plan = () =>
     (planned ??= (async () => {
       if (statSync(path).size === 0) return undefined
-      if (format !== 'parquet' && !COMPRESSED.test(path)) checkEncoding(path, file)
-      if (format === 'csv' || format === 'tsv') return textPlan(engine, path, format, file)
-      return { ...(format === 'ndjson' ? NDJSON_PLAN : PARQUET_PLAN), params: { path } }
+      const head = readHead(path)
+      const params = { path, compression: compressionOf(head) }
+      // Of a compressed file, the CSV or TSV header is checked (textPlan).
+      if (format !== 'parquet' && params.compression === 'none') checkEncoding(head, file)
+      if (format === 'csv' || format === 'tsv') return textPlan(engine, params, format, file)
+      return { ...(format === 'ndjson' ? NDJSON_PLAN : PARQUET_PLAN), params }
     })())
   return {
     async count() {

@@ -27,7 +27,8 @@ describe('mapRow: store receipts', () => {
       event: 'Order Completed',
       timestamp: '2025-03-01T10:15:00.000Z',
       properties: {
-        order_id: 'R-1',
+        order_id: 'paris-marais:R-1',
+        receipt_id: 'R-1',
         store_id: 'paris-marais',
         channel: 'store',
         loyalty_card: 'LC-0001',
@@ -85,7 +86,14 @@ describe('mapRow: store receipts', () => {
     const out = mapRow(m, { ticket: 'T9', shop: 'nice', sold_at: 1740823200, amount: 5, cashier_id: 'c7' })
     expect(out.ok && out.events?.[0]).toMatchObject({
       timestamp: '2025-03-01T10:00:00.000Z',
-      properties: { order_id: 'T9', store_id: 'nice', total: 5, currency: 'EUR', cashier: 'c7' },
+      properties: {
+        order_id: 'nice:T9',
+        receipt_id: 'T9',
+        store_id: 'nice',
+        total: 5,
+        currency: 'EUR',
+        cashier: 'c7',
+      },
     })
   })
 })

@@ -1,5 +1,6 @@
 import { columnOf, REQUIRED, type ResolvedMapping as Mapping } from './mapping.js'
 import { hashToken, importMessageId } from './message-id.js'
+import { receiptOrderId } from './order-id.js'
 import { cents, flag, instant, jsonArray, num, text, type Row } from './values.js'
 
 /** A Segment-spec event as the collector's batch endpoint takes it. */
@@ -84,12 +85,14 @@ function extras(spec: Record<string, string>, row: Row): Record<string, unknown>
   const out: Record<string, unknown> = {}
   for (const [name, column] of Object.entries(spec)) {
     const v = row[column]
-    if (text(v) !== undefined) out[name] = typeof v === 'bigint' ? Number(v) : v
+    // A bigint (JSON cannot hold one) as a number while exact, else as its digits.
+    if (text(v) !== undefined)
+      out[name] = typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v
   }
   return out
 }
 
-function lineItems(m: Mapping, row: Row): Array<Record<string, unknown>> | undefined {
+function lineItems(m: Mapping, row: Row, orderId: string): Array<Record<string, unknown>> | undefined {
   const raw = field(m, row, 'items')
   const items = jsonArray(raw)
   if (items === undefined) return undefined
@@ -106,20 +109,28 @@ function lineItems(m: Mapping, row: Row): Array<Record<string, unknown>> | undef
     if (price === undefined || Number.isNaN(price) || Number.isNaN(quantity)) {
       throw new Refusal('SIL_IMPORT_VALUE_INVALID', `items[${i}]: price and quantity must be numbers`)
     }
-    return { ...it, product_id: productId, price: cents(price), quantity }
+    // A line that names its order names the receipt's order, not the bare receipt number.
+    return {
+      ...it,
+      ...('order_id' in it && { order_id: orderId }),
+      product_id: productId,
+      price: cents(price),
+      quantity,
+    }
   })
 }
 
 function receipt(m: Mapping, row: Row): ImportEvent[] {
   const receiptId = str(m, row, 'receipt_id') as string
   const storeId = str(m, row, 'store_id') as string
+  const orderId = receiptOrderId(storeId, receiptId)
   const timestamp = when(m, row, 'timestamp') as string
   const total = money(m, row, 'total') as number
   const customerId = str(m, row, 'customer_id')
   const card = str(m, row, 'loyalty_card')
   const email = str(m, row, 'email')
   const phone = str(m, row, 'phone')
-  const items = lineItems(m, row)
+  const items = lineItems(m, row, orderId)
   const tax = money(m, row, 'tax')
   const discount = money(m, row, 'discount')
   const currency = str(m, row, 'currency')?.toUpperCase()
@@ -136,12 +147,14 @@ function receipt(m: Mapping, row: Row): ImportEvent[] {
     {
       type: 'track',
       event: m.event ?? 'Order Completed',
+      // Keyed on (store, receipt) as before the order id carried the store: a re-import adds nothing.
       messageId: importMessageId('receipts', `${storeId}\n${receiptId}`),
       ...(customerId ? { userId: customerId } : { anonymousId: `${channel}-${hashToken(anchor)}` }),
       timestamp,
       properties: {
         ...extras(m.properties, row),
-        order_id: receiptId,
+        order_id: orderId,
+        receipt_id: receiptId,
         store_id: storeId,
         channel,
         ...(card && { loyalty_card: card }),

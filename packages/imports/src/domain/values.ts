@@ -1,4 +1,5 @@
 /** Coercions from what a file reader yields (CSV strings, JSON or Parquet values) to event fields. */
+import { parseJsonExact } from './exact-json.js'
 
 export type RowValue = unknown
 export type Row = Readonly<Record<string, RowValue>>
@@ -59,7 +60,7 @@ export function jsonArray(v: RowValue): unknown[] | null | undefined {
   const s = text(v)
   if (s === undefined) return undefined
   try {
-    const parsed: unknown = JSON.parse(s)
+    const parsed = parseJsonExact(s)
     return Array.isArray(parsed) ? parsed : null
   } catch {
     return null

@@ -58,7 +58,8 @@ export function createReceipts(start: number, catalogue: readonly Product[], ord
         currency: 'EUR',
       })
       orders.push({
-        orderId: receiptId,
+        // The import's order id: unique per store (docs/imports.md).
+        orderId: `${storeId}:${receiptId}`,
         personKey,
         channel: 'store',
         at: Date.parse(iso(at).slice(0, 19) + 'Z'),

@@ -29,7 +29,7 @@ export function summariseTruth(
       o.channel === 'store' &&
       receiptRows.some(
         (r) =>
-          r['receipt_id'] === o.orderId &&
+          `${String(r['store_id'])}:${String(r['receipt_id'])}` === o.orderId &&
           (JSON.parse(String(r['items'])) as Array<{ product_id: string }>).some((l) =>
             views.some(
               (v) =>
