@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -17,11 +17,20 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sillage-admin-imports-'))
   warehouse = createWarehouse({ database: 'admin_imports', dataDir: dir })
   await migrate(warehouse)
+  // A rejected file from an upload a month ago, and one from yesterday.
+  mkdirSync(join(dir, 'imports'))
+  const month = new Date(Date.now() - 30 * 86_400_000)
+  const yesterday = new Date(Date.now() - 86_400_000)
+  writeFileSync(join(dir, 'imports', 'old.csv.rejected.ndjson'), '{"values":{"email":"a@example.com"}}\n')
+  writeFileSync(join(dir, 'imports', 'new.csv.rejected.ndjson'), '{"row":2}\n')
+  utimesSync(join(dir, 'imports', 'old.csv.rejected.ndjson'), month, month)
+  utimesSync(join(dir, 'imports', 'new.csv.rejected.ndjson'), yesterday, yesterday)
   app = Fastify()
   registerAdminImportsRoute(app, {
     warehouse,
     token: TOKEN,
     dataDir: dir,
+    retentionDays: 14,
     collectorUrl: () => 'http://127.0.0.1:1',
     sources: [],
   })
@@ -41,6 +50,11 @@ const upload = (body: Buffer | string, format = 'csv') =>
   })
 
 describe('POST /admin/imports', () => {
+  it('deletes the rejected files older than the retention when it starts, and keeps the newer', () => {
+    expect(existsSync(join(dir, 'imports', 'old.csv.rejected.ndjson'))).toBe(false)
+    expect(existsSync(join(dir, 'imports', 'new.csv.rejected.ndjson'))).toBe(true)
+  })
+
   it('refuses a row with an extra field alone and writes the other products', async () => {
     const res = await upload(
       'product_id,name,price\np-1,Ambre,10\np-2,Rose, poudrée,12\np-3,Iris,0x10\np-4,Vétiver,14\n',

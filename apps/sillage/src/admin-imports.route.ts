@@ -20,6 +20,7 @@ import {
 import type { Source } from '@sillage/schemas'
 import type { Warehouse } from '@sillage/warehouse'
 import { bearerMatches } from './admin-query.route.js'
+import { sweepImportFiles, SWEEP_INTERVAL_MS } from './import-files-retention.js'
 
 export interface AdminImportsDeps {
   warehouse: Warehouse
@@ -31,6 +32,8 @@ export interface AdminImportsDeps {
   sources: readonly Source[]
   /** Largest accepted upload in bytes (default 1 GiB). */
   bodyLimit?: number
+  /** Days the rejected files are kept (SILLAGE_DEAD_LETTER_RETENTION_DAYS, docs/privacy.md). */
+  retentionDays: number
 }
 
 /**
@@ -44,6 +47,14 @@ export interface AdminImportsDeps {
 export function registerAdminImportsRoute(app: FastifyInstance, deps: AdminImportsDeps) {
   const dir = join(deps.dataDir, 'imports')
   const fail = (code: string, message: string) => ({ success: false, code, message })
+  // Refused rows hold people's values: kept as long as the dead letters, swept now and then.
+  const sweep = () => {
+    const deleted = sweepImportFiles(dir, deps.retentionDays)
+    if (deleted.length > 0) app.log.info({ files: deleted.length }, 'expired import files deleted')
+  }
+  sweep()
+  const timer = setInterval(sweep, SWEEP_INTERVAL_MS).unref()
+  app.addHook('onClose', async () => clearInterval(timer))
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser(
@@ -111,6 +122,7 @@ export function registerAdminImportsRoute(app: FastifyInstance, deps: AdminImpor
           return reply.code(422).send(fail(code, (err as Error).message))
         } finally {
           rmSync(input, { force: true })
+          sweep()
         }
       },
     )

@@ -28,6 +28,7 @@ beforeAll(async () => {
     warehouse,
     token: TOKEN,
     dataDir: dir,
+    retentionDays: 14,
     collectorUrl: () => 'http://127.0.0.1:1',
     sources: [],
   })

@@ -193,6 +193,7 @@ export async function start(config: CliConfig): Promise<void> {
     token,
     sources,
     dataDir: config.dataDir,
+    retentionDays: config.retention.deadLetterDays,
     collectorUrl: () => `http://${displayHost}:${(app.server.address() as { port: number }).port}`,
   })
 

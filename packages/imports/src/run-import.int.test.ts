@@ -123,9 +123,11 @@ describe('runImport (chDB reader)', () => {
     })
     expect(s).toMatchObject({ imported: 1, refused: 1, events: 2 })
     expect(crm.acked.map((e) => e.type)).toEqual(['identify', 'track'])
-    expect(readFileSync(`${ndjson}.rejected.ndjson`, 'utf8')).toContain(
-      '"stage":"collector","code":"SIL_EVENT_SUPPRESSED"',
-    )
+    const refusedLines = readFileSync(`${ndjson}.rejected.ndjson`, 'utf8')
+    expect(refusedLines).toContain('"stage":"collector","code":"SIL_EVENT_SUPPRESSED"')
+    // An erased person's row is refused without its values (no email kept beside the refusal).
+    expect(refusedLines).not.toContain('b@example.com')
+    expect(refusedLines).toContain('"values":{}')
 
     const parquet = join(dir, 'receipts.parquet')
     const session = new Session()

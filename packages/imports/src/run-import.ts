@@ -52,6 +52,12 @@ const MAX_BATCH_BYTES = 400_000
 /** A row the reader could not read whole (more fields than the header, not a JSON object). */
 const ROW_MALFORMED = 'SIL_IMPORT_ROW_MALFORMED'
 
+/**
+ * Refusals for privacy (an erased person, a missing consent): their rows' values are not kept in
+ * the rejected file, as the collector's dead letters keep no content of such events.
+ */
+const PRIVACY_REFUSALS: ReadonlySet<string> = new Set(['SIL_EVENT_SUPPRESSED', 'SIL_EVENT_NO_CONSENT'])
+
 /** One refused row, as `<input>.rejected.ndjson` holds it. */
 interface RejectedLine {
   row: number
@@ -157,7 +163,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
         stage: 'collector',
         code: r.code,
         reason: r.message,
-        values: b.rowValues.get(row) ?? {},
+        values: PRIVACY_REFUSALS.has(r.code) ? {} : (b.rowValues.get(row) ?? {}),
       })
     }
     reject([...refusedRows.values()])
