@@ -177,6 +177,7 @@ describe('trigger: a big abandoned cart reaches the webhook', () => {
       { timeoutMs: 60_000, what: 'the erasure notice' },
     )
     expect(deleted).toHaveLength(1)
-    expect(deleted[0]!['user_id']).toBeUndefined()
+    // The notice names the person as the destination received them (the firing's user id).
+    expect(deleted[0]!['user_id']).toBe('big')
   })
 })

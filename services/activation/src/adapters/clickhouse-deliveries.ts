@@ -1,13 +1,11 @@
 import type { Warehouse } from '@sillage/warehouse'
-import type { DeliveryItem } from '../domain/delivery-payload.js'
+import type { PendingItem } from '../domain/delivery-plan.js'
+import { scrubProperties } from '../domain/payload-pii.js'
 import { chDateTime } from './clickhouse-audiences.js'
 
 export type DeliveryStatus = 'delivered' | 'dead' | 'skipped' | 'pending'
 
-export interface PendingItem extends DeliveryItem {
-  /** For an exit: the message id of the entry it closes. */
-  enteredId?: string
-}
+export type { PendingItem }
 
 const isoOf = (v: string) => new Date(`${v.replace(' ', 'T')}Z`).toISOString()
 
@@ -37,15 +35,20 @@ export function createDeliveryStore(warehouse: Warehouse) {
         email_sha256: string
         phone_sha256: string
         entered_id: string
+        superseded: number
       }>(
         `SELECT m.message_id AS message_id, m.audience_id AS audience_id, m.person_id AS person_id, m.seq AS seq,
             toString(m.change) AS change, toString(m.at) AS at, m.user_id AS user_id,
             m.email_sha256 AS email_sha256, m.phone_sha256 AS phone_sha256,
-            if(m.change = 'exited', e.message_id, '') AS entered_id
+            if(m.change = 'exited', e.message_id, '') AS entered_id,
+            if(m.change = 'entered' AND nx.person_id != '', 1, 0) AS superseded
          FROM (SELECT * FROM ${db}.audience_membership FINAL WHERE audience_id IN {a:Array(String)}) AS m
          LEFT JOIN (SELECT audience_id, person_id, seq, message_id FROM ${db}.audience_membership FINAL
              WHERE audience_id IN {a:Array(String)}) AS e
            ON e.audience_id = m.audience_id AND e.person_id = m.person_id AND e.seq + 1 = m.seq
+         LEFT JOIN (SELECT audience_id, person_id, seq FROM ${db}.audience_membership FINAL
+             WHERE audience_id IN {a:Array(String)}) AS nx
+           ON nx.audience_id = m.audience_id AND nx.person_id = m.person_id AND nx.seq = m.seq + 1
          WHERE m.message_id NOT IN (${done})
          ORDER BY m.at, m.audience_id, m.person_id, m.seq
          LIMIT {limit:UInt32}`,
@@ -61,6 +64,7 @@ export function createDeliveryStore(warehouse: Warehouse) {
         phoneSha256: x.phone_sha256,
         at: isoOf(x.at),
         ...(x.entered_id ? { enteredId: x.entered_id } : {}),
+        ...(Number(x.superseded) === 1 ? { superseded: true } : {}),
       }))
     },
 
@@ -95,8 +99,41 @@ export function createDeliveryStore(warehouse: Warehouse) {
         emailSha256: '',
         phoneSha256: '',
         at: isoOf(x.fired_at),
-        properties: { anonymous_id: x.anonymous_id, ...(JSON.parse(x.payload) as Record<string, unknown>) },
+        // Scrubbed again on the way out: a firing recorded before nested scrubbing existed.
+        properties: {
+          anonymous_id: x.anonymous_id,
+          ...scrubProperties(JSON.parse(x.payload) as Record<string, unknown>),
+        },
       }))
+    },
+
+    /**
+     * Per audience, when the destination's first delivery state (delivered, skipped, dead) for one
+     * of its membership changes was recorded: when it was connected to the audience. Audiences
+     * without any are left out.
+     */
+    async connectedAt(destinationId: string, audiences: readonly string[]): Promise<Map<string, number>> {
+      if (audiences.length === 0) return new Map()
+      const r = await rows<{ audience_id: string; at: string }>(
+        `SELECT m.audience_id AS audience_id, toString(min(d.at)) AS at
+         FROM (SELECT message_id, at FROM ${db}.activation_deliveries WHERE destination_id = {d:String}) AS d
+         INNER JOIN (SELECT DISTINCT audience_id, message_id FROM ${db}.audience_membership
+             WHERE audience_id IN {a:Array(String)}) AS m ON m.message_id = d.message_id
+         GROUP BY m.audience_id`,
+        { d: destinationId, a: audiences },
+      )
+      return new Map(r.map((x) => [x.audience_id, Date.parse(isoOf(x.at))]))
+    },
+
+    /** The persons among these with marketing consent now (consent_current, as audiences use it). */
+    async contactable(personIds: readonly string[]): Promise<Set<string>> {
+      if (personIds.length === 0) return new Set()
+      const r = await rows<{ person_id: string }>(
+        `SELECT person_id FROM ${db}.consent_current
+         WHERE person_id IN {p:Array(String)} AND marketing_contactable`,
+        { p: personIds },
+      )
+      return new Set(r.map((x) => x.person_id))
     },
 
     /** Which of these message ids the destination has received. */

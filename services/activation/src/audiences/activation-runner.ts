@@ -12,6 +12,7 @@ import { createTriggerConsumer, type TriggerConsumer } from '../triggers/trigger
 import { isStreamEvaluable } from '../domain/audience-stream.js'
 import { createAudienceStream, type AudienceStream } from './audience-stream.js'
 import { createAudienceSync } from './audience-sync.js'
+import { createSyncRetry } from './sync-retry.js'
 
 export interface ActivationRunnerDeps {
   warehouse: Warehouse
@@ -101,6 +102,29 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     return run
   }
   const deliverTriggers = () => delivery.deliverAll(defs, { only: 'triggers' })
+  // A failing audience is retried on its own, with backoff, before the next scheduled sync.
+  const retry = createSyncRetry({
+    baseMs: Math.max(deps.options.deliveryIntervalMs, 1000),
+    maxMs: deps.options.syncIntervalMs,
+    retry: (ids) =>
+      serial(async () => {
+        const audiences = (await reloadAll()).audiences.filter((a) => ids.has(a.id))
+        retry.forget([...ids].filter((id) => !audiences.some((a) => a.id === id)))
+        if (audiences.length === 0) return
+        await syncAudiences(audiences)
+        await delivery.deliverAll(defs, { only: 'audiences' })
+      }),
+    onError: (err) => log.error({ err }, 'audience retry failed'),
+  })
+  /** Syncs these audiences (each isolated, audience-sync.ts); the failed ones are retried. */
+  const syncAudiences = async (audiences: readonly AudienceDef[]) => {
+    const results = await sync.syncAll(audiences)
+    retry.settled(
+      audiences.map((a) => a.id),
+      results.map((r) => r.audienceId),
+    )
+    return results
+  }
   const timers: NodeJS.Timeout[] = []
   let stopped = true
   const every = (ms: number, job: () => Promise<unknown>) => {
@@ -119,7 +143,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
   const syncNow = (id?: string) =>
     serial(async () => {
       const all = (await reloadAll()).audiences
-      return sync.syncAll(id === undefined ? all : all.filter((a) => a.id === id))
+      return syncAudiences(id === undefined ? all : all.filter((a) => a.id === id))
     })
   const deliverNow = () => serial(async () => delivery.deliverAll(loaded ? defs : await reloadAll()))
 
@@ -135,7 +159,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       void serial(async () => {
         await reloadAll()
         if (audience && deps.options.enabled) {
-          await sync.syncAll([audience])
+          await syncAudiences([audience])
           await delivery.deliverAll(defs, { only: 'audiences' })
         }
       }).catch((err: unknown) => log.error({ err }, 'audience sync after an API change failed'))
@@ -147,9 +171,10 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     start(): void {
       if (!deps.options.enabled || !stopped) return
       stopped = false
+      retry.start()
       reload()
       every(deps.options.syncIntervalMs, async () => {
-        await sync.syncAll((await reloadAll()).audiences)
+        await syncAudiences((await reloadAll()).audiences)
         await delivery.deliverAll(defs, { only: 'audiences' })
       })
       every(deps.options.deliveryIntervalMs, async () => {
@@ -226,6 +251,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     },
     async stop(): Promise<void> {
       stopped = true
+      retry.stop()
       abort.abort()
       for (const t of timers) clearTimeout(t)
       if (deliverSoon) clearTimeout(deliverSoon)

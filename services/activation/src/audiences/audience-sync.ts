@@ -62,6 +62,12 @@ export function createAudienceSync(deps: AudienceSyncDeps) {
     labelNames: ['change'],
     registers: [deps.registry],
   })
+  const failures = new Counter({
+    name: 'sillage_audience_sync_failures_total',
+    help: 'Audience evaluations that failed (the audience is retried; the others go on)',
+    labelNames: ['audience', 'mode'],
+    registers: [deps.registry],
+  })
   const seconds = new Histogram({
     name: 'sillage_audience_sync_seconds',
     help: 'Time to compute and record one audience',
@@ -125,7 +131,19 @@ export function createAudienceSync(deps: AudienceSyncDeps) {
     async syncPersons(audiences: readonly AudienceDef[], persons: readonly string[]): Promise<number> {
       let n = 0
       if (persons.length === 0) return n
-      for (const a of audiences) n += (await syncOne(a, persons)).changes.length
+      // One failing audience does not hold back the others: its persons are left to the schedule.
+      // When every audience fails, the cause is not an audience: the batch is retried.
+      const failed: unknown[] = []
+      for (const a of audiences) {
+        try {
+          n += (await syncOne(a, persons)).changes.length
+        } catch (err) {
+          failed.push(err)
+          failures.inc({ audience: a.id, mode: 'stream' })
+          log.error({ err, audience: a.id }, 'stream evaluation failed; left to the scheduled sync')
+        }
+      }
+      if (failed.length > 0 && failed.length === audiences.length) throw failed[0]
       return n
     },
     /** Syncs every audience in turn; one failing audience does not hold back the others. */
@@ -136,6 +154,7 @@ export function createAudienceSync(deps: AudienceSyncDeps) {
           const { changes: _changes, ...r } = await syncOne(a)
           out.push(r)
         } catch (err) {
+          failures.inc({ audience: a.id, mode: 'schedule' })
           log.error({ err, audience: a.id }, 'audience sync failed; retried at the next sync')
         }
       }

@@ -36,6 +36,21 @@ const server = createServer((req, res) => {
   })
 })
 let url = ''
+/** Marketing consent for these persons, as a Consent Updated event in `events` (consent_current). */
+const grantMarketing = (warehouse: Warehouse, persons: readonly string[]) =>
+  warehouse.client.insert({
+    table: 'sillage.events',
+    format: 'JSONEachRow',
+    values: persons.map((p) => ({
+      message_id: `consent-${p}`,
+      type: 'track',
+      event: 'Consent Updated',
+      timestamp: '2026-01-01 00:00:00.000',
+      received_at: '2026-01-01 00:00:00.000',
+      person_id: p,
+      properties: JSON.stringify({ categories: ['marketing'] }),
+    })),
+  })
 
 beforeAll(async () => {
   warehouse = createWarehouse({ database: 'sillage', dataDir: join(dir, 'ch') })
@@ -45,6 +60,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
   const at = new Date().toISOString()
+  await grantMarketing(warehouse, ['p1', 'p2', 'p3', 'p4'])
   await createAudienceStore(warehouse).record(
     ['p1', 'p2', 'p3', 'p4'].map((p) => ({
       audienceId: 'a',
@@ -114,6 +130,7 @@ describe('delivery worker', () => {
   })
 
   it('opens the circuit breaker after repeated failures', async () => {
+    await grantMarketing(warehouse, ['q1', 'q2', 'q3', 'q4', 'q5', 'q6'])
     await createAudienceStore(warehouse).record(
       ['q1', 'q2', 'q3', 'q4', 'q5', 'q6'].map((p) => ({
         audienceId: 'a',

@@ -6,6 +6,7 @@ import { createRecipientStore } from '../adapters/clickhouse-recipients.js'
 import type { ActivationDefinitions, DestinationDef, WebhookDef } from '../domain/activation-file.js'
 import { createCircuitBreaker, type CircuitBreaker } from '../domain/circuit-breaker.js'
 import { batchKey, renderBatch, type DeliveryItem } from '../domain/delivery-payload.js'
+import { markSnapshot, planBatch, snapshotPersons } from '../domain/delivery-plan.js'
 import { createErasureNotices } from './erasure-notices.js'
 import { createFileExporter } from './file-exporter.js'
 import { createWebhookSender } from './webhook-sender.js'
@@ -44,6 +45,8 @@ const MAX_BATCHES_PER_RUN = 10_000
  * batch in flight, with the same Idempotency-Key and item ids (at-least-once).
  *
  * - An exit goes only to a destination that received the matching entry; otherwise it is skipped.
+ *   A destination connected to an audience with a history gets its current consented members,
+ *   not the history (domain/delivery-plan.ts).
  * - A batch that exhausts its retries, or that the receiver refuses (4xx), is dead-lettered to
  *   activation.deadletters and recorded dead; `sillage destinations replay` re-queues it.
  * - A circuit breaker per destination stops sending after repeated failures, for a cool-down.
@@ -60,6 +63,20 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     labelNames: ['destination', 'outcome'],
     registers: [deps.registry],
   })
+
+  /** When each destination was connected to each audience; once known it does not change. */
+  const connections = new Map<string, number>()
+  async function connectedAt(destinationId: string, audiences: readonly string[]) {
+    const key = (a: string) => `${destinationId}\0${a}`
+    const unknown = audiences.filter((a) => !connections.has(key(a)))
+    for (const [a, at] of await store.connectedAt(destinationId, unknown)) connections.set(key(a), at)
+    const out = new Map<string, number>()
+    for (const a of audiences) {
+      const at = connections.get(key(a))
+      if (at !== undefined) out.set(a, at)
+    }
+    return out
+  }
 
   const senderFor = (d: WebhookDef, secret: string) =>
     createWebhookSender({
@@ -137,6 +154,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     const write = d.type === 'file' ? createFileExporter({ ...d, dataDir: deps.dataDir }) : undefined
     const breaker = breakerOf(d)
     const queue: PendingItem[] = []
+    const held = new Set<string>()
     for (let n = 0; n < MAX_BATCHES_PER_RUN && !deps.signal?.aborted; n++) {
       if (!breaker.allows(now())) {
         result.breakerOpen = true
@@ -144,33 +162,32 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       }
       // Pending items are read a page (up to 20 batches) at a time, then sent batch by batch: the
       // same items in the same order after a restart, so a re-sent batch is the same batch.
+      // Entries held back (no marketing consent now) are not read again in this run.
       if (queue.length === 0) {
         const page = Math.min(batchSize * 20, 20_000)
+        const changes = markSnapshot(
+          await store.pendingAudience(d.id, audiences, page),
+          await connectedAt(d.id, audiences),
+        )
         queue.push(
-          ...(await store.pendingAudience(d.id, audiences, page)),
-          ...(await store.pendingTriggers(d.id, triggers, page)),
+          ...[...changes, ...(await store.pendingTriggers(d.id, triggers, page))].filter(
+            (p) => !held.has(p.id),
+          ),
         )
       }
       const pending = queue.splice(0, batchSize)
       if (pending.length === 0) break
-      // An exit reaches only a destination that received the entry (earlier, or in this batch).
+      // What leaves, what is skipped for good, what waits (domain/delivery-plan.ts).
       const entries = pending.filter((p) => p.enteredId).map((p) => p.enteredId!)
-      const received = await store.delivered(d.id, entries)
-      const inBatch = new Set<string>()
-      const batch: DeliveryItem[] = []
-      const skipped: string[] = []
-      for (const p of pending) {
-        const { enteredId, ...item } = p
-        if (
-          p.type === 'audience.exited' &&
-          (!enteredId || (!received.has(enteredId) && !inBatch.has(enteredId)))
-        )
-          skipped.push(p.id)
-        else {
-          batch.push(item)
-          inBatch.add(p.id)
-        }
-      }
+      const plan = planBatch(
+        pending,
+        await store.delivered(d.id, entries),
+        await store.contactable(snapshotPersons(pending)),
+      )
+      for (const id of plan.hold) held.add(id)
+      const { send: batch, skip: skipped } = plan
+      if (plan.hold.length > 0)
+        log.debug({ destination: d.id, held: plan.hold.length }, 'entries held: no marketing consent now')
       await store.mark(d.id, skipped, 'skipped', { now: now() })
       result.skipped += skipped.length
       items.inc({ destination: d.id, outcome: 'skipped' }, skipped.length)

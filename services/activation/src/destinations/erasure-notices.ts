@@ -17,8 +17,8 @@ export interface ErasureNoticesDeps {
 
 /**
  * Passes erasures on: for suppression keys (privacy.suppressions), every destination that
- * received the person gets a `person.deleted` item (hashed email and phone), then the ledger row
- * is blanked. The returned function answers how many recipients are still to be told (a failed
+ * received the person gets a `person.deleted` item (the person id, user id, anonymous id, hashed
+ * email and phone it was sent), then the ledger row is blanked. The returned function answers how many recipients are still to be told (a failed
  * notice is retried at the next run).
  */
 export function createErasureNotices(deps: ErasureNoticesDeps) {
@@ -34,11 +34,13 @@ export function createErasureNotices(deps: ErasureNoticesDeps) {
         id: stableId('erasure', r.destinationId, r.recipientKey),
         type: 'person.deleted',
         source: 'erasure',
-        personId: '',
-        userId: '',
+        // The ids the destination was sent for the person: what it can find them by.
+        personId: r.personId,
+        userId: r.userId,
         emailSha256: r.emailSha256,
         phoneSha256: r.phoneSha256,
         at,
+        ...(r.anonymousId ? { properties: { anonymous_id: r.anonymousId } } : {}),
       }))
       if (d.type === 'file') createFileExporter({ ...d, dataDir: deps.dataDir })(batch)
       else {

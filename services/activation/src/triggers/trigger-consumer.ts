@@ -3,6 +3,7 @@ import { Counter, type Logger, type Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import { createTriggerStore, type Firing } from '../adapters/clickhouse-triggers.js'
 import type { TriggerDef } from '../domain/activation-file.js'
+import { scrubProperties } from '../domain/payload-pii.js'
 import { firingKey, inCooldown, matches, statedConsent, type StreamEvent } from '../domain/trigger-match.js'
 
 export const TRIGGERS_GROUP = 'sillage-activation-triggers'
@@ -94,7 +95,8 @@ export function createTriggerConsumer(deps: TriggerConsumerDeps) {
           event: e.event,
           event_message_id: e.messageId,
           timestamp: e.timestamp,
-          properties: e.properties ?? {},
+          // Nested PII (billing.email, items[].address) hashed or dropped, as at the top level.
+          properties: scrubProperties(e.properties ?? {}),
         },
         firedAt: now(),
       })

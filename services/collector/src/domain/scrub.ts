@@ -1,5 +1,12 @@
 import type { ScrubRules, Source } from '@sillage/schemas'
-import { hashPii, hashValue } from '@sillage/identifiers'
+import {
+  canonicalKey,
+  DEFAULT_DROP_KEYS,
+  DEFAULT_HASH_KEYS,
+  DEFAULT_TRAIT_ONLY_DROP_KEYS,
+  hashPii,
+  hashValue,
+} from '@sillage/identifiers'
 
 /**
  * PII minimisation (docs/privacy.md): per-source rules that drop or hash property paths before an
@@ -18,31 +25,8 @@ type Action = 'drop' | 'hash'
 /** Where the defaults apply: every root that carries a person's own attributes. */
 const DEFAULT_ROOTS = ['properties', 'traits', 'context.traits'] as const
 
-/** Hashed, so that they stay usable as identifiers (identity reads emails and phones). */
-export const DEFAULT_HASH_KEYS = ['email', 'phone'] as const
-
-/** Dropped wherever they appear under the default roots. */
-export const DEFAULT_DROP_KEYS = [
-  'first_name',
-  'last_name',
-  'address',
-  'shipping_address',
-  'billing_address',
-  'street',
-  'birthday',
-  'password',
-  'credit_card',
-  'card_number',
-  'cvv',
-  'iban',
-  'ssn',
-] as const
-
-/**
- * `name` is a person's name in traits, but a product's in e-commerce properties (Product Viewed):
- * dropped from traits only.
- */
-export const DEFAULT_TRAIT_ONLY_DROP_KEYS = ['name'] as const
+// The key lists and canonicalKey live in @sillage/identifiers (pii-keys.ts), shared with activation.
+export { DEFAULT_HASH_KEYS, DEFAULT_DROP_KEYS, DEFAULT_TRAIT_ONLY_DROP_KEYS, canonicalKey }
 
 /** The built-in rules as paths, in the form sources write them. */
 export function defaultScrubRules(): Array<{ path: string; action: Action }> {
@@ -56,9 +40,6 @@ export function defaultScrubRules(): Array<{ path: string; action: Action }> {
   }
   return rules
 }
-
-/** The form keys are compared in. */
-export const canonicalKey = (key: string): string => key.toLowerCase().replace(/[_\-\s]/g, '')
 
 /**
  * canonicalKey for the keys of events, which repeat from one event to the next: a memo bounded in

@@ -1,0 +1,35 @@
+/**
+ * The keys that name PII in event properties and traits, and the form keys are compared in: one
+ * list for every reader. The collector's default scrub rules apply it under `properties`,
+ * `traits` and `context.traits` (services/collector/src/domain/scrub.ts); activation applies it at
+ * any depth of what leaves for a destination (docs/activation.md). Pure.
+ */
+
+/** Hashed, so that they stay usable as identifiers (identity reads emails and phones). */
+export const DEFAULT_HASH_KEYS = ['email', 'phone'] as const
+
+/** Dropped wherever they appear under the default roots. */
+export const DEFAULT_DROP_KEYS = [
+  'first_name',
+  'last_name',
+  'address',
+  'shipping_address',
+  'billing_address',
+  'street',
+  'birthday',
+  'password',
+  'credit_card',
+  'card_number',
+  'cvv',
+  'iban',
+  'ssn',
+] as const
+
+/**
+ * `name` is a person's name in traits, but a product's in e-commerce properties (Product Viewed):
+ * dropped from traits only.
+ */
+export const DEFAULT_TRAIT_ONLY_DROP_KEYS = ['name'] as const
+
+/** The form keys are compared in: lower case, without `_`, `-` and spaces (`firstName` = `first_name`). */
+export const canonicalKey = (key: string): string => key.toLowerCase().replace(/[_\-\s]/g, '')
