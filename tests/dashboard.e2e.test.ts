@@ -164,7 +164,9 @@ describe('the dashboard in Chromium', () => {
         expect(await page.locator('.tile').count()).toBe(9)
         expect(await page.locator('#series canvas').count()).toBeGreaterThan(0)
         expect(await page.locator('#funnel li').count()).toBe(5)
-        expect(await page.locator('#by-source tbody tr').count()).toBe(o.bySource.length)
+        expect(await page.locator('#by-source tbody tr').count()).toBe(
+          o.bySource.length + (o.bySourceOthers ? 1 : 0),
+        )
         expect(await page.locator('#by-channel tbody tr').count()).toBe(o.byChannel.length)
         expect(await page.locator('#products tbody tr').count()).toBe(o.topProducts.length)
         expect(await page.locator('.segment').count()).toBe(o.rfm.length)

@@ -68,7 +68,7 @@ export function dashboardContract(warehouse: () => Warehouse): void {
     await insertRows(wh, 'events', eventRows(web, store, u))
     const all = { from: DAY, to: DAY, source: '', channel: '', store: '', granularity: 'day' as const }
 
-    const kpis = await dashboard.kpis(all, '2026-02-08')
+    const kpis = await dashboard.kpis(all, '2026-02-08', 10)
     const total = kpis.find((r) => r.period === 'current' && r.dim === 'total')
     expect(total).toMatchObject({
       k: 'total',
@@ -88,13 +88,18 @@ export function dashboardContract(warehouse: () => Warehouse): void {
     expect(keys('bucket')).toEqual([DAY])
     expect(keys('channel')).toEqual(['store', 'web'])
     expect(keys('source')).toEqual(['(direct)', '(store)'])
-    const inStore = await dashboard.kpis({ ...all, store: `shop-${u}` }, '2026-02-08')
+    expect(keys('others')).toEqual([])
+    // With one source row: the one with most revenue, the other added up (k: how many).
+    const bounded = await dashboard.kpis(all, '2026-02-08', 1)
+    expect(bounded.filter((r) => r.dim === 'source').map((r) => r.k)).toEqual(['(direct)'])
+    expect(bounded.filter((r) => r.dim === 'others')).toMatchObject([{ k: '1', orders: 1, revenue: 20 }])
+    const inStore = await dashboard.kpis({ ...all, store: `shop-${u}` }, '2026-02-08', 10)
     expect(inStore.find((r) => r.period === 'current' && r.dim === 'total')).toMatchObject({
       visits: 0,
       orders: 1,
       revenue: 20,
     })
-    const onWeb = await dashboard.kpis({ ...all, channel: 'web', granularity: 'week' }, '2026-02-08')
+    const onWeb = await dashboard.kpis({ ...all, channel: 'web', granularity: 'week' }, '2026-02-08', 10)
     expect(onWeb.filter((r) => r.dim === 'bucket').map((r) => r.k)).toEqual(['2026-02-09']) // a Monday
     expect(onWeb.find((r) => r.dim === 'total')).toMatchObject({ orders: 1, revenue: 30 })
 
@@ -111,7 +116,7 @@ export function dashboardContract(warehouse: () => Warehouse): void {
 
     const segments = await dashboard.rfmSegments(END_OF_DAY)
     expect(segments.reduce((n, s) => n + s.people, 0)).toBe(2)
-    expect(segments.reduce((n, s) => n + s.revenue, 0)).toBe(50)
+    expect(segments.reduce((n, s) => n + (s.revenue ?? NaN), 0)).toBe(50)
     const transitions = await dashboard.segmentTransitions(`${DAY} 00:00:00.000`, END_OF_DAY)
     expect(transitions.every((t) => t.from_segment === '(new)')).toBe(true)
     expect(transitions.reduce((n, t) => n + t.people, 0)).toBe(2)

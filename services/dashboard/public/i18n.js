@@ -9,6 +9,7 @@ export const T = {
     channel: 'Channel',
     store: 'Store',
     byStore: 'By store',
+    otherSources: '{n} other sources',
     noStores: 'No store orders for these filters.',
     audience: 'Reactivation audience',
     members: 'members',
@@ -73,6 +74,7 @@ export const T = {
     channel: 'Canal',
     store: 'Magasin',
     byStore: 'Par magasin',
+    otherSources: '{n} autres sources',
     noStores: 'Aucune commande en magasin pour ces filtres.',
     audience: 'Audience de réactivation',
     members: 'membres',
@@ -132,15 +134,31 @@ export const T = {
   },
 }
 
+/** What the page shows for a number it does not have (null: unknown, or no ratio): never 0. */
+export const UNKNOWN = '—'
+/** `format`, except for a value that is not a finite number: UNKNOWN (Intl would write null as 0). */
+const known = (format) => (v) => (typeof v === 'number' && Number.isFinite(v) ? format(v) : UNKNOWN)
+
+/**
+ * Intl.NumberFormat for `o`; from 1e15 up (an absurd amount, such as a test order of 1e306 €),
+ * in scientific notation (`€1.7E306`): written out, it would be 300 digits wide.
+ */
+const numberFormat = (lang, o) => {
+  const plain = new Intl.NumberFormat(lang, o).format
+  const huge = new Intl.NumberFormat(lang, { ...o, notation: 'scientific', maximumFractionDigits: 1 }).format
+  return (v) => (Math.abs(v) >= 1e15 ? huge(v) : plain(v))
+}
+
 export function formatters(lang) {
-  const n = (o) => new Intl.NumberFormat(lang, o)
+  const n = (o) => known(numberFormat(lang, o))
+  const points = n({ maximumFractionDigits: 1, signDisplay: 'exceptZero' })
   return {
-    int: n({ maximumFractionDigits: 0 }).format,
-    eur: n({ style: 'currency', currency: 'EUR' }).format,
-    eur0: n({ style: 'currency', currency: 'EUR', maximumFractionDigits: 0 }).format,
-    pct: n({ style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format,
-    signedPct: n({ style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format,
-    points: (v) => `${n({ maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(v * 100)} pt`,
+    int: n({ maximumFractionDigits: 0 }),
+    eur: n({ style: 'currency', currency: 'EUR' }),
+    eur0: n({ style: 'currency', currency: 'EUR', maximumFractionDigits: 0 }),
+    pct: n({ style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+    signedPct: n({ style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' }),
+    points: known((v) => `${points(v * 100)} pt`),
     day: (d) =>
       new Intl.DateTimeFormat(lang, {
         day: 'numeric',

@@ -16,10 +16,11 @@ function renderRfm(o) {
     1,
     o.rfm.reduce((s, r) => s + r.people, 0),
   )
-  const revenue = Math.max(
-    1,
-    o.rfm.reduce((s, r) => s + r.revenue, 0),
-  )
+  // An amount too large to add up (null, or a sum past the largest double) makes the total, and
+  // so every share of it, unknown.
+  const sum = o.rfm.reduce((s, r) => (r.revenue === null ? NaN : s + r.revenue), 0)
+  const revenue = Number.isFinite(sum) ? Math.max(1, sum) : null
+  const share = (v) => (v === null || revenue === null ? null : v / revenue)
   const rows = [...o.rfm].sort((a, b) => bySegment(a.segment, b.segment))
   for (const r of rows) {
     const card = el('div', undefined, 'segment')
@@ -28,12 +29,12 @@ function renderRfm(o) {
     card.append(
       el('p', `${fmt.int(r.people)} ${t('people').toLowerCase()} · ${fmt.pct(r.people / total)}`, 'value'),
     )
-    card.append(el('p', `${t('revenue')} ${fmt.eur0(r.revenue)} · ${fmt.pct(r.revenue / revenue)}`))
+    card.append(el('p', `${t('revenue')} ${fmt.eur0(r.revenue)} · ${fmt.pct(share(r.revenue))}`))
     card.append(el('p', `${t('avgValue')} ${fmt.eur(r.avgValue)}`))
     const size = el('span', undefined, 'share people')
     size.style.width = `${(100 * r.people) / total}%`
     const val = el('span', undefined, 'share money')
-    val.style.width = `${(100 * r.revenue) / revenue}%`
+    val.style.width = `${100 * (share(r.revenue) ?? 0)}%`
     card.append(size, val)
     box.append(card)
   }
@@ -78,14 +79,16 @@ function renderAudience(o) {
   box.dataset.audience = o.dormant.audiences.map((a) => a.id).join(' ')
   o.dormant.audiences.forEach((a, i) => {
     if (i > 0) box.append(el('br'))
+    // "last change synced <when>", or, never synced, only "not synced yet": the two phrases
+    // glued together read "last change synced not synced yet".
     const synced = a.lastChangeAt
-      ? fmt.day(a.lastChangeAt.slice(0, 10)) + ' ' + a.lastChangeAt.slice(11, 16) + ' UTC'
+      ? `${t('lastSync')} ${fmt.day(a.lastChangeAt.slice(0, 10))} ${a.lastChangeAt.slice(11, 16)} UTC`
       : t('neverSynced')
     box.append(
       el('span', `${t('audience')} `),
       el('strong', a.name),
       el('span', ` (${t(a.source === 'api' ? 'fromApi' : 'fromFile')})`),
-      el('span', ` · ${fmt.int(a.members)} ${t('members')} · ${t('lastSync')} ${synced}`),
+      el('span', ` · ${fmt.int(a.members)} ${t('members')} · ${synced}`),
     )
   })
 }

@@ -12,14 +12,20 @@ let t
 let fmt
 let chart
 
+/** A tile's value for the locale; null (no ratio, or an amount too large to add up) is "—". */
 const value = (name, v) =>
-  v === null
-    ? '–'
-    : name.endsWith('Rate')
-      ? fmt.pct(v)
-      : name === 'revenue' || name === 'avgBasket'
-        ? fmt.eur(v)
-        : fmt.int(v)
+  name.endsWith('Rate') ? fmt.pct(v) : name === 'revenue' || name === 'avgBasket' ? fmt.eur(v) : fmt.int(v)
+/**
+ * The time axis' ticks: the buckets' own instants (a day's or a Monday's midnight), every `step`-th
+ * so that labels stay `space` px apart. uPlot's own time ticks fall every few hours on a short
+ * range, and a label per tick wrote each day several times.
+ */
+export function bucketTicks(xs, plotWidth, space = 64) {
+  const step = Math.ceil(xs.length / Math.max(1, Math.floor(plotWidth / space)))
+  return xs.filter((_, i) => i % step === 0)
+}
+/** A bar's width: a share of `max`, none for an unknown amount. */
+const width = (v, max) => `${v === null ? 0 : (100 * v) / max}%`
 
 function renderTiles(o) {
   const box = $('tiles')
@@ -87,7 +93,11 @@ export function renderSeries(o) {
         },
       ],
       axes: [
-        { values: (_u, ticks) => ticks.map((v) => fmt.short(new Date(v * 1000))) },
+        {
+          // Two value axes take 60 + 80 px of the width.
+          splits: () => bucketTicks(xs, width - 140),
+          values: (_u, ticks) => ticks.map((v) => fmt.short(new Date(v * 1000))),
+        },
         { scale: 'n', values: (_u, ticks) => ticks.map(fmt.int), size: 60 },
         {
           scale: 'eur',
@@ -137,37 +147,32 @@ function renderFunnel(o) {
   })
 }
 
-function renderSplit(table, rows) {
-  const max = Math.max(1, ...rows.map((r) => r.revenue))
-  tableOf(
-    table,
-    ['', t('visits'), t('conversionRate'), t('revenue')],
-    rows.map((r) => {
-      const name = el('td', r.key)
-      const bar = el('span', undefined, 'minibar')
-      bar.style.width = `${(100 * r.revenue) / max}%`
-      name.append(bar)
-      return [
-        name,
-        fmt.int(r.visits),
-        r.conversionRate === null ? '–' : fmt.pct(r.conversionRate),
-        fmt.eur(r.revenue),
-      ]
-    }),
-  )
+/** A split by source or channel; `others`: the sources past the table's bound, as one last row. */
+function renderSplit(table, rows, others = null) {
+  const max = Math.max(1, ...rows.map((r) => r.revenue ?? 0), others?.revenue ?? 0)
+  const row = (r, label, className) => {
+    const name = el('td', label, className)
+    const bar = el('span', undefined, 'minibar')
+    bar.style.width = width(r.revenue, max)
+    name.append(bar)
+    return [name, fmt.int(r.visits), fmt.pct(r.conversionRate), fmt.eur(r.revenue)]
+  }
+  const body = rows.map((r) => row(r, r.key))
+  if (others) body.push(row(others, t('otherSources').replace('{n}', fmt.int(others.sources)), 'others'))
+  tableOf(table, ['', t('visits'), t('conversionRate'), t('revenue')], body)
 }
 
 function renderStores(o) {
-  const max = Math.max(1, ...o.byStore.map((r) => r.revenue))
+  const max = Math.max(1, ...o.byStore.map((r) => r.revenue ?? 0))
   tableOf(
     $('by-store'),
     ['', t('orders'), t('revenue'), t('avgBasket')],
     o.byStore.map((r) => {
       const name = el('td', r.storeId)
       const bar = el('span', undefined, 'minibar')
-      bar.style.width = `${(100 * r.revenue) / max}%`
+      bar.style.width = width(r.revenue, max)
       name.append(bar)
-      return [name, fmt.int(r.orders), fmt.eur(r.revenue), r.avgBasket === null ? '–' : fmt.eur(r.avgBasket)]
+      return [name, fmt.int(r.orders), fmt.eur(r.revenue), fmt.eur(r.avgBasket)]
     }),
   )
   if (o.byStore.length === 0) {
@@ -185,7 +190,7 @@ export function render(o, ui) {
   renderTiles(o)
   renderSeries(o)
   renderFunnel(o)
-  renderSplit($('by-source'), o.bySource)
+  renderSplit($('by-source'), o.bySource, o.bySourceOthers)
   renderSplit($('by-channel'), o.byChannel)
   renderStores(o)
   tableOf(

@@ -2,7 +2,10 @@ import type { DashboardKpiRow } from '@sillage/warehouse'
 import type { DashboardQueries } from './adapters/dashboard-queries.js'
 import { bucketKeys, previousPeriod, type Filters } from './domain/filters.js'
 import { reactivationAudiences, type AudienceSummary } from './domain/reactivation.js'
-import { changeOf, countsOf, TILE_NAMES, tilesOf, type KpiCounts, type Tiles } from './domain/kpis.js'
+import { cents, changeOf, countsOf, TILE_NAMES, tilesOf, type KpiCounts, type Tiles } from './domain/kpis.js'
+
+/** The "By source" table's rows: the first sources by revenue; the rest is one row (bySourceOthers). */
+export const SOURCE_ROWS = 10
 
 export interface Tile {
   name: keyof Tiles
@@ -28,18 +31,22 @@ export interface Overview {
     bucket: string
     visits: number
     orders: number
-    revenue: number
+    /** null: unknown (a sum too large for a 64-bit float), as every amount below. */
+    revenue: number | null
     conversionRate: number | null
   }>
   funnel: Array<{ step: 'visits' | 'views' | 'adds' | 'checkouts' | 'orders'; sessions: number }>
+  /** The SOURCE_ROWS sources with the most revenue (then visits). */
   bySource: Array<{ key: string } & Tiles>
+  /** The other sources added up (`sources`: how many); null when there are none. */
+  bySourceOthers: ({ sources: number } & Tiles) | null
   byChannel: Array<{ key: string } & Tiles>
   /** Per store (store_daily_kpis): empty when the source or channel filter excludes the shops. */
   byStore: Array<{
     storeId: string
     visits: number
     orders: number
-    revenue: number
+    revenue: number | null
     avgBasket: number | null
     items: number
   }>
@@ -49,13 +56,13 @@ export interface Overview {
     category: string
     orders: number
     units: number
-    revenue: number
+    revenue: number | null
   }>
   rfm: Array<{
     segment: string
     people: number
-    revenue: number
-    avgValue: number
+    revenue: number | null
+    avgValue: number | null
     avgOrders: number
     avgRecencyDays: number
   }>
@@ -79,10 +86,13 @@ export interface Overview {
       lastOrderDay: string
       recencyDays: number
       orders: number
-      monetary: number
+      monetary: number | null
     }>
   }
 }
+
+/** Sorts an unknown amount (too large to add up) above every known one. */
+const byRevenue = (t: Tiles): number => t.revenue ?? Infinity
 
 /** Everything the page shows for one set of filters, read through `queries`. */
 export async function buildOverview(
@@ -92,7 +102,7 @@ export async function buildOverview(
 ): Promise<Overview> {
   const prev = previousPeriod(filters)
   // One query at a time: chDB runs them one by one anyway, and a server is spared a burst.
-  const kpis = await queries.kpis(filters, prev)
+  const kpis = await queries.kpis(filters, prev, SOURCE_ROWS)
   const of = (period: string, dim: string) => kpis.filter((r) => r.period === period && r.dim === dim)
   const products = await queries.topProducts(filters, 10)
   const rfm = await queries.rfm(filters)
@@ -115,7 +125,8 @@ export async function buildOverview(
   const split = (rs: DashboardKpiRow[]) =>
     rs
       .map((r) => ({ key: r.k, ...tilesOf(countsOf(r)) }))
-      .sort((a, b) => b.revenue - a.revenue || b.visits - a.visits || (a.key < b.key ? -1 : 1))
+      .sort((a, b) => byRevenue(b) - byRevenue(a) || b.visits - a.visits || (a.key < b.key ? -1 : 1))
+  const others = of('current', 'others')[0]
 
   return {
     filters,
@@ -132,7 +143,7 @@ export async function buildOverview(
         bucket,
         visits: t?.visits ?? 0,
         orders: t?.orders ?? 0,
-        revenue: t?.revenue ?? 0,
+        revenue: t ? t.revenue : 0,
         conversionRate: t?.conversionRate ?? null,
       }
     }),
@@ -144,13 +155,15 @@ export async function buildOverview(
       { step: 'orders', sessions: counts.convertedVisits },
     ],
     bySource: split(of('current', 'source')),
+    bySourceOthers: others ? { sources: Number(others.k), ...tilesOf(countsOf(others)) } : null,
     byChannel: split(of('current', 'channel')),
     byStore: stores.map((r) => ({
       storeId: r.store_id,
       visits: r.store_visits,
       orders: r.store_orders,
       revenue: r.store_revenue,
-      avgBasket: r.store_orders > 0 ? Math.round((100 * r.store_revenue) / r.store_orders) / 100 : null,
+      avgBasket:
+        r.store_orders > 0 && r.store_revenue !== null ? cents(r.store_revenue / r.store_orders) : null,
       items: r.store_items,
     })),
     topProducts: products.map((r) => ({

@@ -33,8 +33,10 @@ export interface DashboardSessionFilters extends DashboardRange {
 
 /**
  * Session and order counts of one (period, dim, k): period 'current' or 'previous'; dim 'total'
- * for both periods, and 'bucket' (day or week, key its first day), 'source' and 'channel' for the
- * current one. Counts as numbers (the warehouse sends UInt64 as text; converted here).
+ * for both periods, and 'bucket' (day or week, key its first day), 'source', 'others' (the sources
+ * after the first `sources`, added up; k: how many) and 'channel' for the current one. Counts as
+ * numbers (the warehouse sends UInt64 as text; converted here). Amounts (`revenue`, …) are null
+ * when unknown: a sum too large for a Float64.
  */
 export type DashboardKpiRow = {
   period: string
@@ -48,7 +50,7 @@ export type DashboardKpiRow = {
   checkout_visits: number
   abandoned_visits: number
   orders: number
-  revenue: number
+  revenue: number | null
   new_customers: number
   returning_customers: number
 }
@@ -59,14 +61,14 @@ export type DashboardProductRow = {
   category: string
   orders: number
   units: number
-  revenue: number
+  revenue: number | null
 }
 
 export type DashboardSegmentRow = {
   segment: string
   people: number
-  revenue: number
-  avg_value: number
+  revenue: number | null
+  avg_value: number | null
   avg_orders: number
   avg_recency_days: number
 }
@@ -83,14 +85,14 @@ export type DashboardDormantRow = {
   last_order_day: string
   recency_days: number
   frequency: number
-  monetary: number
+  monetary: number | null
 }
 
 export type DashboardStoreRow = {
   store_id: string
   store_visits: number
   store_orders: number
-  store_revenue: number
+  store_revenue: number | null
   store_items: number
 }
 
@@ -106,10 +108,18 @@ export interface DashboardOptions {
 
 type Raw = Record<string, unknown>
 
-/** `row` with the `numeric` columns as numbers (UInt64 arrives as text, Float64 as numbers). */
-function numbers<T>(row: Raw, numeric: readonly string[]): T {
+/**
+ * `row` with the `numeric` columns as numbers (UInt64 arrives as text, Float64 as numbers), and
+ * the `amounts` as numbers or null: an unknown amount (NULL, what the JSON output makes of inf
+ * and nan) stays null, never 0.
+ */
+function numbers<T>(row: Raw, numeric: readonly string[], amounts: readonly string[] = []): T {
   const out: Raw = { ...row }
   for (const k of numeric) out[k] = Number(row[k] ?? 0) || 0
+  for (const k of amounts) {
+    const n = row[k] === null || row[k] === undefined ? NaN : Number(row[k])
+    out[k] = Number.isFinite(n) ? n : null
+  }
   return out as T
 }
 
@@ -122,7 +132,6 @@ const KPI_COUNTS = [
   'checkout_visits',
   'abandoned_visits',
   'orders',
-  'revenue',
   'new_customers',
   'returning_customers',
 ] as const
@@ -145,29 +154,39 @@ export function createDashboardRepository(warehouse: Warehouse) {
   })
 
   return {
-    /** Counts per period and dimension over the sessions of the filters; the previous period starts at `previousFrom` and ends the day before `filters.from`. */
+    /**
+     * Counts per period and dimension over the sessions of the filters; the previous period
+     * starts at `previousFrom` and ends the day before `filters.from`. The `sources` first
+     * sources by revenue have rows of their own, the others one row together (dim 'others').
+     */
     async kpis(
       filters: DashboardSessionFilters & { granularity: Granularity },
       previousFrom: string,
+      sources: number,
     ): Promise<DashboardKpiRow[]> {
       const found = await rows(kpisSql(db, filters.store, filters.granularity), {
         ...sessionParams(filters),
         prev_from: previousFrom,
+        sources,
       })
-      return found.map((r) => numbers<DashboardKpiRow>(r, KPI_COUNTS))
+      return found.map((r) => numbers<DashboardKpiRow>(r, KPI_COUNTS, ['revenue']))
     },
 
     /** The products of the filters' orders, by revenue. */
     async topProducts(filters: DashboardSessionFilters, limit: number): Promise<DashboardProductRow[]> {
       const found = await rows(topProductsSql(db, filters.store), { ...sessionParams(filters), limit })
-      return found.map((r) => numbers<DashboardProductRow>(r, ['orders', 'units', 'revenue']))
+      return found.map((r) => numbers<DashboardProductRow>(r, ['orders', 'units'], ['revenue']))
     },
 
     /** People, revenue and averages per RFM segment as of an instant. */
     async rfmSegments(asOf: string): Promise<DashboardSegmentRow[]> {
       const found = await rows(rfmSegmentsSql(db), { as_of: asOf })
       return found.map((r) =>
-        numbers<DashboardSegmentRow>(r, ['people', 'revenue', 'avg_value', 'avg_orders', 'avg_recency_days']),
+        numbers<DashboardSegmentRow>(
+          r,
+          ['people', 'avg_orders', 'avg_recency_days'],
+          ['revenue', 'avg_value'],
+        ),
       )
     },
 
@@ -182,8 +201,8 @@ export function createDashboardRepository(warehouse: Warehouse) {
       const found = await rows(dormantSql(db), { as_of: asOf, limit })
       return {
         people: Number(found[0]?.['people'] ?? 0),
-        rows: found.map(({ people: _people, ...r }) =>
-          numbers<DashboardDormantRow>(r, ['recency_days', 'frequency', 'monetary']),
+        rows: found.map(({ people: _people, monetary_amount: monetary, ...r }) =>
+          numbers<DashboardDormantRow>({ ...r, monetary }, ['recency_days', 'frequency'], ['monetary']),
         ),
       }
     },
@@ -192,7 +211,7 @@ export function createDashboardRepository(warehouse: Warehouse) {
     async byStore(filters: DashboardRange & { store: string }): Promise<DashboardStoreRow[]> {
       const found = await rows(byStoreSql(db), { from: filters.from, to: filters.to, store: filters.store })
       return found.map((r) =>
-        numbers<DashboardStoreRow>(r, ['store_visits', 'store_orders', 'store_revenue', 'store_items']),
+        numbers<DashboardStoreRow>(r, ['store_visits', 'store_orders', 'store_items'], ['store_revenue']),
       )
     },
 

@@ -22,9 +22,10 @@ export interface DashboardQueries {
   /**
    * Session and order counts (KpiCounts' columns) in one pass over the sessions, per `period`
    * ('current', 'previous') and `dim`: 'total' for both periods; 'bucket' (day or week), 'source'
-   * and 'channel' (key `k`) for the current one.
+   * and 'channel' (key `k`) for the current one; the `sources` first sources by revenue have rows
+   * of their own, the others one row of dim 'others' (k: how many).
    */
-  kpis(filters: Filters, previous: { from: string; to: string }): Promise<DashboardKpiRow[]>
+  kpis(filters: Filters, previous: { from: string; to: string }, sources: number): Promise<DashboardKpiRow[]>
   topProducts(filters: Filters, limit: number): Promise<DashboardProductRow[]>
   rfm(filters: Filters): Promise<DashboardSegmentRow[]>
   transitions(filters: Filters): Promise<DashboardTransitionRow[]>
@@ -40,7 +41,7 @@ export interface DashboardQueries {
 export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
   const repo = createDashboardRepository(warehouse)
   return {
-    kpis: (filters, previous) => repo.kpis(filters, previous.from),
+    kpis: (filters, previous, sources) => repo.kpis(filters, previous.from, sources),
     topProducts: (filters, limit) => repo.topProducts(filters, limit),
     rfm: (filters) => repo.rfmSegments(endOfDay(filters.to)),
     transitions: (filters) => repo.segmentTransitions(startOfDay(filters.from), endOfDay(filters.to)),

@@ -46,6 +46,27 @@ describe('parseFilters', () => {
     }
   })
 
+  it('accepts every value the menus offer: a channel of the data, a long source or store', () => {
+    const long = 'x'.repeat(250)
+    const choices = { sources: [long, ' spaced '], channels: ['kiosk', 'web'], stores: [long] }
+    const q = { from: '2026-01-01', to: '2026-01-31' }
+    expect(parseFilters({ ...q, channel: 'kiosk', source: long, store: long }, 'x', choices)).toMatchObject({
+      ok: true,
+      filters: { channel: 'kiosk', source: long, store: long },
+    })
+    // A value of the data is kept as the data spells it, not trimmed into another one.
+    expect(parseFilters({ ...q, source: ' spaced ' }, 'x', choices)).toMatchObject({
+      filters: { source: ' spaced ' },
+    })
+    // What the data does not hold is still refused.
+    expect(parseFilters({ ...q, channel: 'fax' }, 'x', choices)).toEqual({
+      ok: false,
+      problem: 'channel must be web, app, server, store or a channel of the data',
+    })
+    expect(parseFilters({ ...q, source: 'y'.repeat(201) }, 'x', choices).ok).toBe(false)
+    expect(parseFilters({ ...q, channel: ['kiosk', 'web'] }, 'x', choices).ok).toBe(false)
+  })
+
   it('refuses days the warehouse cannot hold (ClickHouse Date: 1970-01-01 to 2149-06-06)', () => {
     const problem = (q: Record<string, unknown>) => {
       const r = parseFilters(q, '2026-03-01')

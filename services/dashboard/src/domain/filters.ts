@@ -19,10 +19,19 @@ export interface Filters {
 
 export type FilterResult = { ok: true; filters: Filters } | { ok: false; problem: string }
 
+/** What the filter menus offer (the data's sources, channels and stores): always accepted. */
+export interface FilterChoices {
+  sources: readonly string[]
+  channels: readonly string[]
+  stores: readonly string[]
+}
+const NO_CHOICES: FilterChoices = { sources: [], channels: [], stores: [] }
+
 const DAY_MS = 86_400_000
 /** The longest range one request may ask for (ten years of days). */
 export const MAX_RANGE_DAYS = 3660
 const DATE = /^\d{4}-\d{2}-\d{2}$/
+/** The channels the models name (0020_sessions.sql); a sender's context.channel adds others. */
 const CHANNELS = new Set(['', 'web', 'app', 'server', 'store'])
 /**
  * The days the warehouse can answer for: ClickHouse's `Date` (the models' days, the queries' day
@@ -47,11 +56,22 @@ function isDay(v: string): boolean {
 
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '')
 
+/** `v` exactly as one of the menu's `offered` values, else undefined. */
+const offered = (v: unknown, list: readonly string[]): string | undefined =>
+  typeof v === 'string' && list.includes(v) ? v : undefined
+
 /**
  * Parses a query string. Missing dates default to the 30 days ending on `lastDay` (the latest
- * day with data, so a seeded or quiet shop still shows something).
+ * day with data, so a seeded or quiet shop still shows something). A source, channel or store
+ * that the menus offer (`choices`, from the data) is taken as it is: a sender's own channel
+ * (`context.channel: "kiosk"`) or a source over 200 characters is one the page lists, and the
+ * API must not refuse what the page offers.
  */
-export function parseFilters(query: Record<string, unknown>, lastDay: string): FilterResult {
+export function parseFilters(
+  query: Record<string, unknown>,
+  lastDay: string,
+  choices: FilterChoices = NO_CHOICES,
+): FilterResult {
   for (const name of FILTER_NAMES) {
     // `?channel=web&channel=app` arrives as a list: refused, never silently read as one or none.
     if (Array.isArray(query[name])) return { ok: false, problem: `${name} may be given only once` }
@@ -71,12 +91,16 @@ export function parseFilters(query: Record<string, unknown>, lastDay: string): F
   if (rangeDays({ from, to }) > MAX_RANGE_DAYS) {
     return { ok: false, problem: `the range may not exceed ${MAX_RANGE_DAYS} days` }
   }
-  const source = text(query['source'])
-  if (source.length > 200) return { ok: false, problem: 'source is too long' }
-  const channel = text(query['channel'])
-  if (!CHANNELS.has(channel)) return { ok: false, problem: 'channel must be web, app, server or store' }
-  const store = text(query['store'])
-  if (store.length > 200) return { ok: false, problem: 'store is too long' }
+  const source = offered(query['source'], choices.sources) ?? text(query['source'])
+  if (source.length > 200 && !choices.sources.includes(source))
+    return { ok: false, problem: 'source is too long' }
+  const channel = offered(query['channel'], choices.channels) ?? text(query['channel'])
+  if (!CHANNELS.has(channel) && !choices.channels.includes(channel)) {
+    return { ok: false, problem: 'channel must be web, app, server, store or a channel of the data' }
+  }
+  const store = offered(query['store'], choices.stores) ?? text(query['store'])
+  if (store.length > 200 && !choices.stores.includes(store))
+    return { ok: false, problem: 'store is too long' }
   const g = text(query['granularity']) || 'day'
   if (g !== 'day' && g !== 'week') return { ok: false, problem: 'granularity must be day or week' }
   return { ok: true, filters: { from, to, source, channel, store, granularity: g } }

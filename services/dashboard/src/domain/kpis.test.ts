@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { changeOf, EMPTY_COUNTS, tilesOf } from './kpis.js'
+import { changeOf, countsOf, EMPTY_COUNTS, tilesOf } from './kpis.js'
 
 describe('tiles', () => {
   const counts = {
@@ -25,6 +25,19 @@ describe('tiles', () => {
       avgBasket: null,
       cartAbandonmentRate: null,
     })
+  })
+
+  it('an unknown revenue (a sum too large for a double) stays unknown, never 0', () => {
+    const tiles = tilesOf({ ...counts, revenue: null })
+    expect(tiles).toMatchObject({ revenue: null, avgBasket: null, orders: 12 })
+    expect(changeOf('revenue', tiles, tilesOf(counts))).toBeNull()
+    expect(changeOf('avgBasket', tilesOf(counts), tiles)).toBeNull()
+    // Huge but finite: kept as it is (x * 100 would overflow), and a change that overflows is none.
+    expect(tilesOf({ ...counts, revenue: 1.7e308 }).revenue).toBe(1.7e308)
+    expect(
+      changeOf('revenue', tilesOf({ ...counts, revenue: 1.7e308 }), tilesOf({ ...counts, revenue: 1e-10 })),
+    ).toBeNull()
+    expect(countsOf({ orders: '3', revenue: null }).revenue).toBeNull()
   })
 
   it('changes: relative for amounts, in points for rates, none from zero', () => {

@@ -12,7 +12,8 @@ export interface KpiCounts {
   checkoutVisits: number
   abandonedVisits: number
   orders: number
-  revenue: number
+  /** null: unknown, a sum too large for a 64-bit float (never shown as 0). */
+  revenue: number | null
   newCustomers: number
   returningCustomers: number
 }
@@ -21,7 +22,7 @@ export interface Tiles {
   visits: number
   conversionRate: number | null
   avgBasket: number | null
-  revenue: number
+  revenue: number | null
   orders: number
   cartAbandonmentRate: number | null
   bounceRate: number | null
@@ -46,13 +47,17 @@ export const EMPTY_COUNTS: KpiCounts = {
 }
 
 const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b)
+/** To cents; as is from 1e15 up, where `x * 100` could overflow and a double holds no cents. */
+export const cents = (x: number): number => (Math.abs(x) < 1e15 ? Math.round(x * 100) / 100 : x)
+/** A finite number, or null: what JSON would turn into null anyway is said to be unknown. */
+const finite = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null)
 
 export function tilesOf(c: KpiCounts): Tiles {
   return {
     visits: c.visits,
     conversionRate: ratio(c.convertedVisits, c.visits),
-    avgBasket: c.orders === 0 ? null : Math.round((c.revenue / c.orders) * 100) / 100,
-    revenue: Math.round(c.revenue * 100) / 100,
+    avgBasket: c.orders === 0 || c.revenue === null ? null : finite(cents(c.revenue / c.orders)),
+    revenue: c.revenue === null ? null : finite(cents(c.revenue)),
     orders: c.orders,
     cartAbandonmentRate: ratio(c.abandonedVisits, c.cartVisits),
     bounceRate: ratio(c.bounces, c.visits),
@@ -70,7 +75,7 @@ export function changeOf(name: TileName, current: Tiles, previous: Tiles): numbe
   const b = previous[name]
   if (a === null || b === null) return null
   if (name.endsWith('Rate')) return a - b
-  return b === 0 ? null : (a - b) / b
+  return b === 0 ? null : finite((a - b) / b)
 }
 
 export const TILE_NAMES: readonly TileName[] = [
@@ -98,7 +103,7 @@ export function countsOf(row: Record<string, unknown> | undefined): KpiCounts {
     checkoutVisits: n('checkout_visits'),
     abandonedVisits: n('abandoned_visits'),
     orders: n('orders'),
-    revenue: n('revenue'),
+    revenue: row['revenue'] === null ? null : finite(n('revenue')),
     newCustomers: n('new_customers'),
     returningCustomers: n('returning_customers'),
   }

@@ -156,7 +156,8 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
           deps.log.error({ err }, 'dashboard query failed')
           return fail(reply, 'SIL_DASHBOARD_QUERY_FAILED')
         }
-        const parsed = parseFilters(request.query, choices.lastDay ?? dayString(Date.now()))
+        // The menus list the choices: each of them is a filter the API accepts.
+        const parsed = parseFilters(request.query, choices.lastDay ?? dayString(Date.now()), choices)
         if (!parsed.ok) return fail(reply, 'SIL_DASHBOARD_FILTER_INVALID', parsed.problem)
         return run(reply, async () => ({
           ...(await buildOverview(deps.queries, parsed.filters, await audiences())),
