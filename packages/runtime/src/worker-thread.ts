@@ -1,3 +1,4 @@
+import { Worker, type WorkerOptions } from 'node:worker_threads'
 import type { Registry } from './metrics.js'
 
 /**
@@ -14,6 +15,35 @@ export function compiledExecArgv(): string[] {
     else if (!a.startsWith('--conditions=')) out.push(a)
   }
   return out
+}
+
+/**
+ * The flags a Worker refused (ERR_WORKER_INVALID_EXEC_ARGV): V8's and the process's own
+ * (`--max-old-space-size=4096`, `--stack-size=…`), which apply to every thread anyway. Node names
+ * them in the message: `Initiated Worker with invalid execArgv flags: a, b`.
+ */
+function refusedFlags(err: unknown): Set<string> | undefined {
+  if ((err as { code?: unknown } | null)?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return undefined
+  const list = (err as Error).message.split(': ').slice(1).join(': ')
+  return new Set(list.split(', ').filter(Boolean))
+}
+
+/**
+ * A service worker on its compiled entry, with the owner's flags (compiledExecArgv) less those a
+ * worker cannot take: `node --max-old-space-size=4096 …/main.js start` starts its threads too.
+ */
+export function startCompiledWorker(entry: URL, options: Omit<WorkerOptions, 'execArgv'>): Worker {
+  let execArgv = compiledExecArgv()
+  for (;;) {
+    try {
+      return new Worker(entry, { ...options, execArgv })
+    } catch (err) {
+      const refused = refusedFlags(err)
+      const kept = refused && execArgv.filter((a) => !refused.has(a))
+      if (!kept || kept.length === execArgv.length) throw err
+      execArgv = kept
+    }
+  }
 }
 
 /**

@@ -1,9 +1,9 @@
-import { MessageChannel, Worker } from 'node:worker_threads'
+import { MessageChannel } from 'node:worker_threads'
 import { serveBusOverPort, type Bus } from '@sillage/bus'
 import type { IdentityRules } from '@sillage/identifiers'
 import {
   compiledEntry,
-  compiledExecArgv,
+  startCompiledWorker,
   createWorkerMetrics,
   type Logger,
   type Registry,
@@ -54,10 +54,9 @@ export function createIdentityWorker(deps: IdentityWorkerDeps): IdentityWorker {
     ...(deps.group !== undefined && { group: deps.group }),
     ...(deps.maxBatchRecords !== undefined && { maxBatchRecords: deps.maxBatchRecords }),
   }
-  const worker = new Worker(compiledEntry(import.meta.url, 'worker.js'), {
+  const worker = startCompiledWorker(compiledEntry(import.meta.url, 'worker.js'), {
     workerData,
     transferList: [port2],
-    execArgv: compiledExecArgv(),
   })
   const send = (m: OwnerToWorker) => worker.postMessage(m)
   let expectedExit = false

@@ -1,10 +1,10 @@
-import { MessageChannel, Worker } from 'node:worker_threads'
+import { MessageChannel } from 'node:worker_threads'
 import type { FastifyInstance } from 'fastify'
 import { serveBusOverPort, type Bus } from '@sillage/bus'
 import type { SuppressionList } from '@sillage/identifiers'
 import {
   compiledEntry,
-  compiledExecArgv,
+  startCompiledWorker,
   createWorkerMetrics,
   type Logger,
   type Registry,
@@ -70,10 +70,9 @@ export function createProfilesWorker(deps: ProfilesWorkerDeps): ProfilesWorker {
     adminToken: deps.adminToken,
     browserSources: deps.browserSources,
   }
-  const worker = new Worker(compiledEntry(import.meta.url, 'thread.js'), {
+  const worker = startCompiledWorker(compiledEntry(import.meta.url, 'thread.js'), {
     workerData,
     transferList: [port2],
-    execArgv: compiledExecArgv(),
   })
   const send = (m: OwnerToThread) => worker.postMessage(m)
   const metrics = createWorkerMetrics((id) => send({ op: 'metrics', id }))
