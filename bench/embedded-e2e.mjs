@@ -19,6 +19,8 @@ const BATCH = 50
 // bench/cpu-profile-summary.mjs), and its JavaScript CPU per event is printed by pipeline stage
 // (bench/cpu-stages.mjs).
 const CPU_PROF_DIR = process.env.CPU_PROF_DIR
+// NODE_FLAGS="--max-semi-space-size=64": V8 flags for the server process only (not the load).
+const NODE_FLAGS = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean)
 
 /** CPU seconds of each thread of `pid`, by thread name (Linux /proc; empty elsewhere). */
 function threadCpu(pid) {
@@ -92,7 +94,7 @@ try {
   const sillage = await startProcess(['apps/sillage/dist/main.js', 'start'], {
     env,
     readyUrl: `${url}/healthz`,
-    ...(CPU_PROF_DIR && { prefix: ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] }),
+    prefix: [...NODE_FLAGS, ...(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [])],
   })
   const cpuBefore = threadCpu(sillage.proc.pid)
   const started = Date.now()
