@@ -154,6 +154,25 @@ describe('sillage start, as a new user runs it', () => {
     }
   })
 
+  it('exits 1 with a one-line reason when another start runs on the same data dir', async () => {
+    const proc = spawn(process.execPath, [cliMain, 'start'], {
+      cwd: repoRoot,
+      env: { ...process.env, SILLAGE_DATA_DIR: dir.path, SILLAGE_PORT: '0', SILLAGE_SOURCES: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)))
+    expect(code).toBe(1)
+    const lines = stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^sillage start: another sillage start \\(pid \\d+, http://127\\.0\\.0\\.1:${port}\\) already runs on the data dir `,
+      ),
+    )
+  })
+
   it('exits 2 naming SIL_PROFILE_CONFIG_INVALID when a read key equals the admin token, not hanging', async () => {
     const other = tempDir('sillage-start-readkey-')
     const token = 'tok_start_readkey_0123456789'

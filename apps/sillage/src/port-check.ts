@@ -63,3 +63,15 @@ export async function profilesPortFor(
     () => 0,
   )
 }
+
+/**
+ * Fails fast when another `sillage start` runs on this data dir (its runtime file, a live pid):
+ * its chDB holds the data dir's lock, and the engine would refuse with a raw "Cannot lock file".
+ */
+export function assertDataDirFree(dataDir: string, running: { pid: number; url: string } | undefined): void {
+  if (!running) return
+  throw new ListenError(
+    `sillage start: another sillage start (pid ${running.pid}, ${running.url}) already runs on the data dir ` +
+      `${dataDir}; stop it, or set another SILLAGE_DATA_DIR`,
+  )
+}

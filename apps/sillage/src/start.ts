@@ -18,10 +18,18 @@ import { registerAdminQueryRoute } from './admin-query.route.js'
 import { registerAdminImportsRoute } from './admin-imports.route.js'
 import type { CliConfig } from './config.js'
 import { startBanner } from './banner.js'
-import { adminToken, demoSources, paths, profileReadKeys, removeRuntime, writeRuntime } from './data-dir.js'
+import {
+  adminToken,
+  demoSources,
+  paths,
+  profileReadKeys,
+  readRuntime,
+  removeRuntime,
+  writeRuntime,
+} from './data-dir.js'
 import { createDebugPersons } from './debug-persons.js'
 import { registerDemoRoutes } from './demo.route.js'
-import { assertCanListen, listenFailure, profilesPortFor } from './port-check.js'
+import { assertCanListen, assertDataDirFree, listenFailure, profilesPortFor } from './port-check.js'
 import { gateUntilReady } from './readiness.js'
 import { createLagGate } from './lag-gate.js'
 import { startProfiles } from './start-profiles.js'
@@ -36,7 +44,8 @@ export async function start(config: CliConfig): Promise<void> {
   const registry = createMetricsRegistry()
   const { port, host } = config.collector
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
-  // A taken port fails here, in one line, before anything opens (port-check.ts).
+  // A data dir or a port taken by another start fails here, in one line, before anything opens.
+  assertDataDirFree(config.dataDir, readRuntime(config.dataDir))
   await assertCanListen(host, port)
   const profilesPort = config.embedded.profilesThread
     ? await profilesPortFor(host, port, config.embedded.profilesPort)
