@@ -423,8 +423,8 @@ const checks: Record<string, (rows: Row[]) => void> = {
     expect(scores).toEqual([...scores].sort((a, b) => b - a))
   },
   'customer-lookup': (rows) => {
-    const t = people.get('shopper-0007')!
-    expect(t.userIds).toEqual(['u-0007'])
+    const t = people.get('shopper-0006')!
+    expect(t.userIds).toEqual(['u-0006'])
     expect(rows).toHaveLength(1)
     expect({
       orders: Number(rows[0]!['orders']),

@@ -114,6 +114,19 @@ async function callAudiences(
 
 const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`)
 
+/**
+ * Through a running start, the deliveries use start's environment: a webhook secret set only on
+ * the CLI's command line is not used (the webhook is logged "without a secret", not delivered).
+ */
+function secretsNote(url: string): string | undefined {
+  const names = Object.keys(process.env).filter((k) => k.startsWith('SILLAGE_DESTINATION_SECRET_'))
+  if (names.length === 0) return undefined
+  return (
+    `note: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} set here, but the running sillage start (${url}) ` +
+    `delivers with its own environment: it must have been started with the variable to deliver there (docs/activation.md)\n`
+  )
+}
+
 export const audiencesCommand: Command = {
   summary: 'list, preview and sync audiences (docs/activation.md)',
   usage: AUDIENCES_USAGE,
@@ -157,6 +170,8 @@ export const audiencesCommand: Command = {
           id,
         )
         for (const x of [...(r['synced'] as unknown[]), ...(r['delivered'] as unknown[])]) out(x)
+        const note = secretsNote(running.url)
+        if (note) process.stderr.write(note)
         return
       }
       await withRunner(AUDIENCES_USAGE, async (runner) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { TrackingPlanError } from '@sillage/collector'
+import { compileTrackingPlan, TrackingPlanError } from '@sillage/collector'
 import { trackingPlanSchema, type Source, type TrackingPlan } from '@sillage/schemas'
 import { createWarehouse } from '@sillage/warehouse'
 import { runningStart } from '../admin-client.js'
@@ -27,7 +27,7 @@ const USAGE = `usage: sillage plan check [--days 7] [--source ID] [--plan FILE] 
 While \`sillage start\` runs on the same data dir (embedded chDB), the reads go through it.
 `
 
-function readPlan(path: string): TrackingPlan {
+export function readPlan(path: string): TrackingPlan {
   let json: unknown
   try {
     json = JSON.parse(readFileSync(path, 'utf8'))
@@ -38,6 +38,14 @@ function readPlan(path: string): TrackingPlan {
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'plan'}: ${i.message}`).join('; ')
     throw new UsageError(`--plan ${path}: ${issues}`, USAGE)
+  }
+  // Compiled here, as the collector would at start (mode off included: the plan before it is
+  // switched on), so that a refused schema names the file rather than the first source checked.
+  try {
+    compileTrackingPlan({ ...parsed.data, mode: parsed.data.mode === 'off' ? 'allow' : parsed.data.mode })
+  } catch (err) {
+    if (err instanceof TrackingPlanError) throw new UsageError(`--plan ${path}: ${err.message}`, USAGE)
+    throw err
   }
   return parsed.data
 }
@@ -110,7 +118,7 @@ async function check(args: string[]): Promise<void> {
         reports.push(await checkSource(run, database, source, { days, limit, plan }))
       } catch (err) {
         if (err instanceof TrackingPlanError)
-          throw new UsageError(`source ${source.id}: ${err.message}`, USAGE)
+          throw new UsageError(`source ${JSON.stringify(source.id)}: ${err.message}`, USAGE)
         throw err
       }
     }

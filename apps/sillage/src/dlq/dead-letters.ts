@@ -35,6 +35,10 @@ export function decodeDeadLetter(record: BusRecord): DeadLetterRecord | undefine
     reason: {
       code: String(reason['code']) as DeadLetter['reason']['code'],
       message: String(reason['message'] ?? ''),
+      // A blocked event's broken rules (docs/tracking-plans.md), kept for `dlq inspect --json`.
+      ...(Array.isArray(reason['violations'])
+        ? { violations: reason['violations'] as NonNullable<DeadLetter['reason']['violations']> }
+        : {}),
     },
     index: typeof v['index'] === 'number' ? v['index'] : 0,
     sourceId: v['sourceId'],
