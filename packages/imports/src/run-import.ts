@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import type { CollectorSender, SendResult } from './adapters/collector-sender.js'
 import { createCheckpointFile } from './adapters/checkpoint.js'
 import type { FileReader } from './adapters/file-reader.js'
@@ -253,6 +253,8 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
     }
     report()
     checkpoint.remove()
+    // A run with nothing refused (this time or before a resume) leaves no empty rejected file.
+    if (statSync(rejectedFile, { throwIfNoEntry: false })?.size === 0) rmSync(rejectedFile, { force: true })
   } finally {
     reader.close()
   }
