@@ -4,17 +4,44 @@ import { loadCliConfig } from '../config.js'
 import { runQuery } from '../run-query.js'
 import { UsageError, type Command } from './command.js'
 
-const USAGE = `usage: sillage query "<SQL>"
+const USAGE = `usage: sillage query [--param NAME=VALUE]... "<SQL>"
 
 Runs SQL against the warehouse; rows are printed as JSON lines. While \`sillage start\` runs on the
-same data dir (embedded chDB), the SQL is sent to it.
+same data dir (embedded chDB), the SQL is sent to it. Each --param gives the value of a
+{NAME:Type} placeholder (as clickhouse-client's --param_NAME), sent apart from the SQL:
+  sillage query --param person=p_01J… "SELECT * FROM sillage.persons WHERE person_id = {person:String}"
 `
+
+/**
+ * The SQL and the `--param NAME=VALUE` (or `--param=NAME=VALUE`) values among the arguments; every
+ * other argument is SQL, joined with spaces as before. Pure.
+ */
+export function splitQueryArgs(args: readonly string[]): { sql: string; params: Record<string, string> } {
+  const params: Record<string, string> = {}
+  const sql: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    const param =
+      a === '--param' ? args[++i] : a.startsWith('--param=') ? a.slice('--param='.length) : undefined
+    if (param === undefined && a !== '--param') {
+      sql.push(a)
+      continue
+    }
+    const eq = param?.indexOf('=') ?? -1
+    const name = param?.slice(0, eq) ?? ''
+    if (eq < 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new UsageError(`query: --param takes NAME=VALUE, got ${JSON.stringify(param ?? '')}`, USAGE)
+    params[name] = param!.slice(eq + 1)
+  }
+  return { sql: sql.join(' ').trim(), params }
+}
 
 export const queryCommand: Command = {
   summary: 'run SQL against the warehouse; rows are printed as JSON lines',
   usage: USAGE,
   async run(args) {
-    const sql = args.join(' ').trim()
+    const { sql, params } = splitQueryArgs(args)
+    const withParams = Object.keys(params).length > 0 ? params : undefined
     if (!sql)
       throw new UsageError(
         'query: missing SQL, e.g. sillage query "SELECT count() FROM sillage.events"',
@@ -26,12 +53,12 @@ export const queryCommand: Command = {
       ? undefined
       : runningStart(config.dataDir, config.collector.adminToken)
     if (running) {
-      process.stdout.write(await running.call('POST', '/admin/query', { sql }))
+      process.stdout.write(await running.call('POST', '/admin/query', { sql, params: withParams }))
       return
     }
     const warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })
     try {
-      process.stdout.write(await runQuery(warehouse, sql))
+      process.stdout.write(await runQuery(warehouse, sql, withParams))
     } finally {
       await warehouse.close()
     }

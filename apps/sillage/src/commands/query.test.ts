@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest'
+import { splitQueryArgs } from './query.js'
+
+describe('splitQueryArgs', () => {
+  it('takes --param NAME=VALUE in both spellings and joins the rest as SQL', () => {
+    expect(
+      splitQueryArgs(['--param', 'person=p=1', 'SELECT', '{person:String}', '--param=n=3', 'AS', 'x']),
+    ).toEqual({ sql: 'SELECT {person:String} AS x', params: { person: 'p=1', n: '3' } })
+    expect(splitQueryArgs(['SELECT 1'])).toEqual({ sql: 'SELECT 1', params: {} })
+  })
+
+  it('refuses a --param without NAME=VALUE', () => {
+    for (const args of [['--param'], ['--param', 'novalue'], ['--param', '=x'], ['--param=1a=2']]) {
+      expect(() => splitQueryArgs(args), JSON.stringify(args)).toThrow(/--param takes NAME=VALUE/)
+    }
+  })
+})
