@@ -37,7 +37,10 @@ export interface CollectorDeps {
         CollectorConfig,
         'trustProxy' | 'maxInflightEvents' | 'maxInflightBytes' | 'adminToken' | 'unhealthyAfterMs'
       >
-    >
+    > & {
+      /** How long a request may take to arrive in full (headers and body); DEFAULT_REQUEST_TIMEOUT_MS. */
+      requestTimeoutMs?: number
+    }
   sources: readonly Source[]
   bus: Bus
   log: Logger
@@ -52,11 +55,28 @@ export interface CollectorDeps {
   suppressions?: SuppressionList
 }
 
+/**
+ * A request whose body has not arrived in full after this long is answered 408
+ * SIL_REQUEST_TIMEOUT and its connection closed. Fastify's default is no limit at all, so a client
+ * that sends its headers and then stalls (or trickles) its body would hold a connection and up to
+ * a batch's worth of buffered bytes forever (slowloris). Node's own default, 5 minutes: `start`
+ * serves its admin uploads (`POST /admin/imports`, up to 1 GB) on this server too.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000
+
 /** Builds the collector (routes, parsers, error mapping) without listening: tests use inject(). */
 export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
   const metrics = createCollectorMetrics(deps.registry)
   const refusals: Refusals = { tap: undefined }
+  const requestTimeout = deps.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
   const app = Fastify({
+    // Given to Node's server at construction too: set only afterwards (as Fastify does), Node 20
+    // never times a request out. Node checks the open requests at connectionsCheckingInterval.
+    requestTimeout,
+    http: {
+      requestTimeout,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(requestTimeout / 4))),
+    },
     loggerInstance: deps.log.child({ component: 'collector' }) as FastifyBaseLogger,
     // Per-request logs would cost more than the request at 1,000 batches/s; errors are logged.
     logController: new LogController({ disableRequestLogging: true }),

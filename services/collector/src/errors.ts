@@ -26,7 +26,8 @@ export const REQUEST_ERRORS = {
   },
   SIL_BODY_NUMBER_OUT_OF_RANGE: {
     status: 400,
-    message: 'a request-level object (batch context or integrations) has a number beyond ±1.8e308',
+    message:
+      'a request-level object (batch context or integrations) has a number beyond ±1.8e308, NaN or Infinity',
   },
   SIL_BAD_REQUEST: { status: 400, message: 'malformed HTTP request' },
   SIL_BAD_CONTENT_LENGTH: {
@@ -69,7 +70,7 @@ export const EVENT_ERRORS = {
   SIL_EVENT_TOO_DEEP: 'the event nests objects or arrays deeper than the limit',
   SIL_EVENT_FORBIDDEN_KEY: 'the event has a __proto__, constructor or prototype key',
   SIL_EVENT_NUMBER_OUT_OF_RANGE:
-    'the event has a number beyond ±1.8e308 (such as 1e400), which JSON cannot keep',
+    'the event has a number JSON cannot keep: beyond ±1.8e308 (such as 1e400), NaN or Infinity',
   SIL_EVENT_NO_CONSENT: "the event's context.consent does not grant the category the source requires",
   SIL_EVENT_SUPPRESSED: 'the event carries an identifier of an erased person',
   SIL_TRACKING_PLAN_VIOLATION:

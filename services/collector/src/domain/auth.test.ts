@@ -9,6 +9,8 @@ describe('writeKeyFromAuthorization', () => {
     [basic('wk_123:'), 'wk_123'],
     [basic('wk_123'), 'wk_123'],
     [basic(':'), undefined],
+    [`basic   ${Buffer.from('wk_123:').toString('base64')}  `, 'wk_123'],
+    ['Basic', undefined],
     ['Bearer abc', undefined],
     [undefined, undefined],
   ])('%s -> %s', (header, key) => {

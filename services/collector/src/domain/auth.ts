@@ -5,8 +5,10 @@ export { createSourceIndex } from '@sillage/schemas'
 /** Extracts the write key from `Authorization: Basic base64(writeKey:)`. */
 export function writeKeyFromAuthorization(header: string | undefined): string | undefined {
   if (!header) return undefined
-  const [scheme, token] = header.split(' ', 2)
-  if (scheme?.toLowerCase() !== 'basic' || !token) return undefined
+  // `Basic`, case-insensitive, then one or more spaces (RFC 9110's 1*SP) and the token.
+  const match = /^\s*basic +(\S+)\s*$/i.exec(header)
+  const token = match?.[1]
+  if (!token) return undefined
   const decoded = Buffer.from(token, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   const key = colon === -1 ? decoded : decoded.slice(0, colon)

@@ -35,12 +35,15 @@ export function enrichEvent(event: SillageEvent, ctx: EnrichContext): EnrichedEv
   let timestamp: number
   if (original !== undefined && event.sentAt !== undefined) {
     timestamp = ctx.receivedAt - (parseIsoMs(event.sentAt) - originalMs)
+    // A correction that leaves 1970..2100 (sentAt decades after the event: a broken clock, not a
+    // skew) is not applied: the client's own time is kept rather than 1970-01-01.
+    if (!(timestamp >= 0 && timestamp <= MAX_TIMESTAMP_MS)) timestamp = originalMs
   } else if (original !== undefined) {
     timestamp = originalMs
   } else {
     timestamp = ctx.receivedAt
   }
-  // A skewed client clock must not push the event outside what the warehouse can store.
+  // Whatever happened above, never outside what the warehouse can store.
   timestamp = Math.min(Math.max(timestamp, 0), MAX_TIMESTAMP_MS)
 
   // The validated event is a fresh object owned by this request: it is completed in place,

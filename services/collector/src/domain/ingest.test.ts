@@ -79,6 +79,21 @@ describe('enrichEvent', () => {
     expect(e.sourceId).toBe('web')
   })
 
+  it('keeps the client timestamp when the correction would leave 1970..2100 (a broken sentAt)', () => {
+    const v = validateEvent(
+      {
+        type: 'track',
+        event: 'E',
+        anonymousId: 'a',
+        timestamp: '2026-01-01T10:00:00.000Z',
+        sentAt: '2099-01-01T00:00:00.000Z',
+      },
+      {},
+    )
+    if (!v.ok) throw new Error(v.message)
+    expect(enrichEvent(v.event, opts).timestamp).toBe('2026-01-01T10:00:00.000Z')
+  })
+
   it('keeps a client messageId and generates one when absent', () => {
     const v = validateEvent({ type: 'track', event: 'E', anonymousId: 'a', messageId: 'm-1' }, {})
     const w = validateEvent({ type: 'track', event: 'E', anonymousId: 'a' }, {})

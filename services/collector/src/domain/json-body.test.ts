@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { exactIds, hasUnsafeId, parseJsonBody } from './json-body.js'
+import { exactIds, hasUnsafeId, nonFiniteTokens, parseJsonBody } from './json-body.js'
 
 const parse = (text: string): unknown => {
   const r = parseJsonBody(text)
@@ -78,5 +78,15 @@ describe('exactIds', () => {
     expect(hasUnsafeId({ batch: [{ userId: 1 }, { userId: 'a' }] })).toBe(false)
     expect(hasUnsafeId({ batch: [{ userId: 1 }, { groupId: 2 ** 60 }] })).toBe(true)
     expect(hasUnsafeId([1, 2])).toBe(false)
+  })
+})
+
+describe('nonFiniteTokens', () => {
+  it("rewrites Python's bare NaN and Infinity outside strings, and nothing else", () => {
+    expect(nonFiniteTokens('{"a":NaN,"b":[Infinity,-Infinity],"s":"NaN Infinity \\" NaN"}')).toBe(
+      '{"a":1e400,"b":[1e400,-1e400],"s":"NaN Infinity \\" NaN"}',
+    )
+    expect(nonFiniteTokens('{"s":"NaN"')).toBeUndefined()
+    expect(parse('{"a":NaN}')).toEqual({ a: Infinity })
   })
 })

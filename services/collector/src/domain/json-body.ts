@@ -7,7 +7,11 @@
  *   of context.externalIds items), which JSON.parse would round, is read again from the raw text
  *   and kept as the exact string of its digits;
  * - lone UTF-16 surrogates, which only a `\uD800`-style escape can produce (the UTF-8 decoder
- *   already turns invalid bytes into U+FFFD), are replaced by U+FFFD in keys and values.
+ *   already turns invalid bytes into U+FFFD), are replaced by U+FFFD in keys and values;
+ * - the bare tokens `NaN`, `Infinity` and `-Infinity`, which Python's json module writes for a
+ *   float('nan') (a pandas missing value) and which JSON.parse refuses, are read as ±1e400 so that
+ *   the event holding one is refused alone (SIL_EVENT_NUMBER_OUT_OF_RANGE, domain/depth.ts), not
+ *   the whole request with the good events beside it.
  */
 
 declare global {
@@ -32,9 +36,17 @@ const unsafeNumber = (v: unknown): boolean =>
   typeof v === 'number' && Number.isFinite(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER
 
 export function parseJsonBody(raw: string): JsonBody {
-  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
+  let text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
   try {
-    let value: unknown = JSON.parse(text)
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch (err) {
+      const repaired = err instanceof SyntaxError ? nonFiniteTokens(text) : undefined
+      if (repaired === undefined) throw err
+      text = repaired
+      value = JSON.parse(text)
+    }
     if (hasUnsafeId(value)) value = JSON.parse(exactIds(text))
     if (text.includes('\\u') && SURROGATE_ESCAPE.test(text)) value = wellFormed(value, 0)
     return { ok: true, value }
@@ -69,6 +81,37 @@ export function hasUnsafeId(body: unknown): boolean {
   const batch = body['batch']
   if (Array.isArray(batch)) for (const item of batch) if (eventHasUnsafeId(item)) return true
   return false
+}
+
+const NON_FINITE = /NaN|Infinity/
+
+/**
+ * Rewrites the bare `NaN`, `Infinity` and `-Infinity` tokens of a text JSON.parse refused (outside
+ * strings) as `1e400` / `-1e400`; undefined when it has none. A single pass, tracking strings only.
+ */
+export function nonFiniteTokens(text: string): string | undefined {
+  if (!NON_FINITE.test(text)) return undefined
+  let out = ''
+  let copied = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 34 /* " */) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i)
+        if (d === 92 /* \ */) i++
+        else if (d === 34) break
+      }
+    } else if (c === 78 /* N */ && text.startsWith('NaN', i)) {
+      out += `${text.slice(copied, i)}1e400`
+      copied = i + 3
+      i += 2
+    } else if (c === 73 /* I */ && text.startsWith('Infinity', i)) {
+      out += `${text.slice(copied, i)}1e400`
+      copied = i + 8
+      i += 7
+    }
+  }
+  return copied === 0 ? undefined : out + text.slice(copied)
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57

@@ -54,7 +54,14 @@ export function validateEvent(raw: unknown, opts: RequestFields): Validation {
   const merged = opts.type || opts.batchContext ? withRequestFields(raw, opts) : undefined
   const fast = merged ? fastParse(merged) : fastParse(raw, opts.sentAt)
   if (fast) return identified(fast)
-  const parsed = eventSchema.safeParse(merged ?? withRequestFields(raw, opts))
+  const input = merged ?? withRequestFields(raw, opts)
+  let parsed = eventSchema.safeParse(input)
+  // sentAt only corrects clock skew: one that is not a date in range is ignored (the event is kept,
+  // uncorrected), as RudderStack does, rather than costing the event (docs/events.md).
+  if (!parsed.success && input['sentAt'] !== undefined && parsed.error.issues.some(isSentAtIssue)) {
+    const { sentAt: _ignored, ...rest } = input
+    parsed = eventSchema.safeParse(rest)
+  }
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const where = issue?.path.length ? issue.path.join('.') : 'event'
@@ -62,6 +69,8 @@ export function validateEvent(raw: unknown, opts: RequestFields): Validation {
   }
   return identified(parsed.data)
 }
+
+const isSentAtIssue = (issue: { path: PropertyKey[] }): boolean => issue.path[0] === 'sentAt'
 
 /** Names and ids lose their control characters (normalize.ts), then the event needs an identity. */
 function identified(event: SillageEvent): Validation {

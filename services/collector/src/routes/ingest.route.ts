@@ -7,7 +7,7 @@ import {
   type Source,
 } from '@sillage/schemas'
 import { TOPICS, type Bus } from '@sillage/bus'
-import { CollectorError } from '../errors.js'
+import { CollectorError, REQUEST_ERRORS } from '../errors.js'
 import { originAllowed, writeKeyFromAuthorization } from '../domain/auth.js'
 import { envelopeProblem } from '../domain/depth.js'
 import { ingestItems, type IngestOptions, type IngestResult } from '../domain/ingest.js'
@@ -149,6 +149,19 @@ function respond(result: IngestResult, reply: FastifyReply) {
   return reply.send({ success: true, accepted, rejected: result.rejected })
 }
 
+/**
+ * The batch envelope. Its `sentAt` only corrects the events' clock skew: one that is not a date in
+ * range is ignored, as RudderStack does, rather than refusing every event of the batch
+ * (docs/events.md).
+ */
+function parseBatch(body: unknown) {
+  const parsed = batchSchema.safeParse(body)
+  if (parsed.success || !isObject(body) || !parsed.error.issues.some((i) => i.path[0] === 'sentAt'))
+    return parsed
+  const { sentAt: _ignored, ...rest } = body
+  return batchSchema.safeParse(rest)
+}
+
 const ENVELOPE_CODES = {
   too_deep: 'SIL_BODY_TOO_DEEP',
   forbidden_key: 'SIL_BODY_FORBIDDEN_KEY',
@@ -157,8 +170,14 @@ const ENVELOPE_CODES = {
 
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps): void {
   const batch = async (request: FastifyRequest, reply: FastifyReply) => {
-    const parsed = batchSchema.safeParse(request.body)
-    if (!parsed.success) throw new CollectorError('SIL_BODY_INVALID')
+    const parsed = parseBatch(request.body)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const where = issue?.path.length ? `${issue.path.join('.')}: ${issue.message}` : 'expected an object'
+      throw new CollectorError('SIL_BODY_INVALID', {
+        message: `${REQUEST_ERRORS.SIL_BODY_INVALID.message} (${where})`,
+      })
+    }
     const source = authenticate(request, parsed.data, deps)
     // The batch's context is merged into every event: it is checked once, and a bad one refuses
     // the whole request (each event would inherit it).

@@ -74,8 +74,10 @@ function refuse(
   request: FastifyRequest,
   reply: FastifyReply,
   code: RequestErrorCode,
+  detail?: string,
 ) {
-  const { status, message } = REQUEST_ERRORS[code]
+  const { status } = REQUEST_ERRORS[code]
+  const message = detail ?? REQUEST_ERRORS[code].message
   metrics.refused.inc({ reason: code })
   if (refusals.tap && request.url.startsWith('/v1/')) {
     const h = request.headers
@@ -107,8 +109,8 @@ export function createFrameworkErrorHandler(metrics: CollectorMetrics, refusals:
 }
 
 export function registerRefusals(app: FastifyInstance, metrics: CollectorMetrics, refusals: Refusals): void {
-  const send = (request: FastifyRequest, reply: FastifyReply, code: RequestErrorCode) =>
-    refuse(metrics, refusals, request, reply, code)
+  const send = (request: FastifyRequest, reply: FastifyReply, code: RequestErrorCode, detail?: string) =>
+    refuse(metrics, refusals, request, reply, code, detail)
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const code = error instanceof CollectorError ? error.code : toCode(error)
@@ -119,7 +121,8 @@ export function registerRefusals(app: FastifyInstance, metrics: CollectorMetrics
     const retryAfter = error instanceof CollectorError ? error.retryAfterSeconds : undefined
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter))
     else if (code === 'SIL_BUS_UNAVAILABLE') void reply.header('retry-after', '5')
-    return send(request, reply, code)
+    // A CollectorError's message may name what is wrong (the field of a SIL_BODY_INVALID).
+    return send(request, reply, code, error instanceof CollectorError ? error.message : undefined)
   })
 
   // A known path asked with another method is a 405 with Allow, not a 404.

@@ -10,7 +10,7 @@ import { parseJsonBody } from '../domain/json-body.js'
  * text/plain (no CORS preflight), RudderStack's Node SDK sends gzip JSON labelled
  * application/x-www-form-urlencoded, some clients send application/octet-stream or nothing. Every
  * body is read as UTF-8 text (invalid bytes become U+FFFD; gzip bytes without their header are
- * inflated) and parsed as JSON; what is not JSON is
+ * inflated, whatever the label) and parsed as JSON; what is not JSON is
  * a 400 SIL_BODY_INVALID_JSON. Prototype-pollution keys are refused per event (domain/depth.ts),
  * not for the whole request, so the good events of a batch are kept.
  *
@@ -20,14 +20,25 @@ import { parseJsonBody } from '../domain/json-body.js'
  */
 /**
  * The body as UTF-8 text (invalid bytes become U+FFFD). Gzip bytes that came without their
- * `Content-Encoding` header under an unusual label (the magic number 1f 8b: never the start of
- * JSON text) are inflated here, within the same body limit.
+ * `Content-Encoding` header, under any label (the magic number 1f 8b: never the start of JSON
+ * text), are inflated here, within the same body limit.
  */
 function decodeBody(body: Buffer, limit: number): string {
   if (body.length > 2 && body[0] === 0x1f && body[1] === 0x8b) {
     return gunzipSync(body, { maxOutputLength: limit }).toString('utf8')
   }
   return body.toString('utf8')
+}
+
+const TOKEN = /^[\w!#$%&'*+.^`|~-]+$/
+
+/** `type/subtype`, with any parameters: what Fastify accepts as a Content-Type (lib/content-type.js). */
+export function isMediaType(label: string): boolean {
+  const media = label.split(';', 1)[0] ?? ''
+  const slash = media.indexOf('/')
+  return (
+    slash > 0 && TOKEN.test(media.slice(0, slash).trimStart()) && TOKEN.test(media.slice(slash + 1).trimEnd())
+  )
 }
 
 export function registerBodyDecoding(app: FastifyInstance): void {
@@ -38,13 +49,8 @@ export function registerBodyDecoding(app: FastifyInstance): void {
     else done(new CollectorError(parsed.code), undefined)
   }
   app.removeAllContentTypeParsers()
-  // The common labels, read as text as they arrive (the cheapest path).
-  app.addContentTypeParser(
-    ['application/json', 'text/plain'],
-    { parseAs: 'string' },
-    (_request, body, done) => finish(body as string, done),
-  )
-  // Any other label, or none: read as bytes first, to recognise gzip sent without its header.
+  // Whatever the label (application/json and text/plain included), or none: read as bytes first,
+  // to recognise gzip sent without its header.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     let text: string
     try {
@@ -56,6 +62,13 @@ export function registerBodyDecoding(app: FastifyInstance): void {
       return
     }
     finish(text, done)
+  })
+
+  // A Content-Type Fastify cannot read (`Content-Type:` empty, `;;;`, `json`) would be a 415 before
+  // any parser runs: the label does not decide, so it is dropped and the body read as unlabelled.
+  app.addHook('onRequest', async (request) => {
+    const label = request.headers['content-type']
+    if (label !== undefined && !isMediaType(label)) delete request.headers['content-type']
   })
 
   app.addHook('preParsing', async (request, _reply, payload) => {
