@@ -34,9 +34,33 @@ const MAX_DATE_MS = Date.UTC(2100, 0, 1)
 /** Already in the normalised form: no need to format it again. */
 const CANONICAL_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
-/** ISO-8601 date-time (any offset) or epoch milliseconds; normalised to an ISO string in UTC. */
+/**
+ * Epoch numbers below this are seconds (Python's `time.time()`, a Unix timestamp), above it
+ * milliseconds (JavaScript's `Date.now()`): 1e11 seconds is the year 5138, 1e11 ms 1973-03-03.
+ */
+const EPOCH_SECONDS_BELOW = 1e11
+
+/** The day of an ISO-8601 text, `YYYY-MM-DD` at its start. */
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})/
+
+/** `2026-02-30`, `2026-04-31`, `2026-13-01`: a day that does not exist, which Date.parse rolls over. */
+function impossibleDay(text: string): boolean {
+  const m = ISO_DAY.exec(text)
+  if (!m) return false
+  const year = Number(m[1])
+  const month = Number(m[2])
+  const day = Number(m[3])
+  return month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()
+}
+
+const epochMs = (n: number) => (Math.abs(n) < EPOCH_SECONDS_BELOW ? n * 1000 : n)
+
+/**
+ * ISO-8601 date-time (any offset), or epoch seconds or milliseconds (EPOCH_SECONDS_BELOW);
+ * normalised to an ISO string in UTC. A day that does not exist is refused, not rolled over.
+ */
 export const isoDate = z.union([z.string().max(64), z.number().finite()]).transform((v, ctx) => {
-  const ms = typeof v === 'number' ? v : Date.parse(v)
+  const ms = typeof v === 'number' ? epochMs(v) : impossibleDay(v) ? NaN : Date.parse(v)
   if (Number.isNaN(ms)) {
     ctx.addIssue({ code: 'custom', message: 'not an ISO-8601 date-time' })
     return z.NEVER
