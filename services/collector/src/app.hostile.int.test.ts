@@ -169,3 +169,26 @@ describe('a stalled body does not hold its connection forever', () => {
     }
   })
 })
+
+describe('a batch context copied into many events', () => {
+  it('refuses a batch whose context would be copied past 8 MiB, and takes the same context over fewer events', async () => {
+    const context = { pad: 'c'.repeat(2000) }
+    const tiny = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        type: 'track',
+        event: 't',
+        anonymousId: 'a',
+        messageId: `ctx-${i}`,
+      }))
+    const big = await post('/v1/batch', JSON.stringify({ batch: tiny(5000), context }), {
+      'content-type': 'application/json',
+    })
+    expect(big.statusCode).toBe(413)
+    expect(big.json()).toMatchObject({ code: 'SIL_BATCH_CONTEXT_TOO_LARGE' })
+    const small = await post('/v1/batch', JSON.stringify({ batch: tiny(100), context }), {
+      'content-type': 'application/json',
+    })
+    expect(small.statusCode).toBe(200)
+    expect(await storedIds(100)).toHaveLength(100)
+  })
+})

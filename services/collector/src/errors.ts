@@ -39,6 +39,11 @@ export const REQUEST_ERRORS = {
   SIL_URI_TOO_LONG: { status: 414, message: 'a path segment is longer than 1024 characters' },
   SIL_BATCH_ALL_REJECTED: { status: 400, message: 'every event in the request was rejected' },
   SIL_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body too large' },
+  SIL_BATCH_CONTEXT_TOO_LARGE: {
+    status: 413,
+    message:
+      'the batch context, copied into each event of the batch, would exceed 8 MiB: send a smaller context or fewer events per request',
+  },
   SIL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
   SIL_UNSUPPORTED_ENCODING: {
     status: 415,

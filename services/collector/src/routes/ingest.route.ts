@@ -162,6 +162,13 @@ function parseBatch(body: unknown) {
   return batchSchema.safeParse(rest)
 }
 
+/**
+ * The most bytes a batch context may amount to once copied into each of the batch's events
+ * (Segment's merge): a 25 KB context over 6,000 tiny events would turn a 460 KB request into
+ * 150 MB on the bus. A usual context (1–2 KB) over a full batch stays far below.
+ */
+export const MAX_CONTEXT_EXPANSION_BYTES = 8 * 1024 * 1024
+
 const ENVELOPE_CODES = {
   too_deep: 'SIL_BODY_TOO_DEEP',
   forbidden_key: 'SIL_BODY_FORBIDDEN_KEY',
@@ -183,6 +190,13 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
     // the whole request (each event would inherit it).
     const problem = envelopeProblem(request.body as Record<string, unknown>, MAX_DEPTH)
     if (problem) throw new CollectorError(ENVELOPE_CODES[problem])
+    const { context, batch: items } = parsed.data
+    if (
+      context &&
+      items.length > 1 &&
+      JSON.stringify(context).length * items.length > MAX_CONTEXT_EXPANSION_BYTES
+    )
+      throw new CollectorError('SIL_BATCH_CONTEXT_TOO_LARGE')
     enforceRateLimit(request, source, parsed.data.batch.length, deps)
     const result = ingestItems(parsed.data.batch, {
       ...requestContext(request, source, deps),
