@@ -192,3 +192,21 @@ describe('a batch context copied into many events', () => {
     expect(await storedIds(100)).toHaveLength(100)
   })
 })
+
+describe('a batch of many items', () => {
+  it('refuses more than 20,000 items whole, before any dead letter, and takes a full batch of small events', async () => {
+    const zeros = await post('/v1/batch', `{"batch":[${Array(20_001).fill('0').join(',')}]}`, {
+      'content-type': 'application/json',
+    })
+    expect(zeros.statusCode).toBe(413)
+    expect(zeros.json()).toMatchObject({ code: 'SIL_BATCH_TOO_MANY_EVENTS' })
+    const items = Array.from(
+      { length: 7_000 },
+      (_, i) => `{"type":"track","event":"t","anonymousId":"a","messageId":"n${i}"}`,
+    )
+    const ok = await post('/v1/batch', `{"batch":[${items.join(',')}]}`, {
+      'content-type': 'application/json',
+    })
+    expect(ok.statusCode).toBe(200)
+  })
+})

@@ -39,6 +39,10 @@ export const REQUEST_ERRORS = {
   SIL_URI_TOO_LONG: { status: 414, message: 'a path segment is longer than 1024 characters' },
   SIL_BATCH_ALL_REJECTED: { status: 400, message: 'every event in the request was rejected' },
   SIL_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body too large' },
+  SIL_BATCH_TOO_MANY_EVENTS: {
+    status: 413,
+    message: 'a batch may hold at most 20,000 items: send fewer per request',
+  },
   SIL_BATCH_CONTEXT_TOO_LARGE: {
     status: 413,
     message:

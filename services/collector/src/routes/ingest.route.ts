@@ -169,6 +169,13 @@ function parseBatch(body: unknown) {
  */
 export const MAX_CONTEXT_EXPANSION_BYTES = 8 * 1024 * 1024
 
+/**
+ * The most items a batch may hold. The smallest real event is ~30 bytes, so a batch under the body
+ * limit (500 KB) holds fewer; 240,000 bare `0` items would each be a dead letter and a line of the
+ * answer (40 MB on the bus, 19 MB back) from one 480 KB request.
+ */
+export const MAX_BATCH_ITEMS = 20_000
+
 const ENVELOPE_CODES = {
   too_deep: 'SIL_BODY_TOO_DEEP',
   forbidden_key: 'SIL_BODY_FORBIDDEN_KEY',
@@ -191,6 +198,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
     const problem = envelopeProblem(request.body as Record<string, unknown>, MAX_DEPTH)
     if (problem) throw new CollectorError(ENVELOPE_CODES[problem])
     const { context, batch: items } = parsed.data
+    if (items.length > MAX_BATCH_ITEMS) throw new CollectorError('SIL_BATCH_TOO_MANY_EVENTS')
     if (
       context &&
       items.length > 1 &&
