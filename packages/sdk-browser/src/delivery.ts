@@ -1,5 +1,5 @@
 import type { InitOptions } from './types.js'
-import { backoff, now } from './util.js'
+import { backoff, now, stringify } from './util.js'
 
 /** An event ready to send (ids, context and consent set). */
 export type QueuedEvent = { messageId: string; context: Record<string, unknown> } & Record<string, unknown>
@@ -80,8 +80,8 @@ export function createDelivery(
     store(saved ? { q: all.slice(-maxQueue), d: dropped } : undefined)
   }
 
-  /** Takes the next batch off the queue: up to flushAt events and MAX_BATCH_BYTES. */
-  const next = (): [QueuedEvent[], string, number] => {
+  /** The next batch (not taken off the queue): how many events, the body and its size. */
+  const next = (): [number, string, number] => {
     if (dropped) {
       q[0]!.context.dropped = dropped
       dropped = 0
@@ -89,15 +89,14 @@ export function createDelivery(
     const parts: string[] = []
     let size = 0
     for (const e of q) {
-      const json = JSON.stringify(e)
+      const json = stringify(e)
       const n = utf8.encode(json).length
       if (parts.length && (parts.length >= flushAt || size + n > MAX_BATCH_BYTES)) break
       parts.push(json)
       size += n
     }
-    const body =
-      '{"writeKey":' + JSON.stringify(o.writeKey) + ',"sentAt":"' + now() + '","batch":[' + parts + ']}'
-    return [q.splice(0, parts.length), body, size]
+    const body = '{"writeKey":' + stringify(o.writeKey) + ',"sentAt":"' + now() + '","batch":[' + parts + ']}'
+    return [parts.length, body, size]
   }
 
   /** `now`: also cut a retry backoff short (the page is back online, or the site asks). */
@@ -106,10 +105,13 @@ export function createDelivery(
     if (busy || waiting || !q.length) return
     clearTimeout(timer)
     timer = undefined
-    const [batch, body, size] = next()
-    busy = batch
-    transport
-      .post(body, size < MAX_BATCH_BYTES)
+    let batch: QueuedEvent[] = (busy = [])
+    // A page's fetch (or JSON) that throws is a failed request, retried: never an exception in the page.
+    new Promise<Awaited<ReturnType<Transport['post']>>>((resolve) => {
+      const [n, body, size] = next()
+      busy = batch = q.splice(0, n)
+      resolve(transport.post(body, size < MAX_BATCH_BYTES))
+    })
       .then((r) => {
         const s = r.status
         if (s > 499 || s == 408 || s == 429) throw r
@@ -138,14 +140,16 @@ export function createDelivery(
 
   const exit = () => {
     // While the collector is failing a beacon would be lost: keep the events for the next page.
-    if (!waiting && navigator.onLine)
-      while (q.length) {
-        const [batch, body] = next()
-        if (!transport.beacon(body)) {
-          q = batch.concat(q)
-          break
-        }
+    // A beacon refused, or a sendBeacon that throws: the rest is kept.
+    try {
+      while (!waiting && navigator.onLine && q.length) {
+        const [n, body] = next()
+        if (!transport.beacon(body)) break
+        q.splice(0, n)
       }
+    } catch {
+      /* kept */
+    }
     save()
   }
 

@@ -2,7 +2,7 @@ import type { ANONYMOUS_ID_COOKIE, CONSENT_COOKIE, SESSION_COOKIE } from '@silla
 import { createDelivery, type Delivery, type QueuedEvent, type Saved } from './delivery.js'
 import { getCookie, local, setCookie } from './storage.js'
 import type { ConsentState, InitOptions, OutgoingEvent, Properties, Sillage } from './types.js'
-import { campaign, newId, now } from './util.js'
+import { campaign, newId, now, stringify } from './util.js'
 
 declare const __SILLAGE_VERSION__: string
 
@@ -104,8 +104,12 @@ export function createSillage(defaultHost = ''): Sillage {
     anonymousId = getCookie(AID_COOKIE) || local(AID_COOKIE) || newId()
     userId ||= local(USER_KEY) || undefined
     remember()
-    const saved = local(QUEUE_KEY)
-    if (saved) delivery!.restore(JSON.parse(saved) as Saved)
+    // A queue another script or an old version left unreadable is dropped (and rewritten later).
+    try {
+      delivery!.restore(JSON.parse(local(QUEUE_KEY)!) as Saved)
+    } catch {
+      /* nothing kept */
+    }
   }
 
   /** Writes the anonymous id (renewing its 13 months) and the user id. */
@@ -126,7 +130,7 @@ export function createSillage(defaultHost = ''): Sillage {
     const changed = store && String(granted) != String(categories)
     categories = granted
     allowed = granted.includes(category)
-    if (store) setCookie(CHOICE_COOKIE, JSON.stringify(consentContext()), CONSENT_MAX_AGE, o!.cookieDomain)
+    if (store) setCookie(CHOICE_COOKIE, stringify(consentContext()), CONSENT_MAX_AGE, o!.cookieDomain)
     if (allowed && !was) start()
     // Recorded when granted, and on withdrawal; a first refusal sends nothing (the visitor stays unknown).
     if (changed && (allowed || was))
@@ -182,7 +186,7 @@ export function createSillage(defaultHost = ''): Sillage {
           beacon: (body) => nav.sendBeacon(url, body),
         },
         // Kept only while consent holds; a withdrawal erases it.
-        (s) => local(QUEUE_KEY, s && allowed ? JSON.stringify(s) : null),
+        (s) => local(QUEUE_KEY, s && allowed ? stringify(s) : null),
       )
       const exit = () => delivery!.exit()
       addEventListener('pagehide', exit)

@@ -38,3 +38,22 @@ export function campaign(search: string): Record<string, string> | undefined {
   }
   return lastCampaign
 }
+
+// Taken at load: a page that replaces JSON.stringify later does not reach the SDK.
+const json = JSON.stringify
+const A = Array.prototype as { toJSON?: unknown }
+
+/**
+ * JSON of `v` as the collector reads it, whatever the page did to Array.prototype.toJSON
+ * (Prototype.js and old MooTools turn every array into a string): unset for the call, then put back
+ * (an assignment keeps the property's attributes).
+ */
+export function stringify(v: unknown): string {
+  const t = A.toJSON
+  if (t) A.toJSON = undefined
+  try {
+    return json(v)
+  } finally {
+    if (t) A.toJSON = t
+  }
+}
