@@ -21,12 +21,17 @@
   let knownSources = new Set()
   let selected
 
+  // Bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE and kin) reorder the text around them
+  // when shown: "\u202Egnp.exe" reads "exe.png". The page shows them as their escapes instead.
+  const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g
+  const escapeBidi = (s) => s.replace(BIDI, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase()}`)
+
   /** A cell; its full text is also its tooltip, for the columns that cut it with an ellipsis. */
   function cell(text, className, title) {
     const td = document.createElement('td')
-    td.textContent = text === undefined || text === null ? '' : String(text)
+    td.textContent = escapeBidi(text === undefined || text === null ? '' : String(text))
     if (className) td.className = className
-    if (title) td.title = title
+    if (title) td.title = escapeBidi(title)
     return td
   }
 
@@ -35,9 +40,11 @@
     selected = tr
     tr.classList.add('selected')
     detail.hidden = false
-    $('detail-title').textContent =
-      `${entry.status} · ${entry.type || '?'} ${entry.event || ''} · ${entry.messageId || 'no messageId'}`
-    $('json').textContent = JSON.stringify(entry, null, 2)
+    $('detail-title').textContent = escapeBidi(
+      `${entry.status} · ${entry.type || '?'} ${entry.event || ''} · ${entry.messageId || 'no messageId'}`,
+    )
+    // As escapes, the JSON stays valid JSON of the same event.
+    $('json').textContent = escapeBidi(JSON.stringify(entry, null, 2))
   }
 
   /** Why it was rejected or refused; for a stored event, the tracking-plan rules it breaks. */
@@ -88,7 +95,7 @@
       knownSources.add(id)
       const option = document.createElement('option')
       option.value = id
-      option.textContent = id
+      option.textContent = escapeBidi(id)
       filters.source.append(option)
     }
   }
@@ -131,8 +138,8 @@
     stream.addEventListener('person', (e) => {
       const { messageId, personId } = JSON.parse(e.data)
       for (const td of personCells.get(messageId) || []) {
-        td.textContent = personId
-        td.title = personId
+        td.textContent = escapeBidi(personId)
+        td.title = escapeBidi(personId)
       }
       for (const entry of queue) if (entry.messageId === messageId) entry.personId = personId
     })

@@ -3,6 +3,7 @@
 // language. Drawing is render.js's, words and formats i18n.js's.
 import { formatters, segmentNamer, T } from './i18n.js'
 import { render, renderSeries } from './render.js'
+import { escapeBidi } from './dom.js'
 
 const $ = (id) => document.getElementById(id)
 const state = readUrl()
@@ -76,7 +77,7 @@ function fillOptions(options) {
   ]) {
     const select = $(k)
     while (select.options.length > 1) select.remove(1)
-    for (const v of list) select.append(new window.Option(v, v))
+    for (const v of list) select.append(new window.Option(escapeBidi(v), v))
     select.value = list.includes(state[k]) ? state[k] : ''
   }
 }

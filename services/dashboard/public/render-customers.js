@@ -1,7 +1,7 @@
 // Draws the customer sections of an overview: RFM segments, their transitions, the dormant
 // customers and the audiences that reactivate them. Every value from the data is written with
 // textContent (dom.js): never parsed as HTML.
-import { $, el, tableOf } from './dom.js'
+import { $, el, escapeBidi, tableOf } from './dom.js'
 import { bySegment } from './i18n.js'
 
 /** The language's words and formats, set by renderCustomers(). */
@@ -86,7 +86,7 @@ function renderAudience(o) {
       : t('neverSynced')
     box.append(
       el('span', `${t('audience')} `),
-      el('strong', a.name),
+      el('strong', escapeBidi(a.name)),
       el('span', ` (${t(a.source === 'api' ? 'fromApi' : 'fromFile')})`),
       el('span', ` · ${fmt.int(a.members)} ${t('members')} · ${synced}`),
     )

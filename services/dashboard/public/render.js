@@ -2,7 +2,7 @@
 // Draws an overview (GET /dashboard/api/overview) into the page. Every value that comes from the
 // data (sources, product names, person ids, segments) is written with textContent: never parsed
 // as HTML.
-import { $, el, tableOf } from './dom.js'
+import { $, el, nameCell, tableOf } from './dom.js'
 import { renderCustomers } from './render-customers.js'
 
 // Okabe–Ito: distinguishable with every common colour-vision deficiency.
@@ -151,7 +151,7 @@ function renderFunnel(o) {
 function renderSplit(table, rows, others = null) {
   const max = Math.max(1, ...rows.map((r) => r.revenue ?? 0), others?.revenue ?? 0)
   const row = (r, label, className) => {
-    const name = el('td', label, className)
+    const name = nameCell(label, className)
     const bar = el('span', undefined, 'minibar')
     bar.style.width = width(r.revenue, max)
     name.append(bar)
@@ -168,7 +168,7 @@ function renderStores(o) {
     $('by-store'),
     ['', t('orders'), t('revenue'), t('avgBasket')],
     o.byStore.map((r) => {
-      const name = el('td', r.storeId)
+      const name = nameCell(r.storeId)
       const bar = el('span', undefined, 'minibar')
       bar.style.width = width(r.revenue, max)
       name.append(bar)
