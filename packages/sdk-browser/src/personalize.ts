@@ -48,6 +48,15 @@ export interface SillagePersonalize {
 
 type ConsentReader = { consent?: { get?: () => { state: string } } }
 
+/** `href` resolved against the page, or undefined when it is not a URL. */
+function safeUrl(href: string): URL | undefined {
+  try {
+    return new URL(href, location.href)
+  } catch {
+    return undefined
+  }
+}
+
 /** The add-on, bound to its script tag's attributes. */
 export function createPersonalize(script: HTMLScriptElement | null): SillagePersonalize {
   const origin = script ? new URL(script.src).origin : ''
@@ -76,7 +85,10 @@ export function createPersonalize(script: HTMLScriptElement | null): SillagePers
         if (!p) continue
         const li = document.createElement('li')
         const a = document.createElement('a')
-        a.href = p.href
+        // Only a web link: an href the shop took from event or catalogue data (`javascript:…`)
+        // would run in the page when clicked. Any other scheme leaves the name unlinked.
+        const url = safeUrl(p.href)
+        if (url && /^https?:$/.test(url.protocol)) a.href = url.href
         a.textContent = p.name
         li.append(a)
         if (p.detail) {
