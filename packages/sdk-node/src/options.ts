@@ -116,6 +116,19 @@ function httpUrl(value: unknown): URL | undefined {
   }
 }
 
+/** A bad value as the message shows it: `NaN`, `10n`, `Symbol(x)` too (JSON.stringify throws on a BigInt). */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value)
+    } catch {
+      return Object.prototype.toString.call(value)
+    }
+  }
+  return String(value)
+}
+
 /** Validates once, reports every problem at once, and freezes the result. */
 export function resolveOptions(o: SillageOptions): ResolvedOptions {
   const problems: string[] = []
@@ -123,14 +136,18 @@ export function resolveOptions(o: SillageOptions): ResolvedOptions {
   if (typeof input.writeKey !== 'string' || input.writeKey.length === 0)
     problems.push('writeKey must be a non-empty string')
   const base = httpUrl(input.host)
-  if (!base) problems.push(`host must be an http(s) URL, got ${JSON.stringify(input.host)}`)
-  const url = base ? new URL(input.path ?? DEFAULTS.path, base).toString() : ''
+  if (!base) problems.push(`host must be an http(s) URL, got ${show(input.host)}`)
+  const path = input.path ?? DEFAULTS.path
+  // A path, not a URL: an absolute one would send the write key to another host.
+  const pathOk = typeof path === 'string' && path.startsWith('/') && !path.startsWith('//')
+  if (!pathOk) problems.push(`path must start with a single "/", got ${show(path)}`)
+  const url = base && pathOk ? new URL(path, base).toString() : ''
   if (input.profileHost !== undefined && !httpUrl(input.profileHost))
-    problems.push(`profileHost must be an http(s) URL, got ${JSON.stringify(input.profileHost)}`)
+    problems.push(`profileHost must be an http(s) URL, got ${show(input.profileHost)}`)
   const num = (key: NumberOption, min: number): number => {
     const v = input[key] ?? DEFAULTS[key]
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      problems.push(`${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`)
+      problems.push(`${key} must be an integer >= ${min}, got ${show(v)}`)
       return DEFAULTS[key]
     }
     return v
@@ -142,7 +159,7 @@ export function resolveOptions(o: SillageOptions): ResolvedOptions {
     problems.push('maxEventBytes must leave room for one event in maxBatchBytes')
   const overflow = input.overflow ?? 'drop-newest'
   if (overflow !== 'drop-newest' && overflow !== 'drop-oldest')
-    problems.push(`overflow must be "drop-newest" or "drop-oldest", got ${JSON.stringify(overflow)}`)
+    problems.push(`overflow must be "drop-newest" or "drop-oldest", got ${show(overflow)}`)
   for (const key of ['gzip', 'serverless'] as const) {
     if (input[key] !== undefined && typeof input[key] !== 'boolean') problems.push(`${key} must be a boolean`)
   }

@@ -107,6 +107,18 @@ describe('ProfilesReader', () => {
     })
     expect(ok.seen[0]?.url).toBe('http://sillage.test:8080/v1/recommendations?product_id=p-1&limit=3')
   })
+
+  it('treats a 200 whose body is not the expected JSON (a proxy error page) as unavailable, never throwing', async () => {
+    for (const body of ['<html>502 Bad Gateway</html>', 'null', '[]', '{"nope":1}']) {
+      const { r } = reader(() => Promise.resolve(answer(200, body)))
+      const expected = body === '{"nope":1}' ? 'found' : 'unavailable'
+      expect(await r.profile('user_id', 'u1')).toMatchObject({ status: expected })
+      expect(await r.recommendations('p-1', { fallback: ['p-2'] })).toEqual({
+        fallback: true,
+        items: [{ product_id: 'p-2', reason: 'fallback', score: 0 }],
+      })
+    }
+  })
 })
 
 describe('Sillage profileHost', () => {

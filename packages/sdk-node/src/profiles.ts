@@ -30,6 +30,18 @@ export interface RecommendationOptions extends ProfileReadOptions {
 /** A path segment that URL parsers resolve (RFC 3986 dot-segments, WHATWG's `%2E` forms too). */
 const isDotSegment = (segment: string): boolean => segment === '.' || segment === '..'
 
+/** A JSON object, or undefined for anything else (an HTML error page from a proxy, `null`, …). */
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text)
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Profile and recommendation reads with a read key, a short timeout and a fallback. */
 export class ProfilesReader {
   readonly #base: string
@@ -61,7 +73,11 @@ export class ProfilesReader {
       : `v1/profiles/${encodeURIComponent(type)}/${encodeURIComponent(value)}${search}`
     const res = await this.#get(path, opts.timeoutMs)
     if ('reason' in res) return { status: 'unavailable', reason: res.reason }
-    if (res.status === 200) return { status: 'found', profile: JSON.parse(res.body) as never }
+    if (res.status === 200) {
+      const profile = parseObject(res.body)
+      if (profile) return { status: 'found', profile: profile as never }
+      return { status: 'unavailable', reason: 'HTTP 200 without a JSON profile', httpStatus: 200 }
+    }
     if (res.status === 404) return { status: 'not_found' }
     if (res.status === 401 || res.status === 403 || res.status === 400)
       throw new SillageError(
@@ -75,17 +91,16 @@ export class ProfilesReader {
     const q = new URLSearchParams({ product_id: productId })
     if (opts.limit !== undefined) q.set('limit', String(opts.limit))
     const res = await this.#get(`v1/recommendations?${q.toString()}`, opts.timeoutMs)
-    if (!('reason' in res) && res.status === 200) {
-      return { items: (JSON.parse(res.body) as { items: Recommendation[] }).items, fallback: false }
-    }
+    const items = !('reason' in res) && res.status === 200 ? parseObject(res.body)?.['items'] : undefined
+    if (Array.isArray(items)) return { items: items as Recommendation[], fallback: false }
     if (!('reason' in res) && (res.status === 401 || res.status === 403 || res.status === 400))
       throw new SillageError('SIL_SDK_REQUEST_REFUSED', `recommendations answered ${res.status}`)
-    const items = (opts.fallback ?? []).slice(0, opts.limit ?? 50).map((product_id) => ({
+    const fallback = (opts.fallback ?? []).slice(0, opts.limit ?? 50).map((product_id) => ({
       product_id,
       reason: 'fallback' as const,
       score: 0,
     }))
-    return { items, fallback: true }
+    return { items: fallback, fallback: true }
   }
 
   async #get(
