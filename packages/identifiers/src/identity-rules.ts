@@ -87,6 +87,9 @@ export interface IdentityRules {
 
 const typeName = z.string().regex(TYPE_NAME, 'identifier types are lower-case letters, digits and _')
 
+/** A telephone calling code as `phoneCountryCode` takes it: 1 to 4 digits, not starting with 0 ("33"). */
+export const CALLING_CODE = /^[1-9]\d{0,3}$/
+
 /** What operators write (SILLAGE_IDENTITY_RULES, or the `rules` option): every field optional. */
 export const identityRulesInputSchema = z
   .object({
@@ -99,10 +102,7 @@ export const identityRulesInputSchema = z
     limits: z.record(z.string(), z.number().int().min(1).max(100_000)).optional(),
     /** Extra blocked values (compared trimmed and lower-cased). */
     blockedValues: z.array(z.string().max(512)).max(10_000).optional(),
-    phoneCountryCode: z
-      .string()
-      .regex(/^[1-9]\d{0,3}$/, 'digits of a calling code, e.g. "33"')
-      .optional(),
+    phoneCountryCode: z.string().regex(CALLING_CODE, 'digits of a calling code, e.g. "33"').optional(),
   })
   .strict()
 

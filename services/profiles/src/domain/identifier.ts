@@ -1,4 +1,4 @@
-import { storedIdentifier, type Identifier } from '@sillage/identifiers'
+import { CALLING_CODE, storedIdentifier, type Identifier } from '@sillage/identifiers'
 
 /** The identifier types a profile can be looked up by. */
 export const LOOKUP_TYPES = [
@@ -17,7 +17,7 @@ export const isLookupType = (t: string): t is LookupType => (LOOKUP_TYPES as rea
  * A calling code as identity's `phoneCountryCode` takes it (SILLAGE_IDENTITY_RULES, the same
  * pattern): digits, e.g. "33". A lookup's `phoneCountryCode` parameter must be one.
  */
-export const isCallingCode = (c: unknown): c is string => typeof c === 'string' && /^[1-9]\d{0,3}$/.test(c)
+export const isCallingCode = (c: unknown): c is string => typeof c === 'string' && CALLING_CODE.test(c)
 
 /**
  * A looked-up value in the form identity stores it (email and phone normalised and SHA-256-hashed

@@ -1,6 +1,12 @@
 import type { Recommendation } from './recommend.js'
 import { toIso, toMs, type ProfileRow, type ScoreRow } from './rows.js'
 
+import {
+  canonicalKey,
+  DEFAULT_DROP_KEYS,
+  DEFAULT_HASH_KEYS,
+  DEFAULT_TRAIT_ONLY_DROP_KEYS,
+} from '@sillage/identifiers'
 import type { CartItem, NextOrder, Profile, ProfileWindows, StreamAttributes } from '@sillage/schemas'
 
 /** The response of GET /v1/profiles/{type}/{value}: its schema is schemas/src/profile.ts (shared with the Node SDK). */
@@ -16,13 +22,16 @@ const HASHED = new Set(['email', 'phone'])
 /**
  * Trait keys never returned (docs/profiles.md#attributes): PII that identity keeps only as a hash
  * (email, phone, loyalty card: identifiers, returned hashed) or that the collector's default scrub
- * rules drop (names, addresses, birth dates, payment data). Compared as the collector compares keys
- * (scrub.ts): ignoring case, `_`, `-` and spaces, so `phone_number` also covers `phoneNumber`.
+ * rules drop (names, addresses, birth dates, payment data: the shared lists of
+ * `@sillage/identifiers`), with the other spellings a shop's traits use. Compared as the collector
+ * compares keys (canonicalKey): ignoring case, `_`, `-` and spaces, so `phone_number` also covers
+ * `phoneNumber`.
  */
 export const PII_TRAITS: ReadonlySet<string> = new Set([
-  'email',
+  ...DEFAULT_HASH_KEYS,
+  ...DEFAULT_DROP_KEYS,
+  ...DEFAULT_TRAIT_ONLY_DROP_KEYS,
   'email_address',
-  'phone',
   'phone_number',
   'telephone',
   'mobile',
@@ -32,32 +41,16 @@ export const PII_TRAITS: ReadonlySet<string> = new Set([
   'loyalty_card',
   'loyalty_card_number',
   'loyalty_number',
-  'first_name',
-  'last_name',
-  'name',
   'full_name',
-  'address',
-  'shipping_address',
-  'billing_address',
-  'street',
-  'birthday',
   'birth_date',
   'date_of_birth',
   'dob',
-  'password',
-  'credit_card',
-  'card_number',
-  'cvv',
-  'iban',
-  'ssn',
 ])
 
-/** The form trait keys are compared in (the collector's canonicalKey). */
-const canonical = (key: string): string => key.toLowerCase().replace(/[_\-\s]/g, '')
-const PII_CANONICAL: ReadonlySet<string> = new Set([...PII_TRAITS].map(canonical))
+const PII_CANONICAL: ReadonlySet<string> = new Set([...PII_TRAITS].map(canonicalKey))
 
 /** Whether a trait key names PII, in any of its spellings (`phoneNumber`, `Date-Of-Birth`). */
-export const isPiiTrait = (key: string): boolean => PII_CANONICAL.has(canonical(key))
+export const isPiiTrait = (key: string): boolean => PII_CANONICAL.has(canonicalKey(key))
 
 /** Counts of timestamps within the last 1, 7 and 30 days of `now`. */
 export function windows(times: readonly string[], now: number): Windows {
