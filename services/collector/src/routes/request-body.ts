@@ -66,9 +66,11 @@ export function registerBodyDecoding(app: FastifyInstance): void {
 
   // A Content-Type Fastify cannot read (`Content-Type:` empty, `;;;`, `json`) would be a 415 before
   // any parser runs: the label does not decide, so it is dropped and the body read as unlabelled.
-  app.addHook('onRequest', async (request) => {
+  // A callback hook: on every request, so no promise of its own.
+  app.addHook('onRequest', (request, _reply, done) => {
     const label = request.headers['content-type']
     if (label !== undefined && !isMediaType(label)) delete request.headers['content-type']
+    done()
   })
 
   app.addHook('preParsing', async (request, _reply, payload) => {
