@@ -21,6 +21,18 @@ describe('in-flight budget', () => {
     expect(budget.tryAcquire(1, 1)).toBe(true)
   })
 
+  it('admits an oversized request beside other work while below both limits, so steady load cannot starve it', () => {
+    const budget = createInflightBudget({ maxEvents: 10, maxBytes: 100 })
+    expect(budget.tryAcquire(5, 50)).toBe(true)
+    expect(budget.tryAcquire(50, 5000)).toBe(true) // never idle under steady load: still admitted
+    expect(budget.tryAcquire(1, 1)).toBe(false) // past the bound: nothing more until it drains
+    expect(budget.tryAcquire(50, 5000)).toBe(false)
+    budget.release(50, 5000)
+    budget.release(4, 0)
+    expect(budget.tryAcquire(1, 51)).toBe(false) // an ordinary request still waits for room (50 + 51 > 100)
+    expect(budget.tryAcquire(1, 10)).toBe(true)
+  })
+
   it('counts back to zero after every release', () => {
     const budget = createInflightBudget({ maxEvents: 5, maxBytes: 50 })
     for (let i = 0; i < 5; i++) expect(budget.tryAcquire(1, 10)).toBe(true)

@@ -10,8 +10,10 @@ export interface InflightLimits {
 export interface InflightBudget {
   /**
    * Reserves room for `events`/`bytes`, or returns false when that would exceed a limit. A request
-   * larger than a limit on its own is still admitted when nothing else is in flight, so that
-   * limits below the largest accepted batch slow it down instead of refusing it forever.
+   * larger than a limit on its own is admitted whenever the work in flight is below both limits
+   * (as a Node stream takes a write below its high-water mark), so limits below the largest
+   * accepted batch slow it down instead of refusing it forever: waiting for an idle moment would
+   * starve it under steady load. The bound is then exceeded by at most that one request.
    */
   tryAcquire(events: number, bytes: number): boolean
   release(events: number, bytes: number): void
@@ -29,8 +31,11 @@ export function createInflightBudget(limits: InflightLimits): InflightBudget {
   let bytes = 0
   return {
     tryAcquire(e, b) {
-      const idle = events === 0 && bytes === 0
-      if (!idle && (events + e > frozen.maxEvents || bytes + b > frozen.maxBytes)) return false
+      const oversized = e > frozen.maxEvents || b > frozen.maxBytes
+      const fits = oversized
+        ? events < frozen.maxEvents && bytes < frozen.maxBytes
+        : events + e <= frozen.maxEvents && bytes + b <= frozen.maxBytes
+      if (!fits) return false
       events += e
       bytes += b
       return true
