@@ -41,12 +41,22 @@ export function isMediaType(label: string): boolean {
   )
 }
 
+/**
+ * A body read whole and then refused (not JSON, too deep, bad gzip, inflating past the limit). It
+ * is handed to Fastify as the body and refused by the preValidation hook: an error from the parser
+ * itself makes Fastify close the connection (the rest of a body might still be coming), and with it
+ * go the answers of the requests a client pipelined behind this one, although they were stored.
+ */
+class RefusedBody {
+  constructor(readonly error: CollectorError) {}
+}
+
 export function registerBodyDecoding(app: FastifyInstance): void {
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024
   const finish = (text: string, done: (err: Error | null, body?: unknown) => void) => {
     const parsed = parseJsonBody(text)
     if (parsed.ok) done(null, parsed.value)
-    else done(new CollectorError(parsed.code), undefined)
+    else done(null, new RefusedBody(new CollectorError(parsed.code)))
   }
   app.removeAllContentTypeParsers()
   // Whatever the label (application/json and text/plain included), or none: read as bytes first,
@@ -58,10 +68,15 @@ export function registerBodyDecoding(app: FastifyInstance): void {
     } catch (cause) {
       const code = (cause as { code?: string }).code
       const silCode = code === 'ERR_BUFFER_TOO_LARGE' ? 'SIL_PAYLOAD_TOO_LARGE' : 'SIL_BODY_INVALID_GZIP'
-      done(new CollectorError(silCode, { cause }), undefined)
+      done(null, new RefusedBody(new CollectorError(silCode, { cause })))
       return
     }
     finish(text, done)
+  })
+  app.addHook('preValidation', (request, _reply, done) => {
+    const body = request.body
+    if (body instanceof RefusedBody) done(body.error)
+    else done()
   })
 
   // A Content-Type Fastify cannot read (`Content-Type:` empty, `;;;`, `json`) would be a 415 before
