@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { bucketKeys, parseFilters, previousPeriod, rangeDays } from './filters.js'
+import { bucketKeys, defaultLastDay, parseFilters, previousPeriod, rangeDays } from './filters.js'
+
+describe('defaultLastDay', () => {
+  const now = Date.parse('2026-12-06T23:17:00Z')
+  it('is the last day with data, or today when there is none', () => {
+    expect(defaultLastDay('2026-11-30', now)).toBe('2026-11-30')
+    expect(defaultLastDay(null, now)).toBe('2026-12-06')
+  })
+  it('is never after today: an event stamped in the future does not move the range past it', () => {
+    expect(defaultLastDay('2026-12-07', now)).toBe('2026-12-06')
+    expect(defaultLastDay('2099-01-01', now)).toBe('2026-12-06')
+  })
+})
 
 describe('parseFilters', () => {
   it('defaults to the 30 days that end on the last day with data', () => {

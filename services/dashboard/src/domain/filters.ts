@@ -61,6 +61,16 @@ const offered = (v: unknown, list: readonly string[]): string | undefined =>
   typeof v === 'string' && list.includes(v) ? v : undefined
 
 /**
+ * The day the default range ends on: the latest day with data, but never after today (UTC): an
+ * event stamped in the future (a device whose clock is ahead, sent without `sentAt`) must not make
+ * the default range end on days that have not happened.
+ */
+export function defaultLastDay(lastDayWithData: string | null, nowMs: number): string {
+  const today = dayString(nowMs)
+  return lastDayWithData && lastDayWithData < today ? lastDayWithData : today
+}
+
+/**
  * Parses a query string. Missing dates default to the 30 days ending on `lastDay` (the latest
  * day with data, so a seeded or quiet shop still shows something). A source, channel or store
  * that the menus offer (`choices`, from the data) is taken as it is: a sender's own channel

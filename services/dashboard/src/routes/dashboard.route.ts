@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from '@sillage/runtime'
 import type { DashboardQueries } from '../adapters/dashboard-queries.js'
-import { dayString, parseFilters } from '../domain/filters.js'
+import { defaultLastDay, parseFilters } from '../domain/filters.js'
 import type { AudienceSummary } from '../domain/reactivation.js'
 import { DASHBOARD_ERRORS, type DashboardErrorCode } from '../errors.js'
 import { buildOverview } from '../overview.js'
@@ -157,7 +157,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
           return fail(reply, 'SIL_DASHBOARD_QUERY_FAILED')
         }
         // The menus list the choices: each of them is a filter the API accepts.
-        const parsed = parseFilters(request.query, choices.lastDay ?? dayString(Date.now()), choices)
+        const parsed = parseFilters(request.query, defaultLastDay(choices.lastDay, Date.now()), choices)
         if (!parsed.ok) return fail(reply, 'SIL_DASHBOARD_FILTER_INVALID', parsed.problem)
         return run(reply, async () => ({
           ...(await buildOverview(deps.queries, parsed.filters, await audiences())),
