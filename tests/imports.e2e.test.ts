@@ -530,6 +530,7 @@ describe('sillage import without a pipeline', () => {
       const none = await cli(['--kind', 'receipts'])
       expect(none.code).toBe(1)
       expect(none.stderr).toContain('no sillage start is running')
+      expect(none.stderr).toContain('Start it (npx -y pnpm@10.34.8 sillage start)') // as printed, it runs
       expect(existsSync(`${file}.checkpoint.json`)).toBe(false)
       expect((await cli(['--kind', 'receipt'])).code).toBe(2)
     } finally {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { cliCommand, firstQuery, startBanner } from './banner.js'
+import { cliCommand, firstQuery, pnpmScript, startBanner } from './banner.js'
 
 const readme = new URL('../../../README.md', import.meta.url)
 
@@ -19,6 +19,7 @@ describe('start banner', () => {
 
   it('runs the CLI through the pnpm that package.json pins, never a bare `pnpm sillage`', () => {
     expect(cliCommand()).toBe('npx -y pnpm@10.34.8 sillage')
+    expect(pnpmScript('build')).toBe('npx -y pnpm@10.34.8 build')
     const banner = startBanner(input)
     expect(banner).not.toMatch(/(^|\s)pnpm sillage/m)
     expect(banner).toContain(`  npx -y pnpm@10.34.8 sillage query "${firstQuery('sillage')}"`)

@@ -10,12 +10,17 @@ const REPO_ROOT = resolve(new URL('../../..', import.meta.url).pathname)
  * Outside a checkout (a Docker image), the `sillage` binary.
  */
 export function cliCommand(root = REPO_ROOT): string {
+  return pnpmScript('sillage', root) ?? 'sillage'
+}
+
+/** `npx -y pnpm@<version> <script>` for a root package.json script, or undefined outside a checkout. */
+export function pnpmScript(script: string, root = REPO_ROOT): string | undefined {
   const file = resolve(root, 'package.json')
-  if (!existsSync(file)) return 'sillage'
+  if (!existsSync(file)) return undefined
   const { packageManager } = JSON.parse(readFileSync(file, 'utf8')) as { packageManager?: unknown }
   return typeof packageManager === 'string' && /^pnpm@[\w.+-]+$/.test(packageManager)
-    ? `npx -y ${packageManager} sillage`
-    : 'sillage'
+    ? `npx -y ${packageManager} ${script}`
+    : undefined
 }
 
 /** The first query of the README and the banner: the resolved person (events_resolved). */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import { pnpmScript } from './banner.js'
 
 /** JSON that is safe inside a <script> element: no "</script>", no HTML comment openers. */
 export function scriptSafeJson(value: unknown): string {
@@ -41,7 +42,10 @@ function readSnippet(): string {
   try {
     return readFileSync(snippetFile(), 'utf8').trim()
   } catch (cause) {
-    throw new Error(`the browser SDK is not built (${snippetFile()}): run pnpm build`, { cause })
+    throw new Error(
+      `the browser SDK is not built (${snippetFile()}): run ${pnpmScript('build') ?? 'the build'}`,
+      { cause },
+    )
   }
 }
 

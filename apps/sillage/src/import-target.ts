@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { sourcesSchema, type Source } from '@sillage/schemas'
 import { runningStart } from './admin-client.js'
+import { cliCommand } from './banner.js'
 import type { CliConfig } from './config.js'
 import { paths } from './data-dir.js'
 
@@ -32,7 +33,7 @@ export function importWriteKey(config: Readonly<CliConfig>, sourceId: string | u
   if (!source) {
     throw new ImportTargetError(
       sourceId === undefined
-        ? 'import: no server source to send with. Create one (sillage sources create imports --type server), restart sillage start, and import again'
+        ? `import: no server source to send with. Create one (${cliCommand()} sources create imports --type server), restart ${cliCommand()} start, and import again`
         : `import: no server source ${JSON.stringify(sourceId)}`,
     )
   }
@@ -49,6 +50,6 @@ export function importCollectorUrl(config: Readonly<CliConfig>, explicit: string
   const running = runningStart(config.dataDir, config.collector.adminToken)
   if (running) return running.url
   throw new ImportTargetError(
-    `import: no sillage start is running on ${config.dataDir}. Start it (pnpm sillage start) or pass --collector <url> of a running collector; nothing was imported`,
+    `import: no sillage start is running on ${config.dataDir}. Start it (${cliCommand()} start) or pass --collector <url> of a running collector; nothing was imported`,
   )
 }
