@@ -246,7 +246,7 @@ export async function start(config: CliConfig): Promise<void> {
     },
   })
 
-  log.info({ url, pid: process.pid, profilesPort: profiles.port }, 'sillage started')
+  log.info({ url, profilesPort: profiles.port }, 'sillage started') // pino's base names the pid
   // The banner comes last, once the server answers: every command in it runs as printed (banner.ts).
   process.stdout.write(
     startBanner({

@@ -83,7 +83,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
   const view = createChangelogView({
     bus: deps.bus,
     rules,
-    log,
+    log: deps.log, // it names its own component: a second `component` key would repeat in each line
     group: `${group}.view.${instanceId}`,
     syncTimeoutMs: deps.syncTimeoutMs ?? 30_000,
   })
@@ -102,7 +102,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
   const resolver =
     deps.resolver === false
       ? undefined
-      : createEdgeResolver({ bus: deps.bus, sink, view, log, metrics, group: `${group}.resolver` })
+      : createEdgeResolver({ bus: deps.bus, sink, view, log: deps.log, metrics, group: `${group}.resolver` })
   const handleBatch = createEventHandler({
     bus: deps.bus,
     sink,
