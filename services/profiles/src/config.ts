@@ -20,7 +20,8 @@ import {
 /** A server-side profile read key (docs/profiles.md#keys): secret, distinct from write keys. */
 export const readKeySchema = z.object({
   id: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/),
-  key: z.string().min(16).max(256),
+  // Sent as `Bearer <key>`: whitespace would split it (and never match).
+  key: z.string().min(16).max(256).regex(/^\S+$/, 'a read key holds no whitespace'),
   /** The sources whose people it may read; ["*"] for all. */
   sources: z.array(z.string().min(1)).min(1),
 })
@@ -38,7 +39,23 @@ const readKeysJson = z
       return z.NEVER
     }
   })
-  .pipe(z.array(readKeySchema))
+  .pipe(
+    z.array(readKeySchema).superRefine((keys, ctx) => {
+      // A key given twice would take the scope of whichever entry the lookup table kept last.
+      for (const field of ['key', 'id'] as const) {
+        const seen = new Set<string>()
+        for (const [i, k] of keys.entries()) {
+          if (seen.has(k[field]))
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, field],
+              message: `the same ${field} as an earlier read key`,
+            })
+          seen.add(k[field])
+        }
+      }
+    }),
+  )
 
 const envSchema = z.object({
   SILLAGE_PROFILE_READ_KEYS: readKeysJson,
@@ -58,16 +75,20 @@ export const PROFILES_ENV_VARS: readonly string[] = [...Object.keys(envSchema.sh
 
 /**
  * Identity's calling code for national phone numbers, so that a phone lookup normalises as
- * identity did. Invalid rules are reported when `report` (the standalone service); `sillage start`
+ * identity did, and its blocked values (defaults and configured), which are never identifiers. Invalid rules are reported when `report` (the standalone service); `sillage start`
  * leaves them to identity's own loader, which stops it, so that they are reported once.
  */
-function identityPhoneCountryCode(env: Record<string, string | undefined>, report: boolean) {
+function identityLookupRules(env: Record<string, string | undefined>, report: boolean) {
   try {
-    return parseIdentityRules(env[IDENTITY_RULES_VAR]).phoneCountryCode
+    const rules = parseIdentityRules(env[IDENTITY_RULES_VAR])
+    return {
+      phoneCountryCode: rules.phoneCountryCode,
+      blockedValues: Object.freeze([...rules.blockedValues]),
+    }
   } catch (err) {
     if (!(err instanceof IdentityRulesError)) throw err
     if (report) throw new ConfigError(err.problems.map((p) => `${IDENTITY_RULES_VAR}: ${p}`))
-    return undefined
+    return { phoneCountryCode: undefined, blockedValues: undefined }
   }
 }
 
@@ -99,6 +120,11 @@ export interface ProfilesOptions {
    * the default of a phone lookup's `phoneCountryCode` parameter.
    */
   phoneCountryCode?: string | undefined
+  /**
+   * Identity's blocked values (SILLAGE_IDENTITY_RULES `blockedValues` and its defaults: `null`,
+   * `n/a`, `guest`…), never identifiers: a lookup of one is refused. Default: identity's defaults.
+   */
+  blockedValues?: readonly string[] | undefined
 }
 
 /** The profiles options from the environment: parsed once, frozen. */
@@ -106,9 +132,9 @@ export function loadProfilesOptions(
   env: Record<string, string | undefined> = process.env,
   { reportIdentityRules = false }: { reportIdentityRules?: boolean } = {},
 ): Readonly<ProfilesOptions> {
-  const [e, phoneCountryCode] = collectConfig(
+  const [e, { phoneCountryCode, blockedValues }] = collectConfig(
     () => parseEnv(envSchema, env),
-    () => identityPhoneCountryCode(env, reportIdentityRules),
+    () => identityLookupRules(env, reportIdentityRules),
   )
   return Object.freeze({
     readKeys: Object.freeze(e.SILLAGE_PROFILE_READ_KEYS),
@@ -121,6 +147,7 @@ export function loadProfilesOptions(
     cacheProfiles: e.SILLAGE_PROFILES_CACHE,
     jobThreads: e.SILLAGE_PROFILES_JOB_THREADS,
     phoneCountryCode,
+    blockedValues,
   })
 }
 

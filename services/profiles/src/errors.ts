@@ -7,7 +7,11 @@ export const PROFILE_ERRORS = {
     status: 401,
     message: 'a profile read key is required (Authorization: Bearer <read key>)',
   },
-  SIL_PROFILE_FORBIDDEN: { status: 403, message: 'this key may not read profiles' },
+  SIL_PROFILE_BROWSER_KEY_INVALID: {
+    status: 401,
+    message: "a browser source's write key is required (?writeKey=<write key>); never a read key",
+  },
+  SIL_PROFILE_FORBIDDEN: { status: 403, message: "the request's Origin is not allowed by this source" },
   SIL_PROFILE_BAD_IDENTIFIER: { status: 400, message: 'unknown identifier type or unusable value' },
   SIL_PROFILE_NOT_FOUND: { status: 404, message: 'no profile for this identifier' },
   SIL_PROFILE_RATE_LIMITED: { status: 429, message: 'too many profile lookups for this key' },

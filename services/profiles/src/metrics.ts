@@ -20,7 +20,7 @@ export function createProfileMetrics(registry: Registry): ProfileMetrics {
     }),
     lookups: new Counter({
       name: 'sillage_profiles_lookups_total',
-      help: 'Profile lookups by outcome (found, not_found, suppressed, unauthorized, rate_limited, error)',
+      help: 'Profile and recommendation lookups by outcome (docs/profiles.md#metrics)',
       labelNames: ['outcome'],
       registers: [registry],
     }),

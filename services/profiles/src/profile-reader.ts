@@ -1,6 +1,6 @@
 import { suppressionKey, type SuppressionList } from '@sillage/identifiers'
 import type { ProfileStore } from './adapters/profile-store.js'
-import { lookupKey, type LookupType } from './domain/identifier.js'
+import { DEFAULT_BLOCKED, lookupKey, type LookupType } from './domain/identifier.js'
 import { buildProfileView, type ProfileView } from './domain/profile-view.js'
 import { POPULAR_KEY, rankRecommendations, type Recommendation } from './domain/recommend.js'
 import type { ProfileCache } from './domain/profile-cache.js'
@@ -30,11 +30,14 @@ export function createProfileReader(deps: {
   suppressions: SuppressionList | undefined
   recommendationLimit: number
   phoneCountryCode?: string | undefined
+  /** Identity's blocked values: a lookup of one is a bad identifier. Default: identity's defaults. */
+  blockedValues?: readonly string[] | undefined
   onSuppressed?: (personId: string, err?: unknown) => void
   now?: () => number
 }) {
   const { store, suppressions, cache } = deps
   const now = deps.now ?? Date.now
+  const blocked = deps.blockedValues ? new Set(deps.blockedValues) : DEFAULT_BLOCKED
 
   async function personOf(key: string): Promise<string | undefined> {
     const hit = cache?.personOf(key)
@@ -98,7 +101,7 @@ export function createProfileReader(deps: {
     value: string,
     phoneCountryCode: string | undefined = deps.phoneCountryCode,
   ): Promise<LookupResult | { outcome: 'row'; row: ProfileRow }> {
-    const key = lookupKey(type, value, phoneCountryCode)
+    const key = lookupKey(type, value, phoneCountryCode, blocked)
     if (!key) return { outcome: 'bad_identifier' }
     if (suppressions && suppressions.size > 0 && suppressions.has(suppressionKey(key.id)))
       return { outcome: 'suppressed' }

@@ -89,6 +89,7 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     suppressions: deps.suppressions,
     recommendationLimit: options.recommendationLimit,
     phoneCountryCode: deps.phoneCountryCode ?? options.phoneCountryCode,
+    blockedValues: options.blockedValues,
     onSuppressed: (_person, err) => {
       if (err) log.warn({ err }, 'could not remove an erased person’s profile; the sweep will')
     },

@@ -5,9 +5,16 @@
  * message_id, order_id, trait key or product id, so folding an event twice (the overlap, a retried
  * run) or two persons' states never counts anything twice, and late events fall into place.
  */
+import { DEFAULT_BLOCKED_VALUES } from '@sillage/identifiers'
 
-/** Identity's blocked values (services/identity), never identifiers. */
-const BLOCKED = `('null', 'undefined', 'anonymous', '0', '-1', '[object object]', 'none', 'nil', 'nan')`
+/**
+ * Identity's default blocked values (`@sillage/identifiers`, the one list), never identifiers: a
+ * placeholder many people send (`n/a`, `guest`, the nil UUID) must not name one of them. Constants,
+ * not user data, quoted as SQL string literals.
+ */
+const BLOCKED = `(${DEFAULT_BLOCKED_VALUES.map((v) => `'${v.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`).join(', ')})`
+/** Zeroes and dashes only (`000000`, `-`), which identity blocks too (ZEROES_AND_DASHES). */
+const ZEROES_AND_DASHES = `'^[0-]+$'`
 
 /** A consent-stating event: a Consent Updated, or an event whose context.consent has categories. */
 const CONSENT = `((type = 'track' AND event = 'Consent Updated') OR JSONHas(consent, 'categories'))`
@@ -38,7 +45,7 @@ SELECT
     now64(3),
     max(inserted_at),
     groupUniqArray(source_id),
-    arrayDistinct(arrayFilter(t -> t.2 != '' AND lower(t.2) NOT IN ${BLOCKED}, arrayFlatten(groupArray([
+    arrayDistinct(arrayFilter(t -> t.2 != '' AND lower(t.2) NOT IN ${BLOCKED} AND NOT match(t.2, ${ZEROES_AND_DASHES}), arrayFlatten(groupArray([
         ('user_id', trim(user_id)),
         ('anonymous_id', trim(anonymous_id)),
         ('email', multiIf(

@@ -126,10 +126,26 @@ export function streamAttributes(row: ProfileRow, now: number): StreamAttributes
   }
 }
 
-/** Traits without PII (those are identifiers, returned hashed). */
+/**
+ * A trait value without its PII keys, at any depth (`contact.email`, `addresses[].street`): the
+ * collector's default rules scrub the top level of `traits` only, so a nested address or name
+ * reaches the warehouse as sent. The one exception: `company.name`, the spec's company trait.
+ */
+function withoutPii(value: unknown, parent = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => withoutPii(v, parent))
+  if (typeof value !== 'object' || value === null) return value
+  return Object.fromEntries(
+    Object.entries(value).flatMap(([k, v]) =>
+      isPiiTrait(k) && !(parent === 'company' && canonicalKey(k) === 'name')
+        ? []
+        : [[k, withoutPii(v, canonicalKey(k))]],
+    ),
+  )
+}
+
+/** Traits without PII keys, at any depth (email and phone are identifiers, returned hashed). */
 export function publicTraits(json: string): Record<string, unknown> {
-  const parsed = JSON.parse(json) as Record<string, unknown>
-  return Object.fromEntries(Object.entries(parsed).filter(([k]) => !isPiiTrait(k)))
+  return withoutPii(JSON.parse(json)) as Record<string, unknown>
 }
 
 export function buildProfileView(input: {

@@ -20,6 +20,15 @@ export const POPULAR_KEY = '*'
 export const isProductId = (id: unknown): id is string =>
   typeof id === 'string' && id.trim() !== '' && id.length <= 256
 
+/**
+ * The number of products a `limit` query parameter asks for: whole digits, clamped to 1…`max`;
+ * anything else (absent, `abc`, `2.7`, repeated) is `fallback` (clamped the same way). Pure.
+ */
+export function limitOf(raw: unknown, fallback: number, max: number): number {
+  const n = typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : fallback
+  return Math.min(Math.max(n, 1), max)
+}
+
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v))
 
 /**

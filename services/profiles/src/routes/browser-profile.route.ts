@@ -3,7 +3,7 @@ import { readCookie, type Logger } from '@sillage/runtime'
 import { ANONYMOUS_ID_COOKIE } from '@sillage/schemas'
 import { createBrowserKeyIndex, type BrowserSource } from '../domain/browser-keys.js'
 import { viewedNotBought } from '../domain/profile-view.js'
-import { isProductId } from '../domain/recommend.js'
+import { isProductId, limitOf } from '../domain/recommend.js'
 import { errorBody, PROFILE_ERRORS, type ProfileErrorCode } from '../errors.js'
 import type { RateDecision, RateLimiter } from '../domain/read-keys.js'
 import type { ProfileMetrics } from '../metrics.js'
@@ -30,7 +30,7 @@ export function registerBrowserProfileRoute(
   // The keys the collector accepts: a rotated-out key too, until its grace period ends.
   const findSource = createBrowserKeyIndex(deps.sources)
   const fail = (code: ProfileErrorCode) => ({ status: PROFILE_ERRORS[code].status, body: errorBody(code) })
-  app.get<{ Querystring: { writeKey?: string; limit?: string; product_id?: string } }>(
+  app.get<{ Querystring: { writeKey?: string; limit?: unknown; product_id?: string } }>(
     '/v1/me/recommendations',
     { logLevel: 'warn' },
     async (request, reply) => {
@@ -44,7 +44,7 @@ export function registerBrowserProfileRoute(
         return reply.code(status).header('cache-control', 'private, no-store').send(body)
       }
       if (!source) {
-        const f = fail('SIL_PROFILE_UNAUTHORIZED')
+        const f = fail('SIL_PROFILE_BROWSER_KEY_INVALID')
         return answer('unauthorized', f.status, f.body)
       }
       if (origin !== undefined) {
@@ -67,7 +67,7 @@ export function registerBrowserProfileRoute(
         const f = fail('SIL_PROFILE_RATE_LIMITED')
         return answer('rate_limited', f.status, f.body)
       }
-      const limit = Math.min(Math.max(Number(request.query.limit ?? 10) || 1, 1), 20)
+      const limit = limitOf(request.query.limit, 10, 20)
       const found = anonymousId ? await deps.reader.findRow('anonymous_id', anonymousId) : undefined
       const row = found?.outcome === 'row' && found.row.source_ids.includes(source.id) ? found.row : undefined
       const recommended = await deps.reader.recommendFor(row, limit)

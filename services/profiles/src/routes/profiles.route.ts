@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from '@sillage/runtime'
-import { isCallingCode, isLookupType } from '../domain/identifier.js'
-import { isProductId } from '../domain/recommend.js'
+import { hasMalformedQueryValue, isCallingCode, isLookupType } from '../domain/identifier.js'
+import { isProductId, limitOf } from '../domain/recommend.js'
 import { inScope, presentedKey, type RateLimiter, type ReadKeyGrant } from '../domain/read-keys.js'
 import { errorBody, type ProfileErrorCode, PROFILE_ERRORS } from '../errors.js'
 import type { ProfileMetrics } from '../metrics.js'
@@ -131,10 +131,17 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
     '/v1/profiles/:type',
     { logLevel: 'warn', errorHandler: onError('profile') },
     (request, reply) =>
-      lookup(request, reply, request.params.type, request.query.value, request.query.phoneCountryCode),
+      lookup(
+        request,
+        reply,
+        request.params.type,
+        // A malformed escape (`%ZZ`) is refused as in the path, not looked up as its raw text.
+        hasMalformedQueryValue(request.url) ? undefined : request.query.value,
+        request.query.phoneCountryCode,
+      ),
   )
 
-  app.get<{ Querystring: { product_id?: string; limit?: string } }>(
+  app.get<{ Querystring: { product_id?: string; limit?: unknown } }>(
     '/v1/recommendations',
     { logLevel: 'warn', errorHandler: onError('recommendations') },
     async (request, reply) => {
@@ -147,7 +154,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
         done(request, route, 'bad_request', grant.id)
         return fail(reply, 'SIL_PROFILE_BAD_REQUEST')
       }
-      const limit = Math.min(Math.max(Number(request.query.limit ?? deps.recommendationLimit) || 1, 1), 50)
+      const limit = limitOf(request.query.limit, deps.recommendationLimit, 50)
       const items = await reader.forProduct(productId, undefined, limit)
       done(request, route, 'found', grant.id)
       return reply.send({ product_id: productId, items })

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { loadProfilesOptions } from './config.js'
+
+const keys = (list: unknown) => ({ SILLAGE_PROFILE_READ_KEYS: JSON.stringify(list) })
+const K = 'rk_config_0123456789abcdef'
+
+describe('read keys', () => {
+  it('takes distinct keys and ids', () => {
+    const options = loadProfilesOptions(
+      keys([
+        { id: 'crm', key: K, sources: ['web'] },
+        { id: 'bi', key: `${K}x`, sources: ['*'] },
+      ]),
+    )
+    expect(options.readKeys.map((k) => k.id)).toEqual(['crm', 'bi'])
+  })
+
+  it('refuses a key given twice (its scope would be whichever came last) and a repeated id', () => {
+    expect(() =>
+      loadProfilesOptions(
+        keys([
+          { id: 'crm', key: K, sources: ['web'] },
+          { id: 'bi', key: K, sources: ['*'] },
+        ]),
+      ),
+    ).toThrow(/the same key as an earlier read key/)
+    expect(() =>
+      loadProfilesOptions(
+        keys([
+          { id: 'crm', key: K, sources: ['web'] },
+          { id: 'crm', key: `${K}x`, sources: ['*'] },
+        ]),
+      ),
+    ).toThrow(/the same id as an earlier read key/)
+  })
+
+  it('refuses a key with whitespace, which Authorization: Bearer cannot carry', () => {
+    expect(() =>
+      loadProfilesOptions(keys([{ id: 'crm', key: 'rk_config 0123456789abcdef', sources: ['*'] }])),
+    ).toThrow(/no whitespace/)
+  })
+})
