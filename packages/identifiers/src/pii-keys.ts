@@ -1,14 +1,14 @@
 /**
  * The keys that name PII in event properties and traits, and the form keys are compared in: one
- * list for every reader. The collector's default scrub rules apply it under `properties`,
- * `traits` and `context.traits` (services/collector/src/domain/scrub.ts); activation applies it at
+ * list for every reader. The collector's default scrub rules apply it at any depth under
+ * `properties`, `traits` and `context.traits` (services/collector/src/domain/scrub.ts); activation applies it at
  * any depth of what leaves for a destination (docs/activation.md). Pure.
  */
 
 /** Hashed, so that they stay usable as identifiers (identity reads emails and phones). */
 export const DEFAULT_HASH_KEYS = ['email', 'phone'] as const
 
-/** Dropped wherever they appear under the default roots. */
+/** Dropped wherever they appear under the default roots, at any depth. */
 export const DEFAULT_DROP_KEYS = [
   'first_name',
   'last_name',

@@ -207,3 +207,63 @@ describe('PII scrubbing: per-source rules', () => {
     expect(scrubSchema.safeParse({ hash: ['properties'] }).success).toBe(false)
   })
 })
+
+describe('PII scrubbing: the default keys at any depth', () => {
+  const defaults = scrubber()
+  const digest = (kind: 'email' | 'phone', v: string) => hashPii(kind, v)
+
+  it('drops and hashes them in nested objects and arrays under properties, traits and context.traits', () => {
+    const event = {
+      properties: {
+        billing: { first_name: 'Jane', street: '1 rue de Rivoli', city: 'Paris', email: 'Jane@Example.com' },
+        products: [
+          { product_id: 'p1', name: 'Bougie', buyer: { lastName: 'Doe', phone: '+33 6 12 34 56 78' } },
+        ],
+      },
+      traits: {
+        contacts: [{ email: 'a@example.com', role: 'billing' }],
+        company: { name: 'Acme', address: 'x' },
+      },
+      context: {
+        traits: { profile: { birthday: '1990-01-01', plan: 'gold' } },
+        page: { title: 'first_name' },
+      },
+    }
+    defaults(event)
+    expect(event).toEqual({
+      properties: {
+        billing: { city: 'Paris', email: digest('email', 'Jane@Example.com') },
+        products: [
+          { product_id: 'p1', name: 'Bougie', buyer: { phone: digest('phone', '+33 6 12 34 56 78') } },
+        ],
+      },
+      traits: {
+        contacts: [{ email: digest('email', 'a@example.com'), role: 'billing' }],
+        company: { name: 'Acme' },
+      },
+      context: { traits: { profile: { plan: 'gold' } }, page: { title: 'first_name' } },
+    })
+  })
+
+  it('leaves the rest of context alone, and a kept path with what it holds', () => {
+    const keepAddress = scrubber({ keep: ['traits.address', 'properties.shop.street'] })
+    const event = {
+      context: { device: { email: 'ops@example.com' } },
+      traits: { address: { street: '1 rue de Rivoli', city: 'Paris' } },
+      properties: { shop: { street: '2 quai', first_name: 'Ann' } },
+    }
+    keepAddress(event)
+    expect(event).toEqual({
+      context: { device: { email: 'ops@example.com' } },
+      traits: { address: { street: '1 rue de Rivoli', city: 'Paris' } },
+      properties: { shop: { street: '2 quai' } },
+    })
+  })
+
+  it('changes nothing below the roots with defaults off', () => {
+    const off = scrubber({ defaults: false })
+    const event = { properties: { billing: { first_name: 'Jane' } } }
+    off(event)
+    expect(event).toEqual({ properties: { billing: { first_name: 'Jane' } } })
+  })
+})

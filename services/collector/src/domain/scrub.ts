@@ -14,6 +14,9 @@ import {
  * the keys the event has under a rule's root.
  *
  * Keys match ignoring case, `_`, `-` and spaces, so `first_name` also covers `firstName`.
+ * The default keys (DEFAULT_HASH_KEYS, DEFAULT_DROP_KEYS) apply at any depth under their roots
+ * (`properties.billing.first_name`, `traits.contacts[].email`); `name` at the top of traits only
+ * (`traits.company.name` is a company's). A `keep` path exempts that path and what it holds.
  * Hashing is identity's: a key ending in email or phone is normalised as one and SHA-256-hashed
  * (a digest is kept as is), so a hashed email still joins its person; any other value is hashed as
  * text. Hashed strings and numbers become 64 hex characters; objects and arrays at a hashed path
@@ -64,6 +67,8 @@ interface RuleNode {
   action: Action | undefined
   /** For hashes: how the value is normalised, from the last path segment. */
   kind: 'email' | 'phone' | 'text'
+  /** On a default root: the default keys' rules, applied at every depth below it. */
+  deep?: Map<string, RuleNode>
 }
 
 const newNode = (): RuleNode => ({ children: new Map(), any: undefined, action: undefined, kind: 'text' })
@@ -78,6 +83,24 @@ function kindOf(segment: string): RuleNode['kind'] {
 export type Scrubber = (event: object) => void
 
 const noop: Scrubber = () => {}
+
+type Deep = Map<string, RuleNode> | undefined
+/** A node with no rule of its own: below a default root, it walks on with the deep rules. */
+const EMPTY: RuleNode = Object.freeze({
+  children: new Map(),
+  any: undefined,
+  action: undefined,
+  kind: 'text',
+}) as RuleNode
+
+/** The default keys' rules, in force at every depth below a default root. */
+function deepDefaults(): Map<string, RuleNode> {
+  const deep = new Map<string, RuleNode>()
+  for (const key of DEFAULT_HASH_KEYS)
+    deep.set(canonicalKey(key), { ...newNode(), action: 'hash', kind: kindOf(key) })
+  for (const key of DEFAULT_DROP_KEYS) deep.set(canonicalKey(key), { ...newNode(), action: 'drop' })
+  return deep
+}
 
 type Dict = Record<string, unknown>
 const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -110,10 +133,30 @@ export function createScrubber(rules: ScrubRules): Scrubber {
     node.kind = kindOf(segments.at(-1) ?? '')
     count++
   }
+  if (rules.defaults) {
+    for (const path of DEFAULT_ROOTS) {
+      let node = root
+      for (const segment of path.split('.')) {
+        let child = node.children.get(segment)
+        if (!child) node.children.set(segment, (child = newNode()))
+        node = child
+      }
+      node.deep = deepDefaults()
+    }
+  }
   if (count === 0) return noop
   const countryCode = rules.phoneCountryCode
+  /** Whether a deep default rule is exempted at this canonical path (`keep`). */
+  const kept = (path: string) => keep.size > 0 && keep.has(path)
 
-  function apply(container: Dict | unknown[], key: string | number, node: RuleNode): boolean {
+  /** Applies `node` to container[key]; false when the entry is to be removed. */
+  function apply(
+    container: Dict | unknown[],
+    key: string | number,
+    node: RuleNode,
+    deep: Deep,
+    path: string,
+  ) {
     const value = (container as Dict)[key as string]
     if (node.action === 'drop') return false
     if (node.action === 'hash') {
@@ -125,22 +168,60 @@ export function createScrubber(rules: ScrubRules): Scrubber {
       }
       return !(typeof value === 'object' && value !== null)
     }
-    walk(value, node)
+    walk(value, node, deep, path)
     return true
   }
 
-  function walk(value: unknown, node: RuleNode): void {
+  /**
+   * The fast path below a default root where no source rule and no `keep` reaches: only the deep
+   * rules, primitives skipped without a call (most of an event: products, pages, plain values).
+   */
+  function walkDeep(value: object, deep: Map<string, RuleNode>): void {
     if (Array.isArray(value)) {
-      if (!node.any) return
-      let kept = 0
-      for (let i = 0; i < value.length; i++) if (apply(value, i, node.any)) value[kept++] = value[i]
-      value.length = kept
+      for (const item of value as unknown[])
+        if (typeof item === 'object' && item !== null) walkDeep(item, deep)
+      return
+    }
+    const dict = value as Dict
+    for (const key in dict) {
+      const item = dict[key]
+      const rule = deep.get(canonicalEventKey(key))
+      if (rule !== undefined) {
+        if (!apply(dict, key, rule, deep, '')) delete dict[key]
+      } else if (typeof item === 'object' && item !== null) walkDeep(item, deep)
+    }
+  }
+
+  /** `deep`: the default rules in force below a default root; `path`: canonical, for `keep`. */
+  function walk(value: unknown, node: RuleNode, inherited: Deep, path: string): void {
+    const deep = node.deep ?? inherited
+    if (deep && node === EMPTY && keep.size === 0) {
+      if (typeof value === 'object' && value !== null) walkDeep(value, deep)
+      return
+    }
+    if (Array.isArray(value)) {
+      const child = node.any ?? (deep && EMPTY)
+      if (!child) return
+      const at = keep.size > 0 ? `${path}.*` : path
+      let left = 0
+      for (let i = 0; i < value.length; i++) if (apply(value, i, child, deep, at)) value[left++] = value[i]
+      value.length = left
       return
     }
     if (!isDict(value)) return
     for (const key of Object.keys(value)) {
-      const child = node.children.get(canonicalEventKey(key)) ?? node.any
-      if (child && !apply(value, key, child)) delete value[key]
+      const canonical = canonicalEventKey(key)
+      const at = keep.size > 0 ? `${path}.${canonical}` : path
+      let child = node.children.get(canonical) ?? node.any
+      if (!child && deep) {
+        const rule = deep.get(canonical)
+        if (rule === undefined) {
+          const item = value[key]
+          if (typeof item !== 'object' || item === null) continue
+          child = EMPTY
+        } else if (!kept(at)) child = rule // a kept path stays as sent, with everything below it
+      }
+      if (child && !apply(value, key, child, deep, at)) delete value[key]
     }
   }
 
@@ -149,7 +230,7 @@ export function createScrubber(rules: ScrubRules): Scrubber {
   return (event) => {
     for (const [key, node] of roots) {
       const value = (event as Dict)[key]
-      if (typeof value === 'object' && value !== null) walk(value, node)
+      if (typeof value === 'object' && value !== null) walk(value, node, undefined, key)
     }
   }
 }
