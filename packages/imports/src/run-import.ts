@@ -253,10 +253,11 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
     }
     report()
     checkpoint.remove()
-    // A run with nothing refused (this time or before a resume) leaves no empty rejected file.
-    if (statSync(rejectedFile, { throwIfNoEntry: false })?.size === 0) rmSync(rejectedFile, { force: true })
   } finally {
     reader.close()
+    // A run with nothing refused (this time or before a resume) leaves no empty rejected file,
+    // even when it stopped (a file that cannot be read, a collector down).
+    if (statSync(rejectedFile, { throwIfNoEntry: false })?.size === 0) rmSync(rejectedFile, { force: true })
   }
   summary.elapsedMs = now() - started
   return summary

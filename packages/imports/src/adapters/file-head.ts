@@ -37,3 +37,38 @@ export function checkEncoding(head: Uint8Array, file: string) {
     )
   }
 }
+
+/** Past this, a first line is cut: enough to count a header's columns past any limit. */
+const FIRST_LINE_MAX = 32 << 20
+
+/**
+ * The first non-blank line of an uncompressed file, read from the disk up to its first line end
+ * (LF, or CR: a lone CR file is one "line" to a line reader, which would hold the whole file).
+ */
+export function firstLineOf(path: string): string {
+  const fd = openSync(path, 'r')
+  try {
+    const parts: Buffer[] = []
+    let size = 0
+    let started = false
+    for (;;) {
+      const buf = Buffer.alloc(1 << 16)
+      const n = readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) break
+      let chunk = buf.subarray(0, n)
+      if (!started) {
+        const text = chunk.findIndex((b) => b !== 0x0a && b !== 0x0d && b !== 0x20 && b !== 0x09)
+        if (text === -1) continue
+        chunk = chunk.subarray(text)
+        started = true
+      }
+      const end = chunk.findIndex((b) => b === 0x0a || b === 0x0d)
+      parts.push(end === -1 ? chunk : chunk.subarray(0, end))
+      size += chunk.length
+      if (end !== -1 || size >= FIRST_LINE_MAX) break
+    }
+    return Buffer.concat(parts).toString('utf8')
+  } finally {
+    closeSync(fd)
+  }
+}

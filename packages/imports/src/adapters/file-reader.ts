@@ -1,16 +1,13 @@
 import { statSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import type { Warehouse } from '@sillage/warehouse'
-import { parseJsonExact } from '../domain/exact-json.js'
 import type { Row } from '../domain/values.js'
 import { checkEncoding, compressionOf, readHead } from './file-head.js'
 import { ImportFileError } from './import-file-error.js'
-import {
-  createSessionEngine,
-  createWarehouseEngine,
-  type QueryEngine,
-  type QueryParams,
-} from './query-engine.js'
+import { ndjsonPlan } from './ndjson-plan.js'
+import { createSessionEngine, createWarehouseEngine, type QueryEngine } from './query-engine.js'
+import { ORDER, type Plan } from './read-plan.js'
+import { textPlan } from './text-plan.js'
 
 export const FILE_FORMATS = {
   csv: 'CSVWithNames',
@@ -52,99 +49,9 @@ export interface FileReader {
   close(): void
 }
 
-/** How a format is read: its queries, and how one engine row becomes a file row. */
-interface Plan {
-  countSql: string
-  rowsSql: string
-  params: QueryParams
-  decode(raw: Row): { row: Row; problem?: string }
-}
-
-// One thread, in file order, so that a checkpoint ("rows done") means the same rows on a resume.
-const ORDER = 'max_threads = 1, input_format_parquet_preserve_order = 1'
-
-/*
- * CSV and TSV: every column is text (loyalty cards keep their leading zeros), by position, plus
- * one column past the header's: a row that fills it has more fields than the header (an unquoted
- * separator) and is refused alone. A row with fewer fields reads the missing ones as empty.
- */
-const TEXT_SETTINGS = `SETTINGS input_format_with_names_use_header = 0,
-  input_format_csv_allow_variable_number_of_columns = 1,
-  input_format_tsv_allow_variable_number_of_columns = 1,
-  input_format_csv_empty_as_default = 0, ${ORDER}`
-const HEADER_SQL = `SELECT * FROM file({path:String}, {format:String}, 'auto', {compression:String}) LIMIT 1
-  SETTINGS input_format_max_rows_to_read_for_schema_inference = 1,
-  input_format_csv_use_best_effort_in_schema_inference = 0,
-  input_format_tsv_use_best_effort_in_schema_inference = 0,
-  input_format_csv_detect_header = 0, input_format_tsv_detect_header = 0,
-  input_format_csv_allow_variable_number_of_columns = 1,
-  input_format_tsv_allow_variable_number_of_columns = 1, ${ORDER}`
-const EXTRA = 'sil_extra'
-
-// NDJSON: each object as its own JSON text, parsed here. No type inference over the first rows,
-// so a string in a column of numbers is one bad value, and dates stay as written; an integer past
-// 2^53 (a 64-bit id) is kept as its exact digits (parseJsonExact).
-const JSON_FILE = `file({path:String}, 'JSONAsString', 'json String', {compression:String})`
-
 // Int64 columns come as bare numbers, read exactly past 2^53 by the engine's row parser (query-engine.ts).
 const PARQUET_SETTINGS = `SETTINGS schema_inference_make_columns_nullable = 1,
   output_format_json_quote_64bit_integers = 0, ${ORDER}`
-
-const isObject = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-async function textPlan(
-  engine: QueryEngine,
-  params: { path: string; compression: string },
-  format: 'csv' | 'tsv',
-  file: string,
-): Promise<Plan> {
-  const plain = format === 'csv' ? 'CSV' : 'TSV'
-  let header: Row = {}
-  for await (const block of engine.blocks(HEADER_SQL, { ...params, format: plain }))
-    header = block[0] ?? header
-  const names = Object.values(header).map((v, i) =>
-    i === 0 ? String(v ?? '').replace(/^\uFEFF/, '') : String(v ?? ''),
-  )
-  if (names.some((n) => n.includes('\u0000'))) {
-    throw new ImportFileError('SIL_IMPORT_FILE_ENCODING', file, 'it is not UTF-8 text; save it as UTF-8')
-  }
-  const columns = [...names.map((_, i) => `c${i + 1}`), EXTRA]
-  const source = `file({path:String}, {format:String}, {structure:String}, {compression:String})`
-  return {
-    countSql: `SELECT count() AS n FROM ${source} ${TEXT_SETTINGS}`,
-    rowsSql: `SELECT * FROM ${source} OFFSET {skip:UInt64} ${TEXT_SETTINGS}`,
-    params: {
-      ...params,
-      format: FILE_FORMATS[format],
-      structure: columns.map((c) => `${c} Nullable(String)`).join(', '),
-    },
-    decode(raw) {
-      const row: Row = Object.fromEntries(names.map((name, i) => [name, raw[`c${i + 1}`] ?? null]))
-      const extra = raw[EXTRA]
-      if (extra === null || extra === undefined) return { row }
-      const sep = format === 'csv' ? 'a comma or a quote' : 'a tab'
-      return {
-        row,
-        problem: `more fields than the header's ${names.length}, from ${JSON.stringify(extra)} on (a value with ${sep} must be quoted)`,
-      }
-    },
-  }
-}
-
-const NDJSON_PLAN: Omit<Plan, 'params'> = {
-  countSql: `SELECT count() AS n FROM ${JSON_FILE} SETTINGS ${ORDER}`,
-  rowsSql: `SELECT json FROM ${JSON_FILE} OFFSET {skip:UInt64} SETTINGS ${ORDER}`,
-  decode(raw) {
-    const json = String(raw['json'] ?? '')
-    let value: unknown
-    try {
-      value = parseJsonExact(json)
-    } catch {
-      return { row: { json }, problem: 'not valid JSON' }
-    }
-    return isObject(value) ? { row: value } : { row: { json }, problem: 'not a JSON object' }
-  },
-}
 
 const PARQUET_FILE = `file({path:String}, 'Parquet', 'auto', {compression:String})`
 const PARQUET_PLAN: Omit<Plan, 'params'> = {
@@ -188,7 +95,7 @@ function createReader(engine: QueryEngine, path: string, format: FileFormat): Fi
       // Of a compressed file, the CSV or TSV header is checked (textPlan).
       if (format !== 'parquet' && params.compression === 'none') checkEncoding(head, file)
       if (format === 'csv' || format === 'tsv') return textPlan(engine, params, format, file)
-      return { ...(format === 'ndjson' ? NDJSON_PLAN : PARQUET_PLAN), params }
+      return format === 'ndjson' ? ndjsonPlan(engine, params, file) : { ...PARQUET_PLAN, params }
     })())
   return {
     async count() {

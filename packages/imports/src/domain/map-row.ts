@@ -1,7 +1,7 @@
 import { columnOf, REQUIRED, type ResolvedMapping as Mapping } from './mapping.js'
 import { hashToken, importMessageId } from './message-id.js'
 import { receiptOrderId } from './order-id.js'
-import { cents, flag, instant, jsonArray, num, text, type Row } from './values.js'
+import { cell, cents, flag, instant, jsonArray, keyOf, num, text, type Row } from './values.js'
 
 /** A Segment-spec event as the collector's batch endpoint takes it. */
 export type ImportEvent = Record<string, unknown> & { type: string; messageId: string }
@@ -41,19 +41,29 @@ export const IMPORT_LIBRARY = { name: 'sillage-import', version: '0.1.0' } as co
 const shown = (v: unknown): string =>
   typeof v === 'bigint' ? v.toString() : (JSON.stringify(v) ?? String(v))
 
+/** Why a required field is missing: its column is empty, or the file has no such column. */
+function missing(name: string, column: string, row: Row): Refusal {
+  if (keyOf(row, column) !== undefined)
+    return new Refusal('SIL_IMPORT_FIELD_MISSING', `${name} (column ${JSON.stringify(column)}) is empty`)
+  const keys = Object.keys(row)
+  const listed = keys
+    .slice(0, 12)
+    .map((k) => JSON.stringify(k))
+    .join(', ')
+  return new Refusal(
+    'SIL_IMPORT_FIELD_MISSING',
+    `${name}: the row has no column ${JSON.stringify(column)} (its columns: ${listed}${keys.length > 12 ? ', …' : ''}); a mapping file renames columns`,
+  )
+}
+
 function field(m: Mapping, row: Row, name: string): unknown {
-  const v = row[columnOf(m, name)]
+  const v = cell(row, columnOf(m, name))
   return text(v) === undefined ? m.defaults[name] : v
 }
 
 function str(m: Mapping, row: Row, name: string): string | undefined {
   const v = text(field(m, row, name))
-  if (v === undefined && REQUIRED[m.kind].includes(name)) {
-    throw new Refusal(
-      'SIL_IMPORT_FIELD_MISSING',
-      `${name} (column ${JSON.stringify(columnOf(m, name))}) is empty`,
-    )
-  }
+  if (v === undefined && REQUIRED[m.kind].includes(name)) throw missing(name, columnOf(m, name), row)
   return v
 }
 
@@ -67,7 +77,7 @@ function money(m: Mapping, row: Row, name: string): number | undefined {
 }
 
 function when(m: Mapping, row: Row, name: string, column = columnOf(m, name)): string | undefined {
-  const raw = row[column] ?? m.defaults[name]
+  const raw = cell(row, column) ?? m.defaults[name]
   const t = instant(raw)
   if (t === null) {
     throw new Refusal(
@@ -75,16 +85,14 @@ function when(m: Mapping, row: Row, name: string, column = columnOf(m, name)): s
       `${name}: ${shown(raw)} is not a date from 1971 to 2099 (ISO-8601, zone-less read as UTC, or epoch seconds/ms)`,
     )
   }
-  if (t === undefined && REQUIRED[m.kind].includes(name)) {
-    throw new Refusal('SIL_IMPORT_FIELD_MISSING', `${name} (column ${JSON.stringify(column)}) is empty`)
-  }
+  if (t === undefined && REQUIRED[m.kind].includes(name)) throw missing(name, column, row)
   return t
 }
 
 function extras(spec: Record<string, string>, row: Row): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [name, column] of Object.entries(spec)) {
-    const v = row[column]
+    const v = cell(row, column)
     // A bigint (JSON cannot hold one) as a number while exact, else as its digits.
     if (text(v) !== undefined)
       out[name] = typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v
@@ -200,7 +208,7 @@ function contact(m: Mapping, row: Row): ImportEvent[] {
   const denied: string[] = []
   const dates: Record<string, string> = {}
   for (const [category, cols] of Object.entries(m.consent ?? {})) {
-    const raw = row[cols.granted]
+    const raw = cell(row, cols.granted)
     const f = flag(raw)
     if (f === null)
       throw new Refusal(

@@ -95,6 +95,16 @@ describe('num: decimal only', () => {
   })
 })
 
+describe('num: thousands grouped by spaces (French Excel)', () => {
+  it('reads 1 234,50 with a space, a no-break space or a narrow one, and refuses other groupings', () => {
+    expect(num('1 234,50')).toBe(1234.5)
+    expect(num('-1\u00a0234\u00a0567,5')).toBe(-1234567.5)
+    expect(num('12\u202f345')).toBe(12345)
+    expect(num('1 234.50')).toBe(1234.5)
+    for (const v of ['1 23,5', '1234 567', '1 234 56', '1.234,50', ' 1 2']) expect(num(v)).toBeNaN()
+  })
+})
+
 describe('mapRow: the refusals', () => {
   const receipts = resolveMapping('receipts')
   const row = { receipt_id: 'R-1', store_id: 's', timestamp: '2025-03-01', total: '10' }

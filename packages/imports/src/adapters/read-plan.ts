@@ -1,0 +1,33 @@
+import type { Row } from '../domain/values.js'
+import { firstLineOf } from './file-head.js'
+import type { QueryEngine, QueryParams } from './query-engine.js'
+
+/** How a format is read: its queries, and how one engine row becomes a file row. */
+export interface Plan {
+  countSql: string
+  rowsSql: string
+  params: QueryParams
+  decode(raw: Row): { row: Row; problem?: string }
+}
+
+/** The file, and how the engine must decompress it. */
+export type PlanParams = QueryParams & {
+  path: string
+  compression: string
+}
+
+// One thread, in file order, so that a checkpoint ("rows done") means the same rows on a resume.
+export const ORDER = 'max_threads = 1, input_format_parquet_preserve_order = 1'
+
+/** A compressed file's first non-blank line, through the engine (which decompresses it). */
+const FIRST_LINE_SQL = `SELECT line FROM file({path:String}, 'LineAsString', 'line String', {compression:String})
+  WHERE match(line, '\\\\S') LIMIT 1 SETTINGS ${ORDER}`
+
+/** The file's first non-blank line: from the disk when it is not compressed (firstLineOf). */
+export async function firstLine(engine: QueryEngine, params: PlanParams): Promise<string> {
+  if (params.compression === 'none') return firstLineOf(params.path)
+  let line = ''
+  // LIMIT 1: one block; read to its end, so that the engine's stream closes.
+  for await (const block of engine.blocks(FIRST_LINE_SQL, params)) line = String(block[0]?.['line'] ?? line)
+  return line
+}
