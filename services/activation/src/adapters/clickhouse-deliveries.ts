@@ -3,7 +3,11 @@ import type { PendingItem } from '../domain/delivery-plan.js'
 import { scrubProperties } from '../domain/payload-pii.js'
 import { chDateTime } from './clickhouse-audiences.js'
 
-export type DeliveryStatus = 'delivered' | 'dead' | 'skipped' | 'pending'
+/**
+ * `sending`: recorded just before the first batches of a new connection leave (delivery-plan.ts,
+ * inDoubt); still to deliver, and possibly received if the process died before the outcome.
+ */
+export type DeliveryStatus = 'delivered' | 'dead' | 'skipped' | 'pending' | 'sending'
 
 export type { PendingItem }
 
@@ -15,7 +19,9 @@ export function createDeliveryStore(warehouse: Warehouse) {
   const rows = async <T>(query: string, params: Record<string, unknown>): Promise<T[]> =>
     (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>()
   const done = `SELECT message_id FROM ${db}.activation_deliveries FINAL
-      WHERE destination_id = {d:String} AND status != 'pending'`
+      WHERE destination_id = {d:String} AND status NOT IN ('pending', 'sending')`
+  const sending = `SELECT message_id FROM ${db}.activation_deliveries FINAL
+      WHERE destination_id = {d:String} AND status = 'sending'`
   return {
     /** Membership changes of the audiences not delivered (nor dead, nor skipped) to the destination, oldest first. */
     async pendingAudience(
@@ -36,12 +42,14 @@ export function createDeliveryStore(warehouse: Warehouse) {
         phone_sha256: string
         entered_id: string
         superseded: number
+        in_doubt: number
       }>(
         `SELECT m.message_id AS message_id, m.audience_id AS audience_id, m.person_id AS person_id, m.seq AS seq,
             toString(m.change) AS change, toString(m.at) AS at, m.user_id AS user_id,
             m.email_sha256 AS email_sha256, m.phone_sha256 AS phone_sha256,
             if(m.change = 'exited', e.message_id, '') AS entered_id,
-            if(m.change = 'entered' AND nx.person_id != '', 1, 0) AS superseded
+            if(m.change = 'entered' AND nx.person_id != '', 1, 0) AS superseded,
+            if(m.message_id IN (${sending}), 1, 0) AS in_doubt
          FROM (SELECT * FROM ${db}.audience_membership FINAL WHERE audience_id IN {a:Array(String)}) AS m
          LEFT JOIN (SELECT audience_id, person_id, seq, message_id FROM ${db}.audience_membership FINAL
              WHERE audience_id IN {a:Array(String)}) AS e
@@ -65,6 +73,7 @@ export function createDeliveryStore(warehouse: Warehouse) {
         at: isoOf(x.at),
         ...(x.entered_id ? { enteredId: x.entered_id } : {}),
         ...(Number(x.superseded) === 1 ? { superseded: true } : {}),
+        ...(Number(x.in_doubt) === 1 ? { inDoubt: true } : {}),
       }))
     },
 
@@ -136,12 +145,13 @@ export function createDeliveryStore(warehouse: Warehouse) {
       return new Set(r.map((x) => x.person_id))
     },
 
-    /** Which of these message ids the destination has received. */
+    /** Which of these message ids the destination has received, or possibly received (`sending`). */
     async delivered(destinationId: string, ids: readonly string[]): Promise<Set<string>> {
       if (ids.length === 0) return new Set()
       const r = await rows<{ message_id: string }>(
         `SELECT message_id FROM ${db}.activation_deliveries FINAL
-         WHERE destination_id = {d:String} AND status = 'delivered' AND message_id IN {ids:Array(String)}`,
+         WHERE destination_id = {d:String} AND status IN ('delivered', 'sending')
+           AND message_id IN {ids:Array(String)}`,
         { d: destinationId, ids },
       )
       return new Set(r.map((x) => x.message_id))

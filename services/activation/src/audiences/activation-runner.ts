@@ -54,6 +54,9 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     secretOf: (id) => deps.options.secrets[secretVariable(id)],
     now,
     signal: abort.signal,
+    // A delivery reads what is pending between syncs, never a sync half recorded; it sends on
+    // its destination's own lane, outside this queue (a slow receiver holds back no sync).
+    readLock: (read) => serial(read),
   })
   const reload = () => {
     try {
@@ -75,7 +78,10 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     return reload()
   }
   let chain: Promise<unknown> = Promise.resolve()
-  /** One job at a time: a sync and a delivery never overlap. */
+  /**
+   * One job at a time: syncs, stream evaluations and the deliveries' reads of what is pending.
+   * Never await a delivery inside it (its read would wait for the job awaiting it).
+   */
   const serial = <T>(job: () => Promise<T>): Promise<T> => {
     const run = chain.then(job, job)
     chain = run.catch(() => undefined)
@@ -87,21 +93,34 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
   let follower: TopicFollower | undefined
   /** Suppression keys (privacy.suppressions) not yet checked against the recipients. */
   const erasureKeys = new Set<string>()
-  const passOnErasures = async () => {
-    if (erasureKeys.size === 0) return
+  let erasing: Promise<void> | undefined
+  /** One pass at a time; each destination is told on its own lane (delivery-worker.ts). */
+  const passOnErasures = () => {
+    if (erasing || erasureKeys.size === 0) return
     const keys = [...erasureKeys]
-    const remaining = await delivery.notifyErasures(defs, keys)
-    if (remaining === 0) for (const k of keys) erasureKeys.delete(k)
+    erasing = delivery
+      .notifyErasures(defs, keys)
+      .then((remaining) => {
+        if (remaining === 0) for (const k of keys) erasureKeys.delete(k)
+      })
+      .catch((err: unknown) => log.error({ err }, 'erasure notices failed; retried at the next run'))
+      .finally(() => (erasing = undefined))
+  }
+  /** Audience changes to every destination, each on its own lane; not awaited on the queue. */
+  const deliverAudiences = () => {
+    if (abort.signal.aborted) return
+    void delivery
+      .deliverAll(defs, { only: 'audiences' })
+      .catch((err: unknown) => log.error({ err }, 'audience delivery failed'))
   }
   let deliverSoon: NodeJS.Timeout | undefined
-  /** Trigger firings are delivered on their own queue: never behind an audience sync. */
-  let triggerChain: Promise<unknown> = Promise.resolve()
-  const triggerSerial = <T>(job: () => Promise<T>): Promise<T> => {
-    const run = triggerChain.then(job, job)
-    triggerChain = run.catch(() => undefined)
-    return run
+  /** Trigger firings, on each destination's trigger lane: never behind an audience sync or another destination. */
+  const deliverTriggers = () => {
+    if (abort.signal.aborted) return
+    void delivery
+      .deliverAll(defs, { only: 'triggers' })
+      .catch((err: unknown) => log.error({ err }, 'trigger delivery failed'))
   }
-  const deliverTriggers = () => delivery.deliverAll(defs, { only: 'triggers' })
   // A failing audience is retried on its own, with backoff, before the next scheduled sync.
   const retry = createSyncRetry({
     baseMs: Math.max(deps.options.deliveryIntervalMs, 1000),
@@ -112,7 +131,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
         retry.forget([...ids].filter((id) => !audiences.some((a) => a.id === id)))
         if (audiences.length === 0) return
         await syncAudiences(audiences)
-        await delivery.deliverAll(defs, { only: 'audiences' })
+        deliverAudiences()
       }),
     onError: (err) => log.error({ err }, 'audience retry failed'),
   })
@@ -145,7 +164,13 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       const all = (await reloadAll()).audiences
       return syncAudiences(id === undefined ? all : all.filter((a) => a.id === id))
     })
-  const deliverNow = () => serial(async () => delivery.deliverAll(loaded ? defs : await reloadAll()))
+  /**
+   * Delivers what is pending. Within a running start (the admin API's sync), a destination still
+   * delivering after 10 s (a slow receiver) is reported in progress, not waited for; a one-off
+   * CLI run, whose process ends with it, waits for every destination.
+   */
+  const deliverNow = async () =>
+    delivery.deliverAll(loaded ? defs : await serial(reloadAll), stopped ? {} : { waitMs: 10_000 })
 
   return {
     definitions: () => reload(),
@@ -160,7 +185,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
         await reloadAll()
         if (audience && deps.options.enabled) {
           await syncAudiences([audience])
-          await delivery.deliverAll(defs, { only: 'audiences' })
+          deliverAudiences()
         }
       }).catch((err: unknown) => log.error({ err }, 'audience sync after an API change failed'))
     },
@@ -175,20 +200,21 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       reload()
       every(deps.options.syncIntervalMs, async () => {
         await syncAudiences((await reloadAll()).audiences)
-        await delivery.deliverAll(defs, { only: 'audiences' })
+        deliverAudiences()
       })
-      every(deps.options.deliveryIntervalMs, async () => {
-        await passOnErasures()
-        await delivery.deliverAll(defs, { only: 'audiences' })
-      })
+      // Off the queue: a destination still busy from the last tick keeps one run waiting, no more.
+      const deliveryTick = () => {
+        if (stopped) return
+        passOnErasures()
+        deliverAudiences()
+        timers.push(setTimeout(deliveryTick, deps.options.deliveryIntervalMs))
+      }
+      timers.push(setTimeout(deliveryTick, 0))
       // Firings are delivered when they fire; this retries what failed or was missed.
       const retryTriggers = () => {
         if (stopped) return
-        void triggerSerial(deliverTriggers)
-          .catch((err: unknown) => log.error({ err }, 'trigger delivery failed'))
-          .finally(() => {
-            if (!stopped) timers.push(setTimeout(retryTriggers, deps.options.deliveryIntervalMs))
-          })
+        deliverTriggers()
+        timers.push(setTimeout(retryTriggers, deps.options.deliveryIntervalMs))
       }
       timers.push(setTimeout(retryTriggers, 0))
       // Erasures reach every destination that received the person (docs/activation.md).
@@ -217,9 +243,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
           if (deliverSoon || stopped) return
           deliverSoon = setTimeout(() => {
             deliverSoon = undefined
-            void triggerSerial(deliverTriggers).catch((err: unknown) =>
-              log.error({ err }, 'trigger delivery failed'),
-            )
+            deliverTriggers()
           }, 0)
         },
       })
@@ -237,9 +261,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
           if (changes === 0 || deliverAudiencesSoon || stopped) return
           deliverAudiencesSoon = setTimeout(() => {
             deliverAudiencesSoon = undefined
-            void serial(() => delivery.deliverAll(defs, { only: 'audiences' })).catch((err: unknown) =>
-              log.error({ err }, 'audience delivery failed'),
-            )
+            deliverAudiences()
           }, 0)
         },
       })
@@ -259,8 +281,9 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       await triggers?.stop()
       await stream?.stop()
       await follower?.stop()
-      await triggerChain
       await chain
+      await erasing
+      await delivery.idle()
     },
   }
 }

@@ -1,4 +1,4 @@
-import { TOPICS, type Bus } from '@sillage/bus'
+import type { Bus } from '@sillage/bus'
 import { Counter, type Logger, type Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import { createDeliveryStore, type PendingItem } from '../adapters/clickhouse-deliveries.js'
@@ -7,6 +7,8 @@ import type { ActivationDefinitions, DestinationDef, WebhookDef } from '../domai
 import { createCircuitBreaker, type CircuitBreaker } from '../domain/circuit-breaker.js'
 import { batchKey, renderBatch, type DeliveryItem } from '../domain/delivery-payload.js'
 import { markSnapshot, planBatch, snapshotPersons } from '../domain/delivery-plan.js'
+import { createDeadLetters } from './dead-letter.js'
+import { createDestinationLanes } from './destination-lanes.js'
 import { createErasureNotices } from './erasure-notices.js'
 import { createFileExporter } from './file-exporter.js'
 import { createWebhookSender } from './webhook-sender.js'
@@ -26,6 +28,11 @@ export interface DeliveryWorkerDeps {
   baseBackoffMs?: number
   maxBackoffMs?: number
   signal?: AbortSignal
+  /**
+   * Wraps each read of pending audience changes (the runner passes its sync queue, so a delivery
+   * never reads a sync half recorded; the sending happens outside it).
+   */
+  readLock?: <T>(read: () => Promise<T>) => Promise<T>
 }
 
 export interface DeliveryRunResult {
@@ -34,9 +41,15 @@ export interface DeliveryRunResult {
   dead: number
   skipped: number
   breakerOpen: boolean
+  /** Still delivering when `waitMs` ran out: not waited for, the run goes on. */
+  inProgress?: boolean
 }
 
 const MAX_BATCHES_PER_RUN = 10_000
+
+/** Audience changes, erasure notices and `sillage destinations deliver` share a destination's lane; triggers have their own. */
+const laneOf = (d: DestinationDef, only?: 'audiences' | 'triggers') =>
+  `${d.id}\0${only === 'triggers' ? 'triggers' : 'audiences'}`
 
 /**
  * Delivers what is pending to each destination, batch by batch: reads the membership changes and
@@ -56,6 +69,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   const store = createDeliveryStore(deps.warehouse)
   const recipients = createRecipientStore(deps.warehouse)
   const now = deps.now ?? Date.now
+  const readLock = deps.readLock ?? (<T>(read: () => Promise<T>) => read())
+  const lanes = createDestinationLanes()
   const breakers = new Map<string, CircuitBreaker>()
   const items = new Counter({
     name: 'sillage_destination_items_total',
@@ -104,32 +119,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     return b
   }
 
-  async function deadLetter(
-    d: DestinationDef,
-    batch: readonly DeliveryItem[],
-    reason: string,
-    attempts: number,
-  ) {
-    if (deps.bus) {
-      const letter = {
-        destination: d.id,
-        batch_key: batchKey(d.id, batch),
-        reason,
-        attempts,
-        at: new Date(now()).toISOString(),
-        items: batch,
-      }
-      await deps.bus.produce(TOPICS.activationDeadLetters, [
-        { key: d.id, value: Buffer.from(JSON.stringify(letter)) },
-      ])
-    }
-    await store.mark(
-      d.id,
-      batch.map((i) => i.id),
-      'dead',
-      { attempts, error: reason, now: now() },
-    )
-  }
+  const deadLetter = createDeadLetters({ bus: deps.bus, store, now })
 
   async function deliverTo(
     d: DestinationDef,
@@ -153,6 +143,18 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     const send = d.type === 'webhook' ? senderFor(d, secret ?? '') : undefined
     const write = d.type === 'file' ? createFileExporter({ ...d, dataDir: deps.dataDir }) : undefined
     const breaker = breakerOf(d)
+    /** Recorded delivered (the ledger of recipients is written before a batch leaves). */
+    const recorded = async (batch: readonly DeliveryItem[], attempts: number, error?: string) => {
+      if (batch.length === 0) return
+      await store.mark(
+        d.id,
+        batch.map((i) => i.id),
+        'delivered',
+        { attempts, now: now(), ...(error ? { error } : {}) },
+      )
+      result.delivered += batch.length
+      items.inc({ destination: d.id, outcome: 'delivered' }, batch.length)
+    }
     const queue: PendingItem[] = []
     const held = new Set<string>()
     for (let n = 0; n < MAX_BATCHES_PER_RUN && !deps.signal?.aborted; n++) {
@@ -165,9 +167,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       // Entries held back (no marketing consent now) are not read again in this run.
       if (queue.length === 0) {
         const page = Math.min(batchSize * 20, 20_000)
-        const changes = markSnapshot(
-          await store.pendingAudience(d.id, audiences, page),
-          await connectedAt(d.id, audiences),
+        const changes = await readLock(async () =>
+          markSnapshot(
+            await store.pendingAudience(d.id, audiences, page),
+            await connectedAt(d.id, audiences),
+          ),
         )
         queue.push(
           ...[...changes, ...(await store.pendingTriggers(d.id, triggers, page))].filter(
@@ -191,18 +195,25 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       await store.mark(d.id, skipped, 'skipped', { now: now() })
       result.skipped += skipped.length
       items.inc({ destination: d.id, outcome: 'skipped' }, skipped.length)
+      // Possibly received before a crash: a member the destination may hold (delivery-plan.ts).
+      await recipients.remember(d.id, plan.assume, now())
+      await recorded(plan.assume, 0, 'in doubt after a restart: assumed received, not sent again')
       if (batch.length === 0) continue
-      if (write) {
-        write(batch)
-        await recipients.remember(d.id, batch, now())
+      // The first batches of a new connection: recorded `sending` before they leave, so a crash
+      // before their outcome is recorded leaves them in doubt, not forgotten.
+      if (pending.some((p) => p.snapshot))
         await store.mark(
           d.id,
           batch.map((i) => i.id),
-          'delivered',
-          { attempts: 1, now: now() },
+          'sending',
+          { now: now() },
         )
-        result.delivered += batch.length
-        items.inc({ destination: d.id, outcome: 'delivered' }, batch.length)
+      // Whom the data is disclosed to (docs/activation.md, erasure): recorded before it leaves,
+      // since a receiver may keep a batch whose answer never arrived (a timeout, a crash).
+      await recipients.remember(d.id, batch, now())
+      if (write) {
+        write(batch)
+        await recorded(batch, 1)
         continue
       }
       if (!send || d.type !== 'webhook') break
@@ -210,18 +221,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       const outcome = await send(body, batchKey(d.id, batch))
       if (outcome.ok) {
         breaker.success()
-        await recipients.remember(d.id, batch, now())
-        await store.mark(
-          d.id,
-          batch.map((i) => i.id),
-          'delivered',
-          { attempts: outcome.attempts, now: now() },
-        )
-        result.delivered += batch.length
-        items.inc({ destination: d.id, outcome: 'delivered' }, batch.length)
+        await recorded(batch, outcome.attempts)
       } else if (outcome.permanent || !deps.signal?.aborted) {
         breaker.failure(now())
-        await deadLetter(d, batch, outcome.reason, outcome.attempts)
+        await deadLetter(d.id, batch, outcome.reason, outcome.attempts)
         result.dead += batch.length
         items.inc({ destination: d.id, outcome: 'dead' }, batch.length)
         log.warn(
@@ -235,31 +238,59 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     return result
   }
 
+  const notifyErasures = createErasureNotices({ ...deps, log, recipients, now, senderFor })
+
   return {
     /**
-     * One pass over every destination; a failing destination does not hold back the others.
+     * One pass over every destination, each on its own lane, side by side: a destination that
+     * fails, hangs or asks to wait holds back no other (docs/activation.md). A destination whose
+     * run of the same kind is already under way joins it rather than starting another.
      * `only`: audience changes or trigger firings alone. The runner delivers the two on separate
-     * queues, so a firing never waits behind an audience sync or backlog.
+     * lanes, so a firing never waits behind an audience sync or backlog.
      */
     async deliverAll(
       defs: ActivationDefinitions,
-      opts: { only?: 'audiences' | 'triggers' } = {},
+      opts: { only?: 'audiences' | 'triggers'; waitMs?: number } = {},
     ): Promise<DeliveryRunResult[]> {
-      const out: DeliveryRunResult[] = []
-      for (const d of defs.destinations) {
-        if (opts.only === 'triggers' && !defs.triggers.some((t) => t.destinations.includes(d.id))) continue
-        try {
-          out.push(await deliverTo(d, defs, opts.only))
-        } catch (err) {
-          log.error({ err, destination: d.id }, 'delivery failed; retried at the next run')
-        }
-      }
-      return out
+      const destinations = defs.destinations.filter(
+        (d) => opts.only !== 'triggers' || defs.triggers.some((t) => t.destinations.includes(d.id)),
+      )
+      // `waitMs` (`sillage audiences sync` through a running start): a destination still
+      // delivering then is reported in progress; its run goes on.
+      let timer: NodeJS.Timeout | undefined
+      const late =
+        opts.waitMs === undefined
+          ? undefined
+          : new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), opts.waitMs)))
+      const runs = await Promise.all(
+        destinations.map(async (d) => {
+          const lane = laneOf(d, opts.only)
+          const run = lanes
+            .once(lane, () => deliverTo(d, defs, opts.only), `${lane}\0${opts.only ?? ''}`)
+            .catch((err: unknown) => {
+              log.error({ err, destination: d.id }, 'delivery failed; retried at the next run')
+              return undefined
+            })
+          const r = late ? await Promise.race([run, late]) : await run
+          return r !== 'late'
+            ? r
+            : { destination: d.id, delivered: 0, dead: 0, skipped: 0, breakerOpen: false, inProgress: true }
+        }),
+      )
+      clearTimeout(timer)
+      return runs.filter((r): r is DeliveryRunResult => r !== undefined)
     },
     replay: (destinationId?: string) => store.replayDead(destinationId, now()),
 
-    /** Erasures passed on to every destination that received the person (erasure-notices.ts). */
-    notifyErasures: createErasureNotices({ ...deps, log, recipients, now, senderFor }),
+    /**
+     * Erasures passed on to every destination that received the person (erasure-notices.ts): on
+     * each destination's lane, after the delivery in flight there; answers how many are left.
+     */
+    notifyErasures: (defs: ActivationDefinitions, keys: readonly string[]) =>
+      notifyErasures(defs, keys, (d, job) => lanes.exclusive(laneOf(d), job)),
+
+    /** Settles when every run and notice started so far has (shutdown). */
+    idle: () => lanes.idle(),
   }
 }
 

@@ -20,11 +20,17 @@ const dir = mkdtempSync(join(tmpdir(), 'sillage-erasure-notices-'))
 let warehouse: Warehouse
 type Item = { type: string; person_id: string; user_id?: string; properties?: Record<string, unknown> }
 const items: Item[] = []
+/** /slow answers its first request too late (after the sender's timeout), then at once. */
+let slowAnswered = false
 const server = createServer((req, res) => {
   let body = ''
   req.on('data', (c: Buffer) => (body += c.toString()))
   req.on('end', () => {
     items.push(...(JSON.parse(body) as { items: Item[] }).items)
+    if (req.url === '/slow' && !slowAnswered) {
+      slowAnswered = true
+      return
+    }
     res.writeHead(200).end()
   })
 })
@@ -70,6 +76,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await warehouse?.close()
+  server.closeAllConnections()
   await new Promise<void>((r) => server.close(() => r()))
   rmSync(dir, { recursive: true, force: true })
 })
@@ -161,6 +168,52 @@ describe('erasure notices', () => {
     expect(await worker().notifyErasures(defs(), [key])).toBe(0)
     expect(deleted().slice(before)).toEqual([
       expect.objectContaining({ person_id: '', email_sha256: 'e'.repeat(64) }),
+    ])
+  })
+
+  it('reach a destination whose receiver got the batch but answered too late (dead-lettered)', async () => {
+    const slowDefs = parseActivationFile(
+      JSON.stringify({
+        destinations: [
+          { id: 'slow', type: 'webhook', url: url.replace('/hook', '/slow'), timeoutMs: 100, maxAttempts: 1 },
+        ],
+        audiences: [{ id: 'b', rule: 'orders > 0', destinations: ['slow'] }],
+      }),
+    )
+    await grantMarketing(warehouse, ['p-slow'])
+    await createAudienceStore(warehouse).record([
+      {
+        audienceId: 'b',
+        personId: 'p-slow',
+        seq: 1,
+        change: 'entered',
+        at: new Date().toISOString(),
+        messageId: membershipMessageId('b', 'p-slow', 1),
+        userId: 'u-slow',
+        anonymousId: '',
+        emailSha256: '',
+        phoneSha256: '',
+      },
+    ])
+    const [r] = await worker().deliverAll(slowDefs)
+    expect(r).toMatchObject({ delivered: 0, dead: 1 })
+    // The receiver has the person, whatever the sender heard.
+    expect(items).toContainEqual(expect.objectContaining({ type: 'audience.entered', person_id: 'p-slow' }))
+
+    const privacy = createPrivacyRepository(warehouse)
+    await privacy.erase(await privacy.tables(), {
+      persons: ['p-slow'],
+      users: ['u-slow'],
+      anonymous: [],
+      keys: [],
+      messages: [],
+    })
+    const before = deleted().length
+    expect(
+      await worker().notifyErasures(slowDefs, [suppressionKey({ type: 'person_id', value: 'p-slow' })]),
+    ).toBe(0)
+    expect(deleted().slice(before)).toEqual([
+      expect.objectContaining({ person_id: 'p-slow', user_id: 'u-slow' }),
     ])
   })
 })

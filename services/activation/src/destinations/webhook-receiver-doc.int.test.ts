@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signBody } from '../domain/webhook-signature.js'
+import { createWebhookSender } from './webhook-sender.js'
 
 // docs/activation.md's webhook receiver and `verify` example, run as written: a receiver that a
 // missing or short signature header crashes is one anyone who reaches it can take down.
@@ -85,6 +86,15 @@ describe("docs/activation.md's webhook receiver", () => {
   it('accepts a batch signed as Sillage signs it', async () => {
     expect(await post(body, signBody(SECRET, body, Math.floor(Date.now() / 1000)))).toBe(200)
     expect(output).toContain('audience.entered dormant p1')
+  })
+
+  it('accepts a non-ASCII batch sent by the webhook sender (the HMAC is over the UTF-8 bytes)', async () => {
+    const items = [
+      { type: 'trigger.fired', trigger: 'café-☕', person_id: 'Zoë-𝄞', properties: { n: 'naïve\u2028' } },
+    ]
+    const send = createWebhookSender({ url, secret: SECRET, maxAttempts: 1, timeoutMs: 10_000 })
+    expect(await send(JSON.stringify({ items }), 'key-utf8')).toMatchObject({ ok: true, status: 200 })
+    await expect.poll(() => output).toContain('trigger.fired café-☕ Zoë-𝄞')
   })
 })
 

@@ -38,6 +38,16 @@ export function createWebhookSender(opts: WebhookSenderOptions) {
     let reason = ''
     for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
       let retryAfter: string | null = null
+      // The timeout, or shutdown: a receiver that never answers does not hold a stop. (Not
+      // AbortSignal.any over AbortSignal.timeout: on Node 20 that timeout never fired for fetch.)
+      const attemptAbort = new AbortController()
+      const timer = setTimeout(
+        () => attemptAbort.abort(new Error(`timed out after ${opts.timeoutMs} ms`)),
+        opts.timeoutMs,
+      )
+      const onStop = () => attemptAbort.abort(new Error('shutting down'))
+      opts.signal?.addEventListener('abort', onStop, { once: true })
+      if (opts.signal?.aborted) onStop()
       try {
         const res = await doFetch(opts.url, {
           method: 'POST',
@@ -49,9 +59,11 @@ export function createWebhookSender(opts: WebhookSenderOptions) {
           },
           body,
           redirect: 'manual',
-          signal: AbortSignal.timeout(opts.timeoutMs),
+          signal: attemptAbort.signal,
         })
-        await res.arrayBuffer().catch(() => undefined)
+        // The status is the answer: the body is never read (an endless or stalled body would
+        // hold memory and the run), only discarded.
+        await res.body?.cancel().catch(() => undefined)
         if (res.ok) return { ok: true, attempts: attempt, status: res.status }
         reason =
           res.status >= 300 && res.status < 400
@@ -60,7 +72,11 @@ export function createWebhookSender(opts: WebhookSenderOptions) {
         if (!retriable(res.status)) return { ok: false, attempts: attempt, reason, permanent: true }
         retryAfter = res.headers.get('retry-after')
       } catch (err) {
-        reason = (err as Error).message
+        const cause = attemptAbort.signal.aborted ? attemptAbort.signal.reason : err
+        reason = cause instanceof Error ? cause.message : String(cause)
+      } finally {
+        clearTimeout(timer)
+        opts.signal?.removeEventListener('abort', onStop)
       }
       if (attempt === opts.maxAttempts || opts.signal?.aborted)
         return { ok: false, attempts: attempt, reason, permanent: false }

@@ -46,6 +46,27 @@ describe('planBatch', () => {
     expect(plan.skip).toEqual(['x5', 'x6'])
     expect(snapshotPersons(pending)).toEqual([])
   })
+
+  it('assumes a superseded snapshot entry in doubt was received: its exit leaves', () => {
+    const s = { snapshot: true }
+    const pending = [
+      // Was leaving when the process died, and the person left since.
+      item('e1', 'audience.entered', 'p1', { ...s, superseded: true, inDoubt: true }),
+      item('x1', 'audience.exited', 'p1', { enteredId: 'e1' }),
+      // Never left: skipped with its exit, as before.
+      item('e2', 'audience.entered', 'p2', { ...s, superseded: true }),
+      item('x2', 'audience.exited', 'p2', { enteredId: 'e2' }),
+      // In doubt, still a member: sent again (same id), or held without consent now.
+      item('e3', 'audience.entered', 'p3', { ...s, inDoubt: true }),
+      item('e4', 'audience.entered', 'p4', { ...s, inDoubt: true }),
+    ]
+    const plan = planBatch(pending, new Set(), new Set(['p3']))
+    expect(plan.assume.map((i) => i.id)).toEqual(['e1'])
+    expect(plan.assume[0]).not.toHaveProperty('inDoubt')
+    expect(plan.send.map((i) => i.id)).toEqual(['x1', 'e3'])
+    expect(plan.skip).toEqual(['e2', 'x2'])
+    expect(plan.hold).toEqual(['e4'])
+  })
 })
 
 describe('markSnapshot', () => {

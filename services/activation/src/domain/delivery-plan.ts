@@ -12,6 +12,11 @@
  *   sent nor recorded, until the next sync records their exit (which supersedes it) or consent
  *   comes back.
  * - Changes recorded after the connection leave as they always did.
+ * - A snapshot entry in doubt (its batch was leaving when the process died: recorded `sending`,
+ *   outcome unknown) that is now superseded is assumed received, not sent again: recorded
+ *   delivered, so the exit that supersedes it leaves (the destination may hold the person) and an
+ *   erasure reaches the destination. An exit for a person it never got is harmless; a member it
+ *   keeps forever is not.
  */
 import type { DeliveryItem } from './delivery-payload.js'
 
@@ -22,6 +27,8 @@ export interface PendingItem extends DeliveryItem {
   superseded?: boolean
   /** Recorded before the destination was connected to the audience. */
   snapshot?: boolean
+  /** Was leaving when the process died (`sending`): the destination may have it. */
+  inDoubt?: boolean
 }
 
 export interface BatchPlan {
@@ -30,6 +37,8 @@ export interface BatchPlan {
   skip: string[]
   /** Left pending: looked at again at the next run. */
   hold: string[]
+  /** Recorded delivered without being sent again: possibly received before a crash. */
+  assume: DeliveryItem[]
 }
 
 /** A snapshot entry, whose person's marketing consent decides whether it leaves now. */
@@ -44,11 +53,14 @@ export function planBatch(
   received: ReadonlySet<string>,
   contactable: ReadonlySet<string>,
 ): BatchPlan {
-  const plan: BatchPlan = { send: [], skip: [], hold: [] }
+  const plan: BatchPlan = { send: [], skip: [], hold: [], assume: [] }
   const inBatch = new Set<string>()
   for (const p of pending) {
-    const { enteredId, superseded, snapshot: _snapshot, ...item } = p
-    if (snapshotEntry(p) && superseded) plan.skip.push(p.id)
+    const { enteredId, superseded, snapshot: _snapshot, inDoubt, ...item } = p
+    if (snapshotEntry(p) && superseded && inDoubt) {
+      plan.assume.push(item)
+      inBatch.add(p.id)
+    } else if (snapshotEntry(p) && superseded) plan.skip.push(p.id)
     else if (snapshotEntry(p) && !contactable.has(p.personId)) plan.hold.push(p.id)
     else if (
       p.type === 'audience.exited' &&

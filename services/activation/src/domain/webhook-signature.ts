@@ -66,6 +66,8 @@ export function backoffMs(
       if (Number.isFinite(at)) after = at - (opts.nowMs ?? Date.now())
     }
   }
-  // A Retry-After is honoured up to 5 minutes; longer, the batch waits for a later run instead.
+  // A Retry-After is honoured up to 5 minutes: a longer one (10^9 s) waits 5 minutes, and a
+  // negative, past or unparsable one falls back to the backoff. The wait holds only this
+  // destination's lane (destinations/destination-lanes.ts) and ends at shutdown.
   return Math.max(jittered, Math.min(after, 300_000))
 }
