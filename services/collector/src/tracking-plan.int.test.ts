@@ -247,13 +247,13 @@ describe('tracking plan modes over HTTP and the local log', () => {
     ).toThrow(/source "typo": tracking plan event "Order Completed": .*requird/)
   })
 
-  it('a plan with a pattern open to ReDoS stops the collector at start, with the reason', () => {
+  it('a plan with a pattern no linear-time engine runs (a backreference) stops the collector at start, with the reason', () => {
     const hostile = sourcesSchema.parse([
       {
         id: 'redos',
         writeKey: 'wk_redos_12345678',
         type: 'server',
-        trackingPlan: { events: { 'Coupon Entered': { properties: { code: { pattern: '^(a+)+$' } } } } },
+        trackingPlan: { events: { 'Coupon Entered': { properties: { code: { pattern: '^(a)\\1$' } } } } },
       },
     ])
     expect(() =>
@@ -264,7 +264,9 @@ describe('tracking plan modes over HTTP and the local log', () => {
         log: createLogger({ level: 'silent' }),
         registry: createMetricsRegistry({ defaultMetrics: false }),
       }),
-    ).toThrow(/source "redos": tracking plan event "Coupon Entered": pattern "\^\(a\+\)\+\$" is refused/)
+    ).toThrow(
+      /source "redos": tracking plan event "Coupon Entered": pattern "\^\(a\)\\\\1\$" is refused: a backreference/,
+    )
   })
 
   it('/metrics shows the violations by event and rule', async () => {

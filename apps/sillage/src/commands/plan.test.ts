@@ -16,16 +16,16 @@ function planFile(plan: unknown): string {
 }
 
 describe('readPlan (--plan FILE)', () => {
-  it('refuses a pattern open to ReDoS, naming the file and the event', () => {
+  it('refuses a pattern no linear-time engine runs (a backreference), naming the file and the event', () => {
     const path = planFile({
       mode: 'block',
       events: {
-        'Coupon Entered': { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } } },
+        'Coupon Entered': { type: 'object', properties: { code: { type: 'string', pattern: '^(a)\\1$' } } },
       },
     })
     expect(() => readPlan(path)).toThrow(
       new RegExp(
-        `^--plan ${path}: tracking plan event "Coupon Entered": pattern "\\^\\(a\\+\\)\\+\\$" is refused`,
+        `^--plan ${path}: tracking plan event "Coupon Entered": pattern "\\^\\(a\\)\\\\\\\\1\\$" is refused: a backreference`,
       ),
     )
   })

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { trackingPlanSchema } from '@sillage/schemas'
 import { compileTrackingPlan, createTrackingPlanIndex, TrackingPlanError } from './tracking-plan.js'
-import { MAX_PATTERN_INPUT } from './tracking-plan-pattern.js'
 import { sourceSchema } from '@sillage/schemas'
 
 const plan = (input: unknown) => trackingPlanSchema.parse(input)
@@ -83,6 +82,19 @@ describe('compileTrackingPlan', () => {
     expect(new Set(rules)).toEqual(new Set(['type:properties.*']))
   })
 
+  it('names the key that breaks propertyNames in the path', () => {
+    const compiled = compileTrackingPlan(
+      plan({
+        defaults: false,
+        events: { Tagged: { type: 'object', propertyNames: { pattern: '^[a-z_]+$' } } },
+      }),
+    )
+    expect(compiled?.check('Tagged', { ok: 1, 'a/b': 2 })).toEqual([
+      { rule: 'pattern:properties.*', path: 'properties.a/b', message: 'must match pattern "^[a-z_]+$"' },
+      { rule: 'propertyNames:properties', path: 'properties.a/b', message: 'property name must be valid' },
+    ])
+  })
+
   it('keeps at most 10 violations per event', () => {
     const compiled = compileTrackingPlan(plan({}))
     const products = Array.from({ length: 30 }, () => ({ product_id: 1 }))
@@ -138,35 +150,36 @@ describe('compileTrackingPlan', () => {
     expect(() => compileTrackingPlan(typo)).toThrow(/unknown keyword/)
   })
 
-  it('refuses a pattern that could backtrack for seconds (ReDoS), naming the source and the event', () => {
+  it('refuses a pattern RE2 cannot run, naming the source, the event, the pattern and why', () => {
     const source = sourceSchema.parse({
       id: 'shop',
       writeKey: 'wk_12345678',
       type: 'server',
       trackingPlan: {
-        events: { 'Coupon Entered': { type: 'object', properties: { code: { pattern: '^(a+)+$' } } } },
+        events: { 'Coupon Entered': { type: 'object', properties: { code: { pattern: '^(a)\\1$' } } } },
       },
     })
     expect(() => createTrackingPlanIndex()(source)).toThrow(TrackingPlanError)
     expect(() => createTrackingPlanIndex()(source)).toThrow(
-      'source "shop": tracking plan event "Coupon Entered": pattern "^(a+)+$" is refused: it repeats a repetition',
+      'source "shop": tracking plan event "Coupon Entered": pattern "^(a)\\\\1$" is refused: a backreference (\\1) cannot run in linear time',
     )
     const keys = plan({
-      events: { Tagged: { type: 'object', patternProperties: { '^(x|y+)*$': { type: 'string' } } } },
+      events: { Tagged: { type: 'object', patternProperties: { '^(?!internal_)': { type: 'string' } } } },
     })
-    expect(() => compileTrackingPlan(keys)).toThrow(/pattern "\^\(x\|y\+\)\*\$" is refused/)
+    expect(() => compileTrackingPlan(keys)).toThrow(/pattern "\^\(\?!internal_\)" is refused: a lookahead/)
     const invalid = plan({ events: { Tagged: { type: 'object', properties: { a: { pattern: '(' } } } } })
     expect(() => compileTrackingPlan(invalid)).toThrow(/Invalid regular expression/)
   })
 
-  it('runs a safe pattern, each with its own expression, on strings up to the event limit', () => {
+  it('runs patterns that backtrack exponentially in ECMAScript, in linear time, up to 32 KiB', () => {
     const compiled = compileTrackingPlan(
       plan({
         defaults: false,
         events: {
           Paid: {
             type: 'object',
-            properties: { currency: { pattern: '^[A-Z]{3}$' }, ref: { pattern: '^a+$' } },
+            properties: { currency: { pattern: '^[A-Z]{3}$' }, ref: { pattern: '^(a|a)*$' } },
+            patternProperties: { '^\\d*\\d*x$': { type: 'number' } },
           },
         },
       }),
@@ -176,9 +189,12 @@ describe('compileTrackingPlan', () => {
       'pattern:properties.currency',
       'pattern:properties.ref',
     ])
-    expect(compiled?.check('Paid', { ref: 'a'.repeat(MAX_PATTERN_INPUT) })).toBeUndefined()
-    expect(compiled?.check('Paid', { ref: 'a'.repeat(MAX_PATTERN_INPUT + 1) })?.[0]?.rule).toBe(
-      'pattern:properties.ref',
-    )
+    const hostile = 'a'.repeat(32 * 1024 - 1) // with what follows, the default event limit
+    expect(compiled?.check('Paid', { ref: `${hostile}!` })?.[0]?.rule).toBe('pattern:properties.ref')
+    expect(compiled?.check('Paid', { ref: `${hostile}a` })).toBeUndefined()
+    expect(compiled?.check('Paid', { ref: `${hostile}aa` })?.[0]?.rule).toBe('pattern:properties.ref') // too long
+    const digits = '1'.repeat(32 * 1024 - 1)
+    expect(compiled?.check('Paid', { [`${digits}x`]: 'n' })?.[0]?.rule).toBe('type:properties.*')
+    expect(compiled?.check('Paid', { [`${digits}y`]: 'n' })).toBeUndefined()
   })
 })

@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats'
 import type { Source, TrackingPlan, TrackingPlanMode } from '@sillage/schemas'
 import { ECOMMERCE_PLAN } from './tracking-plan-ecommerce.js'
 import { planRegExp } from './tracking-plan-pattern.js'
+import { checkPlanSchema } from './tracking-plan-schema-check.js'
 
 /**
  * Tracking plans (docs/tracking-plans.md): a JSON Schema per track event name over the event's
@@ -54,7 +55,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin })
 function createAjv(): Ajv {
   // allErrors: every broken rule is reported, not only the first. No coercion, no defaults: the
   // event is never modified. Unknown keywords are a mistake in the plan (refused at start), and
-  // so is a pattern that could backtrack for seconds on a hostile value (tracking-plan-pattern.ts).
+  // so is a pattern the linear-time engine cannot run, such as a backreference (tracking-plan-pattern.ts).
   const ajv = new Ajv({
     allErrors: true,
     strict: true,
@@ -80,11 +81,28 @@ function compileEvents(
   events: Readonly<Record<string, Record<string, unknown>>>,
 ): Map<string, ValidateFunction> {
   const out = new Map<string, ValidateFunction>()
+  const normalised = new Map<string, string>()
   for (const [name, schema] of Object.entries(events)) {
+    // Two names that look the same (é composed or not) are one event to whoever reads the plan,
+    // but only one of them would ever be matched: which schema applies would be a guess.
+    const other = normalised.get(name.normalize('NFC'))
+    if (other !== undefined) {
+      throw new TrackingPlanError(
+        name,
+        `is the event ${JSON.stringify(other)} written with other Unicode code points (the same ` +
+          'once normalised, NFC): keep one of them, as the senders write it',
+      )
+    }
+    normalised.set(name.normalize('NFC'), name)
     try {
+      checkPlanSchema(schema)
       out.set(name, ajv.compile(schema))
     } catch (cause) {
-      throw new TrackingPlanError(name, (cause as Error).message, { cause })
+      const message =
+        cause instanceof RangeError
+          ? `the schema nests too deeply, or loops through $ref (${cause.message})`
+          : (cause as Error).message
+      throw new TrackingPlanError(name, message, { cause })
     }
   }
   return out
@@ -145,6 +163,9 @@ export function violationOf(error: ErrorObject): Violation {
     rule += `.${missing}`
     path += `.${missing}`
   }
+  // A broken propertyNames rule is about a key of the object: the path names it (not the rule).
+  const key = error.propertyName ?? (error.params as { propertyName?: unknown }).propertyName
+  if (typeof key === 'string') path += `.${key}`
   return { rule, path, message: error.message ?? error.keyword }
 }
 
