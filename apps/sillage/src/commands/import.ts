@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import {
   createCollectorSender,
@@ -25,6 +24,7 @@ import { loadCliConfig } from '../config.js'
 import { adminToken } from '../data-dir.js'
 import { importCollectorUrl, importWriteKey } from '../import-target.js'
 import { uploadImport } from '../import-upload.js'
+import { userPath } from '../user-path.js'
 import { intOption, UsageError, withUsage, type Command } from './command.js'
 
 const USAGE = `usage: sillage import <file> --kind receipts|crm|catalogue [--mapping mapping.json]
@@ -93,7 +93,8 @@ export const importCommand: Command = {
     const kind = values.kind as ImportKind
     if (!IMPORT_KINDS.includes(kind))
       throw new UsageError(`import: --kind must be one of ${IMPORT_KINDS.join(', ')}`, USAGE)
-    const input = resolve(file)
+    const input = userPath(file)
+    if (!existsSync(input)) throw new UsageError(`import: no file ${input}`, USAGE)
     const format = (values.format ?? formatOf(input)) as FileFormat | undefined
     if (format === undefined || !(format in FILE_FORMATS)) {
       throw new UsageError(
@@ -103,7 +104,7 @@ export const importCommand: Command = {
     }
     const mapping = resolveMapping(
       kind,
-      values.mapping ? JSON.parse(readFileSync(values.mapping, 'utf8')) : {},
+      values.mapping ? JSON.parse(readFileSync(userPath(values.mapping), 'utf8')) : {},
     )
     const batchEvents = intOption(values.batch, 'batch', 500, USAGE) || 500
     const config = loadCliConfig()

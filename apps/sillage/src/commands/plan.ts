@@ -8,6 +8,7 @@ import { loadCliConfig } from '../config.js'
 import { configuredSources } from '../open-bus.js'
 import { checkSource, type RunSql, type SourceReport } from '../plan/plan-check.js'
 import { runQuery } from '../run-query.js'
+import { userPath } from '../user-path.js'
 import { intOption, UsageError, withUsage, type Command } from './command.js'
 
 const USAGE = `usage: sillage plan check [--days 7] [--source ID] [--plan FILE] [--limit 1000000] [--json]
@@ -30,7 +31,7 @@ While \`sillage start\` runs on the same data dir (embedded chDB), the reads go 
 export function readPlan(path: string): TrackingPlan {
   let json: unknown
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'))
+    json = JSON.parse(readFileSync(userPath(path), 'utf8'))
   } catch (err) {
     throw new UsageError(`--plan ${path}: ${(err as Error).message}`, USAGE)
   }
