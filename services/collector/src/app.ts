@@ -5,6 +5,7 @@ import type { Source } from '@sillage/schemas'
 import type { SuppressionList } from '@sillage/identifiers'
 import type { Bus } from '@sillage/bus'
 import type { Logger, Registry } from '@sillage/runtime'
+import { v1WithoutTrailingSlash } from '@sillage/runtime'
 import type { CollectorConfig } from './config.js'
 import { createBoundedBus, DEFAULT_INFLIGHT_LIMITS } from './adapters/bounded-bus.js'
 import { createSourceIndex } from './domain/auth.js'
@@ -86,12 +87,8 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
     trustProxy: deps.config.trustProxy ?? false,
-    // analytics-java posts to `/v1/import/`: under /v1/ a trailing slash names the same endpoint, as
-    // Segment's API does (not elsewhere: /debugger/ and /debugger are two routes).
-    rewriteUrl: (req) => {
-      const url = req.url ?? '/'
-      return url.length > 4 && url.startsWith('/v1/') && url.endsWith('/') ? url.slice(0, -1) : url
-    },
+    // analytics-java posts to `/v1/import/`: under /v1/ a trailing slash names the same endpoint.
+    rewriteUrl: (req) => v1WithoutTrailingSlash(req.url ?? '/'),
     // Path parameters (the profile API's identifier values: an email, a long user id) up to 1 KB,
     // not Fastify's 100 characters; a longer one, or a malformed URL, is refused with a SIL_ code.
     routerOptions: { maxParamLength: 1024 },

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
+import { v1WithoutTrailingSlash } from '@sillage/runtime'
 import { errorBody } from './errors.js'
 
 /** The longest identifier value in a path (an email, a long user id), as on the collector's port. */
@@ -11,6 +12,8 @@ export const MAX_PARAM_LENGTH = 1024
  */
 export const profilesServerOptions = {
   routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+  // A trailing slash under /v1/ names the same endpoint, as on the collector's port.
+  rewriteUrl: (req: { url?: string }) => v1WithoutTrailingSlash(req.url ?? '/'),
   frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
     const code =
       error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'SIL_PROFILE_URI_TOO_LONG' : 'SIL_PROFILE_BAD_IDENTIFIER'

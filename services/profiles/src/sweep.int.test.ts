@@ -208,4 +208,14 @@ describe('hostile sweep', () => {
     })
     expect(((await browser.json()) as { bought_together: unknown[] }).bought_together).toHaveLength(4)
   })
+
+  it('answers a trailing slash under /v1/ as the endpoint itself, query string or not (as the collector port)', async () => {
+    const plain = await get('/v1/profiles/user_id/nested')
+    const slash = await get('/v1/profiles/user_id/nested/')
+    expect(slash.status).toBe(200)
+    expect(await slash.json()).toEqual(await plain.json())
+    const recs = await get('/v1/recommendations/?product_id=x0&limit=2')
+    expect(recs.status).toBe(200)
+    expect(((await recs.json()) as { items: unknown[] }).items).toHaveLength(2)
+  })
 })
