@@ -74,6 +74,9 @@ describe('POST /admin/imports', () => {
     expect(res.statusCode).toBe(422)
     expect(res.json()).toMatchObject({ success: false, code: 'SIL_IMPORT_FILE_ENCODING' })
     expect(res.json().message).toContain('UTF-8')
+    // The server's own name for the upload means nothing to the sender.
+    expect(res.json().message).toMatch(/^cannot import the uploaded file \(SIL_IMPORT_FILE_ENCODING\)/)
+    expect(res.json().message).not.toMatch(/catalogue-[0-9a-f-]{36}/)
   })
 
   it('answers a file that is not in its format with SIL_IMPORT_FILE_UNREADABLE', async () => {

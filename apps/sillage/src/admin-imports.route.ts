@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import {
   createCollectorSender,
@@ -21,6 +21,9 @@ import type { Source } from '@sillage/schemas'
 import type { Warehouse } from '@sillage/warehouse'
 import { bearerMatches } from './admin-query.route.js'
 import { sweepImportFiles, SWEEP_INTERVAL_MS } from './import-files-retention.js'
+
+/** How a refused upload's messages name the file (the CLI puts the user's path back). */
+export const UPLOADED = 'the uploaded file'
 
 export interface AdminImportsDeps {
   warehouse: Warehouse
@@ -119,7 +122,11 @@ export function registerAdminImportsRoute(app: FastifyInstance, deps: AdminImpor
           request.log.warn({ err, kind }, 'import failed')
           // A file that cannot be read keeps its own code (encoding, format); the rest is generic.
           const code = err instanceof ImportFileError ? err.code : 'SIL_IMPORT_FAILED'
-          return reply.code(422).send(fail(code, (err as Error).message))
+          // The sender knows its file, not the name it was stored under here.
+          const message = (err as Error).message
+            .replaceAll(input, UPLOADED)
+            .replaceAll(basename(input), UPLOADED)
+          return reply.code(422).send(fail(code, message))
         } finally {
           rmSync(input, { force: true })
           sweep()

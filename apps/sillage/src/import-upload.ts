@@ -7,6 +7,7 @@ import {
   type ImportSummary,
   type ResolvedMapping,
 } from '@sillage/imports'
+import { UPLOADED } from './admin-imports.route.js'
 
 export interface ImportUpload {
   /** The running `sillage start`'s base URL. */
@@ -35,7 +36,17 @@ export async function uploadImport(u: ImportUpload): Promise<ImportSummary> {
     body: readFileSync(u.input),
   })
   const text = await res.text()
-  if (!res.ok)
+  if (!res.ok) {
+    // A refusal with a SIL_ code names the file as the user gave it; anything else as it came.
+    let refusal: { code?: unknown; message?: unknown } | undefined
+    try {
+      refusal = JSON.parse(text) as typeof refusal
+    } catch {
+      refusal = undefined
+    }
+    if (typeof refusal?.code === 'string' && typeof refusal.message === 'string')
+      throw new Error(`import: ${refusal.message.replaceAll(UPLOADED, u.input)}`)
     throw new Error(`import: the running sillage start refused the upload (${res.status}): ${text}`)
+  }
   return JSON.parse(text) as ImportSummary
 }
