@@ -363,6 +363,28 @@ console.log('tracked')
     expect([Number(row.n), Number(row.u)]).toEqual([550, 550])
   })
 
+  it('a profile read whose value is too long is refused (414 past 1 KB, 431 past 16 KB), not reported unavailable', async () => {
+    const reader = client({ readKey: 'rk_sdk_e2e_0123456789abcdef' })
+    const read = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: SillageError) => e,
+      )
+    for (const [length, status] of [
+      [2_000, 414],
+      [20_000, 431],
+    ] as const) {
+      expect(await read(reader.profile('user_id', 'u'.repeat(length)))).toMatchObject({
+        code: 'SIL_SDK_REQUEST_REFUSED',
+        message: expect.stringContaining(`the profile API answered ${status} to a profile read`),
+      })
+    }
+    expect(await read(reader.recommendations('p'.repeat(20_000)))).toMatchObject({
+      code: 'SIL_SDK_REQUEST_REFUSED',
+      message: expect.stringContaining('the profile API answered 431 to a recommendations read'),
+    })
+  })
+
   it('the ESM and CommonJS builds export the same API', async () => {
     const esm = await run(process.execPath, [
       '--input-type=module',

@@ -81,7 +81,7 @@ export class Sillage extends Calls {
     })
     this.#unguard = guardExit(() => this.#reportAtExit())
     this.#profiles = new ProfilesReader({
-      host: options.profileHost ?? options.host,
+      baseUrl: this.options.profileBaseUrl,
       readKey: options.readKey,
       timeoutMs: options.profileTimeoutMs ?? 300,
       transport: options.transport ?? createFetchTransport(),

@@ -11,7 +11,7 @@ export const SDK_ERRORS = {
   SIL_SDK_QUEUE_FULL: 'queue full: the overflow policy dropped events',
   SIL_SDK_CLOSED: 'called after close()',
   SIL_SDK_EVENT_REJECTED: 'the collector rejected the event',
-  SIL_SDK_REQUEST_REFUSED: 'the collector refused the request',
+  SIL_SDK_REQUEST_REFUSED: 'the request was refused',
   SIL_SDK_RETRIES_EXHAUSTED: 'the collector could not take the events within the retry budget',
   SIL_SDK_FLUSH_FAILED: 'events queued before flush() failed',
   SIL_SDK_FLUSH_TIMEOUT: 'flush() timed out; the events stay queued',

@@ -1,3 +1,4 @@
+import { basePrefix, joinBase, parseBaseUrl } from './base-url.js'
 import type { Clock } from './clock.js'
 import { SillageError } from './errors.js'
 import type { Transport } from './transport.js'
@@ -8,9 +9,12 @@ export type OverflowPolicy = 'drop-newest' | 'drop-oldest'
 export interface SillageOptions {
   /** A server source's write key (secret: keep it out of browsers). */
   writeKey: string
-  /** The collector's base URL, for example `https://collect.shop.example`. */
+  /**
+   * The collector's base URL, for example `https://collect.shop.example`; a path prefix is kept
+   * (`https://shop.example/sillage` sends to `/sillage/v1/batch`).
+   */
   host: string
-  /** Default `/v1/batch`. */
+  /** The batch endpoint's path under `host` (and its prefix). Default `/v1/batch`. */
   path?: string
   /** Send a batch when it holds this many events. Default 100. */
   maxBatchEvents?: number
@@ -55,8 +59,9 @@ export interface SillageOptions {
   /** Profile and recommendation reads give up after this long (the fallback applies). Default 300 ms. */
   profileTimeoutMs?: number
   /**
-   * Where profile and recommendation reads go. Default: `host`. With `sillage start`, the profiles
-   * port its banner names (8090 by default: lookups answered by a thread of their own).
+   * Where profile and recommendation reads go (a path prefix is kept). Default: `host`. With
+   * `sillage start`, the profiles port its banner names (8090 by default: lookups answered by a
+   * thread of their own).
    */
   profileHost?: string
   /** The HTTP client. Default: `fetch`. Tests inject a fake. */
@@ -67,7 +72,10 @@ export interface SillageOptions {
 
 export interface ResolvedOptions {
   readonly writeKey: string
+  /** Where batches are POSTed: `host`, its path prefix, then `path`. */
   readonly url: string
+  /** Where profile reads go: `profileHost` (or `host`) with its path prefix, no trailing slash. */
+  readonly profileBaseUrl: string
   readonly maxBatchEvents: number
   readonly maxBatchBytes: number
   readonly maxEventBytes: number
@@ -106,16 +114,6 @@ type NumberOption = Exclude<keyof typeof DEFAULTS, 'path'>
 /** The room a batch needs around its events: `{"batch":[…],"sentAt":"…"}`. */
 export const BATCH_OVERHEAD_BYTES = 64
 
-/** The value as an http(s) URL, or undefined. */
-function httpUrl(value: unknown): URL | undefined {
-  try {
-    const u = new URL(String(value))
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** A bad value as the message shows it: `NaN`, `10n`, `Symbol(x)` too (JSON.stringify throws on a BigInt). */
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
@@ -135,15 +133,22 @@ export function resolveOptions(o: SillageOptions): ResolvedOptions {
   const input = (o ?? {}) as Partial<SillageOptions>
   if (typeof input.writeKey !== 'string' || input.writeKey.length === 0)
     problems.push('writeKey must be a non-empty string')
-  const base = httpUrl(input.host)
-  if (!base) problems.push(`host must be an http(s) URL, got ${show(input.host)}`)
+  const base = parseBaseUrl(input.host)
+  if (typeof base === 'string') problems.push(`host ${base}, got ${show(input.host)}`)
   const path = input.path ?? DEFAULTS.path
   // A path, not a URL: an absolute one would send the write key to another host.
   const pathOk = typeof path === 'string' && path.startsWith('/') && !path.startsWith('//')
   if (!pathOk) problems.push(`path must start with a single "/", got ${show(path)}`)
-  const url = base && pathOk ? new URL(path, base).toString() : ''
-  if (input.profileHost !== undefined && !httpUrl(input.profileHost))
-    problems.push(`profileHost must be an http(s) URL, got ${show(input.profileHost)}`)
+  // Segment's analytics-node drops host's path, so its users behind a proxy put the prefix in
+  // `path`; given in both, it would be doubled here (a 404 and lost events): refused instead.
+  const prefix = typeof base === 'string' ? '' : basePrefix(base)
+  if (pathOk && prefix && (path === prefix || path.startsWith(`${prefix}/`)))
+    problems.push(`path ${show(path)} repeats host's prefix ${show(prefix)}: give the prefix once`)
+  const url = typeof base !== 'string' && pathOk ? joinBase(base, path) : ''
+  const profileBase = input.profileHost === undefined ? base : parseBaseUrl(input.profileHost)
+  if (input.profileHost !== undefined && typeof profileBase === 'string')
+    problems.push(`profileHost ${profileBase}, got ${show(input.profileHost)}`)
+  const profileBaseUrl = typeof profileBase === 'string' ? '' : joinBase(profileBase, '').replace(/\/$/, '')
   const num = (key: NumberOption, min: number): number => {
     const v = input[key] ?? DEFAULTS[key]
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
@@ -166,6 +171,7 @@ export function resolveOptions(o: SillageOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     writeKey: String(input.writeKey),
     url,
+    profileBaseUrl,
     maxBatchEvents,
     maxBatchBytes,
     maxEventBytes,

@@ -27,7 +27,7 @@ describe('resolveOptions', () => {
       resolveOptions({ writeKey: '', host: 'ftp://x', maxBatchEvents: 0, overflow: 'block' } as never),
     ).toThrow(/writeKey.*host.*maxBatchEvents.*overflow/)
     const o = resolveOptions({ writeKey: 'k', host: 'http://c.test/base/' })
-    expect(o.url).toBe('http://c.test/v1/batch')
+    expect(o.url).toBe('http://c.test/base/v1/batch') // host's path prefix is kept
     expect(Object.isFrozen(o)).toBe(true)
   })
 })

@@ -23,7 +23,7 @@ function reader(
   }
   return {
     seen,
-    r: new ProfilesReader({ host: 'http://sillage.test:8080', readKey, timeoutMs: 250, transport }),
+    r: new ProfilesReader({ baseUrl: 'http://sillage.test:8080', readKey, timeoutMs: 250, transport }),
   }
 }
 

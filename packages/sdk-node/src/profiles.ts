@@ -30,6 +30,28 @@ export interface RecommendationOptions extends ProfileReadOptions {
 /** A path segment that URL parsers resolve (RFC 3986 dot-segments, WHATWG's `%2E` forms too). */
 const isDotSegment = (segment: string): boolean => segment === '.' || segment === '..'
 
+/**
+ * A lone surrogate (`'\ud800'`) has no UTF-8 form, so no URL can carry it: encodeURIComponent
+ * throws a URIError, URLSearchParams silently writes U+FFFD in its place.
+ */
+const LONE_SURROGATE = /[\ud800-\udfff]/u
+
+/**
+ * The statuses that refuse this very request, so retrying would not help: a bad read key, a bad
+ * identifier, or one too long (the profile API's 414 past 1 KB, or a proxy's; 431 past Node's
+ * 16 KB header limit, which counts the URL).
+ */
+const REFUSED = new Set([400, 401, 403, 414, 431])
+
+/** A read no URL can carry, refused as the profile API refuses a bad identifier (400), unsent. */
+function refuseUnsendable(what: string, values: readonly (string | undefined)[]): void {
+  if (values.some((v) => v !== undefined && LONE_SURROGATE.test(v)))
+    throw new SillageError(
+      'SIL_SDK_REQUEST_REFUSED',
+      `${what} not sent to the profile API: a lone surrogate (half a UTF-16 pair) is not UTF-8`,
+    )
+}
+
 /** A JSON object, or undefined for anything else (an HTML error page from a proxy, `null`, …). */
 function parseObject(text: string): Record<string, unknown> | undefined {
   try {
@@ -49,8 +71,14 @@ export class ProfilesReader {
   readonly #timeoutMs: number
   readonly #transport: Transport
 
-  constructor(opts: { host: string; readKey: string | undefined; timeoutMs: number; transport: Transport }) {
-    this.#base = new URL('/', opts.host).toString()
+  /** `baseUrl`: the profile API's origin and path prefix, without a trailing slash. */
+  constructor(opts: {
+    baseUrl: string
+    readKey: string | undefined
+    timeoutMs: number
+    transport: Transport
+  }) {
+    this.#base = opts.baseUrl
     this.#auth = opts.readKey ? `Bearer ${opts.readKey}` : undefined
     this.#timeoutMs = opts.timeoutMs
     this.#transport = opts.transport
@@ -64,13 +92,14 @@ export class ProfilesReader {
     // No identifier type is a dot-segment; sent, it would resolve to another path (the server's 400).
     if (isDotSegment(type))
       throw new SillageError('SIL_SDK_REQUEST_REFUSED', `unknown profile identifier type '${type}'`)
+    refuseUnsendable('profile read', [type, value, opts.phoneCountryCode])
     // A value `.` or `..` (even as `%2E`) would be resolved away by the URL parser: it goes in the query.
     const query = new URLSearchParams(isDotSegment(value) ? { value } : {})
     if (opts.phoneCountryCode !== undefined) query.set('phoneCountryCode', opts.phoneCountryCode)
     const search = query.size > 0 ? `?${query.toString()}` : ''
     const path = isDotSegment(value)
-      ? `v1/profiles/${encodeURIComponent(type)}${search}`
-      : `v1/profiles/${encodeURIComponent(type)}/${encodeURIComponent(value)}${search}`
+      ? `/v1/profiles/${encodeURIComponent(type)}${search}`
+      : `/v1/profiles/${encodeURIComponent(type)}/${encodeURIComponent(value)}${search}`
     const res = await this.#get(path, opts.timeoutMs)
     if ('reason' in res) return { status: 'unavailable', reason: res.reason }
     if (res.status === 200) {
@@ -79,22 +108,26 @@ export class ProfilesReader {
       return { status: 'unavailable', reason: 'HTTP 200 without a JSON profile', httpStatus: 200 }
     }
     if (res.status === 404) return { status: 'not_found' }
-    if (res.status === 401 || res.status === 403 || res.status === 400)
+    if (REFUSED.has(res.status))
       throw new SillageError(
         'SIL_SDK_REQUEST_REFUSED',
-        `profile read answered ${res.status}: ${res.body.slice(0, 200)}`,
+        `the profile API answered ${res.status} to a profile read: ${res.body.slice(0, 200)}`,
       )
     return { status: 'unavailable', reason: `HTTP ${res.status}`, httpStatus: res.status }
   }
 
   async recommendations(productId: string, opts: RecommendationOptions = {}): Promise<RecommendationsResult> {
+    refuseUnsendable('recommendations read', [productId])
     const q = new URLSearchParams({ product_id: productId })
     if (opts.limit !== undefined) q.set('limit', String(opts.limit))
-    const res = await this.#get(`v1/recommendations?${q.toString()}`, opts.timeoutMs)
+    const res = await this.#get(`/v1/recommendations?${q.toString()}`, opts.timeoutMs)
     const items = !('reason' in res) && res.status === 200 ? parseObject(res.body)?.['items'] : undefined
     if (Array.isArray(items)) return { items: items as Recommendation[], fallback: false }
-    if (!('reason' in res) && (res.status === 401 || res.status === 403 || res.status === 400))
-      throw new SillageError('SIL_SDK_REQUEST_REFUSED', `recommendations answered ${res.status}`)
+    if (!('reason' in res) && REFUSED.has(res.status))
+      throw new SillageError(
+        'SIL_SDK_REQUEST_REFUSED',
+        `the profile API answered ${res.status} to a recommendations read: ${res.body.slice(0, 200)}`,
+      )
     const fallback = (opts.fallback ?? []).slice(0, opts.limit ?? 50).map((product_id) => ({
       product_id,
       reason: 'fallback' as const,
@@ -111,7 +144,7 @@ export class ProfilesReader {
       throw new SillageError('SIL_SDK_INVALID_OPTIONS', 'profile reads need the readKey option')
     try {
       const res = await this.#transport.send({
-        url: new URL(path, this.#base).toString(),
+        url: `${this.#base}${path}`,
         method: 'GET',
         headers: { authorization: this.#auth, accept: 'application/json' },
         body: '',
