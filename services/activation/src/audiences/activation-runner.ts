@@ -13,6 +13,7 @@ import { isStreamEvaluable } from '../domain/audience-stream.js'
 import { createAudienceStream, type AudienceStream } from './audience-stream.js'
 import { createAudienceSync } from './audience-sync.js'
 import { createSyncRetry } from './sync-retry.js'
+import { createTimerSet } from './timer-set.js'
 
 export interface ActivationRunnerDeps {
   warehouse: Warehouse
@@ -144,7 +145,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
     )
     return results
   }
-  const timers: NodeJS.Timeout[] = []
+  const timers = createTimerSet()
   let stopped = true
   const every = (ms: number, job: () => Promise<unknown>) => {
     const tick = () => {
@@ -152,10 +153,10 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       void serial(job)
         .catch((err: unknown) => log.error({ err }, 'activation job failed; retried at the next run'))
         .finally(() => {
-          if (!stopped) timers.push(setTimeout(tick, ms))
+          if (!stopped) timers.later(tick, ms)
         })
     }
-    timers.push(setTimeout(tick, 0))
+    timers.later(tick, 0)
   }
 
   /** Recomputes every audience (file and API), or only the one with this id (none if no such id). */
@@ -207,16 +208,16 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
         if (stopped) return
         passOnErasures()
         deliverAudiences()
-        timers.push(setTimeout(deliveryTick, deps.options.deliveryIntervalMs))
+        timers.later(deliveryTick, deps.options.deliveryIntervalMs)
       }
-      timers.push(setTimeout(deliveryTick, 0))
+      timers.later(deliveryTick, 0)
       // Firings are delivered when they fire; this retries what failed or was missed.
       const retryTriggers = () => {
         if (stopped) return
         deliverTriggers()
-        timers.push(setTimeout(retryTriggers, deps.options.deliveryIntervalMs))
+        timers.later(retryTriggers, deps.options.deliveryIntervalMs)
       }
-      timers.push(setTimeout(retryTriggers, 0))
+      timers.later(retryTriggers, 0)
       // Erasures reach every destination that received the person (docs/activation.md).
       followTopic(deps.bus, {
         topic: TOPICS.suppressions,
@@ -275,7 +276,7 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
       stopped = true
       retry.stop()
       abort.abort()
-      for (const t of timers) clearTimeout(t)
+      timers.clear()
       if (deliverSoon) clearTimeout(deliverSoon)
       if (deliverAudiencesSoon) clearTimeout(deliverAudiencesSoon)
       await triggers?.stop()
