@@ -96,6 +96,13 @@ describe("docs/activation.md's webhook receiver", () => {
     expect(await send(JSON.stringify({ items }), 'key-utf8')).toMatchObject({ ok: true, status: 200 })
     await expect.poll(() => output).toContain('trigger.fired café-☕ Zoë-𝄞')
   })
+
+  it('prints an erasure notice without an "undefined" (it names no audience or trigger)', async () => {
+    const erased = JSON.stringify({ items: [{ type: 'person.deleted', person_id: 'p-gone' }] })
+    expect(await post(erased, signBody(SECRET, erased, Math.floor(Date.now() / 1000)))).toBe(200)
+    await expect.poll(() => output).toContain('person.deleted - p-gone')
+    expect(output).not.toContain('undefined')
+  })
 })
 
 describe("docs/activation.md's verify()", () => {
