@@ -115,7 +115,20 @@ export const importCommand: Command = {
         url: importCollectorUrl(config, values.collector),
         writeKey: importWriteKey(config, values.source),
       })
-      printSummary(await runImport({ ...common, reader: createFileReader(input, format), sender }))
+      // Ctrl-C: the checkpoint (written atomically, at most a second behind) keeps what was
+      // acknowledged, so say how to go on rather than vanish mid-progress-bar.
+      const interrupted = () => {
+        process.stderr.write(
+          `\nimport: interrupted; the rows acknowledged so far are kept in ${input}.checkpoint.json: run the same command again to go on from there\n`,
+        )
+        process.exit(130)
+      }
+      process.once('SIGINT', interrupted)
+      try {
+        printSummary(await runImport({ ...common, reader: createFileReader(input, format), sender }))
+      } finally {
+        process.off('SIGINT', interrupted)
+      }
       return
     }
 
