@@ -148,6 +148,33 @@ describe('dlq', () => {
     expect(new Set(after)).toEqual(new Set(['big-1', derivedId]))
   })
 
+  it('replay counts an erased person’s letters as not replayable, not as still failing', async () => {
+    // The collector refuses an event of an erased person and keeps only its shape.
+    const refused = ingestItems(
+      [
+        { type: 'track', event: 'Order Completed', userId: 'erased-1', properties: { total: 5 } },
+        { type: 'alias', previousId: 'erased-anon', userId: 'erased-1' },
+      ],
+      {
+        receivedAt: Date.parse('2026-02-03T10:00:00Z'),
+        sourceId: 'backend',
+        newMessageId: () => 'never-used-here',
+        maxEventBytes: 32 * 1024,
+        isSuppressed: () => true,
+      },
+    )
+    await bus.produce(TOPICS.invalid, refused.deadLetters)
+    const result = await replayDeadLetters(bus, { sources, maxEventBytes: 32 * 1024, dryRun: true })
+    expect(result).toEqual({
+      read: 6,
+      passed: 2,
+      stillFailing: { SIL_EVENT_SCHEMA: 1 },
+      notReplayable: 3,
+      unknownSource: 0,
+      skipped: 0,
+    })
+  })
+
   it('replay passes over letters outside the filter and still fails them with today’s limit', async () => {
     const result = await replayDeadLetters(bus, {
       sources,

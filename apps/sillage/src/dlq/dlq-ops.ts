@@ -79,13 +79,19 @@ export interface ReplayResult {
   passed: number
   /** Still refused by the current validation, by code; they stay in events.invalid. */
   stillFailing: Record<string, number>
-  /** Letters without the event's content (SIL_EVENT_NO_CONSENT keeps only its shape). */
+  /**
+   * Letters without the event's content (SIL_EVENT_NO_CONSENT and SIL_EVENT_SUPPRESSED keep only
+   * its shape): never replayed, and not reported as still failing (nothing to fix in them).
+   */
   notReplayable: number
   /** Their source no longer exists. */
   unknownSource: number
   /** Not matching the filter: passed over (a later run with --all reaches them again). */
   skipped: number
 }
+
+/** Codes whose dead letters the collector writes without the event's content (docs/privacy.md). */
+const CONTENTLESS: ReadonlySet<string> = new Set(['SIL_EVENT_NO_CONSENT', 'SIL_EVENT_SUPPRESSED'])
 
 /**
  * A message id for a replayed event that had none: derived from the dead letter's content, so a
@@ -164,7 +170,7 @@ export async function replayDeadLetters(bus: Bus, opts: ReplayOptions): Promise<
           counts.skipped++
           continue
         }
-        if (letter.reason.code === 'SIL_EVENT_NO_CONSENT') {
+        if (CONTENTLESS.has(letter.reason.code)) {
           counts.notReplayable++
           continue
         }
