@@ -1,4 +1,5 @@
 import { followTopic, TOPICS, type Bus, type TopicFollower } from '@sillage/bus'
+import { applySuppressionRecord, createSuppressionList } from '@sillage/identifiers'
 import type { Logger, Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
 import type { ActivationOptions } from '../activation.config.js'
@@ -218,21 +219,25 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
         timers.later(retryTriggers, deps.options.deliveryIntervalMs)
       }
       timers.later(retryTriggers, 0)
-      // Erasures reach every destination that received the person (docs/activation.md).
-      followTopic(deps.bus, {
+      // Erasures reach every destination that received the person (docs/activation.md), and an
+      // erased person's events never fire a trigger: the triggers start once the list is read.
+      const erased = createSuppressionList()
+      const followed = followTopic(deps.bus, {
         topic: TOPICS.suppressions,
         groupPrefix: 'sillage.activation.suppressions',
         onRecord: (r) => {
+          applySuppressionRecord(erased, r.key, r.value)
           if (r.key && r.value.length > 0) erasureKeys.add(r.key)
         },
+      }).then((f) => {
+        follower = f
+        if (stopped) void f.stop()
+        return f.caughtUp
       })
-        .then((f) => {
-          follower = f
-          if (stopped) void f.stop()
-        })
-        .catch((err: unknown) => log.error({ err }, 'could not follow privacy.suppressions'))
+      followed.catch((err: unknown) => log.error({ err }, 'could not follow privacy.suppressions'))
       // Triggers are read at start: a change to them needs a restart.
       triggers = createTriggerConsumer({
+        suppressed: (e) => erased.match(e) !== undefined,
         bus: deps.bus,
         warehouse: deps.warehouse,
         log: deps.log,
@@ -248,7 +253,10 @@ export function createActivationRunner(deps: ActivationRunnerDeps) {
           }, 0)
         },
       })
-      triggers.start().catch((err: unknown) => log.error({ err }, 'triggers could not start'))
+      const startTriggers = triggers.start
+      followed
+        .then(() => (stopped ? undefined : startTriggers()))
+        .catch((err: unknown) => log.error({ err }, 'triggers could not start'))
       // Stream-evaluable audiences change at once when an event changes a person's attributes;
       // the evaluation shares the sync's queue, so the two never interleave on one audience.
       stream = createAudienceStream({

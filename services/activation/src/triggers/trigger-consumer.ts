@@ -16,6 +16,11 @@ export interface TriggerConsumerDeps {
   triggers: readonly TriggerDef[]
   /** Called after firings are recorded (the runner delivers at once). */
   onFired?: () => void
+  /**
+   * Whether an identifier of the event was erased (the suppression list, docs/privacy.md): such an
+   * event never fires, also when a new trigger or a restart re-reads events.raw from its start.
+   */
+  suppressed?: (e: StreamEvent) => boolean
   now?: () => number
   group?: string
 }
@@ -27,7 +32,8 @@ export interface TriggerConsumerDeps {
  * batch). The firing's message id derives from (trigger, person, event), firings are recorded
  * before the offsets are committed, and the table collapses repeats, so a restart re-reading the
  * events adds nothing. A person fires only
- * with marketing consent (the event's own context.consent, else the latest their events state).
+ * with marketing consent (the event's own context.consent, else the latest their events state),
+ * and never once erased (`suppressed`).
  */
 export function createTriggerConsumer(deps: TriggerConsumerDeps) {
   const log = deps.log.child({ component: 'triggers' })
@@ -52,6 +58,7 @@ export function createTriggerConsumer(deps: TriggerConsumerDeps) {
     stated: Map<string, string[]>,
   ): Promise<Firing[]> {
     const out: Firing[] = []
+    if (deps.suppressed?.(e)) return out
     const eventMs = Date.parse(e.timestamp ?? '') || now()
     for (const t of deps.triggers) {
       if (!matches(t, e)) continue
