@@ -10,6 +10,8 @@ const state = readUrl()
 const t = (key) => (T[state.lang] || T['en-GB'])[key] || key
 let ui
 let overview
+/** The latest overview asked for: an older answer arriving after it is dropped, never drawn. */
+let asked = 0
 
 function readUrl() {
   const q = new URLSearchParams(location.search)
@@ -48,11 +50,13 @@ async function getJson(path) {
 }
 
 async function load() {
+  const mine = ++asked
   history.replaceState(null, '', `?${query(true)}`)
   $('status').textContent = t('loading')
   document.body.dataset.state = 'loading'
   try {
     const o = await getJson(`/dashboard/api/overview?${query(false)}`)
+    if (mine !== asked) return
     state.from = o.filters.from
     state.to = o.filters.to
     $('from').value = state.from
@@ -64,8 +68,18 @@ async function load() {
     document.body.dataset.state = 'ready'
     performance.mark('dashboard-rendered')
   } catch (err) {
+    if (mine !== asked) return
     $('status').textContent = t('failed') + err.message
     document.body.dataset.state = 'error'
+  }
+}
+
+/** The filters' controls show `state` (at start, and when back or forward restores a view). */
+function showState() {
+  for (const k of ['from', 'to', 'granularity', 'lang']) $(k).value = state[k]
+  for (const k of ['source', 'channel', 'store']) {
+    const select = $(k)
+    if ([...select.options].some((o) => o.value === state[k])) select.value = state[k]
   }
 }
 
@@ -84,14 +98,22 @@ function fillOptions(options) {
 
 async function init() {
   translate()
-  for (const k of ['from', 'to', 'granularity', 'lang']) $(k).value = state[k]
+  showState()
+  // Each change is a step of the browser's history: back and forward return to the views before.
   $('filters').addEventListener('change', (e) => {
     state[e.target.name] = e.target.value
+    history.pushState(null, '', `?${query(true)}`)
     if (e.target.name === 'lang') {
       translate()
       if (overview) render(overview, ui)
-      history.replaceState(null, '', `?${query(true)}`)
     } else void load()
+  })
+  window.addEventListener('popstate', () => {
+    const lang = state.lang
+    Object.assign(state, readUrl())
+    showState()
+    if (state.lang !== lang) translate()
+    void load()
   })
   let resize
   window.addEventListener('resize', () => {

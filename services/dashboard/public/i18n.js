@@ -64,6 +64,8 @@ export const T = {
     spent: 'Spent',
     dormantSummary: '{n} dormant customers as of {d}: reactivate them or let them go. Top 10 by value:',
     noData: 'No data for these filters.',
+    noEvents:
+      "No event received yet. Add the Sillage tag or an SDK to your shop with a write key (the README's quick start), or fill a demo shop with `sillage seed`: figures appear here a few seconds after the first visits.",
     failed: 'The dashboard could not load: ',
   },
   'fr-FR': {
@@ -109,7 +111,8 @@ export const T = {
     cartAbandonmentRate: 'Abandon de panier',
     bounceRate: 'Taux de rebond',
     newCustomers: 'Nouveaux clients',
-    returningCustomers: 'Clients fidèles',
+    // Not « fidèles »: that is the RFM segment `loyal`, a different set of people.
+    returningCustomers: 'Clients de retour',
     vsPrevious: 'vs',
     views: 'Ont vu un produit',
     adds: 'Ajout au panier',
@@ -130,6 +133,8 @@ export const T = {
     dormantSummary:
       '{n} clients dormants au {d} : à réactiver ou à laisser partir. Les 10 premiers en valeur :',
     noData: 'Aucune donnée pour ces filtres.',
+    noEvents:
+      'Aucun événement reçu pour l’instant. Ajoutez le tag Sillage ou un SDK à votre boutique avec une clé d’écriture (le démarrage rapide du README), ou remplissez une boutique de démonstration avec `sillage seed` : les chiffres apparaissent ici quelques secondes après les premières visites.',
     failed: 'Le tableau de bord n’a pas pu se charger : ',
   },
 }

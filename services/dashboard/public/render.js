@@ -24,6 +24,11 @@ export function bucketTicks(xs, plotWidth, space = 64) {
   const step = Math.ceil(xs.length / Math.max(1, Math.floor(plotWidth / space)))
   return xs.filter((_, i) => i % step === 0)
 }
+/**
+ * The value axes' steps: whole numbers only (1, 2, 5, 10, 20, 50, …). uPlot's own steps go down to
+ * 0.1, and a quiet range's revenue axis (0 to €1) read "€0 €0 €0 €1 €1 €1" once rounded to euros.
+ */
+const WHOLE_STEPS = Array.from({ length: 308 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat()
 /** A bar's width: a share of `max`, none for an unknown amount. */
 const width = (v, max) => `${v === null ? 0 : (100 * v) / max}%`
 
@@ -98,11 +103,12 @@ export function renderSeries(o) {
           splits: () => bucketTicks(xs, width - 140),
           values: (_u, ticks) => ticks.map((v) => fmt.short(new Date(v * 1000))),
         },
-        { scale: 'n', values: (_u, ticks) => ticks.map(fmt.int), size: 60 },
+        { scale: 'n', incrs: WHOLE_STEPS, values: (_u, ticks) => ticks.map(fmt.int), size: 60 },
         {
           scale: 'eur',
           side: 1,
           grid: { show: false },
+          incrs: WHOLE_STEPS,
           values: (_u, ticks) => ticks.map(fmt.eur0),
           size: 80,
         },
@@ -204,7 +210,9 @@ export function render(o, ui) {
     ]),
   )
   renderCustomers(o, ui)
-  // A store's receipts have no visit: no data is no visit and no order.
+  // A store's receipts have no visit: no data is no visit and no order. A shop that has sent no
+  // event at all (no first day) is told how to start, not that its filters are wrong.
   const none = (name) => !o.tiles.find((x) => x.name === name)?.value
-  $('status').textContent = none('visits') && none('orders') ? t('noData') : ''
+  const empty = none('visits') && none('orders')
+  $('status').textContent = !empty ? '' : o.options?.firstDay ? t('noData') : t('noEvents')
 }

@@ -97,6 +97,8 @@ describe('parseFilters', () => {
       'from must be between 1970-01-01 and 2149-06-06',
     )
     expect(problem({ to: '0000-01-31' })).toBe('to must be between 1970-01-01 and 2149-06-06')
+    // Only `to` given: the bad filter is `to`, not the `from` the range defaults to.
+    expect(problem({ to: '9999-01-01' })).toBe('to must be between 1970-01-01 and 2149-06-06')
     expect(problem({ to: 'x' })).toBe('to must be a date, YYYY-MM-DD')
     expect(parseFilters({ from: '1970-01-01', to: '1970-01-10' }, 'x').ok).toBe(true)
     expect(parseFilters({ from: '2149-06-01', to: '2149-06-06' }, 'x').ok).toBe(true)

@@ -88,13 +88,15 @@ export function parseFilters(
   }
   const to = text(query['to']) || lastDay
   if (!isDay(to)) return { ok: false, problem: 'to must be a date, YYYY-MM-DD' }
-  const from = text(query['from']) || dayString(Math.max(dayMs(FIRST_DAY), dayMs(to) - 29 * DAY_MS))
+  const asked = text(query['from'])
+  const from = asked || dayString(Math.max(dayMs(FIRST_DAY), dayMs(to) - 29 * DAY_MS))
   if (!isDay(from)) return { ok: false, problem: 'from must be a date, YYYY-MM-DD' }
+  // A `from` derived from `to` is out of bounds only through `to`: `?to=9999-01-01` names `to`.
   for (const [name, v] of [
-    ['from', from],
+    ['from', asked && from],
     ['to', to],
   ] as const) {
-    if (v < FIRST_DAY || v > LAST_DAY)
+    if (v && (v < FIRST_DAY || v > LAST_DAY))
       return { ok: false, problem: `${name} must be between ${FIRST_DAY} and ${LAST_DAY}` }
   }
   if (dayMs(from) > dayMs(to)) return { ok: false, problem: 'from must not be after to' }

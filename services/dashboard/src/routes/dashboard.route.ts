@@ -37,6 +37,23 @@ const CSP = [
 const NO_CORS = { config: { cors: false } }
 const OPTIONS_TTL_MS = 30_000
 
+/** What a view's URL holds (docs/dashboard.md, "Filters and the URL"). */
+const VIEW = ['from', 'to', 'source', 'channel', 'store', 'granularity', 'lang'] as const
+/**
+ * The view of a URL, re-encoded (`a=1&b=2`, every other character percent-encoded): the sign-in
+ * form carries it through, so that signing in again (a session that expired) returns to the same
+ * view. Only these names, each once and bounded; the path stays /dashboard/ (no open redirect).
+ */
+export function viewQuery(query: unknown): string {
+  const q = (query ?? {}) as Record<string, unknown>
+  const out = new URLSearchParams()
+  for (const name of VIEW) {
+    const v = q[name]
+    if (typeof v === 'string' && v !== '' && v.length <= 1000) out.set(name, v)
+  }
+  return out.toString()
+}
+
 function fail(reply: FastifyReply, code: DashboardErrorCode, message?: string): FastifyReply {
   const e = DASHBOARD_ERRORS[code]
   return reply.code(e.status).send({ success: false, code, message: message ?? e.message })
@@ -63,6 +80,14 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
   const index = own('index.html')
   const login = own('login.html')
   const loginFailed = login.replace('<p id="error" hidden>', '<p id="error">')
+  /** The sign-in page, its form posting the view (`viewQuery`) along with the token. */
+  const loginFor = (html: string, view: string) =>
+    view
+      ? html.replace(
+          'action="/dashboard/login"',
+          `action="/dashboard/login?${view.replaceAll('&', '&amp;')}"`,
+        )
+      : html
 
   // What the filters can choose from changes slowly, and costs a pass over the sessions: kept
   // OPTIONS_TTL_MS, shared by /api/options and every overview (the page's one request).
@@ -112,7 +137,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
     )
     scope.get('/dashboard', NO_CORS, async (_request, reply) => reply.redirect('/dashboard/'))
     scope.get('/dashboard/', NO_CORS, async (request, reply) =>
-      page(reply, 200, roleOf(request) ? index : login),
+      page(reply, 200, roleOf(request) ? index : loginFor(login, viewQuery(request.query))),
     )
     for (const [name, file] of Object.entries(files)) {
       scope.get(`/dashboard/${name}`, NO_CORS, async (_request, reply) =>
@@ -125,14 +150,15 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
       async (request, reply) => {
         const token = request.body?.token
         const role = typeof token === 'string' ? sessions.roleOf(token) : undefined
+        const view = viewQuery(request.query)
         if (!role) {
           request.log.warn({ ip: request.ip }, 'dashboard sign-in refused')
-          return page(reply, 401, loginFailed)
+          return page(reply, 401, loginFor(loginFailed, view))
         }
         const session = sessions.issue(role)
         return reply
           .header('set-cookie', cookie(request, session.value, session.maxAgeSeconds))
-          .redirect('/dashboard/', 303)
+          .redirect(view ? `/dashboard/?${view}` : '/dashboard/', 303)
       },
     )
     scope.post('/dashboard/logout', NO_CORS, async (request, reply) =>
