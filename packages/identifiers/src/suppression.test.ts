@@ -35,6 +35,7 @@ describe('suppression list', () => {
     ])
     expect(eventIdentifiers({ type: 'alias', userId: 'u', previousId: 'old' })).toEqual([
       { type: 'user_id', value: 'u' },
+      { type: 'user_id', value: 'old' },
       { type: 'anonymous_id', value: 'old' },
     ])
     expect(

@@ -12,7 +12,8 @@
  *
  * Node only (node:crypto): import it through `@sillage/identifiers`.
  */
-import { hashPiiIdentifier, sha256Hex } from './pii.js'
+import { LOYALTY_CARD_KEY, piiRoots, visitPiiFields } from './pii-fields.js'
+import { hashPiiIdentifier, normalisePhone, sha256Hex, SHA256_HEX, type PiiKind } from './pii.js'
 
 export interface Identifier {
   readonly type: string
@@ -60,31 +61,89 @@ export interface IdentifiedEvent {
   context?: unknown
 }
 
+const OTHER_KIND = { email: 'phone', phone: 'email' } as const
+
 /**
- * Every identifier an event carries, in stored form, wherever identity looks for one
- * (docs/identity.md): userId, anonymousId, an alias's previousId, email / phone / loyalty card in
- * traits and context.traits, a loyalty card in properties, context.device.id and
- * context.externalIds. Pure.
+ * The stored forms an email or phone found in an event may have been given, by identity or by the
+ * scrubber (whose fallback for an invalid value is the hash of its text):
+ * - a SHA-256 digest is taken as is, as an email and as a phone (the key does not say which);
+ * - a value invalid for its key's kind but valid for the other one (`phone: "jane@example.com"`)
+ *   is that other kind;
+ * - a phone without `+` (always so for a JSON number, which cannot carry `+` or a trunk `0`) is
+ *   also tried as `+<digits>` and, with a calling code, `+<code><digits>`.
+ */
+export function piiStoredForms(kind: PiiKind, raw: string | number, phoneCountryCode?: string): Identifier[] {
+  const text = String(raw).trim()
+  if (text === '') return []
+  if (SHA256_HEX.test(text)) {
+    const value = text.toLowerCase()
+    return [
+      { type: 'email', value },
+      { type: 'phone', value },
+    ]
+  }
+  const own = formsOf(kind, text, phoneCountryCode)
+  return own.length > 0 ? own : formsOf(OTHER_KIND[kind], text, phoneCountryCode)
+}
+
+function formsOf(kind: PiiKind, text: string, phoneCountryCode: string | undefined): Identifier[] {
+  if (kind === 'email') {
+    const value = hashPiiIdentifier('email', text)
+    return value === undefined ? [] : [{ type: 'email', value }]
+  }
+  const phone = normalisePhone(text, phoneCountryCode)
+  if (phone === undefined) return []
+  const out: Identifier[] = [{ type: 'phone', value: sha256Hex(phone) }]
+  if (!phone.startsWith('+')) {
+    out.push({ type: 'phone', value: sha256Hex(`+${phone}`) })
+    if (phoneCountryCode && phoneCountryCode.length + phone.length <= 15)
+      out.push({ type: 'phone', value: sha256Hex(`+${phoneCountryCode}${phone}`) })
+  }
+  return out
+}
+
+/** Read at the top of traits, context.traits and properties (docs/identity.md). */
+const TOP_LEVEL_TYPES: ReadonlyMap<string, string> = new Map([[LOYALTY_CARD_KEY, 'loyalty_card']])
+
+/**
+ * Every identifier an event carries, in stored form, wherever identity or the collector's scrubber
+ * finds one (docs/identity.md, docs/privacy.md): userId; anonymousId; an alias's previousId as a
+ * user id and as an anonymous id (Segment's previousId is either); emails and phones at any depth
+ * of properties, traits and context.traits under the scrubber's key matching (piiStoredForms);
+ * a loyalty card at the top of those roots; context.device.id; context.externalIds. Deduplicated.
+ * Pure.
  */
 export function eventIdentifiers(event: IdentifiedEvent, phoneCountryCode?: string): Identifier[] {
   const out: Identifier[] = []
+  const seen = new Set<string>()
+  const push = (id: Identifier) => {
+    const k = `${id.type}\0${id.value}`
+    if (!seen.has(k)) {
+      seen.add(k)
+      out.push(id)
+    }
+  }
   const add = (type: string, raw: unknown) => {
+    if (HASHED_TYPES.has(type)) {
+      if (typeof raw === 'string' || typeof raw === 'number')
+        for (const id of piiStoredForms(type as PiiKind, raw, phoneCountryCode)) push(id)
+      return
+    }
     const id = storedIdentifier(type, raw, phoneCountryCode)
-    if (id) out.push(id)
+    if (id) push(id)
   }
   add('user_id', event.userId)
   add('anonymous_id', event.anonymousId)
-  if (event.type === 'alias') add('anonymous_id', event.previousId)
+  if (event.type === 'alias') {
+    add('user_id', event.previousId)
+    add('anonymous_id', event.previousId)
+  }
+  const top = (canonical: string, raw: unknown) => {
+    const type = TOP_LEVEL_TYPES.get(canonical)
+    if (type !== undefined) add(type, raw)
+  }
+  for (const root of piiRoots(event)) visitPiiFields(root, add, top)
   const context = isDict(event.context) ? event.context : {}
-  for (const traits of [event.traits, context['traits']]) {
-    if (!isDict(traits)) continue
-    add('email', traits['email'])
-    add('phone', traits['phone'])
-    add('loyalty_card', traits['loyalty_card'] ?? traits['loyaltyCard'])
-  }
-  if (isDict(event.properties)) {
-    add('loyalty_card', event.properties['loyalty_card'] ?? event.properties['loyaltyCard'])
-  }
   if (isDict(context['device'])) add('device_id', context['device']['id'])
   const externalIds = context['externalIds']
   if (Array.isArray(externalIds)) {
