@@ -85,7 +85,12 @@ export async function start(config: CliConfig): Promise<void> {
   let suppressions: SuppressionList
   let stopSuppressions = async (): Promise<void> => {}
   if (config.embedded.identityWorker) {
-    const feed = await followSuppressions(bus, { groupPrefix: 'sillage.suppressions' })
+    const feed = await followSuppressions(bus, {
+      groupPrefix: 'sillage.suppressions',
+      ...(config.identityRules.phoneCountryCode !== undefined && {
+        phoneCountryCode: config.identityRules.phoneCountryCode,
+      }),
+    })
     suppressions = feed.list
     stopSuppressions = feed.stop
     worker = createIdentityWorker({

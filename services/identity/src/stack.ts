@@ -50,6 +50,8 @@ export function createIdentityStack(deps: IdentityStackDeps): IdentityStack {
       // Erased identifiers (docs/privacy.md): read whole before consuming, then followed.
       feed = await followSuppressions(deps.bus, {
         groupPrefix: deps.suppressionGroupPrefix ?? `${group}.suppressions`,
+        // National phone numbers in events match an erased one only with identity's calling code.
+        ...(deps.rules.phoneCountryCode !== undefined && { phoneCountryCode: deps.rules.phoneCountryCode }),
       })
       identity = createIdentityService({
         bus: deps.bus,

@@ -66,7 +66,12 @@ async function main(): Promise<void> {
   })
   await migrate(warehouse, log.child({ component: 'migrate' }))
   // Erased identifiers (docs/privacy.md): read whole before serving, then followed.
-  const follower = await followSuppressions(bus, { groupPrefix: 'profiles.suppressions' })
+  const follower = await followSuppressions(bus, {
+    groupPrefix: 'profiles.suppressions',
+    ...(config.profiles.phoneCountryCode !== undefined && {
+      phoneCountryCode: config.profiles.phoneCountryCode,
+    }),
+  })
   followers.push(follower)
   stack = createProfilesStack({
     warehouse,

@@ -150,7 +150,10 @@ port.on('message', onMessage)
 async function start(): Promise<number> {
   // Erased identifiers: read whole before serving, then followed; the owner's erasures also
   // arrive as `suppression` messages, at once.
-  const feed = await followSuppressions(bus, { groupPrefix: data.suppressionGroupPrefix })
+  const feed = await followSuppressions(bus, {
+    groupPrefix: data.suppressionGroupPrefix,
+    ...(data.options.phoneCountryCode !== undefined && { phoneCountryCode: data.options.phoneCountryCode }),
+  })
   stopFeed = feed.stop
   suppressed = feed.list
   stack = createProfilesStack({
