@@ -17,10 +17,10 @@ describe('the URL a lookup is relayed with to the profiles thread', () => {
     )
   })
 
-  it('relays a dot-segment type as the empty type (refused as any unknown type)', () => {
-    expect(relayUrl('/v1/profiles/%2E/ada')).toBe('/v1/profiles/?value=ada')
-    expect(relayUrl('/v1/profiles/../a%2Bb%40c')).toBe('/v1/profiles/?value=a%2Bb%40c')
-    expect(relayUrl('/v1/profiles/%2E%2E?value=ada')).toBe('/v1/profiles/?value=ada')
+  it('relays a dot-segment type as "-", another unknown type (refused as any), never an empty one', () => {
+    expect(relayUrl('/v1/profiles/%2E/ada')).toBe('/v1/profiles/-?value=ada')
+    expect(relayUrl('/v1/profiles/../a%2Bb%40c')).toBe('/v1/profiles/-?value=a%2Bb%40c')
+    expect(relayUrl('/v1/profiles/%2E%2E?value=ada')).toBe('/v1/profiles/-?value=ada')
   })
 
   it('relays every other URL as is', () => {
