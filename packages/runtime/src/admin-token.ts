@@ -1,14 +1,21 @@
 import { timingSafeEqual } from 'node:crypto'
 
 /**
+ * The token of `Authorization: Bearer <token>`, or undefined. The scheme is matched in any case
+ * (`bearer`, `BEARER`: RFC 9110 §11.1 makes it case-insensitive), with one or more spaces after it.
+ */
+export function bearerCredentials(authorization: string | undefined): string | undefined {
+  return /^bearer +(\S+)$/i.exec(authorization ?? '')?.[1]
+}
+
+/**
  * The admin token check shared by every admin endpoint (`/admin/query`, `/admin/privacy/*`, …):
  * `Authorization: Bearer <SILLAGE_ADMIN_TOKEN>`, compared in constant time. A write key never
  * passes, whatever the scheme it comes in (Basic, or Bearer with the key).
  */
 export function adminTokenMatches(authorization: string | undefined, token: string): boolean {
   if (token === '') return false
-  const header = authorization ?? ''
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
+  const given = Buffer.from(bearerCredentials(authorization) ?? '')
   const expected = Buffer.from(token)
   return given.length === expected.length && timingSafeEqual(given, expected)
 }

@@ -111,6 +111,7 @@ describe('sessions: requests and Set-Cookie', () => {
     const s = twoRoles()
     const value = s.issue('analyst').value
     expect(s.roleOfRequest({ authorization: `Bearer ${ADMIN}` })).toBe('admin')
+    expect(s.roleOfRequest({ authorization: `bearer ${ADMIN}` })).toBe('admin') // any case (RFC 9110)
     expect(
       s.roleOfRequest({ authorization: `Bearer ${ADMIN}x`, cookie: `page_session=${value}` }),
     ).toBeUndefined()

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { readCookie } from './cookie.js'
+import { bearerCredentials } from './admin-token.js'
 
 /** How long a session lasts unless told otherwise: 12 hours. */
 export const SESSION_TTL_SECONDS = 12 * 60 * 60
@@ -104,7 +105,8 @@ export function createSessions<R extends string>(options: SessionOptions<R>): Se
       return { value: `${payload}.${mac(role, payload) ?? ''}`, maxAgeSeconds: ttlSeconds }
     },
     roleOfRequest({ authorization, cookie }) {
-      if (authorization?.startsWith('Bearer ')) return roleOf(authorization.slice(7))
+      const bearer = bearerCredentials(authorization)
+      if (bearer !== undefined) return roleOf(bearer)
       return verify(readCookie(cookie, name))
     },
     setCookie(value, maxAgeSeconds, secure) {
