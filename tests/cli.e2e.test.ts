@@ -106,6 +106,10 @@ describe('sillage sources, dlq and doctor', () => {
       '2 dead letter(s) match (of 2 in events.invalid): SIL_EVENT_TOO_LARGE 1, SIL_EVENT_SCHEMA 1',
     )
     expect(inspected.stdout).toMatch(/backend {2}SIL_EVENT_TOO_LARGE {2}track Big Order/)
+    // Past the admin endpoint's bound: a usage error naming it, not the endpoint's raw 400.
+    const tooMany = await sillage(['dlq', 'inspect', '--limit', '20000'])
+    expect(tooMany.code).toBe(2)
+    expect(tooMany.stderr).toContain('dlq inspect: --limit is at most 10000')
     const json = await sillage(['dlq', 'inspect', '--json', '--code', 'SIL_EVENT_SCHEMA'])
     expect(JSON.parse(json.stdout)).toMatchObject({ sourceId: 'backend', payload: { event: 42 } })
     const dry = await sillage(['dlq', 'replay', '--dry-run'])

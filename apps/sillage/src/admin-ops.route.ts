@@ -8,6 +8,9 @@ import { dlqFilterSchema } from './dlq/dlq-filter.js'
 import { inspectDeadLetters, replayDeadLetters } from './dlq/dlq-ops.js'
 import { checkBus, checkWarehouse, report } from './doctor/checks.js'
 
+/** The most dead letters one inspect returns (the CLI says so before asking). */
+export const MAX_INSPECT_LIMIT = 10_000
+
 export interface AdminOpsDeps {
   bus: Bus
   warehouse: Warehouse
@@ -18,7 +21,7 @@ export interface AdminOpsDeps {
 }
 
 const inspectSchema = dlqFilterSchema.extend({
-  limit: z.coerce.number().int().min(0).max(10_000).default(20),
+  limit: z.coerce.number().int().min(0).max(MAX_INSPECT_LIMIT).default(20),
 })
 const replaySchema = dlqFilterSchema.extend({
   all: z.boolean().default(false),

@@ -12,6 +12,7 @@ import {
 import { configuredSources, openBus } from '../open-bus.js'
 import { parseArgs } from 'node:util'
 import { intOption, UsageError, withUsage, type Command } from './command.js'
+import { MAX_INSPECT_LIMIT } from '../admin-ops.route.js'
 
 const USAGE = `usage: sillage dlq <inspect|replay> [filters]
 
@@ -108,6 +109,12 @@ async function inspect(args: string[]): Promise<void> {
   if (positionals.length > 0) throw new UsageError(`dlq inspect: unexpected ${positionals.join(' ')}`, USAGE)
   const { wire, filter } = filterFrom(values)
   const limit = intOption(values.limit, 'limit', 20, USAGE)
+  // The admin endpoint's bound (admin-ops.route.ts): said here, not as its raw 400.
+  if (limit > MAX_INSPECT_LIMIT)
+    throw new UsageError(
+      `dlq inspect: --limit is at most ${MAX_INSPECT_LIMIT} (use --json and filters for more)`,
+      USAGE,
+    )
   const config = loadCliConfig()
   const running =
     config.bus.kind === 'local' ? runningStart(config.dataDir, config.collector.adminToken) : undefined
