@@ -6,7 +6,7 @@
  * is what identity and profiles later read, so the suppression check must see the same fields.
  * Pure.
  */
-import { canonicalKey, DEFAULT_HASH_KEYS } from './pii-keys.js'
+import { canonicalEventKey, canonicalKey, DEFAULT_HASH_KEYS } from './pii-keys.js'
 import type { PiiKind } from './pii.js'
 
 type Dict = Record<string, unknown>
@@ -17,22 +17,6 @@ const PII_KEYS: ReadonlyMap<string, PiiKind> = new Map(DEFAULT_HASH_KEYS.map((k)
 
 /** Canonical keys read at the top of a root only, as identity reads them (docs/identity.md). */
 export const LOYALTY_CARD_KEY = canonicalKey('loyalty_card')
-
-/**
- * canonicalKey for event keys, which repeat from one event to the next: a memo bounded in entries
- * and key length, so random or huge keys from a hostile client cost a recomputation, never memory.
- */
-const memo = new Map<string, string>()
-function canonicalEventKey(key: string): string {
-  if (key.length > 64) return canonicalKey(key)
-  let canonical = memo.get(key)
-  if (canonical === undefined) {
-    canonical = canonicalKey(key)
-    if (memo.size >= 10_000) memo.clear()
-    memo.set(key, canonical)
-  }
-  return canonical
-}
 
 export type PiiVisitor = (kind: PiiKind, raw: string | number) => void
 /** Called for each top-level key of a root (canonical form), for the identifiers read there only. */

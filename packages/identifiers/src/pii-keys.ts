@@ -33,3 +33,21 @@ export const DEFAULT_TRAIT_ONLY_DROP_KEYS = ['name'] as const
 
 /** The form keys are compared in: lower case, without `_`, `-` and spaces (`firstName` = `first_name`). */
 export const canonicalKey = (key: string): string => key.toLowerCase().replace(/[_\-\s]/g, '')
+
+/**
+ * canonicalKey for the keys of events, which repeat from one event to the next (the collector's
+ * scrubber and the suppression check call it per key): a memo bounded in entries and key length
+ * (≤ 10,000 keys of ≤ 64 characters, cleared when full), so random or huge keys from a hostile
+ * client cost a recomputation, never memory.
+ */
+const canonicalMemo = new Map<string, string>()
+export function canonicalEventKey(key: string): string {
+  if (key.length > 64) return canonicalKey(key)
+  let canonical = canonicalMemo.get(key)
+  if (canonical === undefined) {
+    canonical = canonicalKey(key)
+    if (canonicalMemo.size >= 10_000) canonicalMemo.clear()
+    canonicalMemo.set(key, canonical)
+  }
+  return canonical
+}

@@ -1,5 +1,6 @@
 import type { ScrubRules, Source } from '@sillage/schemas'
 import {
+  canonicalEventKey,
   canonicalKey,
   DEFAULT_DROP_KEYS,
   DEFAULT_HASH_KEYS,
@@ -42,23 +43,6 @@ export function defaultScrubRules(): Array<{ path: string; action: Action }> {
     for (const key of DEFAULT_TRAIT_ONLY_DROP_KEYS) rules.push({ path: `${root}.${key}`, action: 'drop' })
   }
   return rules
-}
-
-/**
- * canonicalKey for the keys of events, which repeat from one event to the next: a memo bounded in
- * entries and in key length (≤ 10,000 keys of ≤ 64 characters, cleared when full), so random or
- * huge keys from a hostile client cost a recomputation, never memory.
- */
-const canonicalMemo = new Map<string, string>()
-function canonicalEventKey(key: string): string {
-  if (key.length > 64) return canonicalKey(key)
-  let canonical = canonicalMemo.get(key)
-  if (canonical === undefined) {
-    canonical = canonicalKey(key)
-    if (canonicalMemo.size >= 10_000) canonicalMemo.clear()
-    canonicalMemo.set(key, canonical)
-  }
-  return canonical
 }
 
 interface RuleNode {
