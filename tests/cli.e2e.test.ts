@@ -158,6 +158,7 @@ describe('sillage sources, dlq and doctor', () => {
     expect(broken.code).toBe(1)
     expect(broken.stdout).toMatch(/FAIL {2}kafka bus: Kafka 127\.0\.0\.1:1: .*Kafka unavailable/)
     expect(broken.stdout).toMatch(/FAIL {2}migrations: none applied/)
+    expect(broken.stdout).toContain('run npx -y pnpm@10.34.8 sillage migrate') // runnable as printed
     expect(broken.stdout).toContain('some checks failed')
   })
 })

@@ -7,6 +7,7 @@ import {
   MIN_CLICKHOUSE_VERSION,
   type Warehouse,
 } from '@sillage/warehouse'
+import { cliCommand } from '../banner.js'
 
 export interface Check {
   name: string
@@ -79,7 +80,7 @@ export async function checkWarehouse(warehouse: Warehouse, where: string): Promi
       {
         name: 'migrations',
         ok: false,
-        detail: `none applied (${message(err).split('\n')[0]}): run sillage migrate`,
+        detail: `none applied (${message(err).split('\n')[0]}): run ${cliCommand()} migrate`,
       },
     ]
   }
@@ -91,7 +92,7 @@ export async function checkWarehouse(warehouse: Warehouse, where: string): Promi
       ? {
           name: 'migrations',
           ok: false,
-          detail: `pending: ${pending.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`).join(', ')}: run sillage migrate`,
+          detail: `pending: ${pending.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`).join(', ')}: run ${cliCommand()} migrate`,
         }
       : {
           name: 'migrations',
