@@ -65,7 +65,7 @@ export const T = {
     dormantSummary: '{n} dormant customers as of {d}: reactivate them or let them go. Top 10 by value:',
     noData: 'No data for these filters.',
     noEvents:
-      "No event received yet. Add the Sillage tag or an SDK to your shop with a write key (the README's quick start), or fill a demo shop with `sillage seed`: figures appear here a few seconds after the first visits.",
+      "No event received yet. Add the Sillage tag or an SDK to your shop with a write key (the README's quick start), or fill a demo shop with `npx -y pnpm@10.34.8 sillage seed` (from the repository): figures appear here a few seconds after the first visits.",
     failed: 'The dashboard could not load: ',
   },
   'fr-FR': {
@@ -134,7 +134,7 @@ export const T = {
       '{n} clients dormants au {d} : à réactiver ou à laisser partir. Les 10 premiers en valeur :',
     noData: 'Aucune donnée pour ces filtres.',
     noEvents:
-      'Aucun événement reçu pour l’instant. Ajoutez le tag Sillage ou un SDK à votre boutique avec une clé d’écriture (le démarrage rapide du README), ou remplissez une boutique de démonstration avec `sillage seed` : les chiffres apparaissent ici quelques secondes après les premières visites.',
+      'Aucun événement reçu pour l’instant. Ajoutez le tag Sillage ou un SDK à votre boutique avec une clé d’écriture (le démarrage rapide du README), ou remplissez une boutique de démonstration avec `npx -y pnpm@10.34.8 sillage seed` (depuis le dépôt) : les chiffres apparaissent ici quelques secondes après les premières visites.',
     failed: 'Le tableau de bord n’a pas pu se charger : ',
   },
 }
