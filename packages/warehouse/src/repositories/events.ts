@@ -1,5 +1,5 @@
 import type { Warehouse } from '../warehouse.js'
-import { insertUniformRows } from './insert-rows.js'
+import { insertUniformRows, JSON_TEXT_AS_OBJECTS } from './insert-rows.js'
 
 /** Message ids per IN list: keeps each query's parameter well under ClickHouse's limits. */
 const ID_CHUNK = 2000
@@ -49,10 +49,11 @@ export function createEventsRepository(warehouse: Warehouse) {
 
     /**
      * Inserts events as one insert, deduplicated by `token`; throws on any error. JSONCompactEachRow
-     * (insertUniformRows): every row has the same columns.
+     * (insertUniformRows): every row has the same columns. The JSON text columns (properties,
+     * traits, context, consent) may be given as objects (JSON_TEXT_AS_OBJECTS).
      */
     insertEvents: (rows: readonly EventRowValues[], token: string): Promise<void> =>
-      insertUniformRows(warehouse, 'events', rows, token),
+      insertUniformRows(warehouse, 'events', rows, token, JSON_TEXT_AS_OBJECTS),
   }
 }
 

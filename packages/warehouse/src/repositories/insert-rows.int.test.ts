@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createWarehouse } from '../warehouse.js'
-import { insertRows, insertUniformRows } from './insert-rows.js'
+import { insertRows, insertUniformRows, JSON_TEXT_AS_OBJECTS } from './insert-rows.js'
 
 describe('insertUniformRows (JSONCompactEachRow) on chDB', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sillage-insert-rows-'))
@@ -57,5 +57,40 @@ describe('insertUniformRows (JSONCompactEachRow) on chDB', () => {
     const got = (await read()) as Array<Record<string, unknown>>
     expect(got.find((r) => r['id'] === 'c')).toMatchObject({ name: 'dflt', n: 2 })
     expect(got.find((r) => r['id'] === 'd')).toMatchObject({ name: 'named', n: 3 })
+  })
+
+  it('stores an object or array given for a String column as the exact text JSON.stringify gives it', async () => {
+    const json = `j_${table}`
+    await wh.client.command({
+      query: `CREATE TABLE insert_rows.${json} (id String, doc String) ENGINE = MergeTree ORDER BY id`,
+    })
+    const docs: Record<string, unknown> = {
+      plain: { a: 1, b: 'x', c: [1, 2, { d: null }], e: true },
+      escapes: { 'k"ey': 'tab\there "q" \\ \n é 😀 \u2028', lone: '\ud800x', ctl: '\u0001' },
+      numbers: { big: 1.2345678901234567e19, tiny: 1e-7, neg: -0.5, int: 2 ** 53 + 2 },
+      deep: { l1: { l2: { l3: { l4: [[[{ l5: 'deep' }]]] } } } },
+      empty: {},
+      array: [{ sku: 'a' }, 'b', 3],
+      keys: { 'a.b': 1, '': 2, ключ: 3 },
+    }
+    const rows = Object.entries(docs).map(([id, doc]) => ({ id, doc }))
+    await insertUniformRows(wh, json, rows.slice(0, 4), undefined, JSON_TEXT_AS_OBJECTS)
+    // Rows of different keys go through the client's JSONEachRow: the same text.
+    await insertUniformRows(
+      wh,
+      json,
+      [...rows.slice(4), { id: 'extra', doc: { x: 1 }, more: 1 }].map(({ id, doc }) => ({ id, doc })),
+      undefined,
+      JSON_TEXT_AS_OBJECTS,
+    )
+    await insertRows(wh, json, [{ id: 'rows', doc: docs['escapes'] }], undefined, JSON_TEXT_AS_OBJECTS)
+    const rs = await wh.client.query({
+      query: `SELECT id, doc FROM insert_rows.${json} ORDER BY id`,
+      format: 'JSONEachRow',
+    })
+    const got = Object.fromEntries((await rs.json<{ id: string; doc: string }>()).map((r) => [r.id, r.doc]))
+    for (const [id, doc] of Object.entries(docs)) expect(got[id], id).toBe(JSON.stringify(doc))
+    expect(got['rows']).toBe(JSON.stringify(docs['escapes']))
+    expect(got['extra']).toBe('{"x":1}')
   })
 })

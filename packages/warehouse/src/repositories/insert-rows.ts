@@ -11,14 +11,30 @@ export async function insertRows(
   table: string,
   values: readonly object[],
   token?: string,
+  settings?: InsertSettings,
 ): Promise<void> {
   if (values.length === 0) return
+  const all = { ...settings, ...(token !== undefined && { insert_deduplication_token: token }) }
   await warehouse.client.insert({
     table: `${warehouse.database}.${table}`,
     values,
     format: 'JSONEachRow',
-    ...(token !== undefined && { clickhouse_settings: { insert_deduplication_token: token } }),
+    ...(Object.keys(all).length > 0 && { clickhouse_settings: all }),
   })
+}
+
+/** Input-format settings of an insert (numbers as ClickHouse takes them: 0 or 1). */
+export type InsertSettings = Readonly<Record<string, string | number>>
+
+/**
+ * For rows whose String columns of JSON text are given as the objects themselves: the engine
+ * stores the text of an object or array it reads into a String column, as it was written (the
+ * default since ClickHouse 23.1; set so that a server profile cannot turn it off). The row is
+ * then encoded once, instead of each object's text being escaped again inside the row.
+ */
+export const JSON_TEXT_AS_OBJECTS: InsertSettings = {
+  input_format_json_read_objects_as_strings: 1,
+  input_format_json_read_arrays_as_strings: 1,
 }
 
 /**
@@ -35,6 +51,7 @@ export async function insertUniformRows(
   table: string,
   values: readonly object[],
   token?: string,
+  settings?: InsertSettings,
 ): Promise<void> {
   const first = values[0]
   if (first === undefined) return
@@ -46,7 +63,7 @@ export async function insertUniformRows(
     let keys = 0
     for (const key in row) if (key in first) keys++
     if (keys !== columns.length || Object.keys(row).length !== columns.length) {
-      return insertRows(warehouse, table, values, token)
+      return insertRows(warehouse, table, values, token, settings)
     }
     for (let c = 0; c < columns.length; c++) array[c] = row[columns[c]!]
     lines[i] = JSON.stringify(array)
@@ -56,7 +73,7 @@ export async function insertUniformRows(
     columns,
     format: 'JSONCompactEachRow',
     payload: Buffer.from(lines.join('\n') + '\n'),
-    ...(token !== undefined && { settings: { insert_deduplication_token: token } }),
+    settings: { ...settings, ...(token !== undefined && { insert_deduplication_token: token }) },
   })
 }
 

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createWarehouse, migrate, type Warehouse } from '@sillage/warehouse'
+import type { EnrichedEvent } from '@sillage/schemas'
+import { toEventRow } from '../domain/event-row.js'
 import { createClickHouseSink } from './clickhouse-sink.js'
 
 // Real chDB. The crash case: events rows stored, their event_ids rows not (the materialised view
@@ -44,5 +46,51 @@ describe('existingMessageIds', () => {
         ['2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.000Z'],
       ),
     ).toEqual(new Set(['h1', 'h2']))
+  })
+})
+
+describe('insertEvents', () => {
+  it('stores properties, traits, context and consent as the JSON text of the event, byte for byte', async () => {
+    const at = '2026-03-02T10:00:00.000Z'
+    const base = { messageId: 'j1', anonymousId: 'a1', timestamp: at, receivedAt: at, sourceId: 'web' }
+    const events = [
+      {
+        ...base,
+        type: 'track',
+        event: 'Order Completed',
+        properties: {
+          order_id: 'o"1',
+          products: [{ sku: 'tab\there \\ é 😀', qty: 2, price: 12.5 }, null, [1, [2]]],
+          note: 'line\nbreak \u2028 \u0001 \ud800',
+          nested: { 'a.b': { '': true } },
+        },
+        context: {
+          consent: { categories: ['analytics', 'marketing'], updatedAt: at },
+          page: { url: 'https://shop/?q=%22x%22' },
+          library: { name: 'sillage.js', version: '1.0.0' },
+        },
+      },
+      { ...base, messageId: 'j2', type: 'identify', traits: { name: 'Zoë "Z"', tags: [] } },
+    ] as unknown as EnrichedEvent[]
+    const sink = createClickHouseSink(warehouse)
+    await sink.insertEvents(
+      events.map((e) => toEventRow(e, 'p1')),
+      'json-text',
+    )
+    const rs = await warehouse.client.query({
+      query: `SELECT message_id, properties, traits, context, consent FROM sink_test.events
+              WHERE message_id IN ('j1', 'j2') ORDER BY message_id`,
+      format: 'JSONEachRow',
+    })
+    const [j1, j2] = await rs.json<Record<string, string>>()
+    const [e1, e2] = events as unknown as Array<Record<string, Record<string, unknown>>>
+    expect(j1).toEqual({
+      message_id: 'j1',
+      properties: JSON.stringify(e1!['properties']),
+      traits: '{}',
+      context: JSON.stringify(e1!['context']),
+      consent: JSON.stringify(e1!['context']!['consent']),
+    })
+    expect(j2).toMatchObject({ properties: '{}', traits: JSON.stringify(e2!['traits']), consent: '{}' })
   })
 })

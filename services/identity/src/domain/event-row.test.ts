@@ -41,8 +41,8 @@ describe('toEventRow', () => {
       original_timestamp: '2026-01-01T09:59:00.000Z',
       sent_at: null,
     })
-    expect(JSON.parse(row.consent)).toEqual({ categories: ['analytics'] })
-    expect(JSON.parse(row.properties).products).toEqual([{ product_id: 'p1' }])
+    expect(row.consent).toEqual({ categories: ['analytics'] })
+    expect((row.properties as Record<string, unknown>)['products']).toEqual([{ product_id: 'p1' }])
   })
 
   it('takes page fields from the properties of a page call and leaves revenue null when absent', () => {
