@@ -11,9 +11,6 @@ export type LookupResult =
   | { outcome: 'found'; row: ProfileRow; view: ProfileView }
   | { outcome: 'not_found' | 'suppressed' | 'bad_identifier' }
 
-/** Index keys of person ids, a merged-away one's included (`person_id:<id>`). */
-const MERGED_KEY_PREFIX = 'person_id:'
-
 /** Seeds of a person's recommendations: the cart, then the latest views, then the latest buys. */
 const SEEDS = 10
 
@@ -27,6 +24,11 @@ export function createProfileReader(deps: {
   store: ProfileStore
   /** The in-process copy read first; misses go to the store. */
   cache?: ProfileCache | undefined
+  /**
+   * Settles when the copy's preload of the stored recommendations (at start) has ended: a lookup
+   * that finds none in the copy waits for it before reading the store.
+   */
+  recommendationsLoaded?: () => Promise<void>
   suppressions: SuppressionList | undefined
   recommendationLimit: number
   phoneCountryCode?: string | undefined
@@ -42,10 +44,9 @@ export function createProfileReader(deps: {
   async function personOf(key: string): Promise<string | undefined> {
     const hit = cache?.personOf(key)
     if (hit !== undefined) return hit
-    // A merged-away person id is in the copy only from the runs that fold its survivor; after a
-    // restart the copy starts from the stored profiles, which name their own id alone. The index
-    // keeps every merged id, so such a miss asks it.
-    if (cache?.complete && !key.startsWith(MERGED_KEY_PREFIX)) return undefined
+    // A complete copy knows every key, merged-away person ids included (the runs that fold a
+    // merge name them, and after a restart the first fill reads them from the index).
+    if (cache?.complete) return undefined
     return store.personOf(key)
   }
   async function profile(personId: string): Promise<ProfileRow | undefined> {
@@ -64,7 +65,8 @@ export function createProfileReader(deps: {
     return row
   }
   async function recommendationRows(ids: readonly string[]): Promise<RecommendationRow[]> {
-    if (cache && cache.recommendations('*') !== undefined) {
+    if (cache && cache.recommendations(POPULAR_KEY) === undefined) await deps.recommendationsLoaded?.()
+    if (cache && cache.recommendations(POPULAR_KEY) !== undefined) {
       return ids.map((id) => cache.recommendations(id)).filter((r): r is RecommendationRow => !!r)
     }
     return store.recommendations(ids)

@@ -11,9 +11,17 @@ import { ProfileError } from './errors.js'
 import { createRefresher, createScorer } from './jobs/refresher.js'
 import { createProfileMetrics } from './metrics.js'
 import { createProfileCache } from './domain/profile-cache.js'
+import { POPULAR_KEY } from './domain/recommend.js'
 import { createProfileReader, type ProfileReader } from './profile-reader.js'
 import { registerProfileRoutes } from './routes/profiles.route.js'
 import { registerBrowserProfileRoute } from './routes/browser-profile.route.js'
+
+/** [merged-away person id, survivor] pairs as survivor -> merged-away ids. */
+function bySurvivor(pairs: ReadonlyArray<[string, string]>): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const [old, pid] of pairs) out.set(pid, [...(out.get(pid) ?? []), old])
+  return out
+}
 
 /** Profiles put into the copy between two yields to the event loop. */
 const PUT_PAGE = 200
@@ -83,9 +91,12 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
   const metrics = createProfileMetrics(deps.registry)
   const store = createProfileStore(deps.warehouse, options.jobThreads)
   const cache = createProfileCache(options.cacheProfiles)
+  /** The copy's preload of the stored recommendations (start): lookups wait for it. */
+  let preload: Promise<void> = Promise.resolve()
   const reader = createProfileReader({
     store,
     cache,
+    recommendationsLoaded: () => preload,
     suppressions: deps.suppressions,
     recommendationLimit: options.recommendationLimit,
     phoneCountryCode: deps.phoneCountryCode ?? options.phoneCountryCode,
@@ -122,15 +133,20 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     async afterRefresh(result) {
       capped = result.capped
       if (firstRun) {
-        // The copy starts from every stored profile (none on a new store), then holds every
-        // profile the refresher rewrites.
+        // The copy starts from every stored profile (none on a new store), each with the person
+        // ids merged into it (the index keeps them), then holds every profile the refresher
+        // rewrites: a person_id miss, a merged-away one's included, is then an answer.
         const all = await store.allProfileTexts(options.cacheProfiles + 1)
-        await putPaged(all, (profile) => cache.putProfile(profile))
-        cache.complete = all.length <= options.cacheProfiles
+        const pairs = await store.mergedPersonIds(options.cacheProfiles + 1)
+        const mergedInto = bySurvivor(pairs)
+        await putPaged(all, (profile) => {
+          for (const id of mergedInto.get(profile.person_id) ?? []) profile.keys.push(`person_id:${id}`)
+          cache.putProfile(profile)
+        })
+        cache.complete = all.length <= options.cacheProfiles && pairs.length <= options.cacheProfiles
         firstRun = false
       }
-      const merged = new Map<string, string[]>()
-      for (const [old, pid] of result.merged) merged.set(pid, [...(merged.get(pid) ?? []), old])
+      const merged = bySurvivor(result.merged)
       // The run read its rewritten profiles back (parsed a page at a time) before its rows went.
       await putPaged(result.profiles, (profile) => {
         const old = merged.get(profile.person_id) ?? []
@@ -180,13 +196,24 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
     start() {
       stopped = false
       refresher.start()
-      // The scores already in the store go into the copy first (a restart), so that no lookup
-      // asks the warehouse while the first scoring run is still going.
-      const loading = store.allScores(options.cacheProfiles + 1).then(
+      // The recommendations and scores already in the store go into the copy first (a restart),
+      // so that no lookup asks the warehouse while the first scoring run is still going. A lookup
+      // asked before the recommendations are in waits for them (docs/profiles.md#storage); one
+      // that failed to load leaves the lookups reading the warehouse until the first run ends.
+      preload = store.allRecommendations().then(
+        (rows) => {
+          // A scoring run that ended first (scoreNow) put newer ones.
+          if (cache.recommendations(POPULAR_KEY) === undefined) cache.setRecommendations(rows)
+        },
+        (err: unknown) =>
+          log.warn({ err }, 'could not load the recommendations; lookups read them from the warehouse'),
+      )
+      const scores = store.allScores(options.cacheProfiles + 1).then(
         (rows) => cache.setAllScores(rows),
         (err: unknown) =>
           log.warn({ err }, 'could not load the scores; lookups read them from the warehouse'),
       )
+      const loading = Promise.all([preload, scores])
       void loading.finally(() => {
         if (!stopped) scorer.start()
       })

@@ -49,6 +49,11 @@ export interface ProfileStore {
   recommendations(productIds: readonly string[]): Promise<RecommendationRow[]>
   /** Stored profiles as text, at most `limit` (the reader's copy after a restart). */
   allProfileTexts(limit: number): Promise<ProfileText[]>
+  /**
+   * Person ids merged into another person, [merged-away id, survivor] from the index
+   * (`person_id:<id>` naming another person), at most `limit` (the reader's copy after a restart).
+   */
+  mergedPersonIds(limit: number): Promise<Array<[string, string]>>
   /** Score rows, at most `limit` (the reader's copy). */
   allScores(limit: number): Promise<ScoreRow[]>
   /** Every product row (the reader's copy). */
@@ -250,6 +255,14 @@ export function createProfileStore(warehouse: Warehouse, jobThreads = 0): Profil
         ? Promise.resolve([])
         : rows<RecommendationRow>(recsByProduct, { ids: productIds }),
     allProfileTexts: (limit) => texts(allProfileTexts, { n: limit }),
+    async mergedPersonIds(limit) {
+      const merged = await rows<{ s: string; p: string }>(
+        `SELECT substring(id_key, 11) AS s, person_id AS p FROM ${db}.profile_identifiers
+         WHERE startsWith(id_key, 'person_id:') AND person_id != substring(id_key, 11) LIMIT {n:UInt32}`,
+        { n: limit },
+      )
+      return merged.map((r): [string, string] => [r.s, r.p])
+    },
     allScores: (limit) => rows<ScoreRow>(`SELECT * FROM ${db}.profile_scores LIMIT {n:UInt32}`, { n: limit }),
     allRecommendations: () => rows<RecommendationRow>(`SELECT * FROM ${db}.product_recommendations`),
     allIdentifiers: () =>

@@ -26,8 +26,9 @@ export interface ProfileCache {
   /** Replaces every score (after a scoring run); lookups then never miss on scores. */
   setAllScores(rows: readonly ScoreRow[]): void
   /**
-   * Set when the copy holds every profile of the store (the first refresh read all of them back
-   * and nothing was evicted since): a miss is then an answer (not found), not a warehouse query.
+   * Set when the copy holds every profile of the store and every merged-away person id (the first
+   * refresh read all of them back and nothing was evicted since): a miss is then an answer (not
+   * found), not a warehouse query.
    */
   complete: boolean
   readonly size: number
