@@ -116,7 +116,7 @@ export function registerAdminImportsRoute(app: FastifyInstance, deps: AdminImpor
                   sender: createCollectorSender({ url: deps.collectorUrl(), writeKey: writeKey as string }),
                 }),
           })
-          if (summary.refused === 0) rmSync(summary.rejectedFile, { force: true })
+          if (summary.refused + summary.partlyRefused === 0) rmSync(summary.rejectedFile, { force: true })
           return reply.send({ success: true, ...summary })
         } catch (err) {
           request.log.warn({ err, kind }, 'import failed')

@@ -130,6 +130,54 @@ describe('CSV as exports write it', () => {
     expect(inch.ids).toEqual(['R3'])
   })
 
+  it('refuses a record with text after a closing quote alone, naming its line, and imports the rows before and after it', async () => {
+    const lines = [HEADER]
+    for (let i = 0; i < 3000; i++) lines.push(`R${i},s1,2025-01-02,${i}`)
+    // Spreadsheet garbage after a quoted value: the engine's reader stopped the import here.
+    lines.splice(1001, 0, 'RX,"s1"x,2025-01-02,1', 'RY,"s1" "b","multi', 'line",2')
+    const { summary, rejected, ids } = await importFile('after-quote.csv', lines.join('\n') + '\n', 'csv')
+    expect(summary).toMatchObject({ rows: 3002, imported: 3000, refused: 2 })
+    expect(ids).toEqual(Array.from({ length: 3000 }, (_, i) => `R${i}`))
+    expect(rejected.map((l) => [l.row, l.stage, l.code])).toEqual([
+      [1001, 'reading', 'SIL_IMPORT_ROW_MALFORMED'],
+      [1002, 'reading', 'SIL_IMPORT_ROW_MALFORMED'],
+    ])
+    expect(rejected[0]?.reason).toMatch(/^line 1002: a closing quote is followed by "x,2025-01-02,1"/)
+    expect(rejected[1]?.reason).toMatch(/^line 1003: /)
+    expect((rejected[1] as Rejected & { values: unknown }).values).toEqual({
+      text: 'RY,"s1" "b","multi\nline",2',
+    })
+  })
+
+  it('does the same in a lone CR file, and refuses a header with text after a closing quote', async () => {
+    const cr = `${HEADER}\rR1,s1,2025-01-02,1\r\rR2,"s1"x,2025-01-02,2\rR3,s1,2025-01-02,3`
+    const { summary, rejected, ids } = await importFile('after-quote-cr.csv', cr, 'csv')
+    expect(ids).toEqual(['R1', 'R3'])
+    expect(summary).toMatchObject({ rows: 3, imported: 2, refused: 1 })
+    expect(rejected.map((l) => [l.row, l.code, l.reason.slice(0, 8)])).toEqual([
+      [2, 'SIL_IMPORT_ROW_MALFORMED', 'line 4: '],
+    ])
+    const err = await failure(importFile('header-quote.csv', `"receipt_id"x,store_id\nR1,s1\n`, 'csv'))
+    expect(err?.code).toBe('SIL_IMPORT_FILE_UNREADABLE')
+    expect(err?.message).toContain('its header (line 1)')
+  })
+
+  it('names the real line of a lone CR file (old Mac exports) when it refuses the file', async () => {
+    const latin1 = Buffer.from(`${HEADER}\rR1,s1,2025-01-02,1\rR2,caf\u00e9,2025-01-02,2\r`, 'latin1')
+    const encoding = await failure(importFile('latin1-cr.csv', latin1, 'csv'))
+    expect(encoding?.code).toBe('SIL_IMPORT_FILE_ENCODING')
+    expect(encoding?.message).toContain('line 3')
+    const open = await failure(
+      importFile(
+        'open-cr.csv',
+        `${HEADER}\r\nR1,s1,2025-01-02,1\rR2,s1,2025-01-02,"2\rR3,s1,2025-01-02,3\r`,
+        'csv',
+      ),
+    )
+    expect(open?.code).toBe('SIL_IMPORT_FILE_UNREADABLE')
+    expect(open?.message).toContain('on line 3 is never closed')
+  })
+
   it('refuses a header of more than 10,000 columns before the engine builds them', async () => {
     const n = 20_000
     const wide = `${HEADER},${Array.from({ length: n }, (_, i) => `c${i}`).join(',')}\n`

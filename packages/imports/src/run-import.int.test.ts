@@ -156,4 +156,73 @@ describe('runImport (chDB reader)', () => {
       properties: { total: 39.8, products: [{ product_id: 'p-1' }] },
     })
   })
+
+  it('counts a contact whose identify is stored but whose consent record is refused as imported, partly refused, and lists every refused event', async () => {
+    const input = join(dir, 'crm-partial.ndjson')
+    const consent = { consent_marketing: 'yes', consent_marketing_at: '2025-01-01' }
+    const contacts = [
+      { customer_id: 'u-1', email: 'a@example.com', ...consent },
+      { customer_id: 'u-2', email: 'b@example.com', ...consent },
+      { customer_id: 'u-3', email: 'c@example.com' },
+    ]
+    writeFileSync(input, contacts.map((r) => JSON.stringify(r)).join('\n') + '\n')
+    const stored: ImportEvent[] = []
+    const sender: CollectorSender = {
+      async send(serialised) {
+        const events = serialised.map((e) => JSON.parse(e) as ImportEvent)
+        const rejected = events.flatMap((e, index) => {
+          if (e.type === 'track' && e['userId'] !== 'u-3')
+            return [
+              e['userId'] === 'u-2'
+                ? { index, code: 'SIL_EVENT_NO_CONSENT', message: 'no consent' }
+                : { index, code: 'SIL_EVENT_INVALID', message: 'not in the tracking plan' },
+            ]
+          if (e.type === 'identify' && e['userId'] === 'u-2')
+            return [{ index, code: 'SIL_EVENT_INVALID', message: 'traits.email is not an email' }]
+          return []
+        })
+        stored.push(...events.filter((_, i) => !rejected.some((r) => r.index === i)))
+        return { accepted: events.length - rejected.length, rejected }
+      },
+    }
+    const s = await runImport({
+      input,
+      reader: createFileReader(input, 'ndjson'),
+      mapping: resolveMapping('crm'),
+      sender,
+    })
+    expect(stored.map((e) => [e.type, e['userId']])).toEqual([
+      ['identify', 'u-1'],
+      ['identify', 'u-3'],
+    ])
+    // The summary matches what was stored: u-1 imported (its identify), u-2 refused (nothing stored).
+    expect(s).toMatchObject({ rows: 3, imported: 2, events: 2, refused: 1, partlyRefused: 1 })
+    const lines = readFileSync(`${input}.rejected.ndjson`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines).toEqual([
+      {
+        row: 1,
+        stage: 'collector',
+        code: 'SIL_EVENT_INVALID',
+        reason: 'not in the tracking plan',
+        values: contacts[0],
+        partial: true,
+        events: [{ event: 'Consent Updated', code: 'SIL_EVENT_INVALID', reason: 'not in the tracking plan' }],
+      },
+      {
+        row: 2,
+        stage: 'collector',
+        code: 'SIL_EVENT_INVALID',
+        reason: 'identify: traits.email is not an email; Consent Updated: no consent',
+        // A privacy refusal among them: no values kept.
+        values: {},
+        events: [
+          { event: 'identify', code: 'SIL_EVENT_INVALID', reason: 'traits.email is not an email' },
+          { event: 'Consent Updated', code: 'SIL_EVENT_NO_CONSENT', reason: 'no consent' },
+        ],
+      },
+    ])
+  })
 })

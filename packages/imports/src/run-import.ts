@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSy
 import type { CollectorSender, SendResult } from './adapters/collector-sender.js'
 import { createCheckpointFile } from './adapters/checkpoint.js'
 import type { FileReader } from './adapters/file-reader.js'
+import { collectorRefusals, type RejectedLine } from './domain/collector-refusals.js'
 import { mapRow, type ProductRow } from './domain/map-row.js'
 import type { ResolvedMapping } from './domain/mapping.js'
 import type { Progress } from './domain/progress.js'
@@ -41,8 +42,14 @@ export interface ImportSummary {
   /** Rows mapped and accepted (events acknowledged by the collector, or products written). */
   imported: number
   events: number
-  /** Rows refused, by the mapping or by the collector; listed in `rejectedFile`. */
+  /** Rows refused, by the mapping or by the collector (none of their events stored); listed in `rejectedFile`. */
   refused: number
+  /**
+   * Rows imported with some of their events refused by the collector (a contact's identify
+   * stored, its Consent Updated refused): counted in `imported`, listed in `rejectedFile` with
+   * `"partial":true` and the refused events.
+   */
+  partlyRefused: number
   rejectedFile: string
   elapsedMs: number
 }
@@ -51,22 +58,6 @@ const MAX_BATCH_BYTES = 400_000
 
 /** A row the reader could not read whole (more fields than the header, not a JSON object). */
 const ROW_MALFORMED = 'SIL_IMPORT_ROW_MALFORMED'
-
-/**
- * Refusals for privacy (an erased person, a missing consent): their rows' values are not kept in
- * the rejected file, as the collector's dead letters keep no content of such events.
- */
-const PRIVACY_REFUSALS: ReadonlySet<string> = new Set(['SIL_EVENT_SUPPRESSED', 'SIL_EVENT_NO_CONSENT'])
-
-/** One refused row, as `<input>.rejected.ndjson` holds it. */
-interface RejectedLine {
-  row: number
-  /** reading: the row itself is malformed; mapping: a value; collector: the event. */
-  stage: 'reading' | 'mapping' | 'collector'
-  code: string
-  reason: string
-  values: Row
-}
 
 /** A resumed run reads the rows after the checkpoint again: their earlier refusals are dropped. */
 function keepRejectedUpTo(file: string, rowsDone: number) {
@@ -108,12 +99,16 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
     imported: 0,
     events: 0,
     refused: 0,
+    partlyRefused: 0,
     rejectedFile,
     elapsedMs: 0,
   }
   const reject = (lines: RejectedLine[]) => {
     if (lines.length === 0) return
-    summary.refused += lines.length
+    for (const l of lines) {
+      if (l.partial) summary.partlyRefused++
+      else summary.refused++
+    }
     appendFileSync(rejectedFile, lines.map((l) => JSON.stringify(l)).join('\n') + '\n')
   }
 
@@ -129,6 +124,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
   type Sent = { ok: true; result: SendResult } | { ok: false; err: unknown }
   interface InFlight {
     sent: Promise<Sent>
+    events: string[]
     eventRows: number[]
     rowValues: Map<number, Row>
     rows: number
@@ -154,21 +150,10 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
       saveCheckpoint(true)
       throw sent.err
     }
-    const refusedRows = new Map<number, RejectedLine>()
-    for (const r of sent.result.rejected) {
-      const row = b.eventRows[r.index]
-      if (row === undefined || refusedRows.has(row)) continue
-      refusedRows.set(row, {
-        row: row + 1,
-        stage: 'collector',
-        code: r.code,
-        reason: r.message,
-        values: PRIVACY_REFUSALS.has(r.code) ? {} : (b.rowValues.get(row) ?? {}),
-      })
-    }
-    reject([...refusedRows.values()])
+    const { lines, fullyRefused } = collectorRefusals(sent.result.rejected, b)
+    reject(lines)
     summary.events += sent.result.accepted
-    summary.imported += b.rows - refusedRows.size
+    summary.imported += b.rows - fullyRefused
     rowsDone = b.upTo
     saveCheckpoint(false)
   }
@@ -180,6 +165,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
           (result): Sent => ({ ok: true, result }),
           (err: unknown): Sent => ({ ok: false, err }),
         ),
+        events,
         eventRows,
         rowValues,
         rows: pendingRows,

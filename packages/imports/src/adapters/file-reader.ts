@@ -87,6 +87,7 @@ function createReader(engine: QueryEngine, path: string, format: FileFormat): Fi
         )
   /** undefined: an empty file, 0 rows (also a CSV or TSV with its header only). */
   let planned: Promise<Plan | undefined> | undefined
+  let made: Plan | undefined
   const plan = () =>
     (planned ??= (async () => {
       if (statSync(path).size === 0) return undefined
@@ -94,7 +95,7 @@ function createReader(engine: QueryEngine, path: string, format: FileFormat): Fi
       const params = { path, compression: compressionOf(head) }
       // Of a compressed file, the CSV or TSV header is checked (textPlan).
       if (format !== 'parquet' && params.compression === 'none') checkEncoding(head, file)
-      if (format === 'csv' || format === 'tsv') return textPlan(engine, params, format, file)
+      if (format === 'csv' || format === 'tsv') return (made = await textPlan(engine, params, format, file))
       return format === 'ndjson' ? ndjsonPlan(engine, params, file) : { ...PARQUET_PLAN, params }
     })())
   return {
@@ -129,7 +130,10 @@ function createReader(engine: QueryEngine, path: string, format: FileFormat): Fi
         throw unreadable(err)
       }
     },
-    close: () => engine.close(),
+    close: () => {
+      engine.close()
+      made?.dispose?.()
+    },
   }
 }
 

@@ -8,6 +8,8 @@ export interface Plan {
   rowsSql: string
   params: QueryParams
   decode(raw: Row): { row: Row; problem?: string }
+  /** Removes what the plan wrote (a CSV's copy with its malformed records set aside). */
+  dispose?(): void
 }
 
 /** The file, and how the engine must decompress it. */

@@ -1,5 +1,6 @@
 import { headerFields, sniffDelimiter, type Delimiter } from '../domain/header-line.js'
 import type { Row } from '../domain/values.js'
+import { setAsideMalformed, type SetAside } from './csv-set-aside.js'
 import { ImportFileError } from './import-file-error.js'
 import type { QueryEngine } from './query-engine.js'
 import { firstLine, ORDER, type Plan, type PlanParams } from './read-plan.js'
@@ -76,13 +77,18 @@ function headerNames(header: Row, file: string): string[] {
   return names
 }
 
-/** CSV (its delimiter told from the header line) and TSV, read as text columns. */
+/**
+ * CSV (its delimiter told from the header line) and TSV, read as text columns. A CSV record the
+ * engine cannot parse (text after a closing quote) is refused alone, from a copy of the file
+ * (csv-set-aside.ts); in its header, it refuses the file.
+ */
 export async function textPlan(
   engine: QueryEngine,
-  params: PlanParams,
+  given: PlanParams,
   format: 'csv' | 'tsv',
   file: string,
 ): Promise<Plan> {
+  let params = given
   const line = await firstLine(engine, params)
   const delimiter: Delimiter = format === 'csv' ? sniffDelimiter(line) : '\t'
   const reading = delimiter === '\t' ? 'tsv' : 'csv'
@@ -95,13 +101,36 @@ export async function textPlan(
     )
   }
   // Of a compressed file, the engine's decoding alone (its header checked below).
-  if (params.compression === 'none')
-    scanTextFile(params.path, file, reading === 'csv' ? delimiter : undefined)
+  let setAside: SetAside | undefined
+  if (params.compression === 'none') {
+    const { malformed } = scanTextFile(params.path, file, reading === 'csv' ? delimiter : undefined)
+    const first = malformed[0]
+    if (first?.header) {
+      throw new ImportFileError(
+        'SIL_IMPORT_FILE_UNREADABLE',
+        file,
+        `its header (line ${first.line}) has text after a closing quote; write each name whole in quotes, or without quotes`,
+      )
+    }
+    if (first) {
+      setAside = setAsideMalformed(params.path, malformed, DELIMITER_NAME[delimiter])
+      params = { ...params, path: setAside.path }
+    }
+  }
   const plain = reading === 'csv' ? 'CSV' : 'TSV'
   let header: Row = {}
-  for await (const block of engine.blocks(headerSql(DELIMITER_SQL[delimiter]), { ...params, format: plain }))
-    header = block[0] ?? header
-  const names = headerNames(header, file)
+  let names: string[]
+  try {
+    for await (const block of engine.blocks(headerSql(DELIMITER_SQL[delimiter]), {
+      ...params,
+      format: plain,
+    }))
+      header = block[0] ?? header
+    names = headerNames(header, file)
+  } catch (err) {
+    setAside?.dispose()
+    throw err
+  }
   const columns = [...names.map((_, i) => `c${i + 1}`), EXTRA]
   const source = `file({path:String}, {format:String}, {structure:String}, {compression:String})`
   const s = settings(DELIMITER_SQL[delimiter])
@@ -114,6 +143,8 @@ export async function textPlan(
       structure: columns.map((c) => `${c} Nullable(String)`).join(', '),
     },
     decode(raw) {
+      const refused = setAside?.refusal(raw['c1'])
+      if (refused) return { row: { text: refused.text }, problem: refused.reason }
       const row: Row = Object.fromEntries(names.map((name, i) => [name, raw[`c${i + 1}`] ?? null]))
       const extra = raw[EXTRA]
       if (extra === null || extra === undefined) return { row }
@@ -123,5 +154,6 @@ export async function textPlan(
         problem: `more fields than the header's ${names.length}, from ${JSON.stringify(extra)} on (a value with ${sep} must be quoted)`,
       }
     },
+    ...(setAside && { dispose: setAside.dispose }),
   }
 }

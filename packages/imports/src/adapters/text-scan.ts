@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import { closeSync, openSync, readSync } from 'node:fs'
-import { createCsvQuoteScan } from '../domain/csv-quotes.js'
+import { createCsvQuoteScan, type MalformedRecord } from '../domain/csv-quotes.js'
+import { countLineEnds, endsWithCR } from '../domain/line-ends.js'
 import { ImportFileError } from './import-file-error.js'
 
 const CHUNK = 1 << 20
@@ -17,11 +18,11 @@ function incompleteTail(b: Buffer): number {
   return 0
 }
 
-/** The 1-based line and the text around the first byte that is not UTF-8 in `b`. */
-function whereNotUtf8(b: Buffer, linesBefore: number): string {
+/** The 1-based line and the text around the first byte that is not UTF-8 in `b` (afterCR: see countLineEnds). */
+function whereNotUtf8(b: Buffer, linesBefore: number, afterCR: boolean): string {
   const text = b.toString('utf8')
   const at = text.indexOf('\ufffd')
-  const line = linesBefore + (text.slice(0, at).match(/\n/g)?.length ?? 0) + 1
+  const line = linesBefore + countLineEnds(Buffer.from(text.slice(0, at)), afterCR) + 1
   const around = text.slice(Math.max(0, at - 20), at + 20).replace(/\s+/g, ' ')
   return `line ${line}: ${JSON.stringify(around)}`
 }
@@ -30,14 +31,20 @@ function whereNotUtf8(b: Buffer, linesBefore: number): string {
  * Reads an uncompressed text file once before importing it: a byte that is not UTF-8 (Windows-1252
  * or Latin-1 `é` as 0xE9, which the reader would turn into `�` in every value) refuses the file
  * with SIL_IMPORT_FILE_ENCODING; with a CSV delimiter, a quote never closed (createCsvQuoteScan)
- * refuses it with SIL_IMPORT_FILE_UNREADABLE. Both name the line.
+ * refuses it with SIL_IMPORT_FILE_UNREADABLE. Both name the line (a lone CR ends one, as LF and
+ * CRLF do). Returns the CSV records the engine's reader cannot parse (csv-set-aside.ts).
  */
-export function scanTextFile(path: string, file: string, csvDelimiter?: string) {
+export function scanTextFile(
+  path: string,
+  file: string,
+  csvDelimiter?: string,
+): { malformed: readonly MalformedRecord[] } {
   const quotes = csvDelimiter === undefined ? undefined : createCsvQuoteScan(csvDelimiter.charCodeAt(0))
   const fd = openSync(path, 'r')
   try {
     let carry = Buffer.alloc(0)
     let lines = 0
+    let afterCR = false
     for (;;) {
       const buf = Buffer.alloc(CHUNK)
       const n = readSync(fd, buf, 0, CHUNK, null)
@@ -48,12 +55,13 @@ export function scanTextFile(path: string, file: string, csvDelimiter?: string) 
         throw new ImportFileError(
           'SIL_IMPORT_FILE_ENCODING',
           file,
-          `it is not UTF-8 text (${whereNotUtf8(whole, lines)}; Windows-1252 or Latin-1, as older Excel writes "é"?); save it as UTF-8 (Excel: "CSV UTF-8") and import it again`,
+          `it is not UTF-8 text (${whereNotUtf8(whole, lines, afterCR)}; Windows-1252 or Latin-1, as older Excel writes "é"?); save it as UTF-8 (Excel: "CSV UTF-8") and import it again`,
         )
       }
       quotes?.push(whole)
       if (n === 0) break
-      for (let i = whole.indexOf(0x0a); i !== -1; i = whole.indexOf(0x0a, i + 1)) lines++
+      lines += countLineEnds(whole, afterCR)
+      afterCR = endsWithCR(whole, afterCR)
       carry = Buffer.from(bytes.subarray(bytes.length - keep))
     }
     const open = quotes?.end()
@@ -64,6 +72,7 @@ export function scanTextFile(path: string, file: string, csvDelimiter?: string) 
         `the quote that opens a value on line ${open} is never closed, so every line after it would be read as that one value; close it (a quote inside a value is written "") and import again`,
       )
     }
+    return { malformed: quotes?.malformed() ?? [] }
   } finally {
     closeSync(fd)
   }

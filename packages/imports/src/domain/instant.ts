@@ -76,3 +76,27 @@ export function instant(v: unknown): string | null | undefined {
   if (EPOCH.test(s)) return instant(Number(s))
   return inRange(parseIso(s))
 }
+
+/** Excel's 1900 date system: day 1 is 1900-01-01, and 1900 has a 29 February (Lotus's bug), so from day 61 on, day n is 1899-12-30 + n. */
+const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30)
+const DAY_MS = 86_400_000
+/** Serial days of 1971-01-01 and 2100-01-01 (the accepted range) in that system. */
+const EXCEL_MIN = (MIN_INSTANT_MS - EXCEL_EPOCH_MS) / DAY_MS
+const EXCEL_MAX = (MAX_INSTANT_MS - EXCEL_EPOCH_MS) / DAY_MS
+/** Five digits of days, optionally a fraction of a day (the time): how Excel stores a date cell. */
+const EXCEL_SERIAL = /^\d{5}(?:[.,]\d+)?$/
+
+/**
+ * The day a value would be in Excel's 1900 date system (`2024-12-08` for 45634, `…T12:00` for
+ * 45634.5) when it looks like an Excel serial date within 1971..2099, else undefined. Never read
+ * as that date: a Mac workbook in the 1904 system puts the same number 4 years and a day later,
+ * and the cell carries no time zone (see the map's refusal).
+ */
+export function excelSerialDate(v: unknown): string | undefined {
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : undefined
+  if (s === undefined || !EXCEL_SERIAL.test(s)) return undefined
+  const days = Number(s.replace(',', '.'))
+  if (!(days >= EXCEL_MIN && days < EXCEL_MAX)) return undefined
+  const iso = new Date(EXCEL_EPOCH_MS + Math.round(days * DAY_MS)).toISOString()
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 16)
+}

@@ -1,6 +1,7 @@
 import { columnOf, REQUIRED, type ResolvedMapping as Mapping } from './mapping.js'
 import { hashToken, importMessageId } from './message-id.js'
 import { receiptOrderId } from './order-id.js'
+import { excelSerialDate } from './instant.js'
 import { cell, cents, flag, instant, jsonArray, keyOf, num, text, type Row } from './values.js'
 
 /** A Segment-spec event as the collector's batch endpoint takes it. */
@@ -18,7 +19,8 @@ export interface ProductRow {
   properties: string
 }
 
-export type RefusalCode = 'SIL_IMPORT_FIELD_MISSING' | 'SIL_IMPORT_VALUE_INVALID'
+export type RefusalCode =
+  'SIL_IMPORT_FIELD_MISSING' | 'SIL_IMPORT_VALUE_INVALID' | 'SIL_IMPORT_VALUE_EXCEL_DATE'
 
 /** What one row becomes: events, a product, or a refusal with its reason (never an exception). */
 export type Mapped =
@@ -79,6 +81,13 @@ function money(m: Mapping, row: Row, name: string): number | undefined {
 function when(m: Mapping, row: Row, name: string, column = columnOf(m, name)): string | undefined {
   const raw = cell(row, column) ?? m.defaults[name]
   const t = instant(raw)
+  const excel = t === null ? excelSerialDate(raw) : undefined
+  if (excel !== undefined) {
+    throw new Refusal(
+      'SIL_IMPORT_VALUE_EXCEL_DATE',
+      `${name}: ${shown(raw)} looks like an Excel serial date (${excel} in Excel's 1900 date system, 4 years later in a 1904 workbook, and in no time zone), not a date; format the column as yyyy-mm-dd hh:mm:ss (Excel: Format Cells, Custom) or export ISO 8601 (=TEXT(A2,"yyyy-mm-ddThh:mm:ss")), and import again`,
+    )
+  }
   if (t === null) {
     throw new Refusal(
       'SIL_IMPORT_VALUE_INVALID',
