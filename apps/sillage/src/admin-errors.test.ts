@@ -21,3 +21,26 @@ describe('admin endpoint error codes', () => {
     expect(doc).toMatch(new RegExp(`\\| \`${code}\` \\| \\d{3} \\|`))
   })
 })
+
+// The CLI's own codes (no HTTP status: a message on stderr and an exit code) are in the CLI
+// section of docs/errors.md.
+describe('CLI error codes', () => {
+  const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8')
+  const cliSection = doc.slice(
+    doc.indexOf('## CLI (`sillage`)'),
+    doc.indexOf('\n## ', doc.indexOf('## CLI (')),
+  )
+  const files = ['admin-client.ts']
+  const codes = new Set(
+    files.flatMap((f) =>
+      [...readFileSync(new URL(f, import.meta.url), 'utf8').matchAll(/'(SIL_[A-Z_]+)'/g)].map((m) => m[1]!),
+    ),
+  )
+
+  it('finds the codes', () => {
+    expect([...codes]).toEqual(['SIL_CLI_ADMIN_TIMEOUT'])
+  })
+  it.each([...codes])('%s is documented in the CLI section', (code) => {
+    expect(cliSection).toContain(`| \`${code}\` |`)
+  })
+})

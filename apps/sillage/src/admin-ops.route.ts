@@ -4,6 +4,7 @@ import type { Bus } from '@sillage/bus'
 import type { Source } from '@sillage/schemas'
 import type { Warehouse } from '@sillage/warehouse'
 import { bearerMatches } from './admin-query.route.js'
+import { activationFilterSchema, inspectActivationDeadLetters } from './dlq/activation-dead-letters.js'
 import { dlqFilterSchema } from './dlq/dlq-filter.js'
 import { inspectDeadLetters, replayDeadLetters } from './dlq/dlq-ops.js'
 import { checkBus, checkWarehouse, report } from './doctor/checks.js'
@@ -21,6 +22,9 @@ export interface AdminOpsDeps {
 }
 
 const inspectSchema = dlqFilterSchema.extend({
+  limit: z.coerce.number().int().min(0).max(MAX_INSPECT_LIMIT).default(20),
+})
+const activationInspectSchema = activationFilterSchema.extend({
   limit: z.coerce.number().int().min(0).max(MAX_INSPECT_LIMIT).default(20),
 })
 const replaySchema = dlqFilterSchema.extend({
@@ -60,8 +64,8 @@ async function failSafe<T>(reply: FastifyReply, work: () => Promise<T>): Promise
 
 /**
  * What `sillage dlq` and `sillage doctor` need from a running `start`, whose local log and chDB data
- * directory no other process may open: `GET /admin/dlq`, `POST /admin/dlq/replay`,
- * `GET /admin/doctor`. Admin token only.
+ * directory no other process may open: `GET /admin/dlq`, `GET /admin/dlq/activation`,
+ * `POST /admin/dlq/replay`, `GET /admin/doctor`. Admin token only.
  */
 export function registerAdminOpsRoutes(app: FastifyInstance, deps: AdminOpsDeps): void {
   const guard = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -78,6 +82,14 @@ export function registerAdminOpsRoutes(app: FastifyInstance, deps: AdminOpsDeps)
     return failSafe(reply, () =>
       inspectDeadLetters(deps.bus, { filter: { ...rest, sourceId: source }, limit }),
     )
+  })
+
+  // activation.deadletters (`sillage dlq inspect --topic activation`): read only, no replay.
+  app.get('/admin/dlq/activation', { onRequest: guard }, async (request, reply) => {
+    const q = parsed(activationInspectSchema, request.query, reply)
+    if (!q) return reply
+    const { limit, ...filter } = q
+    return failSafe(reply, () => inspectActivationDeadLetters(deps.bus, { filter, limit }))
   })
 
   app.post('/admin/dlq/replay', { onRequest: guard }, async (request, reply) => {

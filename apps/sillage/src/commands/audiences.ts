@@ -104,7 +104,11 @@ async function callAudiences(
   id?: string,
 ): Promise<Record<string, unknown>> {
   try {
-    return JSON.parse(await running.call('POST', `/admin/audiences${path}`)) as Record<string, unknown>
+    // A preview runs the audience's query, a sync recomputes and delivers (webhook retries with
+    // backoff): no time limit (the process is checked to answer first).
+    return JSON.parse(
+      await running.call('POST', `/admin/audiences${path}`, undefined, { timeoutMs: 0 }),
+    ) as Record<string, unknown>
   } catch (err) {
     if (err instanceof Error && err.message.includes('SIL_AUDIENCE_NOT_FOUND'))
       throw new UsageError(`audiences: no audience ${JSON.stringify(id)}`, AUDIENCES_USAGE)

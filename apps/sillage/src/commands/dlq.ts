@@ -3,6 +3,7 @@ import { loadCliConfig } from '../config.js'
 import { describePayload, type DeadLetterFilter } from '../dlq/dead-letters.js'
 import { dlqFilterSchema } from '../dlq/dlq-filter.js'
 import {
+  DLQ_CALL_TIMEOUT_MS,
   inspectDeadLetters,
   replayDeadLetters,
   REPLAY_GROUP,
@@ -12,6 +13,7 @@ import {
 import { configuredSources, openBus } from '../open-bus.js'
 import { parseArgs } from 'node:util'
 import { intOption, UsageError, withUsage, type Command } from './command.js'
+import { inspectActivation, NO_ACTIVATION_REPLAY } from './dlq-activation.js'
 import { MAX_INSPECT_LIMIT } from '../admin-ops.route.js'
 
 const USAGE = `usage: sillage dlq <inspect|replay> [filters]
@@ -28,6 +30,11 @@ const USAGE = `usage: sillage dlq <inspect|replay> [filters]
 
   filters: --source ID  --code SIL_EVENT_…  --since ISO-DATE  --until ISO-DATE
   (replay passes over the letters that do not match: only --all reaches them again)
+
+  dlq inspect --topic activation [--destination ID] [--since …] [--until …] [--limit 20] [--json]
+      the deliveries to webhook and file destinations that failed for good (activation.deadletters):
+      per letter its destination, reason, attempts and items, and a count per destination; --json
+      prints each letter in full (its items included). Inspect only: they are not replayed.
 
 With the local bus, while \`sillage start\` runs on the data dir, the work is done by it (admin API).
 `
@@ -102,12 +109,20 @@ async function inspect(args: string[]): Promise<void> {
   const { values, positionals } = withUsage(USAGE, () =>
     parseArgs({
       args,
-      options: { ...FILTER_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' } },
+      options: {
+        ...FILTER_OPTIONS,
+        limit: { type: 'string' },
+        json: { type: 'boolean' },
+        topic: { type: 'string' },
+        destination: { type: 'string' },
+      },
       allowPositionals: true,
     }),
   )
   if (positionals.length > 0) throw new UsageError(`dlq inspect: unexpected ${positionals.join(' ')}`, USAGE)
-  const { wire, filter } = filterFrom(values)
+  const topic = values.topic ?? 'events'
+  if (topic !== 'events' && topic !== 'activation')
+    throw new UsageError(`dlq inspect: --topic is events (events.invalid) or activation`, USAGE)
   const limit = intOption(values.limit, 'limit', 20, USAGE)
   // The admin endpoint's bound (admin-ops.route.ts): said here, not as its raw 400.
   if (limit > MAX_INSPECT_LIMIT)
@@ -115,15 +130,20 @@ async function inspect(args: string[]): Promise<void> {
       `dlq inspect: --limit is at most ${MAX_INSPECT_LIMIT} (use --json and filters for more)`,
       USAGE,
     )
+  if (topic === 'activation')
+    return inspectActivation({ values, limit, json: values.json ?? false, usage: USAGE })
+  if (values.destination !== undefined)
+    throw new UsageError('dlq inspect: --destination filters --topic activation', USAGE)
+  const { wire, filter } = filterFrom(values)
   const config = loadCliConfig()
   const running =
     config.bus.kind === 'local' ? runningStart(config.dataDir, config.collector.adminToken) : undefined
   if (running) {
     const query = new URLSearchParams({ ...wire, limit: String(limit) })
-    printInspect(
-      JSON.parse(await running.call('GET', `/admin/dlq?${query}`)) as InspectResult,
-      values.json ?? false,
-    )
+    const text = await running.call('GET', `/admin/dlq?${query}`, undefined, {
+      timeoutMs: DLQ_CALL_TIMEOUT_MS,
+    })
+    printInspect(JSON.parse(text) as InspectResult, values.json ?? false)
     return
   }
   const bus = openBus(config, 'dlq')
@@ -138,11 +158,19 @@ async function replay(args: string[]): Promise<void> {
   const { values, positionals } = withUsage(USAGE, () =>
     parseArgs({
       args,
-      options: { ...FILTER_OPTIONS, 'dry-run': { type: 'boolean' }, all: { type: 'boolean' } },
+      options: {
+        ...FILTER_OPTIONS,
+        'dry-run': { type: 'boolean' },
+        all: { type: 'boolean' },
+        topic: { type: 'string' },
+      },
       allowPositionals: true,
     }),
   )
   if (positionals.length > 0) throw new UsageError(`dlq replay: unexpected ${positionals.join(' ')}`, USAGE)
+  if (values.topic === 'activation') throw new UsageError(`dlq replay: ${NO_ACTIVATION_REPLAY}`, USAGE)
+  if (values.topic !== undefined && values.topic !== 'events')
+    throw new UsageError(`dlq replay: --topic is events (events.invalid)`, USAGE)
   const { wire, filter } = filterFrom(values)
   const dryRun = values['dry-run'] ?? false
   const all = values.all ?? false
@@ -150,7 +178,12 @@ async function replay(args: string[]): Promise<void> {
   const running =
     config.bus.kind === 'local' ? runningStart(config.dataDir, config.collector.adminToken) : undefined
   if (running) {
-    const result = await running.call('POST', '/admin/dlq/replay', { ...wire, all, dryRun })
+    const result = await running.call(
+      'POST',
+      '/admin/dlq/replay',
+      { ...wire, all, dryRun },
+      { timeoutMs: DLQ_CALL_TIMEOUT_MS },
+    )
     printReplay(JSON.parse(result) as ReplayResult, dryRun)
     return
   }
@@ -176,7 +209,8 @@ async function replay(args: string[]): Promise<void> {
 }
 
 export const dlqCommand: Command = {
-  summary: 'inspect and replay the dead letters (rejected events) of events.invalid',
+  summary:
+    'inspect and replay rejected events (events.invalid); inspect failed deliveries (--topic activation)',
   usage: USAGE,
   async run(args) {
     const [sub, ...rest] = args

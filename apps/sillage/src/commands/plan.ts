@@ -110,7 +110,8 @@ async function check(args: string[]): Promise<void> {
     : runningStart(config.dataDir, config.collector.adminToken)
   const warehouse = running ? undefined : createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })
   const run: RunSql = running
-    ? (sql, params) => running.call('POST', '/admin/query', { sql, params })
+    ? // Scans N days of events: no time limit (the process is checked to answer first).
+      (sql, params) => running.call('POST', '/admin/query', { sql, params }, { timeoutMs: 0 })
     : (sql, params) => runQuery(warehouse!, sql, params)
   try {
     const reports: SourceReport[] = []

@@ -53,7 +53,10 @@ export const queryCommand: Command = {
       ? undefined
       : runningStart(config.dataDir, config.collector.adminToken)
     if (running) {
-      process.stdout.write(await running.call('POST', '/admin/query', { sql, params: withParams }))
+      // An analyst's SQL may rightly run long: no time limit (the process is checked to answer first).
+      process.stdout.write(
+        await running.call('POST', '/admin/query', { sql, params: withParams }, { timeoutMs: 0 }),
+      )
       return
     }
     const warehouse = createWarehouse({ ...config.clickhouse, dataDir: config.dataDir })

@@ -15,6 +15,15 @@ import {
  */
 export const REPLAY_GROUP = 'sillage.dlq-replay'
 
+/**
+ * How long one inspect or replay may read its topic before it fails (consumeToEnd's bound): the
+ * CLI waits for a running start's answer a little longer (DLQ_CALL_TIMEOUT_MS), so that this
+ * error, not the CLI's own timeout, says why.
+ */
+export const DLQ_READ_TIMEOUT_MS = 120_000
+/** The CLI's limit on a running start's `/admin/dlq*` answer. */
+export const DLQ_CALL_TIMEOUT_MS = DLQ_READ_TIMEOUT_MS + 30_000
+
 export interface InspectResult {
   /** Dead letters read (the whole topic, within its retention). */
   scanned: number
@@ -38,7 +47,7 @@ export async function inspectDeadLetters(
     topic: TOPICS.invalid,
     group: `sillage.dlq-inspect.${randomUUID()}`,
     commit: false,
-    ...(opts.timeoutMs !== undefined && { timeoutMs: opts.timeoutMs }),
+    timeoutMs: opts.timeoutMs ?? DLQ_READ_TIMEOUT_MS,
     eachBatch: async (batch) => {
       for (const record of batch.records) {
         const letter = decodeDeadLetter(record)
@@ -155,7 +164,7 @@ export async function replayDeadLetters(bus: Bus, opts: ReplayOptions): Promise<
     // --all rereads from the start with a throwaway group; a dry run reads as the replay group would.
     group: opts.all ? `${REPLAY_GROUP}.all.${randomUUID()}` : (opts.group ?? REPLAY_GROUP),
     commit: !readOnly,
-    ...(opts.timeoutMs !== undefined && { timeoutMs: opts.timeoutMs }),
+    timeoutMs: opts.timeoutMs ?? DLQ_READ_TIMEOUT_MS,
     eachBatch: async (batch) => {
       const messages: ProduceMessage[] = []
       const counts = { ...result, stillFailing: { ...result.stillFailing } }
