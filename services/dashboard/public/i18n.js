@@ -67,6 +67,15 @@ export const T = {
     noEvents:
       "No event received yet. Add the Sillage tag or an SDK to your shop with a write key (the README's quick start), or fill a demo shop with `npx -y pnpm@10.34.8 sillage seed` (from the repository): figures appear here a few seconds after the first visits.",
     failed: 'The dashboard could not load: ',
+    figuresAsOf: 'figures as of {t}, kept 30 s',
+    partialWeek: 'partial week ({d})',
+    weekSoFar: 'week so far ({d})',
+    daySoFar: 'today so far',
+    daysOf: '{n} of {m} days',
+    weekOf: 'Week of',
+    day: 'Day',
+    partialNote: 'Hatched on the chart: partial periods, with fewer days than a whole one, so lower.',
+    seriesTable: 'The series as a table',
   },
   'fr-FR': {
     title: 'tableau de bord',
@@ -136,6 +145,16 @@ export const T = {
     noEvents:
       'Aucun événement reçu pour l’instant. Ajoutez le tag Sillage ou un SDK à votre boutique avec une clé d’écriture (le démarrage rapide du README), ou remplissez une boutique de démonstration avec `npx -y pnpm@10.34.8 sillage seed` (depuis le dépôt) : les chiffres apparaissent ici quelques secondes après les premières visites.',
     failed: 'Le tableau de bord n’a pas pu se charger : ',
+    figuresAsOf: 'chiffres de {t}, gardés 30 s',
+    partialWeek: 'semaine partielle ({d})',
+    weekSoFar: 'semaine en cours ({d})',
+    daySoFar: 'aujourd’hui, en cours',
+    daysOf: '{n} jours sur {m}',
+    weekOf: 'Semaine du',
+    day: 'Jour',
+    partialNote:
+      'Hachurées sur le graphique : périodes partielles, avec moins de jours qu’une entière, donc plus basses.',
+    seriesTable: 'La série en tableau',
   },
 }
 
@@ -172,6 +191,21 @@ export function formatters(lang) {
         timeZone: 'UTC',
       }).format(new Date(`${d}T00:00:00Z`)),
     short: new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format,
+    /** "Mon 1" (a day of a partial week). */
+    weekday: (d) =>
+      new Intl.DateTimeFormat(lang, { weekday: 'short', day: 'numeric', timeZone: 'UTC' }).format(
+        new Date(`${d}T00:00:00Z`),
+      ),
+    /** "02:13:05 UTC" (an ISO instant). */
+    time: (iso) =>
+      new Intl.DateTimeFormat(lang, {
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+        timeZone: 'UTC',
+        timeZoneName: 'short',
+      }).format(new Date(iso)),
   }
 }
 

@@ -1,34 +1,19 @@
-/* global uPlot */
 // Draws an overview (GET /dashboard/api/overview) into the page. Every value that comes from the
 // data (sources, product names, person ids, segments) is written with textContent: never parsed
 // as HTML.
 import { $, el, nameCell, tableOf } from './dom.js'
 import { renderCustomers } from './render-customers.js'
+import { renderSeries } from './render-series.js'
 
-// Okabe–Ito: distinguishable with every common colour-vision deficiency.
-const OI = { orange: '#E69F00', blue: '#0072B2', vermillion: '#D55E00' }
+export { renderSeries } from './render-series.js'
+
 /** The language's words and formats, set by render(). */
 let t
 let fmt
-let chart
 
 /** A tile's value for the locale; null (no ratio, or an amount too large to add up) is "—". */
 const value = (name, v) =>
   name.endsWith('Rate') ? fmt.pct(v) : name === 'revenue' || name === 'avgBasket' ? fmt.eur(v) : fmt.int(v)
-/**
- * The time axis' ticks: the buckets' own instants (a day's or a Monday's midnight), every `step`-th
- * so that labels stay `space` px apart. uPlot's own time ticks fall every few hours on a short
- * range, and a label per tick wrote each day several times.
- */
-export function bucketTicks(xs, plotWidth, space = 64) {
-  const step = Math.ceil(xs.length / Math.max(1, Math.floor(plotWidth / space)))
-  return xs.filter((_, i) => i % step === 0)
-}
-/**
- * The value axes' steps: whole numbers only (1, 2, 5, 10, 20, 50, …). uPlot's own steps go down to
- * 0.1, and a quiet range's revenue axis (0 to €1) read "€0 €0 €0 €1 €1 €1" once rounded to euros.
- */
-const WHOLE_STEPS = Array.from({ length: 308 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat()
 /** A bar's width: a share of `max`, none for an unknown amount. */
 const width = (v, max) => `${v === null ? 0 : (100 * v) / max}%`
 
@@ -56,72 +41,9 @@ function renderTiles(o) {
   }
   $('period').textContent =
     `${fmt.day(o.filters.from)} – ${fmt.day(o.filters.to)} (${t('vsPrevious')} ${fmt.day(o.previous.from)} – ${fmt.day(o.previous.to)})`
-}
-
-export function renderSeries(o) {
-  const box = $('series')
-  // The canvas is not readable by a screen reader: the container says what it shows.
-  const visits = o.tiles.find((x) => x.name === 'visits')
-  const revenue = o.tiles.find((x) => x.name === 'revenue')
-  box.setAttribute('role', 'img')
-  box.setAttribute(
-    'aria-label',
-    `${t('series')} (${t(o.filters.granularity === 'week' ? 'byWeek' : 'byDay')}), ${fmt.day(o.filters.from)} – ${fmt.day(o.filters.to)}: ` +
-      `${t('visits')} ${value('visits', visits.value)}, ${t('revenue')} ${value('revenue', revenue.value)}`,
-  )
-  if (chart) chart.destroy()
-  box.replaceChildren()
-  const xs = o.series.map((p) => Date.parse(`${p.bucket}T00:00:00Z`) / 1000)
-  const width = Math.max(280, box.clientWidth)
-  chart = new uPlot(
-    {
-      width,
-      height: width < 600 ? 220 : 300,
-      legend: { live: false },
-      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-      series: [
-        { value: (_u, v) => (v === null ? '' : fmt.day(new Date(v * 1000).toISOString().slice(0, 10))) },
-        {
-          label: t('visits'),
-          stroke: OI.blue,
-          width: 2,
-          scale: 'n',
-          value: (_u, v) => (v === null ? '' : fmt.int(v)),
-        },
-        {
-          label: t('revenue'),
-          stroke: OI.vermillion,
-          width: 2,
-          dash: [6, 4],
-          scale: 'eur',
-          value: (_u, v) => (v === null ? '' : fmt.eur(v)),
-        },
-      ],
-      axes: [
-        {
-          // Two value axes take 60 + 80 px of the width.
-          splits: () => bucketTicks(xs, width - 140),
-          values: (_u, ticks) => ticks.map((v) => fmt.short(new Date(v * 1000))),
-        },
-        { scale: 'n', incrs: WHOLE_STEPS, values: (_u, ticks) => ticks.map(fmt.int), size: 60 },
-        {
-          scale: 'eur',
-          side: 1,
-          grid: { show: false },
-          incrs: WHOLE_STEPS,
-          values: (_u, ticks) => ticks.map(fmt.eur0),
-          size: 80,
-        },
-      ],
-      scales: {
-        // At least 0–5, so that a quiet range (a store has no visits) has whole-number ticks.
-        n: { range: (_u, _min, max) => [0, Math.max(5, max)] },
-        eur: { range: (_u, _min, max) => [0, Math.max(1, max)] },
-      },
-    },
-    [xs, o.series.map((p) => p.visits), o.series.map((p) => p.revenue)],
-    box,
-  )
+  // The figures are kept up to 30 s (the server's cache): said, with the instant they were read.
+  $('as-of').textContent = t('figuresAsOf').replace('{t}', fmt.time(o.asOf))
+  $('as-of').dateTime = o.asOf
 }
 
 function renderFunnel(o) {
@@ -194,7 +116,7 @@ function renderStores(o) {
 export function render(o, ui) {
   ;({ t, fmt } = ui)
   renderTiles(o)
-  renderSeries(o)
+  renderSeries(o, ui)
   renderFunnel(o)
   renderSplit($('by-source'), o.bySource, o.bySourceOthers)
   renderSplit($('by-channel'), o.byChannel)

@@ -19,6 +19,11 @@ export interface DashboardDeps {
    * reactivation audience; called per overview. Unset: none is shown.
    */
   audiences?: () => Promise<readonly AudienceSummary[]>
+  /**
+   * How long the figures of a view (its filters) are kept, in ms: 30 s by default
+   * (OVERVIEW_TTL_MS); 0 reads the models at every overview. The page shows as of when.
+   */
+  overviewCacheMs?: number
 }
 
 /** Registers /dashboard/ (page and read-only API) on `app`; see docs/dashboard.md. */
@@ -29,5 +34,6 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     adminToken: deps.adminToken,
     analystToken: deps.analystToken,
     audiences: deps.audiences,
+    overviewCacheMs: deps.overviewCacheMs,
   })
 }

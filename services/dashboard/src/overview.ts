@@ -1,11 +1,13 @@
 import type { DashboardKpiRow } from '@sillage/warehouse'
 import type { DashboardQueries } from './adapters/dashboard-queries.js'
-import { bucketKeys, previousPeriod, type Filters } from './domain/filters.js'
+import { bucketKeys, dayString, previousPeriod, type Filters } from './domain/filters.js'
+import { partialBucket, type PartialBucket } from './domain/partial.js'
 import { reactivationAudiences, type AudienceSummary } from './domain/reactivation.js'
 import { cents, changeOf, countsOf, TILE_NAMES, tilesOf, type KpiCounts, type Tiles } from './domain/kpis.js'
+import type { CachedValue } from './overview-cache.js'
+import { readOverviewData, type OverviewData } from './overview-data.js'
 
-/** The "By source" table's rows: the first sources by revenue; the rest is one row (bySourceOthers). */
-export const SOURCE_ROWS = 10
+export { SOURCE_ROWS } from './overview-data.js'
 
 export interface Tile {
   name: keyof Tiles
@@ -26,6 +28,8 @@ export interface Overview {
     lastDay: string | null
   }
   previous: { from: string; to: string }
+  /** When the models were read (ISO 8601, UTC): the figures are as of then (kept up to 30 s). */
+  asOf: string
   tiles: Tile[]
   series: Array<{
     bucket: string
@@ -34,6 +38,11 @@ export interface Overview {
     /** null: unknown (a sum too large for a 64-bit float), as every amount below. */
     revenue: number | null
     conversionRate: number | null
+    /**
+     * The days counted when fewer than the bucket's: a week the range or the first day with data
+     * starts inside, the range ends inside, or today's (so far); a day, today's. null: whole.
+     */
+    partial: PartialBucket | null
   }>
   funnel: Array<{ step: 'visits' | 'views' | 'adds' | 'checkouts' | 'orders'; sessions: number }>
   /** The SOURCE_ROWS sources with the most revenue (then visits). */
@@ -94,32 +103,44 @@ export interface Overview {
 /** Sorts an unknown amount (too large to add up) above every known one. */
 const byRevenue = (t: Tiles): number => t.revenue ?? Infinity
 
+/** What an overview is computed with, besides its filters. */
+export interface OverviewContext {
+  /** The first day with data (the options'): a week it starts inside is partial. */
+  firstDay?: string | null
+  /** The clock (ms): today's week (or day) is partial, so far. */
+  now?: number
+  /** Reads the models' rows (the route's cache); by default, afresh. */
+  read?: (filters: Filters) => Promise<CachedValue<OverviewData>>
+}
+
 /** Everything the page shows for one set of filters, read through `queries`. */
 export async function buildOverview(
   queries: DashboardQueries,
   filters: Filters,
   audiences: readonly AudienceSummary[] = [],
+  context: OverviewContext = {},
 ): Promise<Overview> {
   const prev = previousPeriod(filters)
-  // One query at a time: chDB runs them one by one anyway, and a server is spared a burst.
-  const kpis = await queries.kpis(filters, prev, SOURCE_ROWS)
+  const now = context.now ?? Date.now()
+  const read =
+    context.read ?? (async (f: Filters) => ({ value: await readOverviewData(queries, f), at: now }))
+  const { value: data, at } = await read(filters)
+  const { kpis, products, rfm, transitions, dormant, stores } = data
   const of = (period: string, dim: string) => kpis.filter((r) => r.period === period && r.dim === dim)
-  const products = await queries.topProducts(filters, 10)
-  const rfm = await queries.rfm(filters)
-  const transitions = await queries.transitions(filters)
-  const dormant = await queries.dormant(filters, 10)
-  // Shops' orders are in the (store) source and the store channel: other filters exclude them.
-  const storesApply =
-    (filters.source === '' || filters.source === '(store)') &&
-    (filters.channel === '' || filters.channel === 'store')
-  const stores = storesApply ? await queries.byStore(filters) : []
   const reactivation = reactivationAudiences(audiences)
   const membership = new Map(
     (await queries.audiences(reactivation.map((a) => a.id))).map((r) => [r.audience_id, r]),
   )
+  // Today as of the read: the rows hold the days up to then.
+  const bounds = {
+    from: filters.from,
+    to: filters.to,
+    firstDay: context.firstDay ?? null,
+    today: dayString(at),
+  }
 
   const counts: KpiCounts = countsOf(of('current', 'total')[0])
-  const now = tilesOf(counts)
+  const current = tilesOf(counts)
   const then = tilesOf(countsOf(of('previous', 'total')[0]))
   const byBucket = new Map(of('current', 'bucket').map((r) => [r.k, tilesOf(countsOf(r))]))
   const split = (rs: DashboardKpiRow[]) =>
@@ -131,11 +152,12 @@ export async function buildOverview(
   return {
     filters,
     previous: prev,
+    asOf: new Date(at).toISOString(),
     tiles: TILE_NAMES.map((name) => ({
       name,
-      value: now[name],
+      value: current[name],
       previous: then[name],
-      change: changeOf(name, now, then),
+      change: changeOf(name, current, then),
     })),
     series: bucketKeys(filters, filters.granularity).map((bucket) => {
       const t = byBucket.get(bucket)
@@ -145,6 +167,7 @@ export async function buildOverview(
         orders: t?.orders ?? 0,
         revenue: t ? t.revenue : 0,
         conversionRate: t?.conversionRate ?? null,
+        partial: partialBucket(bucket, filters.granularity, bounds),
       }
     }),
     funnel: [

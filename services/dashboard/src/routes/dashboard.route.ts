@@ -3,10 +3,12 @@ import { createRequire } from 'node:module'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from '@sillage/runtime'
 import type { DashboardQueries } from '../adapters/dashboard-queries.js'
-import { defaultLastDay, parseFilters } from '../domain/filters.js'
+import { defaultLastDay, parseFilters, type Filters } from '../domain/filters.js'
 import type { AudienceSummary } from '../domain/reactivation.js'
 import { DASHBOARD_ERRORS, type DashboardErrorCode } from '../errors.js'
 import { buildOverview } from '../overview.js'
+import { createOverviewCache, OVERVIEW_TTL_MS } from '../overview-cache.js'
+import { readOverviewData, type OverviewData } from '../overview-data.js'
 import { createDashboardSessions, type Role } from './dashboard-session.js'
 
 export interface DashboardRouteDeps {
@@ -16,6 +18,8 @@ export interface DashboardRouteDeps {
   analystToken?: string | undefined
   /** The audiences, file and API (re-read per request; a failure shows none). */
   audiences?: (() => Promise<readonly AudienceSummary[]>) | undefined
+  /** How long a view's figures are kept (ms; default OVERVIEW_TTL_MS, 0: read every time). */
+  overviewCacheMs?: number | undefined
 }
 
 const require = createRequire(import.meta.url)
@@ -54,6 +58,10 @@ export function viewQuery(query: unknown): string {
   return out.toString()
 }
 
+/** A cached view's key: every filter that changes what the models return. */
+const viewKey = (f: Filters): string =>
+  JSON.stringify([f.from, f.to, f.source, f.channel, f.store, f.granularity])
+
 function fail(reply: FastifyReply, code: DashboardErrorCode, message?: string): FastifyReply {
   const e = DASHBOARD_ERRORS[code]
   return reply.code(e.status).send({ success: false, code, message: message ?? e.message })
@@ -70,6 +78,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
   const files: Record<string, { body: string; type: string }> = {
     'dashboard.js': { body: own('dashboard.js'), type: 'text/javascript; charset=utf-8' },
     'render.js': { body: own('render.js'), type: 'text/javascript; charset=utf-8' },
+    'render-series.js': { body: own('render-series.js'), type: 'text/javascript; charset=utf-8' },
     'render-customers.js': { body: own('render-customers.js'), type: 'text/javascript; charset=utf-8' },
     'dom.js': { body: own('dom.js'), type: 'text/javascript; charset=utf-8' },
     'i18n.js': { body: own('i18n.js'), type: 'text/javascript; charset=utf-8' },
@@ -100,6 +109,9 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
     }
     return options.value
   }
+  // A view's figures (the models' rows of its filters) are kept OVERVIEW_TTL_MS: the page says
+  // as of when. The audiences and their membership are read at every overview.
+  const figures = createOverviewCache<OverviewData>({ ttlMs: deps.overviewCacheMs ?? OVERVIEW_TTL_MS })
   const audiences = async (): Promise<readonly AudienceSummary[]> => {
     try {
       return (await deps.audiences?.()) ?? []
@@ -185,8 +197,12 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
         // The menus list the choices: each of them is a filter the API accepts.
         const parsed = parseFilters(request.query, defaultLastDay(choices.lastDay, Date.now()), choices)
         if (!parsed.ok) return fail(reply, 'SIL_DASHBOARD_FILTER_INVALID', parsed.problem)
+        const filters = parsed.filters
         return run(reply, async () => ({
-          ...(await buildOverview(deps.queries, parsed.filters, await audiences())),
+          ...(await buildOverview(deps.queries, filters, await audiences(), {
+            firstDay: choices.firstDay,
+            read: (f) => figures.get(viewKey(f), () => readOverviewData(deps.queries, f)),
+          })),
           options: choices,
         }))
       },

@@ -1,0 +1,59 @@
+/**
+ * The overview's short cache: the models' rows of a view (its filters) kept `ttlMs`, so that a
+ * reload, a second tab or a colleague on the same view does not recompute every view of the
+ * warehouse (0.8–2.7 s). Bounded to `maxEntries` views, the oldest dropped first; a read that
+ * fails is forgotten at once; requests for a view being read wait for that read (one read per view
+ * at a time). Each value carries the instant it was read: the page shows it ("figures as of").
+ */
+export interface CachedValue<T> {
+  value: T
+  /** When the read started (ms since the epoch): the figures are as of then. */
+  at: number
+}
+
+export interface OverviewCache<T> {
+  /** The value of `key` read at most `ttlMs` ago, else `load()`'s (kept). */
+  get(key: string, load: () => Promise<T>): Promise<CachedValue<T>>
+  /** How many views are kept (expired ones included until replaced or pushed out). */
+  readonly size: number
+}
+
+export interface OverviewCacheOptions {
+  /** How long a read is served; 0 reads every time. */
+  ttlMs: number
+  /** How many views are kept at most. */
+  maxEntries?: number
+  /** The clock (tests). */
+  now?: () => number
+}
+
+export const OVERVIEW_TTL_MS = 30_000
+const MAX_ENTRIES = 64
+
+export function createOverviewCache<T>(options: OverviewCacheOptions): OverviewCache<T> {
+  const { ttlMs, maxEntries = MAX_ENTRIES, now = Date.now } = options
+  const entries = new Map<string, { at: number; value: Promise<T> }>()
+  return {
+    get size() {
+      return entries.size
+    },
+    async get(key, load) {
+      const kept = entries.get(key)
+      if (kept && now() - kept.at < ttlMs) return { value: await kept.value, at: kept.at }
+      const at = now()
+      const value = load()
+      if (ttlMs > 0) {
+        entries.delete(key)
+        entries.set(key, { at, value })
+        for (const oldest of entries.keys()) {
+          if (entries.size <= maxEntries) break
+          entries.delete(oldest)
+        }
+        value.catch(() => {
+          if (entries.get(key)?.value === value) entries.delete(key)
+        })
+      }
+      return { value: await value, at }
+    },
+  }
+}
