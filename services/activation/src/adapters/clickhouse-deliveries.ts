@@ -22,6 +22,9 @@ export function createDeliveryStore(warehouse: Warehouse) {
       WHERE destination_id = {d:String} AND status NOT IN ('pending', 'sending')`
   const sending = `SELECT message_id FROM ${db}.activation_deliveries FINAL
       WHERE destination_id = {d:String} AND status = 'sending'`
+  /** Dead letters re-queued by `sillage destinations replay` (destinations/replay-check.ts). */
+  const requeued = `SELECT message_id FROM ${db}.activation_deliveries FINAL
+      WHERE destination_id = {d:String} AND status = 'pending'`
   return {
     /** Membership changes of the audiences not delivered (nor dead, nor skipped) to the destination, oldest first. */
     async pendingAudience(
@@ -43,13 +46,15 @@ export function createDeliveryStore(warehouse: Warehouse) {
         entered_id: string
         superseded: number
         in_doubt: number
+        replayed: number
       }>(
         `SELECT m.message_id AS message_id, m.audience_id AS audience_id, m.person_id AS person_id, m.seq AS seq,
             toString(m.change) AS change, toString(m.at) AS at, m.user_id AS user_id,
             m.email_sha256 AS email_sha256, m.phone_sha256 AS phone_sha256,
             if(m.change = 'exited', e.message_id, '') AS entered_id,
             if(m.change = 'entered' AND nx.person_id != '', 1, 0) AS superseded,
-            if(m.message_id IN (${sending}), 1, 0) AS in_doubt
+            if(m.message_id IN (${sending}), 1, 0) AS in_doubt,
+            if(m.message_id IN (${requeued}), 1, 0) AS replayed
          FROM (SELECT * FROM ${db}.audience_membership FINAL WHERE audience_id IN {a:Array(String)}) AS m
          LEFT JOIN (SELECT audience_id, person_id, seq, message_id FROM ${db}.audience_membership FINAL
              WHERE audience_id IN {a:Array(String)}) AS e
@@ -74,6 +79,7 @@ export function createDeliveryStore(warehouse: Warehouse) {
         ...(x.entered_id ? { enteredId: x.entered_id } : {}),
         ...(Number(x.superseded) === 1 ? { superseded: true } : {}),
         ...(Number(x.in_doubt) === 1 ? { inDoubt: true } : {}),
+        ...(Number(x.replayed) === 1 ? { replayed: true } : {}),
       }))
     },
 
@@ -91,8 +97,10 @@ export function createDeliveryStore(warehouse: Warehouse) {
         anonymous_id: string
         fired_at: string
         payload: string
+        replayed: number
       }>(
-        `SELECT message_id, trigger_id, user_id, anonymous_id, toString(fired_at) AS fired_at, payload
+        `SELECT message_id, trigger_id, user_id, anonymous_id, toString(fired_at) AS fired_at, payload,
+            if(message_id IN (${requeued}), 1, 0) AS replayed
          FROM ${db}.trigger_firings FINAL
          WHERE trigger_id IN {t:Array(String)} AND message_id NOT IN (${done})
          ORDER BY fired_at, message_id
@@ -113,6 +121,7 @@ export function createDeliveryStore(warehouse: Warehouse) {
           anonymous_id: x.anonymous_id,
           ...scrubProperties(JSON.parse(x.payload) as Record<string, unknown>),
         },
+        ...(Number(x.replayed) === 1 ? { replayed: true } : {}),
       }))
     },
 
@@ -143,6 +152,16 @@ export function createDeliveryStore(warehouse: Warehouse) {
         { p: personIds },
       )
       return new Set(r.map((x) => x.person_id))
+    },
+
+    /** The suppression keys (the `suppressions` table: erased people, docs/privacy.md) among these. */
+    async suppressed(keys: readonly string[]): Promise<Set<string>> {
+      if (keys.length === 0) return new Set()
+      const r = await rows<{ suppression_key: string }>(
+        `SELECT DISTINCT suppression_key FROM ${db}.suppressions WHERE suppression_key IN {k:Array(String)}`,
+        { k: keys },
+      )
+      return new Set(r.map((x) => x.suppression_key))
     },
 
     /** Which of these message ids the destination has received, or possibly received (`sending`). */

@@ -15,7 +15,8 @@ export interface Recipient {
   phoneSha256: string
 }
 
-const anonymousIdOf = (i: DeliveryItem): string =>
+/** The anonymous id an item carries (a trigger firing's `properties.anonymous_id`), else ''. */
+export const anonymousIdOf = (i: DeliveryItem): string =>
   typeof i.properties?.['anonymous_id'] === 'string' ? i.properties['anonymous_id'] : ''
 
 /**

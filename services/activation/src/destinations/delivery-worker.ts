@@ -11,6 +11,7 @@ import { createDeadLetters } from './dead-letter.js'
 import { createDestinationLanes } from './destination-lanes.js'
 import { createErasureNotices } from './erasure-notices.js'
 import { createFileExporter } from './file-exporter.js'
+import { createReplayCheck } from './replay-check.js'
 import { createWebhookSender } from './webhook-sender.js'
 
 export interface DeliveryWorkerDeps {
@@ -46,6 +47,7 @@ export interface DeliveryRunResult {
 }
 
 const MAX_BATCHES_PER_RUN = 10_000
+const idsOf = (batch: readonly DeliveryItem[]) => batch.map((i) => i.id)
 
 /** Audience changes, erasure notices and `sillage destinations deliver` share a destination's lane; triggers have their own. */
 const laneOf = (d: DestinationDef, only?: 'audiences' | 'triggers') =>
@@ -120,6 +122,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   }
 
   const deadLetter = createDeadLetters({ bus: deps.bus, store, now })
+  const checkReplay = createReplayCheck({ warehouse: deps.warehouse, store })
 
   async function deliverTo(
     d: DestinationDef,
@@ -146,14 +149,16 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     /** Recorded delivered (the ledger of recipients is written before a batch leaves). */
     const recorded = async (batch: readonly DeliveryItem[], attempts: number, error?: string) => {
       if (batch.length === 0) return
-      await store.mark(
-        d.id,
-        batch.map((i) => i.id),
-        'delivered',
-        { attempts, now: now(), ...(error ? { error } : {}) },
-      )
+      await store.mark(d.id, idsOf(batch), 'delivered', { attempts, now: now(), ...(error ? { error } : {}) })
       result.delivered += batch.length
       items.inc({ destination: d.id, outcome: 'delivered' }, batch.length)
+    }
+    /** Recorded skipped: never sent to this destination (`error`: why, for a replayed item). */
+    const skip = async (ids: readonly string[], error?: string) => {
+      await store.mark(d.id, ids, 'skipped', { now: now(), ...(error ? { error } : {}) })
+      result.skipped += ids.length
+      items.inc({ destination: d.id, outcome: 'skipped' }, ids.length)
+      if (error) log.info({ destination: d.id, items: ids.length, reason: error }, 'replayed items not sent')
     }
     const queue: PendingItem[] = []
     const held = new Set<string>()
@@ -179,8 +184,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
           ),
         )
       }
-      const pending = queue.splice(0, batchSize)
-      if (pending.length === 0) break
+      const next = queue.splice(0, batchSize)
+      if (next.length === 0) break
+      // A replayed dead letter leaves only if it still may: erasure, consent (replay-check.ts).
+      const { send: pending, refused } = await checkReplay(next)
+      for (const [reason, ids] of refused) await skip(ids, reason)
       // What leaves, what is skipped for good, what waits (domain/delivery-plan.ts).
       const entries = pending.filter((p) => p.enteredId).map((p) => p.enteredId!)
       const plan = planBatch(
@@ -192,22 +200,14 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       const { send: batch, skip: skipped } = plan
       if (plan.hold.length > 0)
         log.debug({ destination: d.id, held: plan.hold.length }, 'entries held: no marketing consent now')
-      await store.mark(d.id, skipped, 'skipped', { now: now() })
-      result.skipped += skipped.length
-      items.inc({ destination: d.id, outcome: 'skipped' }, skipped.length)
+      await skip(skipped)
       // Possibly received before a crash: a member the destination may hold (delivery-plan.ts).
       await recipients.remember(d.id, plan.assume, now())
       await recorded(plan.assume, 0, 'in doubt after a restart: assumed received, not sent again')
       if (batch.length === 0) continue
       // The first batches of a new connection: recorded `sending` before they leave, so a crash
       // before their outcome is recorded leaves them in doubt, not forgotten.
-      if (pending.some((p) => p.snapshot))
-        await store.mark(
-          d.id,
-          batch.map((i) => i.id),
-          'sending',
-          { now: now() },
-        )
+      if (pending.some((p) => p.snapshot)) await store.mark(d.id, idsOf(batch), 'sending', { now: now() })
       // Whom the data is disclosed to (docs/activation.md, erasure): recorded before it leaves,
       // since a receiver may keep a batch whose answer never arrived (a timeout, a crash).
       await recipients.remember(d.id, batch, now())
@@ -280,6 +280,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       clearTimeout(timer)
       return runs.filter((r): r is DeliveryRunResult => r !== undefined)
     },
+    /** Dead letters back to pending; each is checked again when sent (replay-check.ts). */
     replay: (destinationId?: string) => store.replayDead(destinationId, now()),
 
     /**

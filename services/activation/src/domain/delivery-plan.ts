@@ -29,6 +29,8 @@ export interface PendingItem extends DeliveryItem {
   snapshot?: boolean
   /** Was leaving when the process died (`sending`): the destination may have it. */
   inDoubt?: boolean
+  /** A dead letter re-queued by `sillage destinations replay` (destinations/replay-check.ts). */
+  replayed?: boolean
 }
 
 export interface BatchPlan {
@@ -56,7 +58,7 @@ export function planBatch(
   const plan: BatchPlan = { send: [], skip: [], hold: [], assume: [] }
   const inBatch = new Set<string>()
   for (const p of pending) {
-    const { enteredId, superseded, snapshot: _snapshot, inDoubt, ...item } = p
+    const { enteredId, superseded, snapshot: _snapshot, inDoubt, replayed: _replayed, ...item } = p
     if (snapshotEntry(p) && superseded && inDoubt) {
       plan.assume.push(item)
       inBatch.add(p.id)

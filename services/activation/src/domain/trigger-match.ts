@@ -85,6 +85,13 @@ export function statedConsent(e: StreamEvent): string[] | undefined {
 }
 
 /**
+ * Whether these consent categories allow marketing: what a person needs for a trigger to fire, and
+ * for a replayed firing to leave again (destinations/replay-check.ts). No categories: no consent.
+ */
+export const allowsMarketing = (categories: readonly string[] | undefined): boolean =>
+  categories?.includes('marketing') === true
+
+/**
  * The firing's key: the trigger, the person (userId, else anonymousId) and the event that fired it.
  * Its message id derives from the key, so a restart re-reading the event, or a second instance
  * handling it, gives the same id (the idempotency key of the delivery). `windowStart` is the

@@ -4,7 +4,14 @@ import type { Warehouse } from '@sillage/warehouse'
 import { createTriggerStore, type Firing } from '../adapters/clickhouse-triggers.js'
 import type { TriggerDef } from '../domain/activation-file.js'
 import { scrubProperties } from '../domain/payload-pii.js'
-import { firingKey, inCooldown, matches, statedConsent, type StreamEvent } from '../domain/trigger-match.js'
+import {
+  allowsMarketing,
+  firingKey,
+  inCooldown,
+  matches,
+  statedConsent,
+  type StreamEvent,
+} from '../domain/trigger-match.js'
 
 export const TRIGGERS_GROUP = 'sillage-activation-triggers'
 
@@ -84,7 +91,7 @@ export function createTriggerConsumer(deps: TriggerConsumerDeps) {
         stated.get(`u:${e.userId ?? ''}`) ??
         stated.get(`a:${e.anonymousId ?? ''}`) ??
         (await store.consent(key.userId, e.anonymousId ?? ''))
-      if (!cats?.includes('marketing')) continue
+      if (!allowsMarketing(cats)) continue
       if (
         t.firstTime &&
         (await store.hasEarlier(t.event, key.userId, e.anonymousId ?? '', eventMs, e.messageId ?? ''))
