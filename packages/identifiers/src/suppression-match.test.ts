@@ -109,3 +109,32 @@ describe('SuppressionList.match: an erased identifier wherever the scrubber or i
     expect(janeErased().match(track({ properties: deep }))).toEqual(JANE.email)
   })
 })
+
+describe('SuppressionList.match: emails and phones an extra reader finds (a source’s scrub paths)', () => {
+  const workEmail = (event: IdentifiedEvent, visit: (kind: 'email' | 'phone', raw: string) => void) => {
+    const props = event.properties as Record<string, unknown> | undefined
+    if (typeof props?.['workEmail'] === 'string') visit('email', props['workEmail'])
+    if (typeof props?.['cell'] === 'string') visit('phone', props['cell'])
+  }
+
+  it('matches what `extra` visits, normalised and hashed as the default keys are', () => {
+    const list = janeErased('33')
+    expect(list.match(track({ properties: { workEmail: ' Jane@Example.COM' } }), workEmail)).toEqual(
+      JANE.email,
+    )
+    expect(
+      list.match(track({ properties: { workEmail: sha256Hex('jane@example.com') } }), workEmail),
+    ).toEqual(JANE.email)
+    expect(list.match(track({ properties: { cell: '06 12 34 56 78' } }), workEmail)).toEqual(JANE.phone)
+    expect(list.match(track({ properties: { workEmail: 'john@example.com' } }), workEmail)).toBeUndefined()
+    expect(list.match(track({ properties: { workEmail: 'jane@example.com' } }))).toBeUndefined()
+  })
+
+  it('never calls `extra` while the list is empty', () => {
+    const extra = () => {
+      throw new Error('read')
+    }
+    expect(createSuppressionList().match(track({}), extra)).toBeUndefined()
+    expect(() => janeErased().match(track({}), extra)).toThrow('read')
+  })
+})

@@ -12,7 +12,7 @@
  *
  * Node only (node:crypto): import it through `@sillage/identifiers`.
  */
-import { LOYALTY_CARD_KEY, piiRoots, visitPiiFields } from './pii-fields.js'
+import { LOYALTY_CARD_KEY, piiRoots, visitPiiFields, type PiiVisitor } from './pii-fields.js'
 import { hashPiiIdentifier, normalisePhone, sha256Hex, SHA256_HEX, type PiiKind } from './pii.js'
 
 export interface Identifier {
@@ -60,6 +60,14 @@ export interface IdentifiedEvent {
   properties?: unknown
   context?: unknown
 }
+
+export type { PiiVisitor }
+
+/**
+ * Where else an event holds emails and phones than the default keys: the collector's per-source
+ * scrub paths (`properties.products.*.buyer_email`). Calls `visit` for each one.
+ */
+export type ExtraPiiFields = (event: IdentifiedEvent, visit: PiiVisitor) => void
 
 const OTHER_KIND = { email: 'phone', phone: 'email' } as const
 
@@ -110,10 +118,14 @@ const TOP_LEVEL_TYPES: ReadonlyMap<string, string> = new Map([[LOYALTY_CARD_KEY,
  * finds one (docs/identity.md, docs/privacy.md): userId; anonymousId; an alias's previousId as a
  * user id and as an anonymous id (Segment's previousId is either); emails and phones at any depth
  * of properties, traits and context.traits under the scrubber's key matching (piiStoredForms);
- * a loyalty card at the top of those roots; context.device.id; context.externalIds. Deduplicated.
- * Pure.
+ * a loyalty card at the top of those roots; context.device.id; context.externalIds; and the
+ * emails and phones `extra` finds (same stored forms). Deduplicated. Pure.
  */
-export function eventIdentifiers(event: IdentifiedEvent, phoneCountryCode?: string): Identifier[] {
+export function eventIdentifiers(
+  event: IdentifiedEvent,
+  phoneCountryCode?: string,
+  extra?: ExtraPiiFields,
+): Identifier[] {
   const out: Identifier[] = []
   const seen = new Set<string>()
   const push = (id: Identifier) => {
@@ -123,10 +135,15 @@ export function eventIdentifiers(event: IdentifiedEvent, phoneCountryCode?: stri
       out.push(id)
     }
   }
+  // An email or phone repeated in an event (each product's buyer_email) is hashed once.
+  const hashed = new Set<string>()
   const add = (type: string, raw: unknown) => {
     if (HASHED_TYPES.has(type)) {
-      if (typeof raw === 'string' || typeof raw === 'number')
-        for (const id of piiStoredForms(type as PiiKind, raw, phoneCountryCode)) push(id)
+      if (typeof raw !== 'string' && typeof raw !== 'number') return
+      const k = `${type}\0${raw}`
+      if (hashed.has(k)) return
+      hashed.add(k)
+      for (const id of piiStoredForms(type as PiiKind, raw, phoneCountryCode)) push(id)
       return
     }
     const id = storedIdentifier(type, raw, phoneCountryCode)
@@ -143,6 +160,7 @@ export function eventIdentifiers(event: IdentifiedEvent, phoneCountryCode?: stri
     if (type !== undefined) add(type, raw)
   }
   for (const root of piiRoots(event)) visitPiiFields(root, add, top)
+  if (extra) extra(event, add)
   const context = isDict(event.context) ? event.context : {}
   if (isDict(context['device'])) add('device_id', context['device']['id'])
   const externalIds = context['externalIds']
@@ -164,8 +182,11 @@ export interface SuppressionList {
   has(key: string): boolean
   add(key: string): void
   delete(key: string): void
-  /** The first identifier of `event` on the list, if any; free while the list is empty. */
-  match(event: IdentifiedEvent): Identifier | undefined
+  /**
+   * The first identifier of `event` on the list, if any, `extra`'s emails and phones included;
+   * free while the list is empty.
+   */
+  match(event: IdentifiedEvent, extra?: ExtraPiiFields): Identifier | undefined
 }
 
 /**
@@ -182,9 +203,9 @@ export function createSuppressionList(options: { phoneCountryCode?: string } = {
     has: (key) => keys.has(key),
     add: (key) => void keys.add(key),
     delete: (key) => void keys.delete(key),
-    match(event) {
+    match(event, extra) {
       if (keys.size === 0) return undefined
-      for (const id of eventIdentifiers(event, options.phoneCountryCode)) {
+      for (const id of eventIdentifiers(event, options.phoneCountryCode, extra)) {
         if (keys.has(suppressionKey(id))) return id
       }
       return undefined

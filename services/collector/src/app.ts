@@ -13,7 +13,7 @@ import { createRateLimiter } from './domain/rate-limit.js'
 import { createUserAgentParser } from './domain/user-agent.js'
 import { createScrubberIndex } from './domain/scrub.js'
 import { createTrackingPlanIndex } from './domain/tracking-plan.js'
-import { suppressedCheck } from './domain/suppress.js'
+import { createSuppressedCheckIndex } from './domain/suppress.js'
 import { createCollectorMetrics } from './metrics.js'
 import { registerHealthRoutes } from './routes/health.route.js'
 import { registerIngestRoutes } from './routes/ingest.route.js'
@@ -146,7 +146,7 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     metrics,
     // Privacy (docs/privacy.md): PII rules per source, and the erased identifiers.
     scrubberFor: createScrubberIndex(),
-    isSuppressed: suppressedCheck(deps.suppressions),
+    suppressedFor: createSuppressedCheckIndex(deps.suppressions),
     trackingPlanFor,
     debugTap: tap,
   }

@@ -46,6 +46,37 @@ describe('ingestItems: suppression of erased identifiers', () => {
     }
   })
 
+  it('looks at the source’s own hash and keep paths that name an email or phone', () => {
+    const rules = scrubSchema.parse({
+      hash: ['properties.products.*.buyer_email'],
+      keep: ['traits.alt_email'],
+    })
+    const check = suppressedCheck(list, rules)!
+    const order = { type: 'track', event: 'Order Completed', userId: 'u1', messageId: 'm1' }
+    const result = ingestItems(
+      [
+        { ...order, properties: { products: [{ buyer_email: 'GONE@example.com' }] } },
+        { type: 'identify', userId: 'u2', messageId: 'm2', traits: { alt_email: 'gone@example.com' } },
+        { ...order, messageId: 'm3', properties: { products: [{ buyer_email: 'kept@example.com' }] } },
+      ],
+      { ...base, isSuppressed: check, scrub: createScrubber(rules) },
+    )
+    expect(result.rejected.map((r) => [r.index, r.code])).toEqual([
+      [0, 'SIL_EVENT_SUPPRESSED'],
+      [1, 'SIL_EVENT_SUPPRESSED'],
+    ])
+    expect(parse(result.accepted[0]!.value)['properties']).toEqual({
+      products: [{ buyer_email: sha256Hex('kept@example.com') }],
+    })
+    // Without the source's rules, nothing names those keys an email.
+    expect(
+      ingestItems([{ ...order, properties: { products: [{ buyer_email: 'gone@example.com' }] } }], {
+        ...base,
+        isSuppressed,
+      }).rejected,
+    ).toEqual([])
+  })
+
   it('suppresses nothing without a list, or with an empty one', () => {
     const event = { type: 'track', event: 'E', anonymousId: 'erased-device' }
     expect(ingestItems([event], base).accepted).toHaveLength(1)

@@ -8,6 +8,7 @@ import {
   hashPii,
   hashValue,
 } from '@sillage/identifiers'
+import { addPath, childOf, kindOf, type PathNode, type ValueKind } from './scrub-paths.js'
 
 /**
  * PII minimisation (docs/privacy.md): per-source rules that drop or hash property paths before an
@@ -45,24 +46,16 @@ export function defaultScrubRules(): Array<{ path: string; action: Action }> {
   return rules
 }
 
-interface RuleNode {
-  readonly children: Map<string, RuleNode>
-  any: RuleNode | undefined
+/** A node of the rule tree (paths compiled and matched by scrub-paths.ts). */
+interface RuleNode extends PathNode<RuleNode> {
   action: Action | undefined
   /** For hashes: how the value is normalised, from the last path segment. */
-  kind: 'email' | 'phone' | 'text'
+  kind: ValueKind
   /** On a default root: the default keys' rules, applied at every depth below it. */
   deep?: Map<string, RuleNode>
 }
 
 const newNode = (): RuleNode => ({ children: new Map(), any: undefined, action: undefined, kind: 'text' })
-
-function kindOf(segment: string): RuleNode['kind'] {
-  const key = canonicalKey(segment)
-  if (key.endsWith('email')) return 'email'
-  if (key.endsWith('phone') || key.endsWith('mobile')) return 'phone'
-  return 'text'
-}
 
 export type Scrubber = (event: object) => void
 
@@ -102,31 +95,14 @@ export function createScrubber(rules: ScrubRules): Scrubber {
   for (const { path, action } of all) {
     const segments = path.split('.')
     if (keep.has(segments.map(canonicalKey).join('.'))) continue
-    let node = root
-    for (const segment of segments) {
-      if (segment === '*') node = node.any ??= newNode()
-      else {
-        const key = canonicalKey(segment)
-        let child = node.children.get(key)
-        if (!child) node.children.set(key, (child = newNode()))
-        node = child
-      }
-    }
+    const node = addPath(root, segments, newNode)
     // Later rules win: explicit hash over a default drop, explicit drop over everything.
     node.action = action
     node.kind = kindOf(segments.at(-1) ?? '')
     count++
   }
   if (rules.defaults) {
-    for (const path of DEFAULT_ROOTS) {
-      let node = root
-      for (const segment of path.split('.')) {
-        let child = node.children.get(segment)
-        if (!child) node.children.set(segment, (child = newNode()))
-        node = child
-      }
-      node.deep = deepDefaults()
-    }
+    for (const path of DEFAULT_ROOTS) addPath(root, path.split('.'), newNode).deep = deepDefaults()
   }
   if (count === 0) return noop
   const countryCode = rules.phoneCountryCode
@@ -196,7 +172,7 @@ export function createScrubber(rules: ScrubRules): Scrubber {
     for (const key of Object.keys(value)) {
       const canonical = canonicalEventKey(key)
       const at = keep.size > 0 ? `${path}.${canonical}` : path
-      let child = node.children.get(canonical) ?? node.any
+      let child = childOf(node, canonical)
       if (!child && deep) {
         const rule = deep.get(canonical)
         if (rule === undefined) {

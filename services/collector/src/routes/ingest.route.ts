@@ -1,11 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import {
-  batchSchema,
-  type EventType,
-  type ParsedUserAgent,
-  type SillageEvent,
-  type Source,
-} from '@sillage/schemas'
+import { batchSchema, type EventType, type ParsedUserAgent, type Source } from '@sillage/schemas'
 import { TOPICS, type Bus } from '@sillage/bus'
 import { CollectorError, REQUEST_ERRORS } from '../errors.js'
 import { originAllowed, writeKeyFromAuthorization } from '../domain/auth.js'
@@ -14,6 +8,7 @@ import { ingestItems, type IngestOptions, type IngestResult } from '../domain/in
 import { MAX_DEPTH } from '../domain/validate.js'
 import type { RateLimiter } from '../domain/rate-limit.js'
 import type { Scrubber } from '../domain/scrub.js'
+import type { SuppressedCheck } from '../domain/suppress.js'
 import type { CompiledTrackingPlan } from '../domain/tracking-plan.js'
 import type { DebugTap } from '../domain/debug-tap.js'
 import type { CollectorMetrics } from '../metrics.js'
@@ -28,8 +23,11 @@ export interface IngestRouteDeps {
   metrics: CollectorMetrics
   /** PII rules per source (domain/scrub.ts). */
   scrubberFor?: (source: Source) => Scrubber
-  /** Checks each event against the erased identifiers; absent, nothing is suppressed. */
-  isSuppressed?: ((event: SillageEvent) => boolean) | undefined
+  /**
+   * The check of each event against the erased identifiers, per source (its scrub paths are
+   * looked at too: domain/suppress.ts); absent, nothing is suppressed.
+   */
+  suppressedFor?: ((source: Source) => SuppressedCheck) | undefined
   /** The compiled tracking plan per source (domain/tracking-plan.ts); absent, nothing is checked. */
   trackingPlanFor?: (source: Source) => CompiledTrackingPlan | undefined
   /** The debugger's tap, shown the violations of allowed events (their bytes do not carry them). */
@@ -107,7 +105,7 @@ export function requestContext(
     parseUserAgent: deps.parseUserAgent,
     requiredConsent: source.consent.required,
     gpcOptOut: source.gpc.optOut,
-    isSuppressed: deps.isSuppressed,
+    isSuppressed: deps.suppressedFor?.(source),
     scrub: deps.scrubberFor?.(source),
     trackingPlan: deps.trackingPlanFor?.(source),
   }
