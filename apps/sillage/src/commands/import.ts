@@ -14,7 +14,6 @@ import {
   type FileFormat,
   type FileReader,
   type ImportKind,
-  type ImportSummary,
   type Progress,
   type ProductSink,
 } from '@sillage/imports'
@@ -26,6 +25,7 @@ import { importCollectorUrl, importWriteKey } from '../import-target.js'
 import { uploadImport } from '../import-upload.js'
 import { userPath } from '../user-path.js'
 import { intOption, UsageError, withUsage, type Command } from './command.js'
+import { formatSummary } from './import-summary.js'
 
 const USAGE = `usage: sillage import <file> --kind receipts|crm|catalogue [--mapping mapping.json]
                       [--format csv|tsv|ndjson|parquet] [--source ID] [--collector URL]
@@ -56,17 +56,6 @@ function progressPrinter(): (p: Progress) => void {
     last = now
     process.stderr.write(tty ? `\r${formatProgress(p)}${final ? '\n' : ''}` : `${formatProgress(p)}\n`)
   }
-}
-
-function printSummary(s: ImportSummary) {
-  const seconds = s.elapsedMs / 1000
-  const rowsThisRun = s.rows - s.resumedFrom
-  process.stdout.write(
-    `${s.kind}: ${s.imported.toLocaleString('en-US')} rows imported (${s.events.toLocaleString('en-US')} events accepted), ` +
-      `${s.refused.toLocaleString('en-US')} refused${s.refused > 0 ? ` (see ${s.rejectedFile})` : ''}, ` +
-      `${s.rows.toLocaleString('en-US')} rows in the file${s.resumedFrom > 0 ? `, resumed after row ${s.resumedFrom.toLocaleString('en-US')}` : ''}; ` +
-      `${seconds.toFixed(1)} s (${Math.round(rowsThisRun / Math.max(seconds, 0.001)).toLocaleString('en-US')} rows/s)\n`,
-  )
 }
 
 export const importCommand: Command = {
@@ -125,7 +114,9 @@ export const importCommand: Command = {
       }
       process.once('SIGINT', interrupted)
       try {
-        printSummary(await runImport({ ...common, reader: createFileReader(input, format), sender }))
+        process.stdout.write(
+          formatSummary(await runImport({ ...common, reader: createFileReader(input, format), sender })),
+        )
       } finally {
         process.off('SIGINT', interrupted)
       }
@@ -139,15 +130,17 @@ export const importCommand: Command = {
       : runningStart(config.dataDir, config.collector.adminToken)
     if (running) {
       const token = adminToken(config.dataDir, config.collector.adminToken)
-      printSummary(
-        await uploadImport({
-          url: running.url,
-          token,
-          kind,
-          format,
-          input,
-          mapping: values.mapping ? mapping : undefined,
-        }),
+      process.stdout.write(
+        formatSummary(
+          await uploadImport({
+            url: running.url,
+            token,
+            kind,
+            format,
+            input,
+            mapping: values.mapping ? mapping : undefined,
+          }),
+        ),
       )
       return
     }
@@ -159,7 +152,7 @@ export const importCommand: Command = {
           ? createWarehouseFileReader(warehouse, input, format)
           : createFileReader(input, format)
       const products: ProductSink = createWarehouseProductSink(warehouse)
-      printSummary(await runImport({ ...common, reader, products }))
+      process.stdout.write(formatSummary(await runImport({ ...common, reader, products })))
     } finally {
       await warehouse.close()
     }
