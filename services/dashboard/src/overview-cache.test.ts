@@ -67,4 +67,17 @@ describe('the overview cache', () => {
     expect(loads()).toBe(2)
     expect(cache.size).toBe(0)
   })
+
+  it('does not keep a value its keep() refuses (an empty view): the next request reads again', async () => {
+    let loads = 0
+    const cache = createOverviewCache<{ rows: number }>({ ttlMs: 30_000, keep: (v) => v.rows > 0 })
+    const empty = async () => ({ rows: (loads++, 0) })
+    await cache.get('view', empty)
+    await cache.get('view', empty)
+    expect(loads).toBe(2)
+    const full = async () => ({ rows: (loads++, 5) })
+    await cache.get('view', full)
+    await cache.get('view', full)
+    expect(loads).toBe(3)
+  })
 })

@@ -18,20 +18,26 @@ export interface OverviewCache<T> {
   readonly size: number
 }
 
-export interface OverviewCacheOptions {
+export interface OverviewCacheOptions<T> {
   /** How long a read is served; 0 reads every time. */
   ttlMs: number
   /** How many views are kept at most. */
   maxEntries?: number
   /** The clock (tests). */
   now?: () => number
+  /**
+   * Whether a value read is worth keeping; one that is not is served to the requests that waited
+   * for it, then read again next time (the dashboard keeps no view without a visit or an order: a
+   * shop being seeded shows its first figures at the next reload, not 30 s later).
+   */
+  keep?: (value: T) => boolean
 }
 
 export const OVERVIEW_TTL_MS = 30_000
 const MAX_ENTRIES = 64
 
-export function createOverviewCache<T>(options: OverviewCacheOptions): OverviewCache<T> {
-  const { ttlMs, maxEntries = MAX_ENTRIES, now = Date.now } = options
+export function createOverviewCache<T>(options: OverviewCacheOptions<T>): OverviewCache<T> {
+  const { ttlMs, maxEntries = MAX_ENTRIES, now = Date.now, keep } = options
   const entries = new Map<string, { at: number; value: Promise<T> }>()
   return {
     get size() {
@@ -49,9 +55,12 @@ export function createOverviewCache<T>(options: OverviewCacheOptions): OverviewC
           if (entries.size <= maxEntries) break
           entries.delete(oldest)
         }
-        value.catch(() => {
+        const forget = () => {
           if (entries.get(key)?.value === value) entries.delete(key)
-        })
+        }
+        value.then((v) => {
+          if (keep && !keep(v)) forget()
+        }, forget)
       }
       return { value: await value, at }
     },

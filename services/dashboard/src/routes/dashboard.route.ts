@@ -111,7 +111,12 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
   }
   // A view's figures (the models' rows of its filters) are kept OVERVIEW_TTL_MS: the page says
   // as of when. The audiences and their membership are read at every overview.
-  const figures = createOverviewCache<OverviewData>({ ttlMs: deps.overviewCacheMs ?? OVERVIEW_TTL_MS })
+  // A view without a visit or an order is not kept: an empty shop being seeded shows its figures at
+  // the next reload.
+  const figures = createOverviewCache<OverviewData>({
+    ttlMs: deps.overviewCacheMs ?? OVERVIEW_TTL_MS,
+    keep: (d) => d.kpis.some((r) => r.visits > 0 || r.orders > 0),
+  })
   const audiences = async (): Promise<readonly AudienceSummary[]> => {
     try {
       return (await deps.audiences?.()) ?? []
