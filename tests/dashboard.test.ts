@@ -382,6 +382,24 @@ describe('access', () => {
       channels: expect.arrayContaining(['web', 'app', 'store']),
     })
     expect((await app.inject({ url: '/dashboard/' })).body).toContain('action="/dashboard/login"')
+    // The sign-in page speaks the reader's language: the browser's, or the view's own `lang`.
+    const fr = await app.inject({
+      url: '/dashboard/',
+      headers: { 'accept-language': 'fr-FR,fr;q=0.9,en;q=0.8' },
+    })
+    expect(fr.body).toContain('<html lang="fr">')
+    expect(fr.body).toContain('Se connecter')
+    expect(fr.body).not.toContain('{{')
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/dashboard/login?lang=fr-FR&from=2026-01-01',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en' },
+      payload: 'token=nope',
+    })
+    expect(refused.statusCode).toBe(401)
+    expect(refused.body).toContain('<p id="error">Ce jeton n’est ni le jeton analyste')
+    expect(refused.body).toContain('action="/dashboard/login?from=2026-01-01&amp;lang=fr-FR"')
+    expect((await app.inject({ url: '/dashboard/' })).body).toContain('<html lang="en">')
     const login = await app.inject({
       method: 'POST',
       url: '/dashboard/login',

@@ -1,7 +1,7 @@
 /* global document, window, history, location, navigator, URLSearchParams, performance */
 // The retail dashboard page: the filters, kept in the URL; one request for the overview; the
 // language. Drawing is render.js's, words and formats i18n.js's.
-import { formatters, segmentNamer, T } from './i18n.js'
+import { errorText, formatters, segmentNamer, T } from './i18n.js'
 import { render, renderSeries } from './render.js'
 import { escapeBidi } from './dom.js'
 
@@ -45,7 +45,7 @@ async function getJson(path) {
   const res = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } })
   if (res.status === 401) location.reload()
   const body = await res.json()
-  if (!res.ok) throw new Error(body.message || res.statusText)
+  if (!res.ok) throw new Error(errorText(state.lang, body, res.statusText))
   return body
 }
 

@@ -236,3 +236,17 @@ const SEGMENT_NAMES = {
 export const segmentNamer = (lang) => (s) => (SEGMENT_NAMES[lang] || {})[s] || s.replace(/_/g, ' ')
 const segmentRank = (s) => (SEGMENTS.includes(s) ? SEGMENTS.indexOf(s) : SEGMENTS.length)
 export const bySegment = (a, b) => segmentRank(a) - segmentRank(b) || (a < b ? -1 : a > b ? 1 : 0)
+
+// The API's error codes in the reader's language (its `message` is English, for operators' logs).
+const ERRORS = {
+  'fr-FR': {
+    SIL_DASHBOARD_FILTER_INVALID: 'un filtre est mal formé',
+    SIL_DASHBOARD_QUERY_FAILED: 'l’entrepôt n’a pas pu répondre ; réessayez',
+  },
+}
+/** An API error body's text for `lang`: the code translated, with the English detail if any. */
+export function errorText(lang, body, fallback) {
+  const message = body && typeof body.message === 'string' ? body.message : fallback
+  const own = body && typeof body.code === 'string' && Object.hasOwn(ERRORS[lang] || {}, body.code)
+  return own ? `${ERRORS[lang][body.code]} (${message})` : message
+}

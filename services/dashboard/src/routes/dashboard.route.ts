@@ -8,6 +8,7 @@ import type { AudienceSummary } from '../domain/reactivation.js'
 import { DASHBOARD_ERRORS, type DashboardErrorCode } from '../errors.js'
 import { buildOverview } from '../overview.js'
 import { createOverviewCache, OVERVIEW_TTL_MS } from '../overview-cache.js'
+import { loginLang, renderLogin } from '../login-page.js'
 import { readOverviewData, type OverviewData } from '../overview-data.js'
 import { createDashboardSessions, type Role } from './dashboard-session.js'
 
@@ -88,15 +89,12 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
   }
   const index = own('index.html')
   const login = own('login.html')
-  const loginFailed = login.replace('<p id="error" hidden>', '<p id="error">')
-  /** The sign-in page, its form posting the view (`viewQuery`) along with the token. */
-  const loginFor = (html: string, view: string) =>
-    view
-      ? html.replace(
-          'action="/dashboard/login"',
-          `action="/dashboard/login?${view.replaceAll('&', '&amp;')}"`,
-        )
-      : html
+  /** The sign-in page in the reader's language, its form posting the view along with the token. */
+  const loginPage = (request: FastifyRequest, failed: boolean) => {
+    const q = (request.query ?? {}) as Record<string, unknown>
+    const lang = loginLang(q['lang'], request.headers['accept-language'])
+    return renderLogin(login, { lang, failed, view: viewQuery(request.query) })
+  }
 
   // What the filters can choose from changes slowly, and costs a pass over the sessions: kept
   // OPTIONS_TTL_MS, shared by /api/options and every overview (the page's one request).
@@ -154,7 +152,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
     )
     scope.get('/dashboard', NO_CORS, async (_request, reply) => reply.redirect('/dashboard/'))
     scope.get('/dashboard/', NO_CORS, async (request, reply) =>
-      page(reply, 200, roleOf(request) ? index : loginFor(login, viewQuery(request.query))),
+      page(reply, 200, roleOf(request) ? index : loginPage(request, false)),
     )
     for (const [name, file] of Object.entries(files)) {
       scope.get(`/dashboard/${name}`, NO_CORS, async (_request, reply) =>
@@ -170,7 +168,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
         const view = viewQuery(request.query)
         if (!role) {
           request.log.warn({ ip: request.ip }, 'dashboard sign-in refused')
-          return page(reply, 401, loginFor(loginFailed, view))
+          return page(reply, 401, loginPage(request, true))
         }
         const session = sessions.issue(role)
         return reply
