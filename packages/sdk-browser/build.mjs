@@ -25,7 +25,16 @@ const common = {
 /** @param {{ write?: boolean }} [options] @returns {Promise<{ script: string, module: string, snippet: string, personalize: string }>} */
 export async function buildSdk({ write = true } = {}) {
   const [script, module, snippet, personalize] = await Promise.all([
-    build({ ...common, entryPoints: ['src/global.ts'], format: 'iife', minify: true, write: false }),
+    build({
+      ...common,
+      entryPoints: ['src/global.ts'],
+      format: 'iife',
+      minify: true,
+      write: false,
+      // Names of the SDK's internal objects only (the delivery queue and its transport), never of
+      // what the page or the collector sees.
+      mangleProps: /^(restore|beacon|post|exit)$/,
+    }),
     build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', write: false }),
     build({
       ...common,

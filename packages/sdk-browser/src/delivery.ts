@@ -127,7 +127,7 @@ export function createDelivery(
         bound()
         save()
         waiting = true
-        later(backoff(attempt++, r.headers && r.headers.get('Retry-After')))
+        later(backoff(attempt++, r.headers?.get('Retry-After')))
       })
   }
 

@@ -16,8 +16,9 @@ if (!stub || Array.isArray(stub)) {
   w.sillage = sillage
   // Array.prototype.sort is stable: init first, the rest in call order.
   for (const [name, args] of (stub || []).sort((x, y) => +(y[0] == 'init') - +(x[0] == 'init'))) {
-    const [a, b] = name.split('.') as [keyof Sillage, string?]
-    const target = b ? (sillage[a] as unknown as Record<string, Method>)[b] : sillage[a]
-    ;(target as Method)(...(args as unknown[]))
+    // `consent.grant` is sillage.consent.grant: the path is walked from the SDK.
+    ;(name.split('.').reduce((o, k) => (o as Record<string, unknown>)[k], sillage as unknown) as Method)(
+      ...(args as unknown[]),
+    )
   }
 }

@@ -1,7 +1,14 @@
 import type { ANONYMOUS_ID_COOKIE, CONSENT_COOKIE, SESSION_COOKIE } from '@sillage/schemas/cookies'
 import { createDelivery, type Delivery, type QueuedEvent, type Saved } from './delivery.js'
 import { getCookie, local, setCookie } from './storage.js'
-import type { ConsentState, InitOptions, OutgoingEvent, Properties, Sillage } from './types.js'
+import type {
+  ConsentOptions,
+  ConsentState,
+  InitOptions,
+  OutgoingEvent,
+  Properties,
+  Sillage,
+} from './types.js'
 import { campaign, newId, now, stringify } from './util.js'
 
 declare const __SILLAGE_VERSION__: string
@@ -27,6 +34,7 @@ type Draft = QueuedEvent & { type: string; previousId?: string }
  */
 export function createSillage(defaultHost = ''): Sillage {
   let o: InitOptions | undefined
+  let c = { __proto__: null } as ConsentOptions
   /** Consent: undefined while pending, then true (granted) or false (refused). */
   let allowed: boolean | undefined
   let categories: string[] = []
@@ -53,13 +61,17 @@ export function createSillage(defaultHost = ''): Sillage {
   const draft = (type: string, fields: Properties): Draft => {
     const l = location
     const page = { url: l.href, path: l.pathname, referrer, title: document.title, search: l.search }
+    // Without a prototype, so that a page's getters or setters on Object.prototype (read-only
+    // `anonymousId`, throwing `sessionId`…) are never reached when the SDK sets ids and context.
     return {
+      __proto__: null,
       type,
       userId,
       ...fields,
       messageId: newId(),
       timestamp: now(),
       context: {
+        __proto__: null,
         page,
         campaign: campaign(l.search),
         locale: nav.language,
@@ -96,7 +108,7 @@ export function createSillage(defaultHost = ''): Sillage {
   const emit = (type: string, fields: Properties) => {
     const e = draft(type, fields)
     if (allowed) deliver(e)
-    else if (allowed == null && pending.push(e) > (o?.consent?.buffer || 100)) pending.shift()
+    else if (allowed == null && pending.push(e) > (c.buffer || 100)) pending.shift()
   }
 
   /** Reads or creates the ids, and picks up what an earlier page could not deliver. */
@@ -162,22 +174,25 @@ export function createSillage(defaultHost = ''): Sillage {
   return {
     init(options) {
       if (o) return
-      o = options
-      const c = o.consent || {}
+      // Copies without a prototype: an option left out reads undefined, whatever Object.prototype holds.
+      o = { __proto__: null, ...options } as InitOptions
+      c = { __proto__: null, ...o.consent } as ConsentOptions
       category = c.category || category
       policyVersion = c.policyVersion
       const url = (o.host || defaultHost).replace(/\/$/, '') + '/v1/batch'
       delivery = createDelivery(
         o,
         {
+          // A string body goes as text/plain;charset=UTF-8, as a beacon's: a simple request, no CORS preflight.
           post: (body, keepalive) =>
             fetch(url, {
+              // Without a prototype too: the browser reads every member of RequestInit (`mode`…).
+              __proto__: null,
               method: 'POST',
               body,
               keepalive,
               credentials: 'include',
-              headers: { 'Content-Type': 'text/plain' },
-            }).then((r) => {
+            } as RequestInit).then((r) => {
               // The collector renews the id cookie in its answer; not for a request that was in
               // flight when consent was withdrawn.
               if (allowed === false) erase()
@@ -190,12 +205,13 @@ export function createSillage(defaultHost = ''): Sillage {
       )
       const exit = () => delivery!.exit()
       addEventListener('pagehide', exit)
-      document.addEventListener('visibilitychange', () => document.visibilityState == 'hidden' && exit())
+      document.addEventListener('visibilitychange', () => document.hidden && exit())
       addEventListener('online', () => delivery!.flush(true))
 
       let stored: { categories?: string[]; policyVersion?: string } | undefined
       try {
-        stored = JSON.parse(getCookie(CHOICE_COOKIE))
+        // Copied without a prototype too: a choice stored without policyVersion reads undefined.
+        stored = { __proto__: null, ...JSON.parse(getCookie(CHOICE_COOKIE)) }
       } catch {
         /* no choice yet */
       }

@@ -27,33 +27,44 @@ export function backoff(attempt: number, retryAfter: string | null | undefined, 
 let lastSearch: string | undefined
 let lastCampaign: Record<string, string> | undefined
 
-/** UTM parameters of a query string, as Segment's `context.campaign` (utm_campaign is `name`). */
+/**
+ * UTM parameters of a query string, as Segment's `context.campaign` (utm_campaign is `name`); kept
+ * while the query string is the same. Without a prototype, as events are (sillage.ts).
+ */
 export function campaign(search: string): Record<string, string> | undefined {
   if (search !== lastSearch) {
-    lastSearch = search
     lastCampaign = undefined
-    new URLSearchParams(search).forEach((v, k) => {
-      if (k.startsWith('utm_')) (lastCampaign ||= {})[k == 'utm_campaign' ? 'name' : k.slice(4)] = v
+    new URLSearchParams((lastSearch = search)).forEach((v, k) => {
+      if (k.startsWith('utm_'))
+        (lastCampaign ||= { __proto__: null } as unknown as Record<string, string>)[
+          k == 'utm_campaign' ? 'name' : k.slice(4)
+        ] = v
     })
   }
   return lastCampaign
 }
 
 // Taken at load: a page that replaces JSON.stringify later does not reach the SDK.
-const json = JSON.stringify
-const A = Array.prototype as { toJSON?: unknown }
+let json = JSON.stringify
 
 /**
  * JSON of `v` as the collector reads it, whatever the page did to Array.prototype.toJSON
- * (Prototype.js and old MooTools turn every array into a string): unset for the call, then put back
- * (an assignment keeps the property's attributes).
+ * (Prototype.js and old MooTools turn every array into a string): an array is taken as it is,
+ * before its toJSON, and the page's prototypes are left alone.
  */
-export function stringify(v: unknown): string {
-  const t = A.toJSON
-  if (t) A.toJSON = undefined
-  try {
-    return json(v)
-  } finally {
-    if (t) A.toJSON = t
-  }
+export const stringify = (v: unknown): string =>
+  json(v, function (this: Record<string, unknown>, k: string, x: unknown) {
+    const h = this[k]
+    return Array.isArray(h) ? h : x
+  })
+
+// One replaced before the SDK loaded (old Prototype.js, or one that throws or returns something
+// else) fails this check: the SDK then takes the pristine one of a blank same-origin iframe, kept
+// after the iframe is removed.
+try {
+  if (stringify([{}]) != '[{}]') throw 0
+} catch {
+  const f = document.head.appendChild(document.createElement('iframe'))
+  json = (f.contentWindow as unknown as typeof globalThis).JSON.stringify
+  f.remove()
 }
