@@ -5,21 +5,21 @@
 
 ARG NODE_VERSION=20.19
 FROM node:${NODE_VERSION}-bookworm-slim AS base
-ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH COREPACK_ENABLE_DOWNLOAD_PROMPT=0
-# Corepack runs the pnpm that package.json pins ("packageManager"); a current corepack knows the
-# registry's signing keys.
-RUN npm install --global corepack@0.36.0 && corepack enable
 WORKDIR /app
 
 FROM base AS build
 COPY . .
-RUN corepack install && pnpm install --frozen-lockfile
+# The pnpm that package.json pins ("packageManager"), read from it and installed with npm: corepack
+# (0.36) refuses it ("No compatible signature found in package metadata").
+RUN npm install --global "$(node -p 'require("./package.json").packageManager')" \
+  && pnpm install --frozen-lockfile
 # The collector and the browser SDK it serves at /sdk.js.
 RUN pnpm exec tsc -b services/collector packages/sdk-browser && node packages/sdk-browser/build.mjs
-# Keep only the production dependencies of the collector and its workspace packages.
+# Keep only the production dependencies of the collector and its workspace packages. docker/ goes
+# too: it may hold the operator's .env (SILLAGE_ADMIN_TOKEN, CLICKHOUSE_PASSWORD) and config/.
 RUN find . -name node_modules -type d -prune -exec rm -rf {} + \
   && pnpm install --frozen-lockfile --prod --offline --filter "@sillage/collector..." \
-  && rm -rf .git* tests bench docs scripts
+  && rm -rf .git* .env* tests bench docs scripts docker
 
 FROM base AS runtime
 ENV NODE_ENV=production \

@@ -1,27 +1,28 @@
 # syntax=docker/dockerfile:1
 # The standalone identity service (pipeline mode): Kafka in, ClickHouse out, with its operations
-# port (/healthz, /readyz, /metrics). The image also holds the activation service (compose runs
-# it with `node services/activation/dist/main.js`) and the `sillage` CLI (doctor, migrate, query,
-# dlq, sources). Build from the repository root:
+# port (/healthz, /readyz, /metrics). The image also holds the activation, profiles and admin
+# services (compose runs each with `node services/<name>/dist/main.js`) and the `sillage` CLI
+# (doctor, migrate, query, dlq, sources, audiences). Build from the repository root:
 #   docker build -f docker/identity.Dockerfile -t sillage-identity .
 
 ARG NODE_VERSION=20.19
 FROM node:${NODE_VERSION}-bookworm-slim AS base
-ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH COREPACK_ENABLE_DOWNLOAD_PROMPT=0
-# Corepack runs the pnpm that package.json pins ("packageManager").
-RUN npm install --global corepack@0.36.0 && corepack enable
 WORKDIR /app
 
 FROM base AS build
 COPY . .
-RUN corepack install && pnpm install --frozen-lockfile
-RUN pnpm exec tsc -b services/identity services/activation services/profiles apps/sillage
-# Keep only the production dependencies of identity, activation, profiles, the CLI and their workspace packages
-# (chdb comes along: @sillage/warehouse imports it; with CLICKHOUSE_URL set it is never opened).
+# The pnpm that package.json pins ("packageManager"), read from it and installed with npm: corepack
+# (0.36) refuses it ("No compatible signature found in package metadata").
+RUN npm install --global "$(node -p 'require("./package.json").packageManager')" \
+  && pnpm install --frozen-lockfile
+RUN pnpm exec tsc -b services/identity services/activation services/profiles services/admin apps/sillage
+# Keep only the production dependencies of identity, activation, profiles, admin, the CLI and their
+# workspace packages (chdb comes along: @sillage/warehouse imports it; with CLICKHOUSE_URL set it is
+# never opened). docker/ goes too: it may hold the operator's .env and config/.
 RUN find . -name node_modules -type d -prune -exec rm -rf {} + \
   && pnpm install --frozen-lockfile --prod --offline --filter "@sillage/identity..." --filter "@sillage/activation..." \
-     --filter "@sillage/profiles..." --filter "@sillage/cli..." \
-  && rm -rf .git* tests bench docs scripts \
+     --filter "@sillage/profiles..." --filter "@sillage/admin..." --filter "@sillage/cli..." \
+  && rm -rf .git* .env* tests bench docs scripts docker \
   && printf '#!/bin/sh\nexec node /app/apps/sillage/dist/main.js "$@"\n' > /app/sillage && chmod 755 /app/sillage
 
 FROM base AS runtime

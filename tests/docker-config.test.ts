@@ -4,7 +4,7 @@
  * the resulting environment must load with the service's real config loader, and the ports the
  * files publish, expose, proxy to and health-check must be the ports the services listen on.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLI_ENV_VARS, loadCliConfig } from '../apps/sillage/src/config.js'
@@ -12,6 +12,7 @@ import { COLLECTOR_SERVICE_ENV_VARS, loadCollectorServiceConfig } from '../servi
 import { IDENTITY_SERVICE_ENV_VARS, loadIdentityConfig } from '../services/identity/src/config.js'
 import { ACTIVATION_SERVICE_ENV_VARS, loadActivationConfig } from '../services/activation/src/config.js'
 import { PROFILES_SERVICE_ENV_VARS, loadProfilesServiceConfig } from '../services/profiles/src/config.js'
+import { ADMIN_SERVICE_ENV_VARS, loadAdminConfig } from '../services/admin/src/config.js'
 import { repoRoot } from './helpers/pipeline.js'
 import { parseYamlSubset, type YamlValue } from './helpers/yaml-subset.js'
 
@@ -95,6 +96,8 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
   const cli = service('cli')
   const activation = service('activation')
   const profiles = service('profiles')
+  // Looked up leniently so that, without it, each test below fails on its own (not the whole file).
+  const admin = obj(services['admin'] ?? {}, 'service admin')
   const collectorFile = dockerfile('docker/collector.Dockerfile')
   const identityFile = dockerfile('docker/identity.Dockerfile')
 
@@ -159,12 +162,112 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(profiles['stop_grace_period']) * 1000)
   })
 
+  it('runs the privacy admin API from the identity image, which builds it, on the loopback, with its own health check', () => {
+    expect(admin['image']).toBe(identity['image'])
+    expect(list(admin['command']).map(String)).toEqual(['node', 'services/admin/dist/main.js'])
+    expect(identityFile.text).toContain('services/admin')
+    expect(identityFile.text).toContain('--filter "@sillage/admin..."')
+    const config = loadAdminConfig({ ...identityFile.env, ...interpolated(admin) })
+    expect(config.bus.kind).toBe('kafka')
+    expect(config.clickhouse.url).toBe('http://clickhouse:8123')
+    expect(config.host).toBe('0.0.0.0')
+    expect(list(admin['ports'])).toEqual([`127.0.0.1:${config.port}:${config.port}`])
+    expect(config.adminToken).toBe(interpolated(collector)['SILLAGE_ADMIN_TOKEN'])
+    // Identifiers in requests normalise as identity stored them.
+    expect(interpolated(admin)['SILLAGE_IDENTITY_RULES']).toBe(
+      interpolated(identity)['SILLAGE_IDENTITY_RULES'],
+    )
+    // It serves no operations port: the image's check (SILLAGE_METRICS_PORT) would find nothing there.
+    const check = list(obj(admin['healthcheck'], 'healthcheck')['test']).map(String)
+    expect(check.slice(0, 3)).toEqual(['CMD', 'node', '-e'])
+    expect(check[3]).toContain(`process.env.SILLAGE_ADMIN_PORT || ${config.port}`)
+    expect(check[3]).toContain('/healthz')
+    expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(admin['stop_grace_period']) * 1000)
+  })
+
+  it('runs every service that has a main.ts, from a dist/main.js its image builds', () => {
+    const images: Record<string, Dockerfile> = {
+      [String(collector['image'])]: collectorFile,
+      [String(identity['image'])]: identityFile,
+    }
+    const run = new Map<string, Dockerfile>()
+    for (const [name, v] of Object.entries(services)) {
+      const s = obj(v, name)
+      const file = images[String(s['image'])]
+      if (!file) continue
+      const command = s['command'] === undefined ? file.cmd : list(s['command']).map(String)
+      if (s['entrypoint'] === undefined) run.set(command.join(' '), file)
+    }
+    const mains = readdirSync(join(repoRoot, 'services')).filter((d) =>
+      existsSync(join(repoRoot, 'services', d, 'src/main.ts')),
+    )
+    expect(mains.length).toBeGreaterThan(4)
+    for (const dir of mains) {
+      const file = run.get(`node services/${dir}/dist/main.js`)
+      expect(file, `services/${dir} runs in docker/compose.yaml`).toBeDefined()
+      const pkg = (JSON.parse(read(`services/${dir}/package.json`)) as { name: string }).name
+      expect(file!.text).toMatch(new RegExp(`tsc -b [^\n]*services/${dir}\\b`))
+      expect(file!.text).toContain(`--filter "${pkg}..."`)
+    }
+  })
+
+  it('restarts every long-running service', () => {
+    for (const [name, v] of Object.entries(services)) {
+      const s = obj(v, name)
+      if (list(s['profiles']).length > 0) continue // run on demand (cli)
+      expect(s['restart'], `${name}: restart`).toBe('unless-stopped')
+    }
+  })
+
+  it("the cli's audiences and destinations commands read the activation service's file", () => {
+    const env = { ...identityFile.env, ...interpolated(cli) }
+    env['SILLAGE_SOURCES_FILE'] = hostPath(cli, env['SILLAGE_SOURCES_FILE']!).replace(
+      /sources\.json$/,
+      'sources.example.json',
+    )
+    const fromCli = loadCliConfig(env).activation.file
+    const fromActivation = loadActivationConfig({ ...identityFile.env, ...interpolated(activation) })
+      .activation.file
+    expect(hostPath(cli, fromCli)).toBe(hostPath(activation, fromActivation))
+  })
+
+  it('Prometheus scrapes each service at the port it serves /metrics on; the public proxy does not serve it', () => {
+    const prometheus = obj(parseYamlSubset(read('docker/prometheus/prometheus.yml')), 'prometheus.yml')
+    const scraped: Record<string, string> = {}
+    for (const job of list(prometheus['scrape_configs'])) {
+      const j = obj(job, 'scrape config')
+      expect(j['metrics_path'] ?? '/metrics').toBe('/metrics')
+      for (const sd of list(j['dns_sd_configs'])) {
+        const d = obj(sd, 'dns_sd_config')
+        for (const name of list(d['names'])) scraped[String(name)] = String(d['port'])
+      }
+    }
+    const serve = (s: Obj) => ({ ...identityFile.env, ...interpolated(s) })
+    expect(scraped).toEqual({
+      collector: String(
+        loadCollectorServiceConfig({
+          ...collectorFile.env,
+          ...interpolated(collector),
+          SILLAGE_SOURCES: '[]',
+        }).collector.port,
+      ),
+      identity: String(loadIdentityConfig(serve(identity)).metrics.port),
+      activation: String(loadActivationConfig(serve(activation)).metrics.port),
+      profiles: String(loadProfilesServiceConfig(serve(profiles)).metrics.port),
+    })
+    // The admin service serves no /metrics (services/admin/src/stack.ts): nothing to scrape.
+    // Prometheus reaches each collector replica directly; through the proxy, /metrics is refused.
+    expect(read('docker/nginx.conf')).toMatch(/location = \/metrics \{\s*return 404;\s*\}/)
+  })
+
   it.each([
     ['collector', collector, collectorFile.env, COLLECTOR_SERVICE_ENV_VARS],
     ['identity', identity, identityFile.env, IDENTITY_SERVICE_ENV_VARS],
     ['activation', activation, identityFile.env, ACTIVATION_SERVICE_ENV_VARS],
     ['profiles', profiles, identityFile.env, PROFILES_SERVICE_ENV_VARS],
-    // The identity image's own ENV is for the identity service; the cli service sets its own.
+    // The identity image's own ENV (its operations port) is for the services that have one; the
+    // admin service and the cli set their own.
+    ['admin', admin, {}, ADMIN_SERVICE_ENV_VARS],
     ['cli', cli, {}, CLI_ENV_VARS],
   ] as const)('%s: every variable set is one its config schema reads', (_name, s, imageEnv, known) => {
     const set = [...Object.keys(obj(s['environment'], 'environment')), ...Object.keys(imageEnv)]
@@ -229,13 +332,13 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
   it('services reach Kafka and ClickHouse where compose runs them, with the credentials ClickHouse was given', () => {
     const kafka = interpolated(service('kafka'))
     const clickhouse = interpolated(service('clickhouse'))
-    for (const s of [collector, identity, activation, cli]) {
+    for (const s of [collector, identity, activation, admin, cli]) {
       const env = interpolated(s)
       for (const broker of env['KAFKA_BROKERS']!.split(','))
         expect(kafka['KAFKA_ADVERTISED_LISTENERS']).toContain(broker)
       expect(env['SILLAGE_RAW_PARTITIONS']).toBe(interpolated(collector)['SILLAGE_RAW_PARTITIONS'])
     }
-    for (const s of [identity, activation, cli]) {
+    for (const s of [identity, activation, profiles, admin, cli]) {
       const env = interpolated(s)
       expect(env['CLICKHOUSE_URL']).toBe('http://clickhouse:8123')
       expect(env['CLICKHOUSE_USER']).toBe(clickhouse['CLICKHOUSE_USER'])
@@ -249,11 +352,18 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     ['docker/collector.Dockerfile', collectorFile, '@sillage/collector', 'services/collector'],
     ['docker/identity.Dockerfile', identityFile, '@sillage/identity', 'services/identity'],
   ] as const)(
-    '%s: node slim, corepack with the pinned pnpm, production deps, non-root, a real entry point',
+    '%s: node slim, the pinned pnpm, production deps, non-root, no secrets, a real entry point',
     (_p, file, pkg, dir) => {
       expect(file.text).toMatch(/^FROM node:\$\{NODE_VERSION\}-bookworm-slim AS base$/m)
-      expect(file.text).toContain('corepack enable')
-      expect(file.text).toContain('corepack install')
+      // corepack 0.36 cannot install the pinned pnpm ("No compatible signature found in package
+      // metadata"): npm installs the version package.json's packageManager names.
+      expect(file.text).not.toMatch(/^RUN .*corepack/m)
+      expect(file.text).toContain(
+        `RUN npm install --global "$(node -p 'require("./package.json").packageManager')"`,
+      )
+      expect(file.text).toMatch(/&& pnpm install --frozen-lockfile\n/)
+      // docker/ (the operator's .env, config/) and any .env never reach the runtime stage.
+      expect(file.text).toMatch(/&& rm -rf \.git\* \.env\* tests bench docs scripts docker\b/)
       // pnpm's version comes from package.json's packageManager only.
       for (const m of file.text.matchAll(/pnpm@([\d.]+)/g)) expect(`pnpm@${m[1]}`).toBe(packageManager)
       expect(file.text).toContain(`--prod --offline --filter "${pkg}..."`)
@@ -269,6 +379,12 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     expect(ignored).not.toMatch(/^services\/collector\/debugger/m)
     expect(existsSync(join(repoRoot, 'services/collector/debugger/index.html'))).toBe(true)
     expect(collectorFile.text).toContain('node packages/sdk-browser/build.mjs')
+  })
+
+  it("keeps the operator's .env (the admin token, the ClickHouse password) out of the build context", () => {
+    const ignored = read('.dockerignore').split('\n')
+    expect(ignored).toContain('**/.env')
+    expect(ignored).toContain('**/.env.*')
   })
 
   it('documents every variable an operator sets (${…} in compose.yaml) in docs/deployment.md', () => {
