@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '@sillage/runtime'
 import { loadCliConfig } from './config.js'
@@ -17,5 +20,40 @@ describe('loadCliConfig, embedded threads', () => {
     const load = () => loadCliConfig({ SILLAGE_PROFILES_THREAD: 'false', SILLAGE_PROFILES_PORT: '9191' })
     expect(load).toThrow(ConfigError)
     expect(load).toThrow(/SILLAGE_PROFILES_PORT: .*SILLAGE_PROFILES_THREAD=true/)
+  })
+})
+
+describe('loadCliConfig, hostile values', () => {
+  const problems = (env: Record<string, string>): string[] => {
+    try {
+      loadCliConfig(env)
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems
+      throw err
+    }
+    return []
+  }
+
+  it('refuses the profiles thread on the collector port', () => {
+    expect(problems({ SILLAGE_PORT: '20993', SILLAGE_PROFILES_PORT: '20993' })).toEqual([
+      'SILLAGE_PROFILES_PORT: must differ from SILLAGE_PORT (both are 20993)',
+    ])
+    expect(problems({ SILLAGE_PORT: '0', SILLAGE_PROFILES_PORT: '0' })).toEqual([])
+  })
+
+  it('refuses a data dir that is a file, or lies under one', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sillage-cfg-')), 'a-file')
+    writeFileSync(file, '')
+    try {
+      expect(problems({ SILLAGE_DATA_DIR: file })).toEqual([
+        `SILLAGE_DATA_DIR: "${file}" is not a directory (got "${file}")`,
+      ])
+      expect(problems({ SILLAGE_DATA_DIR: join(file, 'sub') })).toEqual([
+        `SILLAGE_DATA_DIR: "${file}" is not a directory (got "${join(file, 'sub')}")`,
+      ])
+      expect(problems({ SILLAGE_DATA_DIR: join(dirname(file), 'new', 'dir') })).toEqual([])
+    } finally {
+      rmSync(dirname(file), { recursive: true, force: true })
+    }
   })
 })

@@ -1,9 +1,13 @@
-import { join, resolve } from 'node:path'
+import { accessSync, constants, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { z } from 'zod'
 import {
   envBool,
   envInt,
+  envPort,
   collectConfig,
+  ConfigError,
+  portClashes,
   loadBusConfig,
   parseEnv,
   loadWarehouseConfig,
@@ -35,7 +39,7 @@ const embeddedEnvSchema = z.object({
   SILLAGE_IDENTITY_WORKER: envBool(false),
   SILLAGE_MAX_IDENTITY_LAG_EVENTS: envInt(100_000, 1),
   SILLAGE_PROFILES_THREAD: envBool(true),
-  SILLAGE_PROFILES_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SILLAGE_PROFILES_PORT: envPort(undefined),
 })
 const EMBEDDED_ENV_VARS = Object.keys(embeddedEnvSchema.shape)
 const embeddedEnv = embeddedEnvSchema.refine(
@@ -94,6 +98,38 @@ export interface CliConfig extends WarehouseConfig {
   embedded: Readonly<EmbeddedConfig>
 }
 
+/**
+ * The data dir holds the local log, chDB and the sources: a file in its place, or a parent this
+ * process cannot write to, would fail later, mid-start, with a raw ENOTDIR or EACCES.
+ */
+const statOrUndefined = (path: string) => {
+  try {
+    return statSync(path, { throwIfNoEntry: false })
+  } catch {
+    return undefined // ENOTDIR: a parent is a file, found on the way up
+  }
+}
+
+export function dataDirProblems(dataDir: string): string[] {
+  let dir = dataDir
+  for (;;) {
+    const stat = statOrUndefined(dir)
+    if (stat && !stat.isDirectory())
+      return [`SILLAGE_DATA_DIR: ${JSON.stringify(dir)} is not a directory (got ${JSON.stringify(dataDir)})`]
+    if (stat) break
+    if (dirname(dir) === dir) return []
+    dir = dirname(dir)
+  }
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK)
+    return []
+  } catch {
+    return [
+      `SILLAGE_DATA_DIR: ${JSON.stringify(dir)} is not writable by this process (got ${JSON.stringify(dataDir)})`,
+    ]
+  }
+}
+
 /** The only place the CLI reads process.env; parsed once, every problem reported at once. */
 export function loadCliConfig(env: Record<string, string | undefined> = process.env): Readonly<CliConfig> {
   const [
@@ -121,6 +157,14 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     () => loadActivationOptions(env),
     () => parseEnv(embeddedEnv, env),
   )
+  const problems = [
+    ...dataDirProblems(warehouse.dataDir),
+    ...portClashes({
+      SILLAGE_PORT: collector.port,
+      SILLAGE_PROFILES_PORT: embedded.SILLAGE_PROFILES_PORT,
+    }),
+  ]
+  if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze({
     ...warehouse,
     bus,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from './env.js'
-import { collectConfig, loadBusConfig, loadWarehouseConfig } from './service-env.js'
+import { collectConfig, loadBusConfig, loadWarehouseConfig, portClashes } from './service-env.js'
 
 const problems = (fn: () => unknown): string[] => {
   try {
@@ -55,8 +55,12 @@ describe('bus configuration', () => {
 
   it('refuses a broker that is not host:port, a bad prefix and a session timeout under the broker minimum', () => {
     expect(problems(() => loadBusConfig({ SILLAGE_BUS: 'kafka', KAFKA_BROKERS: 'k' }))).toEqual([
-      'KAFKA_BROKERS: "k" is not host:port',
+      'KAFKA_BROKERS: "k" is not host:port (port 1 to 65535)',
     ])
+    for (const broker of ['k:0', 'k:99999', 'k:-1'])
+      expect(problems(() => loadBusConfig({ SILLAGE_BUS: 'kafka', KAFKA_BROKERS: broker }))).toEqual([
+        `KAFKA_BROKERS: "${broker}" is not host:port (port 1 to 65535)`,
+      ])
     expect(
       problems(() =>
         loadBusConfig({ SILLAGE_TOPIC_PREFIX: 'a b', SILLAGE_KAFKA_SESSION_TIMEOUT_MS: '1000' }),
@@ -90,5 +94,16 @@ describe('collectConfig', () => {
       dataDir: '/tmp/x',
       clickhouse: expect.objectContaining({ database: 'sillage' }),
     })
+  })
+})
+
+describe('portClashes', () => {
+  it.each([
+    [{ A: 8080, B: 8080 }, ['B: must differ from A (both are 8080)']],
+    [{ A: 8080, B: 8081, C: 8080 }, ['C: must differ from A (both are 8080)']],
+    [{ A: 0, B: 0 }, []],
+    [{ A: 8080, B: undefined }, []],
+  ])('%j', (ports, expected) => {
+    expect(portClashes(ports)).toEqual(expected)
   })
 })

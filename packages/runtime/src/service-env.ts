@@ -10,10 +10,12 @@ import { ConfigError, envInt, parseEnv } from './env.js'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
-export const envLogLevel = z.enum(LOG_LEVELS).default('info')
+export const envLogLevel = z
+  .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+  .default('info')
 
 const busEnvSchema = z.object({
-  SILLAGE_BUS: z.enum(['local', 'kafka']).optional(),
+  SILLAGE_BUS: z.enum(['local', 'kafka'], { error: 'must be local or kafka' }).optional(),
   KAFKA_BROKERS: z.string().optional(),
   SILLAGE_TOPIC_PREFIX: z
     .string()
@@ -60,7 +62,9 @@ export function loadBusConfig(
   if (kind === 'kafka' && kafkaBrokers.length === 0)
     problems.push('KAFKA_BROKERS: required when SILLAGE_BUS=kafka')
   for (const broker of kafkaBrokers) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) problems.push(`KAFKA_BROKERS: "${broker}" is not host:port`)
+    const port = /^[^\s:]+:(\d{1,5})$/.exec(broker)?.[1]
+    if (port === undefined || Number(port) < 1 || Number(port) > 65535)
+      problems.push(`KAFKA_BROKERS: "${broker}" is not host:port (port 1 to 65535)`)
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze({
@@ -75,12 +79,12 @@ export function loadBusConfig(
 
 const warehouseEnvSchema = z.object({
   SILLAGE_DATA_DIR: z.string().default('./.sillage'),
-  CLICKHOUSE_URL: z.url().optional(),
+  CLICKHOUSE_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   CLICKHOUSE_USER: z.string().optional(),
   CLICKHOUSE_PASSWORD: z.string().optional(),
   CLICKHOUSE_DATABASE: z
     .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a letter or "_", then letters, digits or "_" (at most 64)')
     .default('sillage'),
 })
 
@@ -128,4 +132,26 @@ export function collectConfig<T extends readonly unknown[]>(...loaders: Loaders<
   })
   if (problems.length > 0) throw new ConfigError(problems)
   return results as unknown as T
+}
+
+/**
+ * Two listeners of one process on the same port: the second would fail mid-start with a raw
+ * EADDRINUSE. Port 0 (any free port) never collides. `ports`: variable name → port.
+ */
+export function portClashes(ports: Record<string, number | undefined>): string[] {
+  const seen = new Map<number, string>()
+  const problems: string[] = []
+  for (const [name, port] of Object.entries(ports)) {
+    if (port === undefined || port === 0) continue
+    const first = seen.get(port)
+    if (first) problems.push(`${name}: must differ from ${first} (both are ${port})`)
+    else seen.set(port, name)
+  }
+  return problems
+}
+
+/** Throws the clashes of portClashes as one ConfigError. */
+export function assertNoPortClash(ports: Record<string, number | undefined>): void {
+  const problems = portClashes(ports)
+  if (problems.length > 0) throw new ConfigError(problems)
 }

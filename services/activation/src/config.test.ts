@@ -29,4 +29,12 @@ describe('the standalone activation config', () => {
       /SILLAGE_ADMIN_TOKEN[\s\S]*SILLAGE_ACTIVATION_PORT|SILLAGE_ACTIVATION_PORT[\s\S]*SILLAGE_ADMIN_TOKEN/,
     )
   })
+
+  it('refuses the admin API and the metrics on one port, only when the admin API is on', () => {
+    const env = { ...base, SILLAGE_ACTIVATION_PORT: '20990', SILLAGE_METRICS_PORT: '20990' }
+    expect(() => loadActivationConfig({ ...env, SILLAGE_ADMIN_TOKEN: 'admin_0123456789abcdef' })).toThrow(
+      'SIL_CONFIG_INVALID: SILLAGE_METRICS_PORT: must differ from SILLAGE_ACTIVATION_PORT (both are 20990)',
+    )
+    expect(loadActivationConfig(env).metrics.port).toBe(20990)
+  })
 })

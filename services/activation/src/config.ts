@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  assertNoPortClash,
   BUS_ENV_VARS,
   collectConfig,
   envInt,
@@ -79,6 +80,10 @@ export function loadActivationConfig(
     () => loadCartAbandonmentConfig(env),
     () => loadActivationOptions(env),
   )
+  assertNoPortClash({
+    SILLAGE_ACTIVATION_PORT: own.SILLAGE_ADMIN_TOKEN ? own.SILLAGE_ACTIVATION_PORT : undefined,
+    SILLAGE_METRICS_PORT: own.SILLAGE_METRICS_PORT,
+  })
   return Object.freeze({
     ...warehouse,
     bus,

@@ -5,6 +5,8 @@ import {
   collectConfig,
   ConfigError,
   envInt,
+  envLogLevel,
+  envPort,
   BUS_ENV_VARS,
   LIFECYCLE_ENV_VARS,
   loadBusConfig,
@@ -17,7 +19,7 @@ import { unknownSourceKeys } from './source-keys.js'
 export { unknownSourceKeys } from './source-keys.js'
 
 const envSchema = z.object({
-  SILLAGE_PORT: envInt(8080, 0, 65535),
+  SILLAGE_PORT: envPort(8080),
   SILLAGE_HOST: z.string().default('127.0.0.1'),
   SILLAGE_SOURCES: z.string().optional(),
   SILLAGE_SOURCES_FILE: z.string().optional(),
@@ -25,9 +27,9 @@ const envSchema = z.object({
   SILLAGE_MAX_BATCH_BYTES: envInt(500 * 1024, 1024),
   SILLAGE_MAX_INFLIGHT_EVENTS: envInt(50_000, 1),
   SILLAGE_MAX_INFLIGHT_BYTES: envInt(64 * 1024 * 1024, 1024),
-  SILLAGE_ADMIN_TOKEN: z.string().min(16).optional(),
+  SILLAGE_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   SILLAGE_TRUST_PROXY: z.string().optional(),
-  SILLAGE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SILLAGE_LOG_LEVEL: envLogLevel,
   SILLAGE_UNHEALTHY_AFTER_MS: envInt(60_000, 1_000),
 })
 
@@ -64,7 +66,9 @@ export function parseSources(json: string, origin: string): Source[] {
   try {
     raw = JSON.parse(json)
   } catch (cause) {
-    throw new ConfigError([`${origin}: not valid JSON (${(cause as Error).message})`])
+    // V8's message quotes the start of the text, which may hold a server write key.
+    const at = /position (\d+)/.exec((cause as Error).message)?.[1]
+    throw new ConfigError([`${origin}: not valid JSON${at === undefined ? '' : ` (at character ${at})`}`])
   }
   // A misspelt key (`trackingplan`) would be dropped by zod and its policy silently off.
   const problems = unknownSourceKeys(raw).map((p) => `${origin}${p}`)
@@ -75,12 +79,21 @@ export function parseSources(json: string, origin: string): Source[] {
   return parsed.data
 }
 
+function readSourcesFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    throw new ConfigError([`SILLAGE_SOURCES_FILE: cannot read ${JSON.stringify(file)} (${reason})`])
+  }
+}
+
 export function loadCollectorConfig(env: Record<string, string | undefined>): Readonly<CollectorConfig> {
   const e = parseEnv(envSchema, env)
   let sources: Source[] | undefined
   if (e.SILLAGE_SOURCES) sources = parseSources(e.SILLAGE_SOURCES, 'SILLAGE_SOURCES')
   else if (e.SILLAGE_SOURCES_FILE)
-    sources = parseSources(readFileSync(e.SILLAGE_SOURCES_FILE, 'utf8'), e.SILLAGE_SOURCES_FILE)
+    sources = parseSources(readSourcesFile(e.SILLAGE_SOURCES_FILE), e.SILLAGE_SOURCES_FILE)
   return Object.freeze({
     port: e.SILLAGE_PORT,
     host: e.SILLAGE_HOST,

@@ -43,3 +43,35 @@ describe('standalone collector configuration (main.ts)', () => {
     ).toEqual([expect.stringMatching(/^SILLAGE_BUS: must be kafka here/)])
   })
 })
+
+describe('sources from the environment, hostile values', () => {
+  const env = { KAFKA_BROKERS: 'k:9092' }
+
+  it('refuses SILLAGE_SOURCES that is not JSON without echoing it (it holds write keys)', () => {
+    const found = problems(() =>
+      loadCollectorServiceConfig({ ...env, SILLAGE_SOURCES: '[{"writeKey":"sk_secret_123",}]' }),
+    )
+    expect(found).toEqual([
+      expect.stringMatching(/^SILLAGE_SOURCES: not valid JSON( \(at character \d+\))?$/),
+    ])
+    expect(found.join()).not.toContain('sk_secret')
+  })
+
+  it('refuses an unreadable SILLAGE_SOURCES_FILE with a configuration error, not a raw ENOENT', () => {
+    expect(
+      problems(() =>
+        loadCollectorServiceConfig({ ...env, SILLAGE_SOURCES_FILE: '/nonexistent/sources.json' }),
+      ),
+    ).toEqual(['SILLAGE_SOURCES_FILE: cannot read "/nonexistent/sources.json" (ENOENT)'])
+  })
+
+  it('refuses two sources with the same id or write key', () => {
+    const twice = JSON.stringify([
+      { id: 'a', writeKey: 'sk_server_456', type: 'server' },
+      { id: 'a', writeKey: 'sk_server_456', type: 'server' },
+    ])
+    expect(
+      problems(() => loadCollectorServiceConfig({ ...env, SILLAGE_SOURCES: twice })).length,
+    ).toBeGreaterThan(0)
+  })
+})

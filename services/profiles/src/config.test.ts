@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadProfilesOptions } from './config.js'
+import { loadProfilesOptions, loadProfilesServiceConfig } from './config.js'
 
 const keys = (list: unknown) => ({ SILLAGE_PROFILE_READ_KEYS: JSON.stringify(list) })
 const K = 'rk_config_0123456789abcdef'
@@ -38,5 +38,15 @@ describe('read keys', () => {
     expect(() =>
       loadProfilesOptions(keys([{ id: 'crm', key: 'rk_config 0123456789abcdef', sources: ['*'] }])),
     ).toThrow(/no whitespace/)
+  })
+})
+
+describe('the standalone profiles service', () => {
+  it('refuses its HTTP port and its metrics on one port', () => {
+    const env = { KAFKA_BROKERS: 'k:9092', SILLAGE_PROFILES_PORT: '20990', SILLAGE_METRICS_PORT: '20990' }
+    expect(() => loadProfilesServiceConfig(env)).toThrow(
+      'SIL_CONFIG_INVALID: SILLAGE_METRICS_PORT: must differ from SILLAGE_PROFILES_PORT (both are 20990)',
+    )
+    expect(loadProfilesServiceConfig({ ...env, SILLAGE_METRICS_PORT: '0' }).metrics.port).toBe(0)
   })
 })

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { IdentityRulesError, parseIdentityRules } from '@sillage/identifiers'
 import {
+  assertNoPortClash,
   BUS_ENV_VARS,
   collectConfig,
   ConfigError,
@@ -187,6 +188,10 @@ export function loadProfilesServiceConfig(
     () => loadBusConfig(env, { kafkaOnly: 'the standalone profiles service follows Kafka topics' }),
     () => loadLifecycleConfig(env),
   )
+  assertNoPortClash({
+    SILLAGE_PROFILES_PORT: own.SILLAGE_PROFILES_PORT,
+    SILLAGE_METRICS_PORT: own.SILLAGE_METRICS_PORT,
+  })
   return Object.freeze({
     ...warehouse,
     ...lifecycle,
