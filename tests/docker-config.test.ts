@@ -100,6 +100,15 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
   const admin = obj(services['admin'] ?? {}, 'service admin')
   const collectorFile = dockerfile('docker/collector.Dockerfile')
   const identityFile = dockerfile('docker/identity.Dockerfile')
+  /** The profiles environment, its mounted sources file read from the example beside it. */
+  const profilesEnv = () => {
+    const env = { ...identityFile.env, ...interpolated(profiles) }
+    env['SILLAGE_SOURCES_FILE'] = hostPath(profiles, env['SILLAGE_SOURCES_FILE']!).replace(
+      /sources\.json$/,
+      'sources.example.json',
+    )
+    return env
+  }
 
   it('builds each service from its Dockerfile, and the cli from the identity image', () => {
     expect(obj(collector['build'], 'build')).toEqual({
@@ -153,13 +162,19 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     expect(list(profiles['command']).map(String)).toEqual(['node', 'services/profiles/dist/main.js'])
     expect(identityFile.text).toContain('services/profiles')
     expect(identityFile.text).toContain('--filter "@sillage/profiles..."')
-    const config = loadProfilesServiceConfig({ ...identityFile.env, ...interpolated(profiles) })
+    const config = loadProfilesServiceConfig(profilesEnv())
     expect(config.bus.kind).toBe('kafka')
     expect(config.clickhouse.url).toBe('http://clickhouse:8123')
     expect(config.http.host).toBe('0.0.0.0')
     expect(list(profiles['ports'])).toEqual([`127.0.0.1:${config.http.port}:${config.http.port}`])
     expect(list(profiles['expose'])).toEqual([String(config.metrics.port)])
     expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(profiles['stop_grace_period']) * 1000)
+    // The collector's sources and token: the browser route and the read-key check need them.
+    expect(config.browserSources.map((s) => s.id)).toEqual(['web'])
+    expect(config.adminToken).toBe(interpolated(collector)['SILLAGE_ADMIN_TOKEN'])
+    expect(hostPath(profiles, interpolated(profiles)['SILLAGE_SOURCES_FILE']!)).toBe(
+      hostPath(collector, interpolated(collector)['SILLAGE_SOURCES_FILE']!),
+    )
   })
 
   it('runs the privacy admin API from the identity image, which builds it, on the loopback, with its own health check', () => {
@@ -177,7 +192,8 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     expect(interpolated(admin)['SILLAGE_IDENTITY_RULES']).toBe(
       interpolated(identity)['SILLAGE_IDENTITY_RULES'],
     )
-    // It serves no operations port: the image's check (SILLAGE_METRICS_PORT) would find nothing there.
+    // /metrics on its operations port; the check asks the API's own /healthz, up once it serves.
+    expect(list(admin['expose'])).toEqual([String(config.metrics.port)])
     const check = list(obj(admin['healthcheck'], 'healthcheck')['test']).map(String)
     expect(check.slice(0, 3)).toEqual(['CMD', 'node', '-e'])
     expect(check[3]).toContain(`process.env.SILLAGE_ADMIN_PORT || ${config.port}`)
@@ -253,9 +269,9 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
       ),
       identity: String(loadIdentityConfig(serve(identity)).metrics.port),
       activation: String(loadActivationConfig(serve(activation)).metrics.port),
-      profiles: String(loadProfilesServiceConfig(serve(profiles)).metrics.port),
+      profiles: String(loadProfilesServiceConfig(profilesEnv()).metrics.port),
+      admin: String(loadAdminConfig(serve(admin)).metrics.port),
     })
-    // The admin service serves no /metrics (services/admin/src/stack.ts): nothing to scrape.
     // Prometheus reaches each collector replica directly; through the proxy, /metrics is refused.
     expect(read('docker/nginx.conf')).toMatch(/location = \/metrics \{\s*return 404;\s*\}/)
   })
@@ -266,8 +282,8 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     ['activation', activation, identityFile.env, ACTIVATION_SERVICE_ENV_VARS],
     ['profiles', profiles, identityFile.env, PROFILES_SERVICE_ENV_VARS],
     // The identity image's own ENV (its operations port) is for the services that have one; the
-    // admin service and the cli set their own.
-    ['admin', admin, {}, ADMIN_SERVICE_ENV_VARS],
+    // cli sets its own.
+    ['admin', admin, identityFile.env, ADMIN_SERVICE_ENV_VARS],
     ['cli', cli, {}, CLI_ENV_VARS],
   ] as const)('%s: every variable set is one its config schema reads', (_name, s, imageEnv, known) => {
     const set = [...Object.keys(obj(s['environment'], 'environment')), ...Object.keys(imageEnv)]
@@ -332,7 +348,7 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
   it('services reach Kafka and ClickHouse where compose runs them, with the credentials ClickHouse was given', () => {
     const kafka = interpolated(service('kafka'))
     const clickhouse = interpolated(service('clickhouse'))
-    for (const s of [collector, identity, activation, admin, cli]) {
+    for (const s of [collector, identity, activation, profiles, admin, cli]) {
       const env = interpolated(s)
       for (const broker of env['KAFKA_BROKERS']!.split(','))
         expect(kafka['KAFKA_ADVERTISED_LISTENERS']).toContain(broker)

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parseIdentityRules, type IdentityRules } from '@sillage/identifiers'
 import {
+  assertNoPortClash,
   BUS_ENV_VARS,
   ConfigError,
   LIFECYCLE_ENV_VARS,
@@ -29,6 +30,8 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,200}$/, 'only letters, digits, ".", "_" and "-"')
     .default('identity'),
   SILLAGE_IDENTITY_RULES: z.string().optional(),
+  SILLAGE_METRICS_PORT: envInt(9467, 0, 65535),
+  SILLAGE_METRICS_HOST: z.string().default('127.0.0.1'),
   SILLAGE_LOG_LEVEL: envLogLevel,
 })
 
@@ -50,6 +53,8 @@ export interface AdminConfig extends WarehouseConfig {
   identityGroup: string
   identityRules: IdentityRules
   retention: Readonly<RetentionConfig>
+  /** /metrics, /healthz and /readyz. */
+  metrics: { port: number; host: string }
   logLevel: LogLevel
   shutdownTimeoutMs: number
 }
@@ -81,6 +86,10 @@ export function loadAdminConfig(
     () => loadLifecycleConfig(env),
     () => loadIdentityRules(env['SILLAGE_IDENTITY_RULES']),
   )
+  assertNoPortClash({
+    SILLAGE_ADMIN_PORT: own.SILLAGE_ADMIN_PORT,
+    SILLAGE_METRICS_PORT: own.SILLAGE_METRICS_PORT,
+  })
   return Object.freeze({
     ...warehouse,
     bus,
@@ -90,6 +99,7 @@ export function loadAdminConfig(
     identityGroup: own.SILLAGE_IDENTITY_GROUP,
     identityRules,
     retention,
+    metrics: Object.freeze({ port: own.SILLAGE_METRICS_PORT, host: own.SILLAGE_METRICS_HOST }),
     logLevel: own.SILLAGE_LOG_LEVEL,
     shutdownTimeoutMs: lifecycle.shutdownTimeoutMs,
   })

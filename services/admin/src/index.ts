@@ -9,3 +9,4 @@ export {
   type PersonTable,
 } from '@sillage/warehouse'
 export * from './stack.js'
+export { createAdminMetrics, type AdminMetrics } from './metrics.js'

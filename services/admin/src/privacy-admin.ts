@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Bus } from '@sillage/bus'
-import type { Logger } from '@sillage/runtime'
+import type { Logger, Registry } from '@sillage/runtime'
 import {
   createIdentityRules,
   identifierNormaliser,
@@ -9,6 +9,7 @@ import {
   type SuppressionList,
 } from '@sillage/identifiers'
 import { createPrivacyRepository, type Warehouse } from '@sillage/warehouse'
+import { createAdminMetrics } from './metrics.js'
 import { createPrivacyService, type PrivacyService } from './pipeline/privacy-service.js'
 import { registerPrivacyRoutes } from './routes/privacy.route.js'
 
@@ -27,6 +28,11 @@ export interface PrivacyAdminDeps {
   /** Identity's consumer group of events.raw. Default identity. */
   identityGroup?: string | undefined
   drainTimeoutMs?: number | undefined
+  /**
+   * The process's metrics registry: the admin metrics (metrics.ts) are registered on it, once per
+   * registry. Absent, nothing is counted.
+   */
+  registry?: Registry | undefined
 }
 
 /** Identity's normalisation, as the admin API's: the stored form of an identifier, or undefined. */
@@ -43,6 +49,7 @@ export function registerPrivacyAdmin(app: FastifyInstance, deps: PrivacyAdminDep
     normalise: identityNormaliser(deps.identityRules),
     suppressions: deps.suppressions,
     jobsInFlight: deps.jobsInFlight,
+    metrics: deps.registry && createAdminMetrics(deps.registry),
     ...(deps.identityGroup !== undefined && { identityGroup: deps.identityGroup }),
     ...(deps.drainTimeoutMs !== undefined && { drainTimeoutMs: deps.drainTimeoutMs }),
   })

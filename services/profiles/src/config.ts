@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { IdentityRulesError, parseIdentityRules } from '@sillage/identifiers'
+import { sourcesSchema } from '@sillage/schemas'
+import type { BrowserSource } from './domain/browser-keys.js'
+import { collidingReadKeys } from './domain/read-keys.js'
 import {
   assertNoPortClash,
   BUS_ENV_VARS,
@@ -160,8 +164,17 @@ const serviceSchema = z.object({
   SILLAGE_LOG_LEVEL: envLogLevel,
 })
 
+/** The collector's sources and admin token (docs/configuration.md), with its rules. */
+const keysSchema = z.object({
+  SILLAGE_SOURCES: z.string().optional(),
+  SILLAGE_SOURCES_FILE: z.string().optional(),
+  SILLAGE_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+})
+const KEYS_ENV_VARS = Object.keys(keysSchema.shape)
+
 export const PROFILES_SERVICE_ENV_VARS: readonly string[] = [
   ...Object.keys(serviceSchema.shape),
+  ...KEYS_ENV_VARS,
   ...PROFILES_ENV_VARS,
   ...WAREHOUSE_ENV_VARS,
   ...BUS_ENV_VARS,
@@ -175,15 +188,63 @@ export interface ProfilesServiceConfig extends WarehouseConfig {
   metrics: { port: number; host: string }
   logLevel: LogLevel
   shutdownTimeoutMs: number
+  /** Every source's write keys, rotated-out ones too: a read key equal to one is refused. */
+  writeKeys: readonly string[]
+  adminToken: string | undefined
+  /** The browser sources, for the browser-safe route (none without SILLAGE_SOURCES(_FILE)). */
+  browserSources: readonly BrowserSource[]
+}
+
+/** `text` (a secret: never quoted in a message) as sources, by the shared `sourcesSchema`. */
+function parseSources(text: string, origin: string) {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    throw new ConfigError([`${origin}: not valid JSON`])
+  }
+  const parsed = sourcesSchema.safeParse(raw)
+  if (parsed.success) return parsed.data
+  throw new ConfigError(parsed.error.issues.map((i) => `${origin}[${i.path.join('.')}]: ${i.message}`))
+}
+
+/**
+ * The write keys, the admin token and the browser sources, read as the collector reads them:
+ * SILLAGE_SOURCES, else the file SILLAGE_SOURCES_FILE (neither: no sources), and SILLAGE_ADMIN_TOKEN.
+ */
+function loadKeys(env: Record<string, string | undefined>) {
+  const e = parseEnv(keysSchema, env)
+  let sources: z.output<typeof sourcesSchema> = []
+  if (e.SILLAGE_SOURCES) sources = parseSources(e.SILLAGE_SOURCES, 'SILLAGE_SOURCES')
+  else if (e.SILLAGE_SOURCES_FILE) {
+    let text: string
+    try {
+      text = readFileSync(e.SILLAGE_SOURCES_FILE, 'utf8')
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+      throw new ConfigError([
+        `SILLAGE_SOURCES_FILE: cannot read ${JSON.stringify(e.SILLAGE_SOURCES_FILE)} (${reason})`,
+      ])
+    }
+    sources = parseSources(text, e.SILLAGE_SOURCES_FILE)
+  }
+  return {
+    writeKeys: Object.freeze(
+      sources.flatMap((s) => [s.writeKey, ...s.previousWriteKeys.map((p) => p.writeKey)]),
+    ),
+    adminToken: e.SILLAGE_ADMIN_TOKEN,
+    browserSources: Object.freeze(sources.filter((s) => s.type === 'browser')),
+  }
 }
 
 /** The standalone profiles service (main.ts): every problem reported at once, frozen. */
 export function loadProfilesServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): Readonly<ProfilesServiceConfig> {
-  const [own, profiles, warehouse, bus, lifecycle] = collectConfig(
+  const [own, profiles, keys, warehouse, bus, lifecycle] = collectConfig(
     () => parseEnv(serviceSchema, env),
     () => loadProfilesOptions(env, { reportIdentityRules: true }),
+    () => loadKeys(env),
     () => loadWarehouseConfig(env),
     () => loadBusConfig(env, { kafkaOnly: 'the standalone profiles service follows Kafka topics' }),
     () => loadLifecycleConfig(env),
@@ -192,9 +253,17 @@ export function loadProfilesServiceConfig(
     SILLAGE_PROFILES_PORT: own.SILLAGE_PROFILES_PORT,
     SILLAGE_METRICS_PORT: own.SILLAGE_METRICS_PORT,
   })
+  // Checked here too (createProfilesStack does), so that the service stops before it connects.
+  const colliding = collidingReadKeys(profiles.readKeys, keys.writeKeys, keys.adminToken)
+  if (colliding.length > 0) {
+    throw new ConfigError([
+      `SIL_PROFILE_CONFIG_INVALID: SILLAGE_PROFILE_READ_KEYS: read keys ${colliding.join(', ')} equal a write key or the admin token; a read key must be its own secret`,
+    ])
+  }
   return Object.freeze({
     ...warehouse,
     ...lifecycle,
+    ...keys,
     profiles,
     bus,
     http: { port: own.SILLAGE_PROFILES_PORT, host: own.SILLAGE_PROFILES_HOST },

@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
-import { createBusFromConfig } from '@sillage/bus'
+import { createBusFromConfig, defaultTopicSpecs } from '@sillage/bus'
 import {
   createLogger,
   createMetricsRegistry,
@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     },
   })
   await migrate(warehouse, log.child({ component: 'migrate' }))
+  // The topics it follows, created if absent (as every standalone service does at start).
+  await bus.ensureTopics(defaultTopicSpecs(config.bus.rawPartitions))
   // Erased identifiers (docs/privacy.md): read whole before serving, then followed.
   const follower = await followSuppressions(bus, {
     groupPrefix: 'profiles.suppressions',
@@ -79,6 +81,9 @@ async function main(): Promise<void> {
     registry,
     options: config.profiles,
     suppressions: follower.list,
+    writeKeys: config.writeKeys,
+    adminToken: config.adminToken,
+    browserSources: config.browserSources,
   })
   stack.register(app)
   await app.listen({ port: config.http.port, host: config.http.host })
@@ -90,6 +95,7 @@ async function main(): Promise<void> {
       port: config.http.port,
       warehouse: warehouse.kind,
       readKeys: config.profiles.readKeys.length,
+      browserSources: config.browserSources.length,
       metrics: `http://${config.metrics.host}:${metricsPort}/metrics`,
     },
     'profiles started',

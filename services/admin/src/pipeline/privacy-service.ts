@@ -9,6 +9,7 @@ import {
 } from '@sillage/identifiers'
 import type { DeletionRequestRow, PersonScope, PrivacyRepository } from '@sillage/warehouse'
 import { AdminError } from '../errors.js'
+import { measured, type AdminMetrics } from '../metrics.js'
 import { buildExportDocument, type ExportDocument } from '../domain/export-document.js'
 import { idKey, toSubject, type Normalise, type Subject, type SubjectRequest } from '../domain/subject.js'
 
@@ -33,6 +34,8 @@ export interface PrivacyServiceDeps {
   identityGroup?: string
   /** How long an erasure waits for identity to consume what was produced before it. Default 30 s. */
   drainTimeoutMs?: number
+  /** The service's metrics (metrics.ts): absent, nothing is counted. */
+  metrics?: AdminMetrics | undefined
   now?: () => number
 }
 
@@ -104,6 +107,7 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
     // Durable first: the bus is what every collector and identity instance follows.
     await deps.bus.produce(TOPICS.suppressions, messages)
     for (const { key } of entries) deps.suppressions?.add(key)
+    deps.metrics?.suppressions.inc(entries.length)
     await deps.store.insertSuppressions(
       entries.map(({ id, key }) => ({
         suppression_key: key,
@@ -124,7 +128,7 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
     }
   }
 
-  return {
+  const service = {
     /**
      * Erases a person: resolves every id and identifier they have, suppresses the identifiers
      * (privacy.suppressions + the suppressions table), waits for identity to drain events.raw,
@@ -278,6 +282,14 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
         history: (await deps.store.viewRows('consent_events', persons, 'timestamp, message_id')) ?? [],
       }
     },
+  }
+  const m = deps.metrics
+  if (!m) return service
+  return {
+    ...service,
+    erase: (request: SubjectRequest) => measured(m.erasures, m.erasureDuration, () => service.erase(request)),
+    exportSubject: (request: SubjectRequest) =>
+      measured(m.exports, m.exportDuration, () => service.exportSubject(request)),
   }
 }
 
