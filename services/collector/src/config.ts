@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { sourcesSchema, type Source } from '@sillage/schemas'
+import type { Source } from '@sillage/schemas'
 import {
   collectConfig,
   ConfigError,
@@ -11,12 +10,13 @@ import {
   LIFECYCLE_ENV_VARS,
   loadBusConfig,
   loadLifecycleConfig,
+  loadSources,
   parseEnv,
   type BusConfig,
 } from '@sillage/runtime'
-import { unknownSourceKeys } from './source-keys.js'
 
-export { unknownSourceKeys } from './source-keys.js'
+// The sources' reading is shared (packages/runtime/src/sources-env.ts); re-exported for the CLI.
+export { parseSources, unknownSourceKeys } from '@sillage/runtime'
 
 const envSchema = z.object({
   SILLAGE_PORT: envPort(8080),
@@ -61,39 +61,9 @@ export function parseTrustProxy(value: string | undefined): boolean | string[] {
     .filter(Boolean)
 }
 
-export function parseSources(json: string, origin: string): Source[] {
-  let raw: unknown
-  try {
-    raw = JSON.parse(json)
-  } catch (cause) {
-    // V8's message quotes the start of the text, which may hold a server write key.
-    const at = /position (\d+)/.exec((cause as Error).message)?.[1]
-    throw new ConfigError([`${origin}: not valid JSON${at === undefined ? '' : ` (at character ${at})`}`])
-  }
-  // A misspelt key (`trackingplan`) would be dropped by zod and its policy silently off.
-  const problems = unknownSourceKeys(raw).map((p) => `${origin}${p}`)
-  const parsed = sourcesSchema.safeParse(raw)
-  if (!parsed.success)
-    problems.push(...parsed.error.issues.map((i) => `${origin}[${i.path.join('.')}]: ${i.message}`))
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems)
-  return parsed.data
-}
-
-function readSourcesFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
-    throw new ConfigError([`SILLAGE_SOURCES_FILE: cannot read ${JSON.stringify(file)} (${reason})`])
-  }
-}
-
 export function loadCollectorConfig(env: Record<string, string | undefined>): Readonly<CollectorConfig> {
   const e = parseEnv(envSchema, env)
-  let sources: Source[] | undefined
-  if (e.SILLAGE_SOURCES) sources = parseSources(e.SILLAGE_SOURCES, 'SILLAGE_SOURCES')
-  else if (e.SILLAGE_SOURCES_FILE)
-    sources = parseSources(readSourcesFile(e.SILLAGE_SOURCES_FILE), e.SILLAGE_SOURCES_FILE)
+  const sources = loadSources(e)
   return Object.freeze({
     port: e.SILLAGE_PORT,
     host: e.SILLAGE_HOST,

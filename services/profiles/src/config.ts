@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { IdentityRulesError, parseIdentityRules } from '@sillage/identifiers'
-import { sourcesSchema } from '@sillage/schemas'
 import type { BrowserSource } from './domain/browser-keys.js'
 import { collidingReadKeys } from './domain/read-keys.js'
 import {
@@ -14,6 +12,7 @@ import {
   LIFECYCLE_ENV_VARS,
   loadBusConfig,
   loadLifecycleConfig,
+  loadSources,
   loadWarehouseConfig,
   parseEnv,
   WAREHOUSE_ENV_VARS,
@@ -195,39 +194,13 @@ export interface ProfilesServiceConfig extends WarehouseConfig {
   browserSources: readonly BrowserSource[]
 }
 
-/** `text` (a secret: never quoted in a message) as sources, by the shared `sourcesSchema`. */
-function parseSources(text: string, origin: string) {
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch {
-    throw new ConfigError([`${origin}: not valid JSON`])
-  }
-  const parsed = sourcesSchema.safeParse(raw)
-  if (parsed.success) return parsed.data
-  throw new ConfigError(parsed.error.issues.map((i) => `${origin}[${i.path.join('.')}]: ${i.message}`))
-}
-
 /**
- * The write keys, the admin token and the browser sources, read as the collector reads them:
- * SILLAGE_SOURCES, else the file SILLAGE_SOURCES_FILE (neither: no sources), and SILLAGE_ADMIN_TOKEN.
+ * The write keys, the admin token and the browser sources, read as the collector reads them
+ * (SILLAGE_SOURCES, else the file SILLAGE_SOURCES_FILE; loadSources) and SILLAGE_ADMIN_TOKEN.
  */
 function loadKeys(env: Record<string, string | undefined>) {
   const e = parseEnv(keysSchema, env)
-  let sources: z.output<typeof sourcesSchema> = []
-  if (e.SILLAGE_SOURCES) sources = parseSources(e.SILLAGE_SOURCES, 'SILLAGE_SOURCES')
-  else if (e.SILLAGE_SOURCES_FILE) {
-    let text: string
-    try {
-      text = readFileSync(e.SILLAGE_SOURCES_FILE, 'utf8')
-    } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
-      throw new ConfigError([
-        `SILLAGE_SOURCES_FILE: cannot read ${JSON.stringify(e.SILLAGE_SOURCES_FILE)} (${reason})`,
-      ])
-    }
-    sources = parseSources(text, e.SILLAGE_SOURCES_FILE)
-  }
+  const sources = loadSources(e) ?? []
   return {
     writeKeys: Object.freeze(
       sources.flatMap((s) => [s.writeKey, ...s.previousWriteKeys.map((p) => p.writeKey)]),

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '@sillage/runtime'
-import { loadCollectorConfig } from './config.js'
+import { ConfigError } from './env.js'
 import { closestKey, unknownSourceKeys } from './source-keys.js'
+import { loadSources } from './sources-env.js'
 
 const problems = (sources: unknown): string[] => {
   try {
-    loadCollectorConfig({ SILLAGE_SOURCES: JSON.stringify(sources) })
+    loadSources({ SILLAGE_SOURCES: JSON.stringify(sources) })
   } catch (err) {
     if (err instanceof ConfigError) return err.problems
     throw err
