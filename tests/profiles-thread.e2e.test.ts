@@ -148,6 +148,12 @@ describe('profiles in a thread of their own (sillage start, SILLAGE_PROFILES_POR
     }
   })
 
+  it("counts the erasure on the main /metrics (the admin service's metrics, embedded)", async () => {
+    const text = await (await fetch(`${pipeline.url}/metrics`)).text()
+    expect(text).toMatch(/^sillage_admin_erasures_total\{outcome="completed"\} [1-9]/m)
+    expect(text).toMatch(/^sillage_admin_suppressions_written_total [1-9]/m)
+  })
+
   it('stops cleanly, the thread last', async () => {
     await pipeline.stop()
     expect(pipeline.proc.exitCode).toBe(0)

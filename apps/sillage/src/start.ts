@@ -175,6 +175,7 @@ export async function start(config: CliConfig): Promise<void> {
     warehouse,
     bus,
     log,
+    registry,
     token,
     suppressions: profiles.suppressions,
     // An erasure waits for the profiles' runs in flight, then deletes what they wrote back.
