@@ -57,6 +57,14 @@ describe('sillage sources, dlq and doctor', () => {
       body: JSON.stringify({ batch }),
     })
 
+  it('refuses an option start does not take, at once: its port comes from SILLAGE_PORT', async () => {
+    const refused = await sillage(['start', '--port', '9000'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(
+      /^start: unknown option --port; it is set by SILLAGE_PORT \(docs\/configuration\.md\)\n\nusage: sillage start\n/,
+    )
+  })
+
   it('creates sources, inspects and replays dead letters, rotates a key, and checks the deployment', async () => {
     // Sources in a file that does not exist yet.
     const backend = await sillage(['sources', 'create', 'backend', '--type', 'server'])

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -54,6 +54,21 @@ describe('loadCliConfig, hostile values', () => {
       expect(problems({ SILLAGE_DATA_DIR: join(dirname(file), 'new', 'dir') })).toEqual([])
     } finally {
       rmSync(dirname(file), { recursive: true, force: true })
+    }
+  })
+
+  // /proc passes the access check as root, but nothing can be made there: chDB hung on it.
+  it.runIf(existsSync('/proc/self'))('refuses a data dir that cannot be created, and leaves none', () => {
+    // Root gets past the access check (cannot be created); anyone else is stopped by it.
+    const [problem, ...more] = problems({ SILLAGE_DATA_DIR: '/proc/nope/sillage' })
+    expect(more).toEqual([])
+    expect(problem).toMatch(/^SILLAGE_DATA_DIR: .*"\/proc"( \(ENOENT\)| is not writable)/)
+    const parent = mkdtempSync(join(tmpdir(), 'sillage-cfg-'))
+    try {
+      expect(problems({ SILLAGE_DATA_DIR: join(parent, 'new', 'dir') })).toEqual([])
+      expect(existsSync(join(parent, 'new'))).toBe(false)
+    } finally {
+      rmSync(parent, { recursive: true, force: true })
     }
   })
 })

@@ -1,5 +1,5 @@
-import { accessSync, constants, statSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { accessSync, constants, mkdirSync, rmSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { z } from 'zod'
 import {
   envBool,
@@ -122,10 +122,24 @@ export function dataDirProblems(dataDir: string): string[] {
   }
   try {
     accessSync(dir, constants.W_OK | constants.X_OK)
-    return []
   } catch {
     return [
       `SILLAGE_DATA_DIR: ${JSON.stringify(dir)} is not writable by this process (got ${JSON.stringify(dataDir)})`,
+    ]
+  }
+  if (dir === dataDir) return []
+  // Access checks pass where a directory still cannot be made (/proc, as root), and there Node's
+  // recursive mkdir (the warehouse's, the bus's) loops for ever on ENOENT. So a probe: the first
+  // missing directory, made without `recursive` (which fails at once) and removed.
+  const first = relative(dir, dataDir).split(sep)[0]!
+  try {
+    mkdirSync(join(dir, first))
+    rmSync(join(dir, first), { recursive: true, force: true })
+    return []
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    return [
+      `SILLAGE_DATA_DIR: ${JSON.stringify(dataDir)} cannot be created in ${JSON.stringify(dir)} (${code})`,
     ]
   }
 }

@@ -1,39 +1,10 @@
 #!/usr/bin/env node
 import { ConfigError } from '@sillage/runtime'
-import { UsageError, type Command } from './commands/command.js'
-import { audiencesCommand, destinationsCommand } from './commands/audiences.js'
-import { dlqCommand } from './commands/dlq.js'
-import { doctorCommand } from './commands/doctor.js'
-import { importCommand } from './commands/import.js'
-import { migrateCommand } from './commands/migrate.js'
-import { planCommand } from './commands/plan.js'
-import { queryCommand } from './commands/query.js'
-import { seedCommand } from './commands/seed.js'
-import { sourcesCommand } from './commands/sources.js'
-import { loadCliConfig } from './config.js'
+import { UsageError } from './commands/command.js'
+import { COMMANDS } from './commands/registry.js'
 import { ListenError } from './port-check.js'
 import { SourcesError } from './sources/sources-file.js'
 import { MappingError } from '@sillage/imports'
-import { start } from './start.js'
-
-const COMMANDS: Record<string, Command> = {
-  start: {
-    summary:
-      'run the embedded pipeline (collector, identity, bus, ClickHouse), the demo shop and the debugger',
-    usage: 'usage: sillage start\n',
-    run: () => start(loadCliConfig()),
-  },
-  query: queryCommand,
-  migrate: migrateCommand,
-  sources: sourcesCommand,
-  dlq: dlqCommand,
-  doctor: doctorCommand,
-  seed: seedCommand,
-  import: importCommand,
-  audiences: audiencesCommand,
-  destinations: destinationsCommand,
-  plan: planCommand,
-}
 
 const USAGE = `usage: sillage <command> [--help]
 
@@ -48,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE)
     return
   }
-  const command = COMMANDS[name]
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`, USAGE)
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(command.usage)

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { defaultTopicSpecs } from '@sillage/bus'
 import {
   createActivationRunner,
@@ -12,7 +11,7 @@ import { runningStart, type RunningStart } from '../admin-client.js'
 import { audienceLines, audienceLinesFromAdminApi, type AudienceLine } from '../audience-list.js'
 import { loadCliConfig } from '../config.js'
 import { openBus } from '../open-bus.js'
-import { intOption, UsageError, withUsage, type Command } from './command.js'
+import { intOption, parseCommandArgs, UsageError, type Command } from './command.js'
 
 const AUDIENCES_USAGE = `usage: sillage audiences <list|preview|sync>
 
@@ -134,12 +133,12 @@ function secretsNote(url: string): string | undefined {
 export const audiencesCommand: Command = {
   summary: 'list, preview and sync audiences (docs/activation.md)',
   usage: AUDIENCES_USAGE,
+  subcommands: ['list', 'preview', 'sync'],
   async run(args) {
-    const { positionals, values } = withUsage(AUDIENCES_USAGE, () =>
-      parseArgs({ args, allowPositionals: true, options: { limit: { type: 'string' } } }),
-    )
-    const [sub, id] = positionals
+    const [sub, ...rest] = args
+    const spec = { name: `audiences ${sub}`, usage: AUDIENCES_USAGE }
     if (sub === 'list') {
+      parseCommandArgs(rest, { ...spec, options: {} })
       const lines = await listAudiences()
       for (const line of lines) out(line)
       if (lines.length === 0)
@@ -148,8 +147,14 @@ export const audiencesCommand: Command = {
         )
       return
     }
-    const running = throughRunningStart()
     if (sub === 'preview') {
+      const { values, positionals } = parseCommandArgs(rest, {
+        ...spec,
+        options: { limit: { type: 'string' } },
+        positionals: 1,
+      })
+      const [id] = positionals
+      const running = throughRunningStart()
       if (!id) throw new UsageError('audiences preview: missing the audience id', AUDIENCES_USAGE)
       const limit = intOption(values.limit, 'limit', 20, AUDIENCES_USAGE)
       if (running) {
@@ -167,6 +172,8 @@ export const audiencesCommand: Command = {
       return
     }
     if (sub === 'sync') {
+      const [id] = parseCommandArgs(rest, { ...spec, options: {}, positionals: 1 }).positionals
+      const running = throughRunningStart()
       if (running) {
         const r = await callAudiences(
           running,
@@ -193,12 +200,12 @@ export const audiencesCommand: Command = {
 export const destinationsCommand: Command = {
   summary: 'list destinations, deliver what is pending, replay dead letters (docs/activation.md)',
   usage: DESTINATIONS_USAGE,
+  subcommands: ['list', 'deliver', 'replay'],
   async run(args) {
-    const { positionals, values } = withUsage(DESTINATIONS_USAGE, () =>
-      parseArgs({ args, allowPositionals: true, options: { destination: { type: 'string' } } }),
-    )
-    const [sub] = positionals
+    const [sub, ...rest] = args
+    const spec = { name: `destinations ${sub}`, usage: DESTINATIONS_USAGE }
     if (sub === 'list') {
+      parseCommandArgs(rest, { ...spec, options: {} })
       const file = loadCliConfig().activation.file
       const destinations = readDefinitions(file).destinations
       for (const d of destinations)
@@ -208,8 +215,13 @@ export const destinationsCommand: Command = {
       return
     }
     if (sub === 'deliver' || sub === 'replay') {
+      let destination: string | undefined // replay's only option
+      if (sub === 'deliver') parseCommandArgs(rest, { ...spec, options: {} })
+      else
+        destination = parseCommandArgs(rest, { ...spec, options: { destination: { type: 'string' } } }).values
+          .destination
       await withRunner(DESTINATIONS_USAGE, async (runner) => {
-        if (sub === 'replay') out({ requeued: await runner.replay(values.destination) })
+        if (sub === 'replay') out({ requeued: await runner.replay(destination) })
         for (const r of await runner.deliverNow()) out(r)
       })
       return

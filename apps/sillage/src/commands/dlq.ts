@@ -11,8 +11,7 @@ import {
   type ReplayResult,
 } from '../dlq/dlq-ops.js'
 import { configuredSources, openBus } from '../open-bus.js'
-import { parseArgs } from 'node:util'
-import { intOption, UsageError, withUsage, type Command } from './command.js'
+import { intOption, parseCommandArgs, UsageError, type Command } from './command.js'
 import { inspectActivation, NO_ACTIVATION_REPLAY } from './dlq-activation.js'
 import { MAX_INSPECT_LIMIT } from '../admin-ops.route.js'
 
@@ -106,20 +105,17 @@ function printReplay(result: ReplayResult, dryRun: boolean): void {
 }
 
 async function inspect(args: string[]): Promise<void> {
-  const { values, positionals } = withUsage(USAGE, () =>
-    parseArgs({
-      args,
-      options: {
-        ...FILTER_OPTIONS,
-        limit: { type: 'string' },
-        json: { type: 'boolean' },
-        topic: { type: 'string' },
-        destination: { type: 'string' },
-      },
-      allowPositionals: true,
-    }),
-  )
-  if (positionals.length > 0) throw new UsageError(`dlq inspect: unexpected ${positionals.join(' ')}`, USAGE)
+  const { values } = parseCommandArgs(args, {
+    name: 'dlq inspect',
+    usage: USAGE,
+    options: {
+      ...FILTER_OPTIONS,
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      topic: { type: 'string' },
+      destination: { type: 'string' },
+    },
+  })
   const topic = values.topic ?? 'events'
   if (topic !== 'events' && topic !== 'activation')
     throw new UsageError(`dlq inspect: --topic is events (events.invalid) or activation`, USAGE)
@@ -155,19 +151,16 @@ async function inspect(args: string[]): Promise<void> {
 }
 
 async function replay(args: string[]): Promise<void> {
-  const { values, positionals } = withUsage(USAGE, () =>
-    parseArgs({
-      args,
-      options: {
-        ...FILTER_OPTIONS,
-        'dry-run': { type: 'boolean' },
-        all: { type: 'boolean' },
-        topic: { type: 'string' },
-      },
-      allowPositionals: true,
-    }),
-  )
-  if (positionals.length > 0) throw new UsageError(`dlq replay: unexpected ${positionals.join(' ')}`, USAGE)
+  const { values } = parseCommandArgs(args, {
+    name: 'dlq replay',
+    usage: USAGE,
+    options: {
+      ...FILTER_OPTIONS,
+      'dry-run': { type: 'boolean' },
+      all: { type: 'boolean' },
+      topic: { type: 'string' },
+    },
+  })
   if (values.topic === 'activation') throw new UsageError(`dlq replay: ${NO_ACTIVATION_REPLAY}`, USAGE)
   if (values.topic !== undefined && values.topic !== 'events')
     throw new UsageError(`dlq replay: --topic is events (events.invalid)`, USAGE)
@@ -212,6 +205,7 @@ export const dlqCommand: Command = {
   summary:
     'inspect and replay rejected events (events.invalid); inspect failed deliveries (--topic activation)',
   usage: USAGE,
+  subcommands: ['inspect', 'replay'],
   async run(args) {
     const [sub, ...rest] = args
     if (sub === 'inspect') return inspect(rest)

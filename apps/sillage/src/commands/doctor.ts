@@ -3,7 +3,7 @@ import { runningStart } from '../admin-client.js'
 import { loadCliConfig } from '../config.js'
 import { checkBus, checkWarehouse, report, type Check, type DoctorReport } from '../doctor/checks.js'
 import { openBus } from '../open-bus.js'
-import type { Command } from './command.js'
+import { parseCommandArgs, type Command } from './command.js'
 
 const USAGE = `usage: sillage doctor [--json]
 
@@ -26,7 +26,12 @@ export const doctorCommand: Command = {
   summary: 'check Kafka, ClickHouse, topics and migrations; exit 1 on a failure',
   usage: USAGE,
   async run(args) {
-    const json = args.includes('--json')
+    const { values } = parseCommandArgs(args, {
+      name: 'doctor',
+      usage: USAGE,
+      options: { json: { type: 'boolean', default: false } },
+    })
+    const json = values.json
     const config = loadCliConfig()
     const running = runningStart(config.dataDir, config.collector.adminToken)
     if (running) {

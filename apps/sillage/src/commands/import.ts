@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import {
   createCollectorSender,
   createFileReader,
@@ -24,7 +23,7 @@ import { adminToken } from '../data-dir.js'
 import { importCollectorUrl, importWriteKey } from '../import-target.js'
 import { uploadImport } from '../import-upload.js'
 import { userPath } from '../user-path.js'
-import { intOption, UsageError, withUsage, type Command } from './command.js'
+import { intOption, parseCommandArgs, UsageError, type Command } from './command.js'
 import { formatSummary } from './import-summary.js'
 
 const USAGE = `usage: sillage import <file> --kind receipts|crm|catalogue [--mapping mapping.json]
@@ -62,21 +61,20 @@ export const importCommand: Command = {
   summary: 'import store receipts, CRM contacts or the product catalogue (CSV, NDJSON, Parquet)',
   usage: USAGE,
   async run(args) {
-    const { values, positionals } = withUsage(USAGE, () =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          kind: { type: 'string' },
-          mapping: { type: 'string' },
-          format: { type: 'string' },
-          source: { type: 'string' },
-          collector: { type: 'string' },
-          batch: { type: 'string' },
-          restart: { type: 'boolean', default: false },
-        },
-      }),
-    )
+    const { values, positionals } = parseCommandArgs(args, {
+      name: 'import',
+      usage: USAGE,
+      options: {
+        kind: { type: 'string' },
+        mapping: { type: 'string' },
+        format: { type: 'string' },
+        source: { type: 'string' },
+        collector: { type: 'string' },
+        batch: { type: 'string' },
+        restart: { type: 'boolean', default: false },
+      },
+      positionals: Infinity,
+    })
     const [file, ...extra] = positionals
     if (file === undefined || extra.length > 0) throw new UsageError('import: give exactly one file', USAGE)
     const kind = values.kind as ImportKind

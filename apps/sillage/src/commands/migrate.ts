@@ -1,7 +1,7 @@
 import { createWarehouse, migrate } from '@sillage/warehouse'
 import { loadCliConfig } from '../config.js'
 import { readRuntime } from '../data-dir.js'
-import type { Command } from './command.js'
+import { parseCommandArgs, type Command } from './command.js'
 
 const USAGE = `usage: sillage migrate
 
@@ -11,7 +11,8 @@ Applies the ClickHouse migrations not applied yet (sillage start and identity al
 export const migrateCommand: Command = {
   summary: 'apply the ClickHouse migrations',
   usage: USAGE,
-  async run() {
+  async run(args) {
+    parseCommandArgs(args, { name: 'migrate', usage: USAGE, options: {} })
     const config = loadCliConfig()
     if (!config.clickhouse.url && readRuntime(config.dataDir)) {
       // It migrated at start, and holds the chDB directory.

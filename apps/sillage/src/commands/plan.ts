@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { compileTrackingPlan, TrackingPlanError } from '@sillage/collector'
 import { trackingPlanSchema, type Source, type TrackingPlan } from '@sillage/schemas'
 import { createWarehouse } from '@sillage/warehouse'
@@ -9,7 +8,7 @@ import { configuredSources } from '../open-bus.js'
 import { checkSource, type RunSql, type SourceReport } from '../plan/plan-check.js'
 import { runQuery } from '../run-query.js'
 import { userPath } from '../user-path.js'
-import { intOption, UsageError, withUsage, type Command } from './command.js'
+import { intOption, parseCommandArgs, UsageError, type Command } from './command.js'
 
 const USAGE = `usage: sillage plan check [--days 7] [--source ID] [--plan FILE] [--limit 1000000] [--json]
 
@@ -79,19 +78,17 @@ function printText(reports: SourceReport[], days: number): void {
 }
 
 async function check(args: string[]): Promise<void> {
-  const { values } = withUsage(USAGE, () =>
-    parseArgs({
-      args,
-      options: {
-        days: { type: 'string' },
-        source: { type: 'string' },
-        plan: { type: 'string' },
-        limit: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-      allowPositionals: false,
-    }),
-  )
+  const { values } = parseCommandArgs(args, {
+    name: 'plan check',
+    usage: USAGE,
+    options: {
+      days: { type: 'string' },
+      source: { type: 'string' },
+      plan: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  })
   const days = intOption(values.days, 'days', 7, USAGE)
   const limit = intOption(values.limit, 'limit', 1_000_000, USAGE)
   const plan = values.plan ? readPlan(values.plan) : undefined
@@ -134,6 +131,7 @@ async function check(args: string[]): Promise<void> {
 export const planCommand: Command = {
   summary: 'check the stored events of the last N days against a tracking plan (plan check)',
   usage: USAGE,
+  subcommands: ['check'],
   async run(args) {
     const [sub, ...rest] = args
     if (sub !== 'check') throw new UsageError(`plan: unknown subcommand ${JSON.stringify(sub ?? '')}`, USAGE)

@@ -10,8 +10,15 @@ describe('splitQueryArgs', () => {
   })
 
   it('refuses a --param without NAME=VALUE', () => {
-    for (const args of [['--param'], ['--param', 'novalue'], ['--param', '=x'], ['--param=1a=2']]) {
+    for (const args of [['--param', 'novalue'], ['--param', '=x'], ['--param=1a=2']]) {
       expect(() => splitQueryArgs(args), JSON.stringify(args)).toThrow(/--param takes NAME=VALUE/)
     }
+    expect(() => splitQueryArgs(['--param'])).toThrow(/query: Option '--param <value>' argument missing/)
+  })
+
+  it('refuses any other option (it once became SQL: a comment, run as an empty query)', () => {
+    expect(() => splitQueryArgs(['--bogus'])).toThrow('query: unknown option --bogus')
+    expect(() => splitQueryArgs(['SELECT 1', '--format', 'CSV'])).toThrow('query: unknown option --format')
+    expect(splitQueryArgs(['--', '-1 + 1'])).toEqual({ sql: '-1 + 1', params: {} })
   })
 })

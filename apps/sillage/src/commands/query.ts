@@ -2,7 +2,7 @@ import { createWarehouse } from '@sillage/warehouse'
 import { runningStart } from '../admin-client.js'
 import { loadCliConfig } from '../config.js'
 import { runQuery } from '../run-query.js'
-import { UsageError, type Command } from './command.js'
+import { parseCommandArgs, UsageError, type Command } from './command.js'
 
 const USAGE = `usage: sillage query [--param NAME=VALUE]... "<SQL>"
 
@@ -10,30 +10,29 @@ Runs SQL against the warehouse; rows are printed as JSON lines. While \`sillage 
 same data dir (embedded chDB), the SQL is sent to it. Each --param gives the value of a
 {NAME:Type} placeholder (as clickhouse-client's --param_NAME), sent apart from the SQL:
   sillage query --param person=p_01J… "SELECT * FROM sillage.persons WHERE person_id = {person:String}"
+Any other option is refused; SQL that starts with - goes after --: sillage query -- "-1 + 1"
 `
 
 /**
  * The SQL and the `--param NAME=VALUE` (or `--param=NAME=VALUE`) values among the arguments; every
- * other argument is SQL, joined with spaces as before. Pure.
+ * positional argument is SQL, joined with spaces; any other option is a UsageError. Pure.
  */
 export function splitQueryArgs(args: readonly string[]): { sql: string; params: Record<string, string> } {
+  const { values, positionals } = parseCommandArgs(args, {
+    name: 'query',
+    usage: USAGE,
+    options: { param: { type: 'string', multiple: true } },
+    positionals: Infinity,
+  })
   const params: Record<string, string> = {}
-  const sql: string[] = []
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!
-    const param =
-      a === '--param' ? args[++i] : a.startsWith('--param=') ? a.slice('--param='.length) : undefined
-    if (param === undefined && a !== '--param') {
-      sql.push(a)
-      continue
-    }
-    const eq = param?.indexOf('=') ?? -1
-    const name = param?.slice(0, eq) ?? ''
+  for (const param of values.param ?? []) {
+    const eq = param.indexOf('=')
+    const name = param.slice(0, eq)
     if (eq < 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-      throw new UsageError(`query: --param takes NAME=VALUE, got ${JSON.stringify(param ?? '')}`, USAGE)
-    params[name] = param!.slice(eq + 1)
+      throw new UsageError(`query: --param takes NAME=VALUE, got ${JSON.stringify(param)}`, USAGE)
+    params[name] = param.slice(eq + 1)
   }
-  return { sql: sql.join(' ').trim(), params }
+  return { sql: positionals.join(' ').trim(), params }
 }
 
 export const queryCommand: Command = {

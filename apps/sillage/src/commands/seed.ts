@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { generateShop } from '@sillage/testkit'
 import { cliCommand } from '../banner.js'
 import { loadCliConfig } from '../config.js'
@@ -6,7 +5,7 @@ import { readRuntime, SEED_SOURCE_ID } from '../data-dir.js'
 import { configuredSources } from '../open-bus.js'
 import { createProgress } from '../seed/progress.js'
 import { sendBatches } from '../seed/send-batches.js'
-import { UsageError, intOption, withUsage, type Command } from './command.js'
+import { UsageError, intOption, parseCommandArgs, type Command } from './command.js'
 
 const USAGE = `usage: sillage seed [--shoppers N] [--days N] [--seed N]
 
@@ -24,17 +23,15 @@ export const seedCommand: Command = {
   summary: 'fill a running start with a generated demo shop (shoppers, days, seed), through the collector',
   usage: USAGE,
   async run(args) {
-    const { values } = withUsage(USAGE, () =>
-      parseArgs({
-        args,
-        options: {
-          shoppers: { type: 'string' },
-          days: { type: 'string' },
-          seed: { type: 'string' },
-        },
-        strict: true,
-      }),
-    )
+    const { values } = parseCommandArgs(args, {
+      name: 'seed',
+      usage: USAGE,
+      options: {
+        shoppers: { type: 'string' },
+        days: { type: 'string' },
+        seed: { type: 'string' },
+      },
+    })
     const shoppers = intOption(values.shoppers, 'shoppers', 1000, USAGE)
     const days = intOption(values.days, 'days', 90, USAGE)
     const seed = intOption(values.seed, 'seed', 1, USAGE)

@@ -9,8 +9,7 @@ import {
   SourcesError,
   writeSourcesFile,
 } from '../sources/sources-file.js'
-import { parseArgs } from 'node:util'
-import { intOption, UsageError, withUsage, type Command } from './command.js'
+import { intOption, parseCommandArgs, UsageError, type Command } from './command.js'
 
 const USAGE = `usage: sillage sources <list|create|rotate> …
 
@@ -41,13 +40,11 @@ const applyHint = (file: string): string =>
   `Saved to ${file}. Collectors read their sources at start: restart them (or \`sillage start\`) to apply.\n`
 
 function list(args: string[]): void {
-  const { values } = withUsage(USAGE, () =>
-    parseArgs({
-      args,
-      options: { 'show-keys': { type: 'boolean' }, json: { type: 'boolean' } },
-      allowPositionals: true,
-    }),
-  )
+  const { values } = parseCommandArgs(args, {
+    name: 'sources list',
+    usage: USAGE,
+    options: { 'show-keys': { type: 'boolean' }, json: { type: 'boolean' } },
+  })
   const config = loadSourcesFileConfig()
   const sources = readSourcesFile(config.file)
   const show = (key: string, type: unknown) => (values['show-keys'] ? key : maskKey(key, type))
@@ -77,21 +74,20 @@ function list(args: string[]): void {
 }
 
 function create(args: string[]): void {
-  const { values, positionals } = withUsage(USAGE, () =>
-    parseArgs({
-      args,
-      options: {
-        type: { type: 'string' },
-        origin: { type: 'string', multiple: true },
-        'consent-required': { type: 'string' },
-        'rate-limit': { type: 'string' },
-        'keep-full-ip': { type: 'boolean' },
-      },
-      allowPositionals: true,
-    }),
-  )
-  const [id, ...extra] = positionals
-  if (!id || extra.length > 0) throw new UsageError('sources create: give one source id', USAGE)
+  const { values, positionals } = parseCommandArgs(args, {
+    name: 'sources create',
+    usage: USAGE,
+    options: {
+      type: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      'consent-required': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'keep-full-ip': { type: 'boolean' },
+    },
+    positionals: 1,
+  })
+  const [id] = positionals
+  if (!id) throw new UsageError('sources create: give one source id', USAGE)
   const type = values.type
   if (type !== 'browser' && type !== 'server')
     throw new UsageError('sources create: --type browser|server', USAGE)
@@ -117,11 +113,14 @@ function create(args: string[]): void {
 }
 
 function rotate(args: string[]): void {
-  const { values, positionals } = withUsage(USAGE, () =>
-    parseArgs({ args, options: { grace: { type: 'string' } }, allowPositionals: true }),
-  )
-  const [id, ...extra] = positionals
-  if (!id || extra.length > 0) throw new UsageError('sources rotate: give one source id', USAGE)
+  const { values, positionals } = parseCommandArgs(args, {
+    name: 'sources rotate',
+    usage: USAGE,
+    options: { grace: { type: 'string' } },
+    positionals: 1,
+  })
+  const [id] = positionals
+  if (!id) throw new UsageError('sources rotate: give one source id', USAGE)
   const graceMs = parseDuration(values.grace ?? '7d')
   const file = editableFile()
   const result = rotateSource(readSourcesFile(file), id, graceMs)
@@ -138,6 +137,7 @@ function rotate(args: string[]): void {
 export const sourcesCommand: Command = {
   summary: 'list, create and rotate the write keys of the sources',
   usage: USAGE,
+  subcommands: ['list', 'create', 'rotate'],
   async run(args) {
     const [sub, ...rest] = args
     switch (sub) {
