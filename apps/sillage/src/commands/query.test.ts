@@ -21,4 +21,14 @@ describe('splitQueryArgs', () => {
     expect(() => splitQueryArgs(['SELECT 1', '--format', 'CSV'])).toThrow('query: unknown option --format')
     expect(splitQueryArgs(['--', '-1 + 1'])).toEqual({ sql: '-1 + 1', params: {} })
   })
+
+  it('takes SQL that opens with a comment or spans lines as SQL (the cookbook is written so)', () => {
+    const recipe = '-- recipe: daily-kpis\nSELECT 1'
+    expect(splitQueryArgs([recipe])).toEqual({ sql: recipe, params: {} })
+    expect(splitQueryArgs(['--param', 'n=1', '-- n\nSELECT {n:UInt8}'])).toEqual({
+      sql: '-- n\nSELECT {n:UInt8}',
+      params: { n: '1' },
+    })
+    expect(splitQueryArgs(['--', recipe])).toEqual({ sql: recipe, params: {} })
+  })
 })

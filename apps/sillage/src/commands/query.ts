@@ -10,7 +10,8 @@ Runs SQL against the warehouse; rows are printed as JSON lines. While \`sillage 
 same data dir (embedded chDB), the SQL is sent to it. Each --param gives the value of a
 {NAME:Type} placeholder (as clickhouse-client's --param_NAME), sent apart from the SQL:
   sillage query --param person=p_01J… "SELECT * FROM sillage.persons WHERE person_id = {person:String}"
-Any other option is refused; SQL that starts with - goes after --: sillage query -- "-1 + 1"
+Any other option is refused. SQL that opens with a comment ("-- …") is taken as SQL; other SQL
+that starts with - goes after --: sillage query -- "-1 + 1"
 `
 
 /**
@@ -18,6 +19,10 @@ Any other option is refused; SQL that starts with - goes after --: sillage query
  * positional argument is SQL, joined with spaces; any other option is a UsageError. Pure.
  */
 export function splitQueryArgs(args: readonly string[]): { sql: string; params: Record<string, string> } {
+  // SQL that opens with a comment (`-- recipe: …`, as docs/analysts.md's cookbook is written) or
+  // spans lines is SQL, not an option: it and what follows are positionals.
+  const at = args.findIndex((a) => /^--\s/.test(a) || (a.startsWith('-') && a.includes('\n')))
+  if (at >= 0 && args[at - 1] !== '--') args = [...args.slice(0, at), '--', ...args.slice(at)]
   const { values, positionals } = parseCommandArgs(args, {
     name: 'query',
     usage: USAGE,
