@@ -19,7 +19,11 @@ import { registerBrowserProfileRoute } from './routes/browser-profile.route.js'
 /** [merged-away person id, survivor] pairs as survivor -> merged-away ids. */
 function bySurvivor(pairs: ReadonlyArray<[string, string]>): Map<string, string[]> {
   const out = new Map<string, string[]>()
-  for (const [old, pid] of pairs) out.set(pid, [...(out.get(pid) ?? []), old])
+  for (const [old, pid] of pairs) {
+    const olds = out.get(pid)
+    if (olds) olds.push(old)
+    else out.set(pid, [old])
+  }
   return out
 }
 

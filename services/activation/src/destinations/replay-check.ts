@@ -57,7 +57,11 @@ export function createReplayCheck(deps: { warehouse: Warehouse; store: DeliveryS
     for (const p of pending) {
       const reason = await reasonOf(p)
       if (reason === undefined) send.push(p)
-      else refused.set(reason, [...(refused.get(reason) ?? []), p.id])
+      else {
+        const ids = refused.get(reason)
+        if (ids) ids.push(p.id)
+        else refused.set(reason, [p.id])
+      }
     }
     return { send, refused }
   }
