@@ -21,7 +21,8 @@ export interface DashboardDeps {
   audiences?: () => Promise<readonly AudienceSummary[]>
   /**
    * How long the figures of a view (its filters) are kept, in ms: 30 s by default
-   * (OVERVIEW_TTL_MS); 0 reads the models at every overview. The page shows as of when.
+   * (OVERVIEW_TTL_MS); 0 reads the models at every overview. The page shows as of when. Never
+   * past an erasure, whichever process ran it: see the erasure stamp (overview-cache.ts).
    */
   overviewCacheMs?: number
 }

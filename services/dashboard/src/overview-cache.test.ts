@@ -68,6 +68,19 @@ describe('the overview cache', () => {
     expect(cache.size).toBe(0)
   })
 
+  it('serves nothing kept under another stamp (an erasure ended): reads again and drops the rest', async () => {
+    const { cache, load, loads } = setup(30_000)
+    await cache.get('a', load, '0')
+    await cache.get('b', load, '0')
+    expect((await cache.get('a', load, '0')).value).toEqual({ n: 1 })
+    expect((await cache.get('a', load, '1')).value).toEqual({ n: 3 })
+    expect(cache.size).toBe(1)
+    await cache.get('b', load, '1')
+    expect(loads()).toBe(4)
+    // A request that read the older stamp before the erasure ended is not served the newer value.
+    expect((await cache.get('a', load, '0')).value).toEqual({ n: 5 })
+  })
+
   it('does not keep a value its keep() refuses (an empty view): the next request reads again', async () => {
     let loads = 0
     const cache = createOverviewCache<{ rows: number }>({ ttlMs: 30_000, keep: (v) => v.rows > 0 })

@@ -4,6 +4,10 @@
  * warehouse (0.8–2.7 s). Bounded to `maxEntries` views, the oldest dropped first; a read that
  * fails is forgotten at once; requests for a view being read wait for that read (one read per view
  * at a time). Each value carries the instant it was read: the page shows it ("figures as of").
+ *
+ * Every value is kept under the stamp it was read with (the erasure stamp: DashboardQueries'
+ * `erasures`, read before the view); a request with another stamp drops them all and reads again.
+ * An erased person is in no value served after the erasure has ended (docs/privacy.md).
  */
 export interface CachedValue<T> {
   value: T
@@ -12,8 +16,11 @@ export interface CachedValue<T> {
 }
 
 export interface OverviewCache<T> {
-  /** The value of `key` read at most `ttlMs` ago, else `load()`'s (kept). */
-  get(key: string, load: () => Promise<T>): Promise<CachedValue<T>>
+  /**
+   * The value of `key` read at most `ttlMs` ago under the same `stamp`, else `load()`'s (kept). The
+   * stamp must be read before `load` starts; a new one drops every value kept under another.
+   */
+  get(key: string, load: () => Promise<T>, stamp?: string): Promise<CachedValue<T>>
   /** How many views are kept (expired ones included until replaced or pushed out). */
   readonly size: number
 }
@@ -39,11 +46,17 @@ const MAX_ENTRIES = 64
 export function createOverviewCache<T>(options: OverviewCacheOptions<T>): OverviewCache<T> {
   const { ttlMs, maxEntries = MAX_ENTRIES, now = Date.now, keep } = options
   const entries = new Map<string, { at: number; value: Promise<T> }>()
+  /** The stamp every kept value was read under. */
+  let current = ''
   return {
     get size() {
       return entries.size
     },
-    async get(key, load) {
+    async get(key, load, stamp = '') {
+      if (stamp !== current) {
+        entries.clear()
+        current = stamp
+      }
       const kept = entries.get(key)
       if (kept && now() - kept.at < ttlMs) return { value: await kept.value, at: kept.at }
       const at = now()

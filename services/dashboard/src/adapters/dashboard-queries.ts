@@ -36,6 +36,13 @@ export interface DashboardQueries {
   audiences(ids: readonly string[]): Promise<DashboardAudienceRow[]>
   /** What the filters can choose from, and the span of the data. */
   options(): Promise<DashboardOptions>
+  /**
+   * The erasure stamp: how many erasure requests have ended (completed or failed), from
+   * deletion_requests, the privacy admin's own record, whichever process ran them. An erasure's
+   * end is written after its rows are deleted, and the count only grows: figures read under an
+   * older stamp may still hold an erased person and are not served again (overview-cache.ts).
+   */
+  erasures(): Promise<string>
 }
 
 export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
@@ -49,5 +56,14 @@ export function createDashboardQueries(warehouse: Warehouse): DashboardQueries {
     byStore: (filters) => repo.byStore(filters),
     audiences: (ids) => repo.audienceMembers(ids),
     options: () => repo.options(),
+    erasures: async () => {
+      // No query parameter: chDB runs it beside a view being read, not queued behind it.
+      const rs = await warehouse.client.query({
+        query: `SELECT count() AS n FROM ${warehouse.database}.deletion_requests FINAL WHERE status != 'requested'`,
+        format: 'JSONEachRow',
+      })
+      const [row] = await rs.json<{ n: string | number }>()
+      return String(row?.n ?? 0)
+    },
   }
 }

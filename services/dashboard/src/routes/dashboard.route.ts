@@ -98,12 +98,17 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
 
   // What the filters can choose from changes slowly, and costs a pass over the sessions: kept
   // OPTIONS_TTL_MS, shared by /api/options and every overview (the page's one request).
-  let options: { at: number; value: ReturnType<DashboardQueries['options']> } | undefined
-  const currentOptions = () => {
-    if (!options || Date.now() - options.at > OPTIONS_TTL_MS) {
+  // Everything kept is kept under the erasure stamp read first by the request (`erasures`, a
+  // count on deletion_requests): once an erasure has ended, whichever process ran it, the next
+  // request reads afresh, and an erased person is in nothing it returns (docs/privacy.md).
+  let options: { at: number; stamp: string; value: ReturnType<DashboardQueries['options']> } | undefined
+  const currentOptions = (stamp: string) => {
+    if (!options || options.stamp !== stamp || Date.now() - options.at > OPTIONS_TTL_MS) {
       const value = deps.queries.options()
-      value.catch(() => (options = undefined))
-      options = { at: Date.now(), value }
+      value.catch(() => {
+        if (options?.value === value) options = undefined
+      })
+      options = { at: Date.now(), stamp, value }
     }
     return options.value
   }
@@ -183,7 +188,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
     scope.get('/dashboard/api/options', NO_CORS, async (request, reply) => {
       const role = roleOf(request)
       if (!role) return fail(reply, 'SIL_ADMIN_UNAUTHORIZED')
-      return run(reply, async () => ({ role, ...(await currentOptions()) }))
+      return run(reply, async () => ({ role, ...(await currentOptions(await deps.queries.erasures())) }))
     })
     scope.get<{ Querystring: Record<string, unknown> }>(
       '/dashboard/api/overview',
@@ -191,8 +196,10 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
       async (request, reply) => {
         if (!roleOf(request)) return fail(reply, 'SIL_ADMIN_UNAUTHORIZED')
         let choices: Awaited<ReturnType<DashboardQueries['options']>>
+        let stamp: string
         try {
-          choices = await currentOptions()
+          stamp = await deps.queries.erasures()
+          choices = await currentOptions(stamp)
         } catch (err) {
           deps.log.error({ err }, 'dashboard query failed')
           return fail(reply, 'SIL_DASHBOARD_QUERY_FAILED')
@@ -204,7 +211,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardRou
         return run(reply, async () => ({
           ...(await buildOverview(deps.queries, filters, await audiences(), {
             firstDay: choices.firstDay,
-            read: (f) => figures.get(viewKey(f), () => readOverviewData(deps.queries, f)),
+            read: (f) => figures.get(viewKey(f), () => readOverviewData(deps.queries, f), stamp),
           })),
           options: choices,
         }))
