@@ -2,7 +2,8 @@
 # The standalone identity service (pipeline mode): Kafka in, ClickHouse out, with its operations
 # port (/healthz, /readyz, /metrics). The image also holds the activation, profiles and admin
 # services (compose runs each with `node services/<name>/dist/main.js`) and the `sillage` CLI
-# (doctor, migrate, query, dlq, sources, audiences). Build from the repository root:
+# (doctor, migrate, query, dlq, sources, audiences; `dashboard`, the retail dashboard's process,
+# which reads services/dashboard/public and uplot at run time). Build from the repository root:
 #   docker build -f docker/identity.Dockerfile -t sillage-identity .
 
 ARG NODE_VERSION=20.19

@@ -4,17 +4,32 @@
  * the resulting environment must load with the service's real config loader, and the ports the
  * files publish, expose, proxy to and health-check must be the ports the services listen on.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { CLI_ENV_VARS, loadCliConfig } from '../apps/sillage/src/config.js'
 import { COLLECTOR_SERVICE_ENV_VARS, loadCollectorServiceConfig } from '../services/collector/src/config.js'
 import { IDENTITY_SERVICE_ENV_VARS, loadIdentityConfig } from '../services/identity/src/config.js'
 import { ACTIVATION_SERVICE_ENV_VARS, loadActivationConfig } from '../services/activation/src/config.js'
 import { PROFILES_SERVICE_ENV_VARS, loadProfilesServiceConfig } from '../services/profiles/src/config.js'
 import { ADMIN_SERVICE_ENV_VARS, loadAdminConfig } from '../services/admin/src/config.js'
+import {
+  DASHBOARD_SERVER_ENV_VARS,
+  loadDashboardServerConfig,
+} from '../apps/sillage/src/dashboard-server/config.js'
+import { COMMANDS } from '../apps/sillage/src/commands/registry.js'
 import { repoRoot } from './helpers/pipeline.js'
 import { parseYamlSubset, type YamlValue } from './helpers/yaml-subset.js'
+
+/** sources.example.json with its placeholders filled in, as an operator does (as shipped, it is refused). */
+const filledDir = mkdtempSync(join(tmpdir(), 'sillage-docker-'))
+afterAll(() => rmSync(filledDir, { recursive: true, force: true }))
+function filledExample(example: string): string {
+  const file = join(filledDir, 'sources.json')
+  writeFileSync(file, readFileSync(example, 'utf8').replaceAll('REPLACE_ME', 'set_by_the_operator'))
+  return file
+}
 
 type Obj = { [key: string]: YamlValue }
 const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8')
@@ -98,14 +113,18 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
   const profiles = service('profiles')
   // Looked up leniently so that, without it, each test below fails on its own (not the whole file).
   const admin = obj(services['admin'] ?? {}, 'service admin')
+  const dashboard = obj(services['dashboard'] ?? {}, 'service dashboard')
   const collectorFile = dockerfile('docker/collector.Dockerfile')
   const identityFile = dockerfile('docker/identity.Dockerfile')
+  /** The identity image's ENV but its SILLAGE_BUS: the dashboard reads no bus. */
+  const dashboardImageEnv = Object.fromEntries(
+    Object.entries(identityFile.env).filter(([k]) => k !== 'SILLAGE_BUS'),
+  )
   /** The profiles environment, its mounted sources file read from the example beside it. */
   const profilesEnv = () => {
     const env = { ...identityFile.env, ...interpolated(profiles) }
-    env['SILLAGE_SOURCES_FILE'] = hostPath(profiles, env['SILLAGE_SOURCES_FILE']!).replace(
-      /sources\.json$/,
-      'sources.example.json',
+    env['SILLAGE_SOURCES_FILE'] = filledExample(
+      hostPath(profiles, env['SILLAGE_SOURCES_FILE']!).replace(/sources\.json$/, 'sources.example.json'),
     )
     return env
   }
@@ -201,6 +220,44 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(admin['stop_grace_period']) * 1000)
   })
 
+  it('runs the retail dashboard (`sillage dashboard`) from the identity image, which builds the CLI; the proxy routes /dashboard/ to it', () => {
+    expect(dashboard['image']).toBe(identity['image'])
+    expect(list(dashboard['command']).map(String)).toEqual(['node', 'apps/sillage/dist/main.js', 'dashboard'])
+    expect(existsSync(join(repoRoot, 'apps/sillage/src/main.ts'))).toBe(true)
+    expect(Object.keys(COMMANDS)).toContain('dashboard')
+    expect(identityFile.text).toMatch(/tsc -b [^\n]*apps\/sillage\b/)
+    expect(identityFile.text).toContain('--filter "@sillage/cli..."')
+    const env = { ...dashboardImageEnv, ...interpolated(dashboard) }
+    const config = loadDashboardServerConfig(env)
+    expect(config.clickhouse.url).toBe('http://clickhouse:8123')
+    expect(config.host).toBe('0.0.0.0')
+    expect(config.metrics.host).toBe('0.0.0.0')
+    expect(list(dashboard['expose'])).toEqual([String(config.port), String(config.metrics.port)])
+    expect(dashboard['ports']).toBeUndefined() // public through the proxy only
+    expect(config.adminToken).toBe(interpolated(collector)['SILLAGE_ADMIN_TOKEN'])
+    expect(config.analystToken).toBeUndefined() // ${SILLAGE_ANALYST_TOKEN:-}: unset unless the operator sets it
+    // The proxy's address: its X-Forwarded-Proto makes the session cookie Secure.
+    const proxy = service('proxy')
+    expect(config.trustProxy).toEqual([
+      obj(obj(proxy['networks'], 'networks')['default'], 'default')['ipv4_address'],
+    ])
+    expect(list(proxy['depends_on'])).toContain('dashboard')
+    const nginx = read('docker/nginx.conf')
+    expect(nginx).toMatch(new RegExp(`server dashboard:${config.port} resolve;`))
+    expect(nginx).toMatch(/location \/dashboard\/ \{\s*proxy_pass http:\/\/dashboards;/)
+    // Activation's file: the reactivation audience of dormant customers.
+    expect(hostPath(dashboard, config.audiencesFile)).toBe(join(repoRoot, 'docker/config/audiences.json'))
+    // The check asks the dashboard's own /healthz; it waits for admin's migrations.
+    const check = list(obj(dashboard['healthcheck'], 'healthcheck')['test']).map(String)
+    expect(check.slice(0, 3)).toEqual(['CMD', 'node', '-e'])
+    expect(check[3]).toContain(`process.env.SILLAGE_DASHBOARD_PORT || ${config.port}`)
+    expect(check[3]).toContain('/healthz')
+    expect(obj(obj(dashboard['depends_on'], 'depends_on')['admin'], 'admin')['condition']).toBe(
+      'service_healthy',
+    )
+    expect(config.shutdownTimeoutMs).toBeLessThan(parseSeconds(dashboard['stop_grace_period']) * 1000)
+  })
+
   it('runs every service that has a main.ts, from a dist/main.js its image builds', () => {
     const images: Record<string, Dockerfile> = {
       [String(collector['image'])]: collectorFile,
@@ -237,9 +294,8 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
 
   it("the cli's audiences and destinations commands read the activation service's file", () => {
     const env = { ...identityFile.env, ...interpolated(cli) }
-    env['SILLAGE_SOURCES_FILE'] = hostPath(cli, env['SILLAGE_SOURCES_FILE']!).replace(
-      /sources\.json$/,
-      'sources.example.json',
+    env['SILLAGE_SOURCES_FILE'] = filledExample(
+      hostPath(cli, env['SILLAGE_SOURCES_FILE']!).replace(/sources\.json$/, 'sources.example.json'),
     )
     const fromCli = loadCliConfig(env).activation.file
     const fromActivation = loadActivationConfig({ ...identityFile.env, ...interpolated(activation) })
@@ -265,12 +321,14 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
           ...collectorFile.env,
           ...interpolated(collector),
           SILLAGE_SOURCES: '[]',
+          SILLAGE_SOURCES_FILE: '',
         }).collector.port,
       ),
       identity: String(loadIdentityConfig(serve(identity)).metrics.port),
       activation: String(loadActivationConfig(serve(activation)).metrics.port),
       profiles: String(loadProfilesServiceConfig(profilesEnv()).metrics.port),
       admin: String(loadAdminConfig(serve(admin)).metrics.port),
+      dashboard: String(loadDashboardServerConfig(serve(dashboard)).metrics.port),
     })
     // Prometheus reaches each collector replica directly; through the proxy, /metrics is refused.
     expect(read('docker/nginx.conf')).toMatch(/location = \/metrics \{\s*return 404;\s*\}/)
@@ -285,6 +343,7 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
     // cli sets its own.
     ['admin', admin, identityFile.env, ADMIN_SERVICE_ENV_VARS],
     ['cli', cli, {}, CLI_ENV_VARS],
+    ['dashboard', dashboard, dashboardImageEnv, DASHBOARD_SERVER_ENV_VARS],
   ] as const)('%s: every variable set is one its config schema reads', (_name, s, imageEnv, known) => {
     const set = [...Object.keys(obj(s['environment'], 'environment')), ...Object.keys(imageEnv)]
     expect(set.length).toBeGreaterThan(3)
@@ -296,9 +355,8 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
 
   it('the collector environment loads with its config loader, and its port is the one exposed, proxied to and checked', () => {
     const env = { ...collectorFile.env, ...interpolated(collector) }
-    env['SILLAGE_SOURCES_FILE'] = hostPath(collector, env['SILLAGE_SOURCES_FILE']!).replace(
-      /sources\.json$/,
-      'sources.example.json',
+    env['SILLAGE_SOURCES_FILE'] = filledExample(
+      hostPath(collector, env['SILLAGE_SOURCES_FILE']!).replace(/sources\.json$/, 'sources.example.json'),
     )
     const config = loadCollectorServiceConfig(env)
     expect(config.bus.kind).toBe('kafka')
@@ -336,9 +394,8 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
 
   it('the cli environment loads with the CLI config loader', () => {
     const env = { ...identityFile.env, ...interpolated(cli) }
-    env['SILLAGE_SOURCES_FILE'] = hostPath(cli, env['SILLAGE_SOURCES_FILE']!).replace(
-      /sources\.json$/,
-      'sources.example.json',
+    env['SILLAGE_SOURCES_FILE'] = filledExample(
+      hostPath(cli, env['SILLAGE_SOURCES_FILE']!).replace(/sources\.json$/, 'sources.example.json'),
     )
     const config = loadCliConfig(env)
     expect(config.bus.kafkaBrokers).toEqual(['kafka:9092'])
@@ -354,7 +411,7 @@ describe('docker/compose.yaml and the Dockerfiles', () => {
         expect(kafka['KAFKA_ADVERTISED_LISTENERS']).toContain(broker)
       expect(env['SILLAGE_RAW_PARTITIONS']).toBe(interpolated(collector)['SILLAGE_RAW_PARTITIONS'])
     }
-    for (const s of [identity, activation, profiles, admin, cli]) {
+    for (const s of [identity, activation, profiles, admin, cli, dashboard]) {
       const env = interpolated(s)
       expect(env['CLICKHOUSE_URL']).toBe('http://clickhouse:8123')
       expect(env['CLICKHOUSE_USER']).toBe(clickhouse['CLICKHOUSE_USER'])

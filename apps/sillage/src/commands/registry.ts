@@ -1,5 +1,6 @@
 import { audiencesCommand, destinationsCommand } from './audiences.js'
 import type { Command } from './command.js'
+import { dashboardCommand } from './dashboard.js'
 import { dlqCommand } from './dlq.js'
 import { doctorCommand } from './doctor.js'
 import { importCommand } from './import.js'
@@ -23,4 +24,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   audiences: audiencesCommand,
   destinations: destinationsCommand,
   plan: planCommand,
+  dashboard: dashboardCommand,
 }
