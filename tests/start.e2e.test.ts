@@ -28,7 +28,13 @@ describe('sillage start, as a new user runs it', () => {
 
   beforeAll(async () => {
     port = await freePort()
-    pipeline = await startPipeline({ dataDir: dir.path, port, browserSource: true })
+    // KAFKA_BROKERS without SILLAGE_BUS=kafka, as a user who read kafka.md first sets it: ignored, and said.
+    pipeline = await startPipeline({
+      dataDir: dir.path,
+      port,
+      browserSource: true,
+      env: { KAFKA_BROKERS: '127.0.0.1:1', SILLAGE_BUS: '' },
+    })
   })
   afterAll(async () => {
     await pipeline?.stop()
@@ -43,6 +49,18 @@ describe('sillage start, as a new user runs it', () => {
       env: { ...process.env, ...env },
     })
     expect(doctor.stdout).toContain('all checks passed')
+  })
+
+  it('warns once that KAFKA_BROKERS is ignored on the local bus', () => {
+    const warnings = pipeline
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('KAFKA_BROKERS is set but ignored'))
+    expect(warnings).toHaveLength(1)
+    expect(JSON.parse(warnings[0]!)).toMatchObject({
+      level: 40,
+      msg: expect.stringContaining('SILLAGE_BUS=kafka'),
+    })
   })
 
   it('prints the banner last, and its commands run as printed and show one person per visitor', async () => {
@@ -147,7 +165,7 @@ describe('sillage start, as a new user runs it', () => {
       const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)))
       expect(code).toBe(1)
       expect(stderr.trim().split('\n')).toEqual([
-        `sillage start: port ${port} is already in use on 127.0.0.1 (another sillage start?); stop it or set SILLAGE_PORT`,
+        `SIL_LISTEN_FAILED: SILLAGE_PORT: 127.0.0.1:${port} is already in use (another sillage start?); stop it or set another SILLAGE_PORT`,
       ])
     } finally {
       other.remove()
@@ -168,7 +186,7 @@ describe('sillage start, as a new user runs it', () => {
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(
       new RegExp(
-        `^sillage start: another sillage start \\(pid \\d+, http://127\\.0\\.0\\.1:${port}\\) already runs on the data dir `,
+        `^SIL_DATA_DIR_IN_USE: SILLAGE_DATA_DIR: another sillage start \\(pid \\d+, http://127\\.0\\.0\\.1:${port}\\) already runs on `,
       ),
     )
   })

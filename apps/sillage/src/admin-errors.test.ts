@@ -30,7 +30,7 @@ describe('CLI error codes', () => {
     doc.indexOf('## CLI (`sillage`)'),
     doc.indexOf('\n## ', doc.indexOf('## CLI (')),
   )
-  const files = ['admin-client.ts']
+  const files = ['admin-client.ts', 'port-check.ts']
   const codes = new Set(
     files.flatMap((f) =>
       [...readFileSync(new URL(f, import.meta.url), 'utf8').matchAll(/'(SIL_[A-Z_]+)'/g)].map((m) => m[1]!),
@@ -38,7 +38,9 @@ describe('CLI error codes', () => {
   )
 
   it('finds the codes', () => {
-    expect([...codes]).toEqual(['SIL_CLI_ADMIN_TIMEOUT'])
+    expect([...codes]).toEqual(
+      expect.arrayContaining(['SIL_CLI_ADMIN_TIMEOUT', 'SIL_LISTEN_FAILED', 'SIL_DATA_DIR_IN_USE']),
+    )
   })
   it.each([...codes])('%s is documented in the CLI section', (code) => {
     expect(cliSection).toContain(`| \`${code}\` |`)

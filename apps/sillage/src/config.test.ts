@@ -23,6 +23,21 @@ describe('loadCliConfig, embedded threads', () => {
   })
 })
 
+describe('loadCliConfig, settings that are set but do nothing', () => {
+  const KAFKA_IGNORED =
+    'KAFKA_BROKERS is set but ignored: SILLAGE_BUS is local (the default), so sillage start uses the local log in the data dir; set SILLAGE_BUS=kafka to use these brokers'
+
+  it('warns once that KAFKA_BROKERS is ignored on the local bus', () => {
+    expect(loadCliConfig({ KAFKA_BROKERS: 'k:9092' }).warnings).toEqual([KAFKA_IGNORED])
+    expect(loadCliConfig({ SILLAGE_BUS: 'local', KAFKA_BROKERS: 'k:9092' }).warnings).toEqual([KAFKA_IGNORED])
+  })
+
+  it('says nothing when the brokers are used, or unset', () => {
+    expect(loadCliConfig({ SILLAGE_BUS: 'kafka', KAFKA_BROKERS: 'k:9092' }).warnings).toEqual([])
+    expect(loadCliConfig({}).warnings).toEqual([])
+  })
+})
+
 describe('loadCliConfig, hostile values', () => {
   const problems = (env: Record<string, string>): string[] => {
     try {

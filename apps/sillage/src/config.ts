@@ -96,6 +96,16 @@ export interface CliConfig extends WarehouseConfig {
   /** SILLAGE_AUDIENCES_FILE, SILLAGE_DESTINATION_SECRET_* … (docs/activation.md). */
   activation: Readonly<ActivationOptions>
   embedded: Readonly<EmbeddedConfig>
+  /** Settings given but without effect, for `start` to log once (pino warn) as it begins. */
+  warnings: readonly string[]
+}
+
+/** Variables set that this configuration ignores: said, since a silent no-op looks like a bug. */
+function ignoredSettings(bus: BusConfig): string[] {
+  if (bus.kind !== 'local' || bus.kafkaBrokers.length === 0) return []
+  return [
+    'KAFKA_BROKERS is set but ignored: SILLAGE_BUS is local (the default), so sillage start uses the local log in the data dir; set SILLAGE_BUS=kafka to use these brokers',
+  ]
 }
 
 /**
@@ -196,6 +206,7 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
       profilesThread: embedded.SILLAGE_PROFILES_THREAD,
       profilesPort: embedded.SILLAGE_PROFILES_PORT,
     }),
+    warnings: Object.freeze(ignoredSettings(bus)),
   })
 }
 

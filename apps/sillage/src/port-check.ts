@@ -1,14 +1,26 @@
 import { createServer } from 'node:net'
 
+/** The codes of a start that cannot listen or cannot have its data dir (docs/errors.md, CLI). */
+export type ListenErrorCode = 'SIL_LISTEN_FAILED' | 'SIL_DATA_DIR_IN_USE'
+
 /** `sillage start` cannot listen: one line for the operator, exit 1 (apps/sillage/src/main.ts). */
 export class ListenError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(
+    readonly code: ListenErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${message}`, options)
     this.name = 'ListenError'
   }
 }
 
-/** The one-line reason for a failed listen on host:port, whose port is set with `variable`. */
+const HOST_HINT = 'e.g. 127.0.0.1, or 0.0.0.0 for all'
+
+/**
+ * The one-line reason for a failed listen on host:port, whose port is set with `variable` and the
+ * host with SILLAGE_HOST: the variable to change first, then the address.
+ */
 export function listenFailure(
   err: unknown,
   host: string,
@@ -19,21 +31,22 @@ export function listenFailure(
   const where = `${host}:${port}`
   const message =
     code === 'EADDRINUSE'
-      ? `sillage start: port ${port} is already in use on ${host} (another sillage start?); stop it or set ${variable}`
+      ? `${variable}: ${where} is already in use (another sillage start?); stop it or set another ${variable}`
       : code === 'EACCES'
-        ? `sillage start: no permission to listen on ${where}; choose a port above 1023 with ${variable}`
+        ? `${variable}: no permission to listen on ${where}; choose a port above 1023 with ${variable}`
         : code === 'EADDRNOTAVAIL'
-          ? `sillage start: ${host} is not an address of this machine; check SILLAGE_HOST`
-          : `sillage start: cannot listen on ${where}: ${(err as Error | undefined)?.message ?? String(err)}`
-  return new ListenError(message, { cause: err })
+          ? `SILLAGE_HOST: ${host} is not an address of this machine (listening on ${where}); use one of its addresses, ${HOST_HINT}`
+          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+            ? `SILLAGE_HOST: ${JSON.stringify(host)} does not resolve to an address (${code}); use an address of this machine, ${HOST_HINT}`
+            : `${variable}: cannot listen on ${where} (${code ?? 'error'}: ${(err as Error | undefined)?.message ?? String(err)})`
+  return new ListenError('SIL_LISTEN_FAILED', message, { cause: err })
 }
 
 /**
  * Fails fast, before migrations and the bus open, when host:port cannot be listened on (the usual
- * case: another `start` holds it). Port 0 (any free port) always passes.
+ * case: another `start` holds it). Port 0 (any free port) is probed too: its host may be wrong.
  */
 export async function assertCanListen(host: string, port: number, variable = 'SILLAGE_PORT'): Promise<void> {
-  if (port === 0) return
   await new Promise<void>((resolve, reject) => {
     const probe = createServer()
     probe.once('error', (err) => reject(listenFailure(err, host, port, variable)))
@@ -71,7 +84,8 @@ export async function profilesPortFor(
 export function assertDataDirFree(dataDir: string, running: { pid: number; url: string } | undefined): void {
   if (!running) return
   throw new ListenError(
-    `sillage start: another sillage start (pid ${running.pid}, ${running.url}) already runs on the data dir ` +
+    'SIL_DATA_DIR_IN_USE',
+    `SILLAGE_DATA_DIR: another sillage start (pid ${running.pid}, ${running.url}) already runs on ` +
       `${dataDir}; stop it, or set another SILLAGE_DATA_DIR`,
   )
 }

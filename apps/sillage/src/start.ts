@@ -41,6 +41,7 @@ import { startProfiles } from './start-profiles.js'
  */
 export async function start(config: CliConfig): Promise<void> {
   const log = createLogger({ level: config.collector.logLevel })
+  for (const warning of config.warnings) log.warn(warning) // KAFKA_BROKERS without SILLAGE_BUS=kafka …
   const registry = createMetricsRegistry()
   const { port, host } = config.collector
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host

@@ -41,8 +41,14 @@ describe('parseEnv refuses hostile values with the variable, the value, what is 
       { COUNT: '99999999999999999999' },
       'SIL_CONFIG_INVALID: COUNT: must be an integer from 1 to 100 (got "99999999999999999999")',
     ],
-    [{ FLAG: 'TRUE' }, 'SIL_CONFIG_INVALID: FLAG: must be one of true, false, 1, 0, yes, no (got "TRUE")'],
-    [{ FLAG: 'on' }, 'SIL_CONFIG_INVALID: FLAG: must be one of true, false, 1, 0, yes, no (got "on")'],
+    [
+      { FLAG: 'enabled' },
+      'SIL_CONFIG_INVALID: FLAG: must be true, false, yes, no, on, off, 1 or 0 (any case) (got "enabled")',
+    ],
+    [
+      { FLAG: 'tru' },
+      'SIL_CONFIG_INVALID: FLAG: must be true, false, yes, no, on, off, 1 or 0 (any case) (got "tru")',
+    ],
     [
       { LEVEL: 'verbose' },
       'SIL_CONFIG_INVALID: LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',
@@ -69,9 +75,9 @@ describe('parseEnv refuses hostile values with the variable, the value, what is 
   })
 
   it('reports every problem, one line each', () => {
-    expect(refusal({ PORT: 'x', FLAG: 'on' }).split('\n')).toEqual([
+    expect(refusal({ PORT: 'x', FLAG: '2' }).split('\n')).toEqual([
       'SIL_CONFIG_INVALID: PORT: must be an integer from 0 to 65535 (got "x")',
-      'SIL_CONFIG_INVALID: FLAG: must be one of true, false, 1, 0, yes, no (got "on")',
+      'SIL_CONFIG_INVALID: FLAG: must be true, false, yes, no, on, off, 1 or 0 (any case) (got "2")',
     ])
   })
 
@@ -98,5 +104,15 @@ describe('parseEnv refuses hostile values with the variable, the value, what is 
       LEVEL: 'info',
     })
     expect(parseEnv(z.object({ P: envPort(undefined) }), {}).P).toBeUndefined()
+  })
+
+  it.each(['true', 'TRUE', 'True', 'on', 'ON', 'yes', 'Yes', '1'])('reads %j as true', (value) => {
+    expect(parseEnv(schema, { FLAG: value }).FLAG).toBe(true)
+    expect(parseEnv(z.object({ F: envBool(true) }), { F: value }).F).toBe(true)
+  })
+
+  it.each(['false', 'FALSE', 'False', 'off', 'OFF', 'no', 'NO', '0'])('reads %j as false', (value) => {
+    expect(parseEnv(schema, { FLAG: value }).FLAG).toBe(false)
+    expect(parseEnv(z.object({ F: envBool(true) }), { F: value }).F).toBe(false)
   })
 })

@@ -3,14 +3,32 @@ import { z } from 'zod'
 /** The code of every refused environment (docs/configuration.md, "When a value is refused"). */
 export const CONFIG_ERROR_CODE = 'SIL_CONFIG_INVALID'
 
-const BOOL_VALUES = ['true', 'false', '1', '0', 'yes', 'no'] as const
+const TRUE_WORDS: ReadonlySet<string> = new Set(['true', 'yes', 'on', '1'])
+const FALSE_WORDS: ReadonlySet<string> = new Set(['false', 'no', 'off', '0'])
+/** What a boolean variable accepts, for its refusal (docs/configuration.md, "When a value is refused"). */
+export const BOOL_ALLOWED = 'true, false, yes, no, on, off, 1 or 0 (any case)'
 
-/** Strict boolean from the environment: only true/false/1/0/yes/no, so "false" is false. */
+/** A boolean word (`TRUE`, `on`, `0` …) as true or false; undefined for anything else. */
+export function readBoolWord(value: string): boolean | undefined {
+  const v = value.toLowerCase()
+  return TRUE_WORDS.has(v) ? true : FALSE_WORDS.has(v) ? false : undefined
+}
+
+/**
+ * Strict boolean from the environment: true/yes/on/1 and false/no/off/0 in any case, so "false"
+ * is false; anything else ("enabled", "2") is refused, not read as either.
+ */
 export const envBool = (fallback: boolean) =>
   z
-    .enum(BOOL_VALUES, { error: `must be one of ${BOOL_VALUES.join(', ')}` })
+    .string()
     .optional()
-    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'))
+    .transform((v, ctx): boolean => {
+      if (v === undefined) return fallback
+      const b = readBoolWord(v)
+      if (b !== undefined) return b
+      ctx.addIssue({ code: 'custom', message: `must be ${BOOL_ALLOWED}` })
+      return z.NEVER
+    })
 
 /**
  * An integer from the environment, in decimal digits only: "abc", "1e3", "0x10", "80.5" and

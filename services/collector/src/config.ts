@@ -12,6 +12,7 @@ import {
   loadLifecycleConfig,
   loadSources,
   parseEnv,
+  readBoolWord,
   type BusConfig,
 } from '@sillage/runtime'
 
@@ -51,10 +52,14 @@ export interface CollectorConfig {
   unhealthyAfterMs: number
 }
 
-/** "true", "false", or a comma-separated list of proxy addresses/CIDRs (e.g. "127.0.0.1,10.0.0.0/8"). */
+/**
+ * A boolean (`true`, `off`, `0` …, any case, as every boolean variable), or a comma-separated list
+ * of proxy addresses/CIDRs (e.g. "127.0.0.1,10.0.0.0/8").
+ */
 export function parseTrustProxy(value: string | undefined): boolean | string[] {
-  if (value === undefined || value === 'false') return false
-  if (value === 'true') return true
+  if (value === undefined) return false
+  const bool = readBoolWord(value.trim())
+  if (bool !== undefined) return bool
   return value
     .split(',')
     .map((v) => v.trim())

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '@sillage/runtime'
-import { loadCollectorServiceConfig } from './config.js'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadCollectorServiceConfig, parseTrustProxy } from './config.js'
 
 const SOURCES = JSON.stringify([{ id: 'backend', writeKey: 'sk_server_456', type: 'server' }])
 
@@ -73,5 +76,52 @@ describe('sources from the environment, hostile values', () => {
     expect(
       problems(() => loadCollectorServiceConfig({ ...env, SILLAGE_SOURCES: twice })).length,
     ).toBeGreaterThan(0)
+  })
+
+  it('refuses SILLAGE_SOURCES and SILLAGE_SOURCES_FILE both set, naming both (neither silently wins)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sillage-sources-'))
+    try {
+      const file = join(dir, 'sources.json')
+      writeFileSync(file, SOURCES)
+      expect(
+        problems(() =>
+          loadCollectorServiceConfig({ ...env, SILLAGE_SOURCES: SOURCES, SILLAGE_SOURCES_FILE: file }),
+        ),
+      ).toEqual([
+        'SILLAGE_SOURCES and SILLAGE_SOURCES_FILE: both are set; keep one (SILLAGE_SOURCES holds the JSON itself, SILLAGE_SOURCES_FILE names a file)',
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses write keys still holding the placeholder REPLACE_ME (sources.example.json), without printing them', () => {
+    const example = JSON.stringify([
+      { id: 'web', writeKey: 'wk_REPLACE_ME_browser_key', type: 'browser' },
+      {
+        id: 'backend',
+        writeKey: 'sk_real_server_key_123',
+        type: 'server',
+        previousWriteKeys: [{ writeKey: 'sk_REPLACE_ME_old', expiresAt: '2030-01-01T00:00:00Z' }],
+      },
+    ])
+    const found = problems(() => loadCollectorServiceConfig({ ...env, SILLAGE_SOURCES: example }))
+    expect(found).toEqual([
+      'SILLAGE_SOURCES[0.writeKey]: source "web" still has the placeholder REPLACE_ME; set a real write key (e.g. `openssl rand -hex 24`)',
+      'SILLAGE_SOURCES[1.previousWriteKeys.0.writeKey]: source "backend" still has the placeholder REPLACE_ME; set a real write key (e.g. `openssl rand -hex 24`)',
+    ])
+    expect(found.join()).not.toMatch(/wk_REPLACE|sk_REPLACE/)
+  })
+})
+
+describe('SILLAGE_TRUST_PROXY', () => {
+  it.each(['true', 'TRUE', 'on', 'yes', '1'])('reads %j as true', (v) =>
+    expect(parseTrustProxy(v)).toBe(true),
+  )
+  it.each(['false', 'False', 'off', 'no', '0'])('reads %j as false', (v) =>
+    expect(parseTrustProxy(v)).toBe(false),
+  )
+  it('reads anything else as a list of addresses', () => {
+    expect(parseTrustProxy('10.0.0.1, 172.28.0.0/24')).toEqual(['10.0.0.1', '172.28.0.0/24'])
   })
 })

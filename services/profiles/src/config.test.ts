@@ -39,6 +39,22 @@ describe('read keys', () => {
       loadProfilesOptions(keys([{ id: 'crm', key: 'rk_config 0123456789abcdef', sources: ['*'] }])),
     ).toThrow(/no whitespace/)
   })
+
+  it('refuses a key still holding the placeholder REPLACE_ME, without printing it', () => {
+    const key = 'rk_REPLACE_ME_crm_read_key'
+    const refusal = (() => {
+      try {
+        loadProfilesOptions(keys([{ id: 'crm', key, sources: ['*'] }]))
+      } catch (err) {
+        return (err as Error).message
+      }
+      return 'accepted'
+    })()
+    expect(refusal).toBe(
+      'SIL_CONFIG_INVALID: SILLAGE_PROFILE_READ_KEYS.0.key: still the placeholder REPLACE_ME; set a real key (e.g. `openssl rand -hex 24`)',
+    )
+    expect(refusal).not.toContain(key)
+  })
 })
 
 describe('the standalone profiles service', () => {

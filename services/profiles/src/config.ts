@@ -9,12 +9,14 @@ import {
   ConfigError,
   envInt,
   envLogLevel,
+  isPlaceholderKey,
   LIFECYCLE_ENV_VARS,
   loadBusConfig,
   loadLifecycleConfig,
   loadSources,
   loadWarehouseConfig,
   parseEnv,
+  placeholderKeyFix,
   WAREHOUSE_ENV_VARS,
   type BusConfig,
   type LogLevel,
@@ -25,7 +27,12 @@ import {
 export const readKeySchema = z.object({
   id: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/),
   // Sent as `Bearer <key>`: whitespace would split it (and never match).
-  key: z.string().min(16).max(256).regex(/^\S+$/, 'a read key holds no whitespace'),
+  key: z
+    .string()
+    .min(16)
+    .max(256)
+    .regex(/^\S+$/, 'a read key holds no whitespace')
+    .refine((k) => !isPlaceholderKey(k), `still the placeholder REPLACE_ME; ${placeholderKeyFix('key')}`),
   /** The sources whose people it may read; ["*"] for all. */
   sources: z.array(z.string().min(1)).min(1),
 })

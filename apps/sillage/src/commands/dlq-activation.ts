@@ -14,9 +14,20 @@ export const NO_ACTIVATION_REPLAY =
   'activation dead letters are not replayed: a letter holds a batch as it was built, and sending it ' +
   'again would skip the consent and erasure checks of today (see docs/operations.md)'
 
+/**
+ * A dead-letter topic not created yet is no dead letters, exit 0 (decision, docs/operations.md):
+ * what was asked has a plain answer, as Segment's and RudderStack's tools show an empty list.
+ */
+export const NO_TOPIC_YET = (topic: string): string =>
+  `${topic} does not exist (it is created by the first \`sillage start\` on this data dir, or by the services on Kafka); nothing has been dead-lettered`
+
 export function printActivationInspect(result: ActivationInspectResult, json: boolean): void {
   if (json) {
     for (const letter of result.letters) process.stdout.write(JSON.stringify(letter) + '\n')
+    return
+  }
+  if (result.topicMissing) {
+    process.stdout.write(`no dead letters yet: ${NO_TOPIC_YET('activation.deadletters')}\n`)
     return
   }
   const destinations = Object.entries(result.byDestination)

@@ -12,7 +12,7 @@ import {
 } from '../dlq/dlq-ops.js'
 import { configuredSources, openBus } from '../open-bus.js'
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.js'
-import { inspectActivation, NO_ACTIVATION_REPLAY } from './dlq-activation.js'
+import { inspectActivation, NO_ACTIVATION_REPLAY, NO_TOPIC_YET } from './dlq-activation.js'
 import { MAX_INSPECT_LIMIT } from '../admin-ops.route.js'
 
 const USAGE = `usage: sillage dlq <inspect|replay> [filters]
@@ -70,6 +70,10 @@ function printInspect(result: InspectResult, json: boolean): void {
     for (const letter of result.letters) process.stdout.write(JSON.stringify(letter) + '\n')
     return
   }
+  if (result.topicMissing) {
+    process.stdout.write(`no dead letters yet: ${NO_TOPIC_YET('events.invalid')}\n`)
+    return
+  }
   const codes = Object.entries(result.byCode)
     .sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `${code} ${n}`)
@@ -90,6 +94,10 @@ function printInspect(result: InspectResult, json: boolean): void {
 }
 
 function printReplay(result: ReplayResult, dryRun: boolean): void {
+  if (result.topicMissing) {
+    process.stdout.write(`no dead letters to replay: ${NO_TOPIC_YET('events.invalid')}\n`)
+    return
+  }
   const failing = Object.entries(result.stillFailing)
   const stillFailing = failing.reduce((n, [, c]) => n + c, 0)
   const lines = [

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import type { DeliveryItem } from '@sillage/activation'
-import { consumeToEnd, TOPICS, type Bus, type BusRecord } from '@sillage/bus'
+import { TOPICS, type Bus, type BusRecord } from '@sillage/bus'
 import { dlqFilterSchema } from './dlq-filter.js'
-import { DLQ_READ_TIMEOUT_MS } from './dlq-ops.js'
+import { DLQ_READ_TIMEOUT_MS, readDeadLetterTopic } from './dlq-ops.js'
 
 /**
  * A batch a destination refused, or that ran out of retries, as activation writes it to
@@ -45,6 +45,8 @@ export interface ActivationInspectResult {
   byDestination: Record<string, number>
   /** The latest `limit` matching letters, oldest first. */
   letters: ActivationDeadLetter[]
+  /** activation.deadletters does not exist yet: no delivery ever failed for good here. */
+  topicMissing?: boolean
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -92,7 +94,7 @@ export async function inspectActivationDeadLetters(
   opts: { filter: ActivationDeadLetterFilter; limit: number; timeoutMs?: number },
 ): Promise<ActivationInspectResult> {
   const result: ActivationInspectResult = { scanned: 0, matched: 0, items: 0, byDestination: {}, letters: [] }
-  await consumeToEnd(bus, {
+  const found = await readDeadLetterTopic(bus, {
     topic: TOPICS.activationDeadLetters,
     group: `sillage.dlq-inspect.${randomUUID()}`,
     commit: false,
@@ -111,6 +113,7 @@ export async function inspectActivationDeadLetters(
       }
     },
   })
+  if (!found) result.topicMissing = true
   result.letters.sort((a, b) => a.at.localeCompare(b.at) || a.offset - b.offset)
   return result
 }

@@ -12,6 +12,7 @@ import {
 } from '@sillage/bus'
 import { ingestItems } from '@sillage/collector'
 import { sourcesSchema } from '@sillage/schemas'
+import { inspectActivationDeadLetters } from './activation-dead-letters.js'
 import { inspectDeadLetters, replayDeadLetters, REPLAY_GROUP } from './dlq-ops.js'
 
 // Dead letters written exactly as the collector writes them (ingestItems), on a real local log.
@@ -183,5 +184,32 @@ describe('dlq', () => {
     })
     expect(result).toMatchObject({ read: 4, passed: 0, stillFailing: { SIL_EVENT_TOO_LARGE: 2 }, skipped: 2 })
     expect(await rawRecords()).toHaveLength(0)
+  })
+})
+
+describe('dlq on a fresh data dir (no topic yet)', () => {
+  it('inspect and replay find no dead letters, instead of failing on an unknown topic', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'sillage-dlq-fresh-'))
+    const empty = createLocalBus({ dir: fresh })
+    try {
+      expect(await inspectDeadLetters(empty, { filter: {}, limit: 10 })).toEqual({
+        scanned: 0,
+        matched: 0,
+        byCode: {},
+        letters: [],
+        topicMissing: true,
+      })
+      expect(await replayDeadLetters(empty, { sources, maxEventBytes: 1024 })).toMatchObject({
+        read: 0,
+        passed: 0,
+        topicMissing: true,
+      })
+      expect(
+        await inspectActivationDeadLetters(empty, { filter: {}, limit: 10 }).then((r) => r.topicMissing),
+      ).toBe(true)
+    } finally {
+      await empty.close()
+      rmSync(fresh, { recursive: true, force: true })
+    }
   })
 })

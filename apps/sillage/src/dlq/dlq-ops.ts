@@ -1,5 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { consumeToEnd, TOPICS, type Bus, type ProduceMessage } from '@sillage/bus'
+import {
+  BusError,
+  consumeToEnd,
+  TOPICS,
+  type Bus,
+  type ConsumeToEndOptions,
+  type ProduceMessage,
+} from '@sillage/bus'
 import { createTrackingPlanIndex, ingestItems } from '@sillage/collector'
 import type { Source } from '@sillage/schemas'
 import {
@@ -24,6 +31,21 @@ export const DLQ_READ_TIMEOUT_MS = 120_000
 /** The CLI's limit on a running start's `/admin/dlq*` answer. */
 export const DLQ_CALL_TIMEOUT_MS = DLQ_READ_TIMEOUT_MS + 30_000
 
+/**
+ * consumeToEnd, where a topic that does not exist yet (a fresh data dir before its first `sillage
+ * start`, a Kafka cluster the services never ran on) holds no dead letters: false, not an error.
+ * Decision (docs/operations.md), as Segment's and RudderStack's tools show an empty list.
+ */
+export async function readDeadLetterTopic(bus: Bus, options: ConsumeToEndOptions): Promise<boolean> {
+  try {
+    await consumeToEnd(bus, options)
+    return true
+  } catch (err) {
+    if (err instanceof BusError && err.code === 'SIL_BUS_UNKNOWN_TOPIC') return false
+    throw err
+  }
+}
+
 export interface InspectResult {
   /** Dead letters read (the whole topic, within its retention). */
   scanned: number
@@ -32,6 +54,8 @@ export interface InspectResult {
   byCode: Record<string, number>
   /** The latest `limit` matching letters, oldest first. */
   letters: DeadLetterRecord[]
+  /** events.invalid does not exist yet: nothing was ever rejected here. */
+  topicMissing?: boolean
 }
 
 /**
@@ -43,7 +67,7 @@ export async function inspectDeadLetters(
   opts: { filter: DeadLetterFilter; limit: number; timeoutMs?: number },
 ): Promise<InspectResult> {
   const result: InspectResult = { scanned: 0, matched: 0, byCode: {}, letters: [] }
-  await consumeToEnd(bus, {
+  const found = await readDeadLetterTopic(bus, {
     topic: TOPICS.invalid,
     group: `sillage.dlq-inspect.${randomUUID()}`,
     commit: false,
@@ -61,6 +85,7 @@ export async function inspectDeadLetters(
       }
     },
   })
+  if (!found) result.topicMissing = true
   // Partitions are read concurrently: order the kept letters by time.
   result.letters.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.offset - b.offset)
   return result
@@ -97,6 +122,8 @@ export interface ReplayResult {
   unknownSource: number
   /** Not matching the filter: passed over (a later run with --all reaches them again). */
   skipped: number
+  /** events.invalid does not exist yet: nothing to replay. */
+  topicMissing?: boolean
 }
 
 /** Codes whose dead letters the collector writes without the event's content (docs/privacy.md). */
@@ -159,7 +186,7 @@ export async function replayDeadLetters(bus: Bus, opts: ReplayOptions): Promise<
   }
   const byId = new Map(opts.sources.map((s) => [s.id, s]))
   const readOnly = opts.all === true || opts.dryRun === true
-  await consumeToEnd(bus, {
+  const found = await readDeadLetterTopic(bus, {
     topic: TOPICS.invalid,
     // --all rereads from the start with a throwaway group; a dry run reads as the replay group would.
     group: opts.all ? `${REPLAY_GROUP}.all.${randomUUID()}` : (opts.group ?? REPLAY_GROUP),
@@ -201,5 +228,6 @@ export async function replayDeadLetters(bus: Bus, opts: ReplayOptions): Promise<
       Object.assign(result, counts)
     },
   })
+  if (!found) result.topicMissing = true
   return result
 }
