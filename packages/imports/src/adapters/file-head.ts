@@ -41,6 +41,29 @@ export function checkEncoding(head: Uint8Array, file: string) {
 /** Past this, a first line is cut: enough to count a header's columns past any limit. */
 const FIRST_LINE_MAX = 32 << 20
 
+/** Collects a file's first non-blank line from its chunks; push() answers whether it is complete. */
+function createFirstLine() {
+  const parts: Buffer[] = []
+  let size = 0
+  let started = false
+  return {
+    push(bytes: Buffer): boolean {
+      let chunk = bytes
+      if (!started) {
+        const text = chunk.findIndex((b) => b !== 0x0a && b !== 0x0d && b !== 0x20 && b !== 0x09)
+        if (text === -1) return false
+        chunk = chunk.subarray(text)
+        started = true
+      }
+      const end = chunk.findIndex((b) => b === 0x0a || b === 0x0d)
+      parts.push(Buffer.from(end === -1 ? chunk : chunk.subarray(0, end)))
+      size += chunk.length
+      return end !== -1 || size >= FIRST_LINE_MAX
+    },
+    text: () => Buffer.concat(parts).toString('utf8'),
+  }
+}
+
 /**
  * The first non-blank line of an uncompressed file, read from the disk up to its first line end
  * (LF, or CR: a lone CR file is one "line" to a line reader, which would hold the whole file).
@@ -48,27 +71,21 @@ const FIRST_LINE_MAX = 32 << 20
 export function firstLineOf(path: string): string {
   const fd = openSync(path, 'r')
   try {
-    const parts: Buffer[] = []
-    let size = 0
-    let started = false
+    const line = createFirstLine()
     for (;;) {
       const buf = Buffer.alloc(1 << 16)
       const n = readSync(fd, buf, 0, buf.length, null)
-      if (n === 0) break
-      let chunk = buf.subarray(0, n)
-      if (!started) {
-        const text = chunk.findIndex((b) => b !== 0x0a && b !== 0x0d && b !== 0x20 && b !== 0x09)
-        if (text === -1) continue
-        chunk = chunk.subarray(text)
-        started = true
-      }
-      const end = chunk.findIndex((b) => b === 0x0a || b === 0x0d)
-      parts.push(end === -1 ? chunk : chunk.subarray(0, end))
-      size += chunk.length
-      if (end !== -1 || size >= FIRST_LINE_MAX) break
+      if (n === 0 || line.push(buf.subarray(0, n))) break
     }
-    return Buffer.concat(parts).toString('utf8')
+    return line.text()
   } finally {
     closeSync(fd)
   }
+}
+
+/** The same from a file's chunks (fileChunks: a gzip file's, decompressed), which it stops reading there. */
+export async function firstLineIn(chunks: AsyncIterable<Buffer>): Promise<string> {
+  const line = createFirstLine()
+  for await (const chunk of chunks) if (line.push(chunk)) break
+  return line.text()
 }

@@ -1,8 +1,9 @@
 import { parseJsonExact } from '../domain/exact-json.js'
 import type { Row } from '../domain/values.js'
+import { fileChunks } from './file-chunks.js'
 import type { QueryEngine } from './query-engine.js'
 import { firstLine, ORDER, type Plan, type PlanParams } from './read-plan.js'
-import { scanTextFile } from './text-scan.js'
+import { scanText } from './text-scan.js'
 
 const isObject = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -61,8 +62,9 @@ const DOCUMENT_PLAN: Omit<Plan, 'params'> = {
 
 /** Lines, unless the first line opens a document (`[`, or a `{` alone on its line). */
 export async function ndjsonPlan(engine: QueryEngine, params: PlanParams, file: string): Promise<Plan> {
-  if (params.compression === 'none') scanTextFile(params.path, file)
-  const first = await firstLine(engine, params)
+  const chunks = fileChunks(params.path, params.compression, file)
+  if (chunks) await scanText(chunks, file)
+  const first = await firstLine(engine, params, file)
   const head = first.replace(/^\uFEFF/, '').trim()
   const document = head.startsWith('[') || head === '{'
   return { ...(document ? DOCUMENT_PLAN : LINES_PLAN), params }

@@ -1,10 +1,12 @@
 import { headerFields, sniffDelimiter, type Delimiter } from '../domain/header-line.js'
 import type { Row } from '../domain/values.js'
-import { setAsideMalformed, type SetAside } from './csv-set-aside.js'
+import { csvRecordsToSetAside, tsvRecordsToSetAside } from '../domain/refused-records.js'
+import { fileChunks } from './file-chunks.js'
 import { ImportFileError } from './import-file-error.js'
 import type { QueryEngine } from './query-engine.js'
 import { firstLine, ORDER, type Plan, type PlanParams } from './read-plan.js'
-import { scanTextFile } from './text-scan.js'
+import { setAside as writeSetAside, type SetAside } from './set-aside.js'
+import { scanText } from './text-scan.js'
 
 /**
  * Past this many columns a header is not an export of receipts or contacts (Excel stops at
@@ -33,6 +35,7 @@ const settings = (delimiter: string) => `SETTINGS input_format_with_names_use_he
   input_format_csv_allow_variable_number_of_columns = 1,
   input_format_tsv_allow_variable_number_of_columns = 1,
   input_format_csv_empty_as_default = 0, input_format_csv_allow_cr_end_of_line = 1,
+  input_format_tsv_crlf_end_of_line = 1,
   format_csv_null_representation = 'sil_import_no_null', format_tsv_null_representation = 'sil_import_no_null',
   ${delimiter}, ${ORDER}`
 const headerSql = (
@@ -44,7 +47,7 @@ const headerSql = (
   input_format_csv_detect_header = 0, input_format_tsv_detect_header = 0,
   input_format_csv_allow_variable_number_of_columns = 1,
   input_format_tsv_allow_variable_number_of_columns = 1, input_format_csv_allow_cr_end_of_line = 1,
-  ${delimiter}, ${ORDER}`
+  input_format_tsv_crlf_end_of_line = 1, ${delimiter}, ${ORDER}`
 const EXTRA = 'sil_extra'
 const DELIMITER_NAME: Record<Delimiter, string> = {
   ',': 'a comma',
@@ -78,18 +81,58 @@ function headerNames(header: Row, file: string): string[] {
 }
 
 /**
- * CSV (its delimiter told from the header line) and TSV, read as text columns. A CSV record the
- * engine cannot parse (text after a closing quote) is refused alone, from a copy of the file
- * (csv-set-aside.ts); in its header, it refuses the file.
+ * Reads the file once before the engine does (scanText: from the disk, or decompressed through
+ * node:zlib), and sets aside the records the engine cannot read as written (set-aside.ts): a CSV
+ * record with text after a closing quote, a TSV record with a malformed escape. In the header,
+ * such a record refuses the file. Blank lines before the header are left out of the copy: the
+ * engine would take the first as the header. A zstd file is left to the engine alone.
+ */
+async function setAsideMalformed(
+  params: PlanParams,
+  file: string,
+  delimiter: Delimiter,
+  headerLine: string,
+): Promise<SetAside | undefined> {
+  const chunks = () => fileChunks(params.path, params.compression, file)
+  const first = chunks()
+  if (!first) return undefined
+  const tsv = delimiter === '\t'
+  const scan = await scanText(first, file, tsv ? { tsv: true } : { csvDelimiter: delimiter })
+  const header = scan.csv[0]?.header ? scan.csv[0] : scan.tsv[0]?.header ? scan.tsv[0] : undefined
+  if (header) {
+    throw new ImportFileError(
+      'SIL_IMPORT_FILE_UNREADABLE',
+      file,
+      tsv
+        ? `its header (line ${header.line}) has a backslash escape that would not read as written; write each name without a backslash`
+        : `its header (line ${header.line}) has text after a closing quote; write each name whole in quotes, or without quotes`,
+    )
+  }
+  const names = headerLine
+    .replace(/^\uFEFF/, '')
+    .split('\t')
+    .map((n) => n.trim())
+  const records = tsv
+    ? tsvRecordsToSetAside(scan.tsv, names)
+    : csvRecordsToSetAside(scan.csv, DELIMITER_NAME[delimiter])
+  if (records.length === 0 && scan.lead === 0) return undefined
+  return writeSetAside(chunks() as AsyncIterable<Buffer>, params.path, records, scan.lead)
+}
+
+/**
+ * CSV (its delimiter told from the header line) and TSV, read as text columns. A record the engine
+ * cannot read as written is refused alone, from a copy of the file (setAsideMalformed). undefined:
+ * a file of blank lines (also the gzip of an empty file), 0 rows.
  */
 export async function textPlan(
   engine: QueryEngine,
   given: PlanParams,
   format: 'csv' | 'tsv',
   file: string,
-): Promise<Plan> {
+): Promise<Plan | undefined> {
   let params = given
-  const line = await firstLine(engine, params)
+  const line = await firstLine(engine, params, file)
+  if (line.replace(/^\uFEFF/, '').trim() === '') return undefined
   const delimiter: Delimiter = format === 'csv' ? sniffDelimiter(line) : '\t'
   const reading = delimiter === '\t' ? 'tsv' : 'csv'
   const fields = headerFields(line, delimiter)
@@ -100,23 +143,9 @@ export async function textPlan(
       `its header has ${fields.toLocaleString('en-US')} columns, more than ${MAX_COLUMNS.toLocaleString('en-US')}; is it the right file?`,
     )
   }
-  // Of a compressed file, the engine's decoding alone (its header checked below).
-  let setAside: SetAside | undefined
-  if (params.compression === 'none') {
-    const { malformed } = scanTextFile(params.path, file, reading === 'csv' ? delimiter : undefined)
-    const first = malformed[0]
-    if (first?.header) {
-      throw new ImportFileError(
-        'SIL_IMPORT_FILE_UNREADABLE',
-        file,
-        `its header (line ${first.line}) has text after a closing quote; write each name whole in quotes, or without quotes`,
-      )
-    }
-    if (first) {
-      setAside = setAsideMalformed(params.path, malformed, DELIMITER_NAME[delimiter])
-      params = { ...params, path: setAside.path }
-    }
-  }
+  const setAside = await setAsideMalformed(params, file, delimiter, line)
+  // The copy is the file's text, decompressed.
+  if (setAside) params = { ...params, path: setAside.path, compression: 'none' }
   const plain = reading === 'csv' ? 'CSV' : 'TSV'
   let header: Row = {}
   let names: string[]
