@@ -30,7 +30,8 @@ describe('CLI error codes', () => {
     doc.indexOf('## CLI (`sillage`)'),
     doc.indexOf('\n## ', doc.indexOf('## CLI (')),
   )
-  const files = ['admin-client.ts', 'port-check.ts']
+  // SIL_LISTEN_FAILED is the runtime's (listen-error.ts), shared with the standalone services.
+  const files = ['admin-client.ts', 'port-check.ts', '../../../packages/runtime/src/listen-error.ts']
   const codes = new Set(
     files.flatMap((f) =>
       [...readFileSync(new URL(f, import.meta.url), 'utf8').matchAll(/'(SIL_[A-Z_]+)'/g)].map((m) => m[1]!),

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { ConfigError } from '@sillage/runtime'
+import { ConfigError, ListenError } from '@sillage/runtime'
 import { UsageError } from './commands/command.js'
 import { COMMANDS } from './commands/registry.js'
-import { ListenError } from './port-check.js'
+import { DataDirInUseError } from './port-check.js'
 import { SourcesError } from './sources/sources-file.js'
 import { MappingError } from '@sillage/imports'
 
@@ -38,8 +38,8 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`${err.message}\n\n${err.usage}`)
     process.exitCode = 2
-  } else if (err instanceof ListenError) {
-    // `sillage start` could not listen: one line, exit 1, whatever is still winding down.
+  } else if (err instanceof ListenError || err instanceof DataDirInUseError) {
+    // `start` or `dashboard` could not listen: one line, exit 1, whatever is still winding down.
     process.stderr.write(`${err.message}\n`)
     process.exit(1)
   } else if (err instanceof ConfigError || err instanceof SourcesError || err instanceof MappingError) {

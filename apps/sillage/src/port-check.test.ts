@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { listenError, ListenError } from '@sillage/runtime'
 import {
   assertCanListen,
   assertDataDirFree,
+  DataDirInUseError,
   DEFAULT_PROFILES_PORT,
-  listenFailure,
-  ListenError,
   profilesPortFor,
+  startTarget,
 } from './port-check.js'
 
 const HOST = '127.0.0.1'
@@ -86,10 +87,10 @@ describe('a start that cannot listen: one line, a stable code, the variable and 
 
   it('a privileged port (EACCES) and anything else', () => {
     const err = (code: string) => Object.assign(new Error(`listen ${code}`), { code })
-    expect(listenFailure(err('EACCES'), HOST, 80).message).toBe(
+    expect(listenError(err('EACCES'), startTarget(HOST, 80)).message).toBe(
       `SIL_LISTEN_FAILED: SILLAGE_PORT: no permission to listen on ${HOST}:80; choose a port above 1023 with SILLAGE_PORT`,
     )
-    expect(listenFailure(err('EMFILE'), HOST, 8080, 'SILLAGE_PROFILES_PORT').message).toBe(
+    expect(listenError(err('EMFILE'), startTarget(HOST, 8080, 'SILLAGE_PROFILES_PORT')).message).toBe(
       `SIL_LISTEN_FAILED: SILLAGE_PROFILES_PORT: cannot listen on ${HOST}:8080 (EMFILE: listen EMFILE)`,
     )
   })
@@ -99,10 +100,11 @@ describe('a start that cannot listen: one line, a stable code, the variable and 
       try {
         assertDataDirFree('/data', { pid: 42, url: 'http://127.0.0.1:8080' })
       } catch (e) {
-        return e as ListenError
+        return e as DataDirInUseError
       }
       return undefined
     })()
+    expect(err).toBeInstanceOf(DataDirInUseError)
     expect(err?.code).toBe('SIL_DATA_DIR_IN_USE')
     expect(err?.message).toBe(
       'SIL_DATA_DIR_IN_USE: SILLAGE_DATA_DIR: another sillage start (pid 42, http://127.0.0.1:8080) already runs on /data; stop it, or set another SILLAGE_DATA_DIR',

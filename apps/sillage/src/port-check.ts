@@ -1,45 +1,18 @@
 import { createServer } from 'node:net'
+import { listenError, type ListenTarget } from '@sillage/runtime'
 
-/** The codes of a start that cannot listen or cannot have its data dir (docs/errors.md, CLI). */
-export type ListenErrorCode = 'SIL_LISTEN_FAILED' | 'SIL_DATA_DIR_IN_USE'
-
-/** `sillage start` cannot listen: one line for the operator, exit 1 (apps/sillage/src/main.ts). */
-export class ListenError extends Error {
-  constructor(
-    readonly code: ListenErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${code}: ${message}`, options)
-    this.name = 'ListenError'
-  }
+/** `sillage start` listens on `variable` (its port) and SILLAGE_HOST (docs/errors.md, CLI). */
+export function startTarget(host: string, port: number, variable = 'SILLAGE_PORT'): ListenTarget {
+  return { variable, hostVariable: 'SILLAGE_HOST', host, port, hint: 'another sillage start?' }
 }
 
-const HOST_HINT = 'e.g. 127.0.0.1, or 0.0.0.0 for all'
-
-/**
- * The one-line reason for a failed listen on host:port, whose port is set with `variable` and the
- * host with SILLAGE_HOST: the variable to change first, then the address.
- */
-export function listenFailure(
-  err: unknown,
-  host: string,
-  port: number,
-  variable = 'SILLAGE_PORT',
-): ListenError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code
-  const where = `${host}:${port}`
-  const message =
-    code === 'EADDRINUSE'
-      ? `${variable}: ${where} is already in use (another sillage start?); stop it or set another ${variable}`
-      : code === 'EACCES'
-        ? `${variable}: no permission to listen on ${where}; choose a port above 1023 with ${variable}`
-        : code === 'EADDRNOTAVAIL'
-          ? `SILLAGE_HOST: ${host} is not an address of this machine (listening on ${where}); use one of its addresses, ${HOST_HINT}`
-          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-            ? `SILLAGE_HOST: ${JSON.stringify(host)} does not resolve to an address (${code}); use an address of this machine, ${HOST_HINT}`
-            : `${variable}: cannot listen on ${where} (${code ?? 'error'}: ${(err as Error | undefined)?.message ?? String(err)})`
-  return new ListenError('SIL_LISTEN_FAILED', message, { cause: err })
+/** Another `sillage start` runs on the data dir: one line for the operator, exit 1 (main.ts). */
+export class DataDirInUseError extends Error {
+  readonly code = 'SIL_DATA_DIR_IN_USE'
+  constructor(message: string) {
+    super(`SIL_DATA_DIR_IN_USE: ${message}`)
+    this.name = 'DataDirInUseError'
+  }
 }
 
 /**
@@ -49,7 +22,7 @@ export function listenFailure(
 export async function assertCanListen(host: string, port: number, variable = 'SILLAGE_PORT'): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = createServer()
-    probe.once('error', (err) => reject(listenFailure(err, host, port, variable)))
+    probe.once('error', (err) => reject(listenError(err, startTarget(host, port, variable))))
     probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()))
   })
 }
@@ -83,8 +56,7 @@ export async function profilesPortFor(
  */
 export function assertDataDirFree(dataDir: string, running: { pid: number; url: string } | undefined): void {
   if (!running) return
-  throw new ListenError(
-    'SIL_DATA_DIR_IN_USE',
+  throw new DataDirInUseError(
     `SILLAGE_DATA_DIR: another sillage start (pid ${running.pid}, ${running.url}) already runs on ` +
       `${dataDir}; stop it, or set another SILLAGE_DATA_DIR`,
   )

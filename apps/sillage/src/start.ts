@@ -11,7 +11,7 @@ import {
 } from '@sillage/identity'
 import type { SuppressionList } from '@sillage/identifiers'
 import { followSuppressions } from '@sillage/identifiers/follow'
-import { createLogger, createMetricsRegistry, exitOnSignal } from '@sillage/runtime'
+import { createLogger, createMetricsRegistry, exitOnSignal, listenError } from '@sillage/runtime'
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
 import { registerAdminOpsRoutes } from './admin-ops.route.js'
 import { registerAdminQueryRoute } from './admin-query.route.js'
@@ -29,7 +29,7 @@ import {
 } from './data-dir.js'
 import { createDebugPersons } from './debug-persons.js'
 import { registerDemoRoutes } from './demo.route.js'
-import { assertCanListen, assertDataDirFree, listenFailure, profilesPortFor } from './port-check.js'
+import { assertCanListen, assertDataDirFree, profilesPortFor, startTarget } from './port-check.js'
 import { gateUntilReady } from './readiness.js'
 import { createLagGate } from './lag-gate.js'
 import { startProfiles } from './start-profiles.js'
@@ -236,7 +236,7 @@ export async function start(config: CliConfig): Promise<void> {
   } catch (err) {
     // Taken since the check: close what opened (the runtime file is another process's), then exit 1.
     await closeAll()
-    throw listenFailure(err, host, port)
+    throw listenError(err, startTarget(host, port))
   }
   const address = app.server.address()
   const actualPort = typeof address === 'object' && address ? address.port : port

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { envInt, parseEnv } from './env.js'
+import { ListenError } from './listen-error.js'
 import type { Logger } from './logger.js'
 
 const lifecycleEnvSchema = z.object({
@@ -54,9 +55,22 @@ export function exitOnSignal(opts: {
   process.on('SIGINT', onSignal)
 }
 
-/** For a main() that failed before it could log: one line on stderr, exit 1. */
+/**
+ * The fatal line of a start that failed: a port that cannot be listened on (ListenError) as its
+ * one line `SIL_LISTEN_FAILED: <variable>: <address> …` with its code, variable and address, and no
+ * stack; anything else as `failed to start` with the error.
+ */
+export function logStartupFailure(log: Logger, err: unknown): void {
+  if (err instanceof ListenError) log.fatal(err.logFields(), err.message)
+  else log.fatal({ err }, 'failed to start')
+}
+
+/**
+ * For a main() that failed: its fatal line (logStartupFailure), or, before it could log, one line
+ * on stderr; exit 1.
+ */
 export function exitOnStartupError(err: unknown, log?: Logger): never {
-  if (log) log.fatal({ err }, 'failed to start')
+  if (log) logStartupFailure(log, err)
   else process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
   process.exit(1)
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
+import { listenOn } from './listen-error.js'
 import type { Logger } from './logger.js'
 
 export interface Readiness {
@@ -16,7 +17,11 @@ export interface OpsServerDeps {
 }
 
 export interface OpsServer {
-  /** Resolves with the bound port (0 picks a free one). */
+  /**
+   * Resolves with the bound port (0 picks a free one). A port or host it cannot listen on rejects
+   * with a ListenError naming SILLAGE_METRICS_PORT or SILLAGE_METRICS_HOST, the variables it is
+   * set with in every process that serves it.
+   */
   listen(port: number, host: string): Promise<number>
   close(): Promise<void>
 }
@@ -62,13 +67,17 @@ export function createOpsServer(deps: OpsServerDeps): OpsServer {
 
   return {
     listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(port, host, () => {
-          server.off('error', reject)
-          resolve((server.address() as AddressInfo).port)
-        })
-      }),
+      listenOn(
+        { variable: 'SILLAGE_METRICS_PORT', hostVariable: 'SILLAGE_METRICS_HOST', host, port },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject)
+            server.listen(port, host, () => {
+              server.off('error', reject)
+              resolve((server.address() as AddressInfo).port)
+            })
+          }),
+      ),
     close: () =>
       new Promise((resolve) => {
         if (!server.listening) return resolve()

@@ -15,6 +15,7 @@ import {
   createOpsServer,
   exitOnSignal,
   exitOnStartupError,
+  listenOn,
   type Logger,
 } from '@sillage/runtime'
 import { createWarehouse, migrate } from '@sillage/warehouse'
@@ -73,7 +74,14 @@ async function main(): Promise<void> {
   await migrate(warehouse, log.child({ component: 'migrate' }))
   await bus.ensureTopics(defaultTopicSpecs(config.bus.rawPartitions))
   activation.start()
-  const admin = app ? await app.listen({ port: config.http.port, host: config.http.host }) : undefined
+  const { port, host } = config.http
+  // A taken port or a wrong host: one SIL_LISTEN_FAILED line (exitOnStartupError), exit 1.
+  const admin = app
+    ? await listenOn(
+        { variable: 'SILLAGE_ACTIVATION_PORT', hostVariable: 'SILLAGE_ACTIVATION_HOST', host, port },
+        () => app.listen({ port, host }),
+      )
+    : undefined
   started = true
   log.info(
     {

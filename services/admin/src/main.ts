@@ -15,6 +15,7 @@ import {
   createOpsServer,
   exitOnSignal,
   exitOnStartupError,
+  listenOn,
   type Logger,
 } from '@sillage/runtime'
 import { applyRetention, createWarehouse, migrate } from '@sillage/warehouse'
@@ -69,7 +70,12 @@ async function main(): Promise<void> {
   await applyRetention(warehouse, config.retention, log.child({ component: 'retention' }))
   await bus.ensureTopics(defaultTopicSpecs(config.bus.rawPartitions))
 
-  const address = await app.listen({ port: config.port, host: config.host })
+  const { port, host } = config
+  // A taken port or a wrong host: one SIL_LISTEN_FAILED line (exitOnStartupError), exit 1.
+  const address = await listenOn(
+    { variable: 'SILLAGE_ADMIN_PORT', hostVariable: 'SILLAGE_ADMIN_HOST', host, port },
+    () => app.listen({ port, host }),
+  )
   ready = true
   log.info(
     {

@@ -13,6 +13,7 @@ import {
   createMetricsRegistry,
   exitOnSignal,
   exitOnStartupError,
+  listenOn,
   type Logger,
 } from '@sillage/runtime'
 import { createCollectorStack } from './stack.js'
@@ -51,7 +52,11 @@ async function main(): Promise<void> {
       await bus.close()
     },
   })
-  const address = await collector.app.listen({ port: config.collector.port, host: config.collector.host })
+  const { port, host } = config.collector
+  // A taken port or a wrong host: one SIL_LISTEN_FAILED line (exitOnStartupError), exit 1.
+  const address = await listenOn({ variable: 'SILLAGE_PORT', hostVariable: 'SILLAGE_HOST', host, port }, () =>
+    collector.app.listen({ port, host }),
+  )
   log.info(
     {
       address,

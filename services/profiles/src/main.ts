@@ -14,6 +14,7 @@ import {
   createOpsServer,
   exitOnSignal,
   exitOnStartupError,
+  listenOn,
   type Logger,
 } from '@sillage/runtime'
 import { followSuppressions } from '@sillage/identifiers/follow'
@@ -86,7 +87,12 @@ async function main(): Promise<void> {
     browserSources: config.browserSources,
   })
   stack.register(app)
-  await app.listen({ port: config.http.port, host: config.http.host })
+  const { port, host } = config.http
+  // A taken port or a wrong host: one SIL_LISTEN_FAILED line (exitOnStartupError), exit 1.
+  await listenOn(
+    { variable: 'SILLAGE_PROFILES_PORT', hostVariable: 'SILLAGE_PROFILES_HOST', host, port },
+    () => app.listen({ port, host }),
+  )
   stack.start()
   ready = true
   log.info(

@@ -1,4 +1,4 @@
-import { createLogger, exitOnSignal } from '@sillage/runtime'
+import { createLogger, exitOnSignal, logStartupFailure } from '@sillage/runtime'
 import { loadDashboardServerConfig } from '../dashboard-server/config.js'
 import { startDashboardServer } from '../dashboard-server/serve.js'
 import { parseCommandArgs, type Command } from './command.js'
@@ -39,8 +39,9 @@ export const dashboardCommand: Command = {
     try {
       server = await startDashboardServer({ config, log })
     } catch (err) {
-      // Logged with its code (SIL_CLICKHOUSE_TOO_OLD …); the CLI prints its message and exits 1.
-      log.fatal({ err }, 'failed to start')
+      // Logged with its code (SIL_CLICKHOUSE_TOO_OLD, SIL_LISTEN_FAILED without a stack …); the CLI
+      // prints its message and exits 1.
+      logStartupFailure(log, err)
       throw err
     }
     exitOnSignal({ log, timeoutMs: config.shutdownTimeoutMs, shutdown: () => server.close() })

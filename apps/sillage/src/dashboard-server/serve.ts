@@ -1,6 +1,12 @@
 import { readMergedDefinitions } from '@sillage/activation'
 import type { AudienceSummary } from '@sillage/dashboard'
-import { createMetricsRegistry, createOpsServer, type Logger, type Registry } from '@sillage/runtime'
+import {
+  createMetricsRegistry,
+  createOpsServer,
+  listenOn,
+  type Logger,
+  type Registry,
+} from '@sillage/runtime'
 import { checkServerVersion, createWarehouse, type Warehouse } from '@sillage/warehouse'
 import type { DashboardServerConfig } from './config.js'
 import { createDashboardServer } from './server.js'
@@ -62,7 +68,11 @@ export async function startDashboardServer(deps: DashboardServerDeps): Promise<D
   try {
     const metricsPort = await ops.listen(config.metrics.port, config.metrics.host)
     const version = await checkServerVersion(warehouse)
-    const url = await app.listen({ port: config.port, host: config.host })
+    const { port, host } = config
+    const url = await listenOn(
+      { variable: 'SILLAGE_DASHBOARD_PORT', hostVariable: 'SILLAGE_DASHBOARD_HOST', host, port },
+      () => app.listen({ port, host }),
+    )
     ready = true
     const metricsUrl = `http://${config.metrics.host}:${metricsPort}`
     log.info(
