@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -39,4 +39,17 @@ describe('file exporter', () => {
       expect(readdirSync(root)).toEqual(['data'])
     },
   )
+})
+
+describe('file exporter and symlinks', () => {
+  it('refuses a directory that a symlink inside the data dir leads out of, and writes nothing there', () => {
+    const outside = join(root, 'elsewhere')
+    mkdirSync(outside)
+    mkdirSync(dataDir, { recursive: true })
+    symlinkSync(outside, join(dataDir, 'linked'))
+    expect(() =>
+      createFileExporter({ id: 'ads', directory: 'linked/ads', format: 'csv', dataDir })(items),
+    ).toThrow(/file destination directory .*leads out of the data dir/)
+    expect(readdirSync(outside)).toEqual([])
+  })
 })

@@ -1,4 +1,7 @@
+import { lookup as dnsLookup } from 'node:dns/promises'
+import { isIP } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { ADDRESS_REFUSED, isRefusedAddress } from '../domain/destination-target.js'
 import { backoffMs, signBody, SIGNATURE_HEADER } from '../domain/webhook-signature.js'
 
 export type SendOutcome =
@@ -17,6 +20,45 @@ export interface WebhookSenderOptions {
   now?: () => number
   /** Waits between attempts; stops early when `signal` aborts (shutdown). */
   signal?: AbortSignal
+  /** The host's addresses (tests inject a name resolving to 169.254.169.254). */
+  lookup?: (hostname: string) => Promise<string[]>
+}
+
+const systemLookup = async (hostname: string) =>
+  (await dnsLookup(hostname, { all: true })).map((a) => a.address)
+
+/**
+ * Why an attempt failed, for the dead letter and the ledger: fetch's "fetch failed" alone did not
+ * tell a refused connection from a reset or an unknown host, so the cause's code and message are
+ * added (they name the host and port, never the URL's path or query).
+ */
+function failureReason(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined
+  const detail = [cause?.code, cause?.message].filter((x) => typeof x === 'string' && x !== '')
+  return (detail.length > 0 ? `${err.message}: ${[...new Set(detail)].join(' ')}` : err.message).slice(0, 300)
+}
+
+/**
+ * The refusal when the URL's host resolves to a link-local or metadata address (a DNS name
+ * pointed at 169.254.169.254): permanent, nothing sent. A failed look-up is left to fetch, which
+ * fails and is retried as any network error.
+ */
+async function addressRefusal(url: string, lookup: (h: string) => Promise<string[]>, timeoutMs: number) {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
+  let timer: NodeJS.Timeout | undefined
+  // Bounded like an attempt: a resolver that never answers leaves the look-up to fetch.
+  const addresses =
+    isIP(host) !== 0
+      ? [host]
+      : await Promise.race([
+          lookup(host).catch(() => []),
+          new Promise<string[]>((r) => (timer = setTimeout(() => r([]), timeoutMs))),
+        ]).finally(() => clearTimeout(timer))
+  const refused = addresses.find(isRefusedAddress)
+  return refused === undefined
+    ? undefined
+    : `${ADDRESS_REFUSED}: the host resolves to ${refused}, a link-local or cloud metadata address; not sent`
 }
 
 /**
@@ -34,7 +76,10 @@ const retriable = (status: number) => status === 408 || status === 425 || status
 export function createWebhookSender(opts: WebhookSenderOptions) {
   const doFetch = opts.fetch ?? fetch
   const now = opts.now ?? Date.now
+  const lookup = opts.lookup ?? systemLookup
   return async function send(body: string, idempotencyKey: string): Promise<SendOutcome> {
+    const refusal = await addressRefusal(opts.url, lookup, opts.timeoutMs)
+    if (refusal !== undefined) return { ok: false, attempts: 0, reason: refusal, permanent: true }
     let reason = ''
     for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
       let retryAfter: string | null = null
@@ -72,8 +117,7 @@ export function createWebhookSender(opts: WebhookSenderOptions) {
         if (!retriable(res.status)) return { ok: false, attempts: attempt, reason, permanent: true }
         retryAfter = res.headers.get('retry-after')
       } catch (err) {
-        const cause = attemptAbort.signal.aborted ? attemptAbort.signal.reason : err
-        reason = cause instanceof Error ? cause.message : String(cause)
+        reason = attemptAbort.signal.aborted ? failureReason(attemptAbort.signal.reason) : failureReason(err)
       } finally {
         clearTimeout(timer)
         opts.signal?.removeEventListener('abort', onStop)

@@ -77,3 +77,54 @@ describe('activation file: duplicate ids', () => {
     ])
   })
 })
+
+describe('activation file: unknown keys', () => {
+  const hook = { id: 'crm', type: 'webhook', url: 'https://crm.example/hook' }
+  it('refuses them wherever they are, naming each, instead of dropping them', () => {
+    const problems = problemsOf({
+      destinations: [{ ...hook, secret: 'whsec_x', batchsize: 50 }],
+      audiences: [{ id: 'a', rule: 'orders > 1', destination: ['crm'] }],
+      triggers: [{ id: 't', event: 'Order Completed', destinations: ['crm'], cooldown: 1 }],
+      audience: [],
+    })
+    expect(problems).toHaveLength(4)
+    for (const key of ['secret', 'batchsize', 'destination', 'cooldown', 'audience'])
+      expect(problems.join('\n')).toContain(`"${key}"`)
+    // A secret pasted into the file is named, never repeated.
+    expect(problems.join('\n')).not.toContain('whsec_x')
+  })
+
+  it('refuses ids that would climb out of an export directory, and over-long names', () => {
+    expect(problemsOf({ destinations: [{ id: '../../etc', type: 'file', directory: 'x' }] })).toEqual([
+      expect.stringMatching(/^destinations\.0\.id: /),
+    ])
+    expect(problemsOf({ audiences: [{ id: 'a', name: 'n'.repeat(201), rule: 'orders > 1' }] })).toEqual([
+      expect.stringMatching(/^audiences\.0\.name: /),
+    ])
+  })
+})
+
+describe('activation file: metadata addresses', () => {
+  it.each([
+    'http://169.254.169.254/latest/meta-data/',
+    'http://2852039166/', // 169.254.169.254 as one number: the URL parser normalises it
+    'http://[fe80::1]/hook',
+    'http://[::ffff:169.254.169.254]/',
+    'http://[fd00:ec2::254]/',
+    'http://metadata.google.internal/computeMetadata/v1/',
+    'http://METADATA.GOOGLE.INTERNAL./',
+  ])('refuses %s', (url) => {
+    expect(problemsOf(webhook(url))).toEqual([
+      expect.stringMatching(/^destinations\.0\.url: a link-local or cloud metadata/),
+    ])
+  })
+
+  it.each([
+    'http://10.0.0.7/hook',
+    'http://192.168.1.20:9999/hook',
+    'http://[::1]:9999/hook',
+    'http://localhost/hook',
+  ])('accepts the private or loopback receiver %s (self-hosted)', (url) => {
+    expect(problemsOf(webhook(url))).toEqual([])
+  })
+})

@@ -9,6 +9,17 @@ import { parseRule, type RuleNode } from './audience-rule.js'
 import { compileRule, compileSql } from './audience-sql.js'
 import { exportDirectoryProblem, webhookUrlProblem } from './destination-target.js'
 
+/**
+ * Unknown keys are refused, not dropped (decision, docs/activation.md): a misspelt
+ * `"destination": ["crm"]` made an audience delivered nowhere, `"batchsize"` silently kept 500,
+ * and a `"secret"` pasted into the file was accepted and ignored. Free text is bounded: a name
+ * travels in every `Audience Entered` event (`audience_name`).
+ */
+const MAX_NAME = 200
+const MAX_DESCRIPTION = 2000
+const MAX_SQL = 100_000
+const MAX_DESTINATIONS = 100
+
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _')
 
 /** Refines a string with a check that returns its problem (destination-target.ts). */
@@ -18,7 +29,7 @@ const checked = (schema: z.ZodString, problemOf: (value: string) => string | und
     if (message !== undefined) ctx.addIssue({ code: 'custom', message })
   })
 
-const webhookSchema = z.object({
+const webhookSchema = z.strictObject({
   id,
   type: z.literal('webhook'),
   /** http: or https:, without credentials (user:password@). */
@@ -35,7 +46,7 @@ const webhookSchema = z.object({
   includePii: z.literal(false).default(false),
 })
 
-const fileSchema = z.object({
+const fileSchema = z.strictObject({
   id,
   type: z.literal('file'),
   /** Relative to the data dir, and inside it. */
@@ -46,19 +57,19 @@ const fileSchema = z.object({
 export const destinationSchema = z.discriminatedUnion('type', [webhookSchema, fileSchema])
 
 const audienceSchema = z
-  .object({
+  .strictObject({
     id,
-    name: z.string().min(1).optional(),
-    description: z.string().optional(),
+    name: z.string().min(1).max(MAX_NAME).optional(),
+    description: z.string().max(MAX_DESCRIPTION).optional(),
     rule: z.string().min(1).optional(),
-    sql: z.string().min(1).optional(),
-    destinations: z.array(id).default([]),
+    sql: z.string().min(1).max(MAX_SQL).optional(),
+    destinations: z.array(id).max(MAX_DESTINATIONS).default([]),
   })
   .refine((a) => (a.rule === undefined) !== (a.sql === undefined), 'an audience has either "rule" or "sql"')
 
-const triggerSchema = z.object({
+const triggerSchema = z.strictObject({
   id,
-  name: z.string().min(1).optional(),
+  name: z.string().min(1).max(MAX_NAME).optional(),
   /** The track event it watches, e.g. "Cart Abandoned". */
   event: z.string().min(1),
   /** A condition over the event's properties (the rule language; names are property names). */
@@ -68,10 +79,10 @@ const triggerSchema = z.object({
   /** Fires only when the person had been away (no event) this many days before the event. */
   awayDays: z.number().int().min(1).optional(),
   cooldownHours: z.number().min(0).default(24),
-  destinations: z.array(id).min(1),
+  destinations: z.array(id).min(1).max(MAX_DESTINATIONS),
 })
 
-export const activationFileSchema = z.object({
+export const activationFileSchema = z.strictObject({
   version: z.literal(1).default(1),
   destinations: z.array(destinationSchema).default([]),
   audiences: z.array(audienceSchema).default([]),

@@ -45,6 +45,12 @@ type Token =
   | { t: 'end'; at: number }
 
 const MAX_RULE_LENGTH = 4000
+/**
+ * How deep `not` and brackets may nest. ClickHouse refuses a query whose AST is deeper than 1000,
+ * so `not not … not x` (990 deep, within the length limit) parsed here but failed every sync; 32
+ * is far beyond any hand-written rule and far below that ceiling.
+ */
+export const MAX_RULE_DEPTH = 32
 const WORD = /[A-Za-z_][A-Za-z0-9_.-]*/y
 const NUMBER = /-?\d+(?:\.\d+)?/y
 const OPS = ['>=', '<=', '!=', '<>', '=', '>', '<', '(', ')', ',']
@@ -143,17 +149,28 @@ export function parseRule(src: string): RuleNode {
     return { kind: 'truthy', attr }
   }
 
+  let depth = 0
+  const nested = <T>(at: number, inner: () => T): T => {
+    if (++depth > MAX_RULE_DEPTH)
+      throw new RuleSyntaxError(`nested deeper than ${MAX_RULE_DEPTH} levels of "not" and brackets`, at)
+    const out = inner()
+    depth--
+    return out
+  }
+
   const unary = (): RuleNode => {
     const tok = peek()
     if (isWord(tok, 'not')) {
       p++
-      return { kind: 'not', item: unary() }
+      return nested(tok.at, () => ({ kind: 'not', item: unary() }))
     }
     if (tok.t === 'op' && tok.v === '(') {
       p++
-      const inner = or()
-      expectOp(')')
-      return inner
+      return nested(tok.at, () => {
+        const inner = or()
+        expectOp(')')
+        return inner
+      })
     }
     return test()
   }

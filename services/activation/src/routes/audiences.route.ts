@@ -14,6 +14,13 @@ export interface AudienceRouteDeps {
 
 type Body = Record<string, unknown>
 
+/**
+ * What the API adds to an audience it answers with (`view`, the list): a body sent back as read
+ * (GET, edit, PUT) may carry them, and they are ignored. Any other key the definition does not
+ * have is refused (activation-file.ts), not dropped.
+ */
+const SERVER_FIELDS = ['version', 'origin', 'readOnly', 'evaluation', 'updatedAt', 'shadowed', 'valid']
+
 const view = (a: AudienceDef, origin: 'file' | 'api', extra: Record<string, unknown> = {}) => ({
   id: a.id,
   ...(a.name !== undefined && { name: a.name }),
@@ -38,7 +45,7 @@ export function registerAudienceRoutes(app: FastifyInstance, deps: AudienceRoute
   const now = deps.now ?? Date.now
   const parse = (body: unknown, id?: string): AudienceDef => {
     const input = { ...((body ?? {}) as Body) }
-    delete input['version']
+    for (const key of SERVER_FIELDS) delete input[key]
     if (id !== undefined) input['id'] ??= id
     if (id !== undefined && input['id'] !== id)
       throw new ActivationError('SIL_AUDIENCE_INVALID', 'the body id differs from the URL')
