@@ -64,6 +64,16 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
+/** A list of recommendations as the API sends them: objects with a product id, or undefined. */
+function recommendationsOf(items: unknown): Recommendation[] | undefined {
+  if (!Array.isArray(items)) return undefined
+  const valid = items.every(
+    (i: unknown) =>
+      typeof i === 'object' && i !== null && typeof (i as { product_id?: unknown }).product_id === 'string',
+  )
+  return valid ? (items as Recommendation[]) : undefined
+}
+
 /** Profile and recommendation reads with a read key, a short timeout and a fallback. */
 export class ProfilesReader {
   readonly #base: string
@@ -104,7 +114,8 @@ export class ProfilesReader {
     if ('reason' in res) return { status: 'unavailable', reason: res.reason }
     if (res.status === 200) {
       const profile = parseObject(res.body)
-      if (profile) return { status: 'found', profile: profile as never }
+      // Not a profile (a proxy's JSON, `{}`): a page reading it would fail on a missing field.
+      if (typeof profile?.['person_id'] === 'string') return { status: 'found', profile: profile as never }
       return { status: 'unavailable', reason: 'HTTP 200 without a JSON profile', httpStatus: 200 }
     }
     if (res.status === 404) return { status: 'not_found' }
@@ -121,8 +132,12 @@ export class ProfilesReader {
     const q = new URLSearchParams({ product_id: productId })
     if (opts.limit !== undefined) q.set('limit', String(opts.limit))
     const res = await this.#get(`/v1/recommendations?${q.toString()}`, opts.timeoutMs)
-    const items = !('reason' in res) && res.status === 200 ? parseObject(res.body)?.['items'] : undefined
-    if (Array.isArray(items)) return { items: items as Recommendation[], fallback: false }
+    // Items that are not recommendations (`[null]`, ids as numbers) would break the page: fallback.
+    const items =
+      !('reason' in res) && res.status === 200
+        ? recommendationsOf(parseObject(res.body)?.['items'])
+        : undefined
+    if (items) return { items, fallback: false }
     if (!('reason' in res) && REFUSED.has(res.status))
       throw new SillageError(
         'SIL_SDK_REQUEST_REFUSED',
@@ -142,17 +157,36 @@ export class ProfilesReader {
   ): Promise<{ status: number; body: string } | { reason: string }> {
     if (!this.#auth)
       throw new SillageError('SIL_SDK_INVALID_OPTIONS', 'profile reads need the readKey option')
+    const auth = this.#auth
+    // The deadline is the SDK's own, not only the transport's: a transport given by the
+    // application that ignores `timeoutMs` (or a body that never ends) must not hang a page.
+    const abort = new AbortController()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline = new Promise<{ reason: string }>((resolve) => {
+      timer = setTimeout(() => {
+        abort.abort()
+        resolve({ reason: `TimeoutError: no answer within ${timeoutMs} ms` })
+      }, timeoutMs)
+    })
+    const read = async (): Promise<{ status: number; body: string } | { reason: string }> => {
+      try {
+        const res = await this.#transport.send({
+          url: `${this.#base}${path}`,
+          method: 'GET',
+          headers: { authorization: auth, accept: 'application/json' },
+          body: '',
+          timeoutMs,
+          signal: abort.signal,
+        })
+        return { status: res.status, body: await res.text() }
+      } catch (err) {
+        return { reason: err instanceof Error ? `${err.name}: ${err.message}` : 'network error' }
+      }
+    }
     try {
-      const res = await this.#transport.send({
-        url: `${this.#base}${path}`,
-        method: 'GET',
-        headers: { authorization: this.#auth, accept: 'application/json' },
-        body: '',
-        timeoutMs,
-      })
-      return { status: res.status, body: await res.text() }
-    } catch (err) {
-      return { reason: err instanceof Error ? `${err.name}: ${err.message}` : 'network error' }
+      return await Promise.race([read(), deadline])
+    } finally {
+      clearTimeout(timer)
     }
   }
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { EVENT_ERRORS, REQUEST_ERRORS } from './errors.js'
+import { EVENT_ERRORS, PLAN_ERRORS, REQUEST_ERRORS } from './errors.js'
 
 describe('error catalogue', () => {
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8')
-  it.each([...Object.keys(REQUEST_ERRORS), ...Object.keys(EVENT_ERRORS)])(
+  it.each([...Object.keys(REQUEST_ERRORS), ...Object.keys(EVENT_ERRORS), ...Object.keys(PLAN_ERRORS)])(
     '%s is documented in docs/errors.md',
     (code) => {
       expect(doc).toContain(`\`${code}\``)

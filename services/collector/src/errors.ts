@@ -88,6 +88,12 @@ export const EVENT_ERRORS = {
 
 export type EventErrorCode = keyof typeof EVENT_ERRORS
 
+/** Codes of a source's configuration refused when the collector compiles it (at start). */
+export const PLAN_ERRORS = {
+  SIL_TRACKING_PLAN_INVALID:
+    "a source's tracking plan does not compile, or asks for a check that could stall the collector (the message names the event and why)",
+} as const
+
 export class CollectorError extends Error {
   readonly status: number
   /** Sent as Retry-After (429 and 503). */

@@ -12,6 +12,7 @@ import {
 import type { WarehouseOptions } from '@sillage/warehouse'
 import { errorBody, PROFILE_ERRORS } from './errors.js'
 import { relayUrl } from './relay-url.js'
+import { OWN_CORS } from './routes/own-cors.js'
 import type { OwnerToThread, ProfilesThreadData, ThreadAnswer, ThreadToOwner } from './thread.js'
 
 export interface ProfilesWorkerDeps extends Omit<ProfilesThreadData, 'busPort' | 'warehouse'> {
@@ -128,7 +129,7 @@ export function createProfilesWorker(deps: ProfilesWorkerDeps): ProfilesWorker {
     },
     register(app) {
       for (const url of ROUTES) {
-        app.get(url, { logLevel: 'warn' }, async (request, reply) => {
+        app.get(url, { ...OWN_CORS, logLevel: 'warn' }, async (request, reply) => {
           const headers: Record<string, string> = {}
           for (const [name, value] of Object.entries(request.headers)) {
             if (typeof value === 'string') headers[name] = value

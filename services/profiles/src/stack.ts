@@ -58,6 +58,8 @@ export interface ProfilesStackDeps {
    * `options.phoneCountryCode`.
    */
   phoneCountryCode?: string | undefined
+  /** Buckets each rate limiter keeps at most (default MAX_BUCKETS, domain/read-keys.ts; tests). */
+  rateLimitBuckets?: number | undefined
 }
 
 export interface ProfilesStack {
@@ -175,7 +177,10 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
       cache.setRecommendations(await store.allRecommendations())
     },
   })
-  const rateLimiter = createRateLimiter(options.rateLimitPerMinute)
+  // One limiter per route: the browser route's buckets are keyed by cookies anyone can mint, and
+  // must never share a table (and its evictions) with the read keys' buckets.
+  const rateLimiter = createRateLimiter(options.rateLimitPerMinute, Date.now, deps.rateLimitBuckets)
+  const browserRateLimiter = createRateLimiter(options.rateLimitPerMinute, Date.now, deps.rateLimitBuckets)
   let stopped = true
   return {
     store,
@@ -192,7 +197,7 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
       registerBrowserProfileRoute(app, {
         reader,
         sources: deps.browserSources ?? [],
-        rateLimiter,
+        rateLimiter: browserRateLimiter,
         metrics,
         log,
       })

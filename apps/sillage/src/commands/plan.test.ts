@@ -25,7 +25,7 @@ describe('readPlan (--plan FILE)', () => {
     })
     expect(() => readPlan(path)).toThrow(
       new RegExp(
-        `^--plan ${path}: tracking plan event "Coupon Entered": pattern "\\^\\(a\\)\\\\\\\\1\\$" is refused: a backreference`,
+        `^--plan ${path}: SIL_TRACKING_PLAN_INVALID: tracking plan event "Coupon Entered": pattern "\\^\\(a\\)\\\\\\\\1\\$" is refused: a backreference`,
       ),
     )
   })
@@ -33,7 +33,7 @@ describe('readPlan (--plan FILE)', () => {
   it('refuses a schema ajv refuses, also in mode off (the plan before it is switched on)', () => {
     const path = planFile({ mode: 'off', events: { 'Order Completed': { type: 'objet' } } })
     expect(() => readPlan(path)).toThrow(
-      new RegExp(`^--plan ${path}: tracking plan event "Order Completed": `),
+      new RegExp(`^--plan ${path}: SIL_TRACKING_PLAN_INVALID: tracking plan event "Order Completed": `),
     )
   })
 

@@ -93,7 +93,7 @@ describe('tracking plan schemas refused at compile', () => {
       message = (e as Error).message
     }
     expect(message).toMatch(
-      /^tracking plan event "X": pattern "x{200}…\(200000 characters\)" is refused: it is too large/,
+      /^SIL_TRACKING_PLAN_INVALID: tracking plan event "X": pattern "x{200}…\(200000 characters\)" is refused: it is too large/,
     )
     expect(message.length).toBeLessThan(1000)
   })

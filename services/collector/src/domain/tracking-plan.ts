@@ -4,6 +4,7 @@ import type { Source, TrackingPlan, TrackingPlanMode } from '@sillage/schemas'
 import { ECOMMERCE_PLAN } from './tracking-plan-ecommerce.js'
 import { planRegExp } from './tracking-plan-pattern.js'
 import { checkPlanSchema } from './tracking-plan-schema-check.js'
+import type { PLAN_ERRORS } from '../errors.js'
 
 /**
  * Tracking plans (docs/tracking-plans.md): a JSON Schema per track event name over the event's
@@ -35,14 +36,21 @@ export interface CompiledTrackingPlan {
   check(event: string, properties: unknown): Violation[] | undefined
 }
 
-/** A plan that does not compile: which event, and ajv's reason. */
+/** The most events a plan of one source may name (its own; the built-in ones are not counted). */
+export const MAX_PLAN_EVENTS = 2000
+
+/**
+ * A plan that does not compile: which event, and the reason (docs/errors.md). The message starts
+ * with the stable code; `createTrackingPlanIndex` adds the source after it.
+ */
 export class TrackingPlanError extends Error {
+  readonly code: keyof typeof PLAN_ERRORS = 'SIL_TRACKING_PLAN_INVALID'
   constructor(
     readonly event: string,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`tracking plan event ${JSON.stringify(event)}: ${message}`, options)
+    super(`SIL_TRACKING_PLAN_INVALID: tracking plan event ${JSON.stringify(event)}: ${message}`, options)
     this.name = 'TrackingPlanError'
   }
 }
@@ -81,10 +89,19 @@ function compileEvents(
   events: Readonly<Record<string, Record<string, unknown>>>,
 ): Map<string, ValidateFunction> {
   const out = new Map<string, ValidateFunction>()
+  const names = Object.keys(events)
+  if (names.length > MAX_PLAN_EVENTS) {
+    throw new TrackingPlanError(
+      names[MAX_PLAN_EVENTS] ?? '',
+      `the plan names ${names.length} events, at most ${MAX_PLAN_EVENTS} (each is compiled at every start)`,
+    )
+  }
   const normalised = new Map<string, string>()
   for (const [name, schema] of Object.entries(events)) {
     // Two names that look the same (é composed or not) are one event to whoever reads the plan,
-    // but only one of them would ever be matched: which schema applies would be a guess.
+    // but only one of them would ever be matched: which schema applies would be a guess. Names
+    // in another letter case are other events, as in Segment (a plan may cover a legacy
+    // sender's `order completed` beside `Order Completed`): accepted.
     const other = normalised.get(name.normalize('NFC'))
     if (other !== undefined) {
       throw new TrackingPlanError(
@@ -208,7 +225,9 @@ export function createTrackingPlanIndex(): (source: Source) => CompiledTrackingP
       try {
         compiled = compileTrackingPlan(source.trackingPlan) ?? null
       } catch (cause) {
-        if (cause instanceof TrackingPlanError) cause.message = `source "${source.id}": ${cause.message}`
+        if (cause instanceof TrackingPlanError) {
+          cause.message = cause.message.replace(': ', `: source "${source.id}": `)
+        }
         throw cause
       }
       cache.set(source, compiled)

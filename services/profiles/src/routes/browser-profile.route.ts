@@ -8,6 +8,7 @@ import { errorBody, PROFILE_ERRORS, type ProfileErrorCode } from '../errors.js'
 import type { RateDecision, RateLimiter } from '../domain/read-keys.js'
 import type { ProfileMetrics } from '../metrics.js'
 import type { ProfileReader } from '../profile-reader.js'
+import { OWN_CORS } from './own-cors.js'
 
 const VALID_COOKIE = /^[\w.~%-]{1,512}$/
 
@@ -32,7 +33,7 @@ export function registerBrowserProfileRoute(
   const fail = (code: ProfileErrorCode) => ({ status: PROFILE_ERRORS[code].status, body: errorBody(code) })
   app.get<{ Querystring: { writeKey?: string; limit?: unknown; product_id?: string } }>(
     '/v1/me/recommendations',
-    { logLevel: 'warn' },
+    { ...OWN_CORS, logLevel: 'warn' },
     async (request, reply) => {
       const started = performance.now()
       const source = findSource(request.query.writeKey ?? '')

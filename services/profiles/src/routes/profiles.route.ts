@@ -7,6 +7,7 @@ import { errorBody, type ProfileErrorCode, PROFILE_ERRORS } from '../errors.js'
 import type { ProfileMetrics } from '../metrics.js'
 import type { ProfileReader } from '../profile-reader.js'
 import { MAX_PARAM_LENGTH } from '../server-options.js'
+import { OWN_CORS } from './own-cors.js'
 
 export interface ProfileRoutesDeps {
   reader: ProfileReader
@@ -121,7 +122,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
 
   app.get<{ Params: { type: string; value: string }; Querystring: { phoneCountryCode?: unknown } }>(
     '/v1/profiles/:type/:value',
-    { logLevel: 'warn', errorHandler: onError('profile') },
+    { ...OWN_CORS, logLevel: 'warn', errorHandler: onError('profile') },
     (request, reply) =>
       lookup(request, reply, request.params.type, request.params.value, request.query.phoneCountryCode),
   )
@@ -129,7 +130,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
   // also as `%2E`) cannot travel in a URL path, which every WHATWG URL parser (fetch) resolves.
   app.get<{ Params: { type: string }; Querystring: { value?: unknown; phoneCountryCode?: unknown } }>(
     '/v1/profiles/:type',
-    { logLevel: 'warn', errorHandler: onError('profile') },
+    { ...OWN_CORS, logLevel: 'warn', errorHandler: onError('profile') },
     (request, reply) =>
       lookup(
         request,
@@ -143,7 +144,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
 
   app.get<{ Querystring: { product_id?: string; limit?: unknown } }>(
     '/v1/recommendations',
-    { logLevel: 'warn', errorHandler: onError('recommendations') },
+    { ...OWN_CORS, logLevel: 'warn', errorHandler: onError('recommendations') },
     async (request, reply) => {
       timers.set(request, performance.now())
       const route = 'recommendations'
