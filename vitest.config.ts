@@ -27,9 +27,18 @@ export default defineConfig({
         },
       },
       {
-        // Real chDB, brokers, browsers and timings: one file at a time, as before, after the units.
+        // Real chDB, brokers, browsers and timings: one file at a time, after the units. In one
+        // process (isolate: false): a fresh process per file re-loaded fastify, chDB, kafkajs and
+        // the sources for each of the ~120 files (~1.5 s each); the whole project ran in 835 s
+        // instead of ~1,000 (2026-12-07). Each file still opens and closes what it uses.
         extends: true,
-        test: { name: 'integration', include: INTEGRATION, maxWorkers: 1, sequence: { groupOrder: 1 } },
+        test: {
+          name: 'integration',
+          include: INTEGRATION,
+          maxWorkers: 1,
+          isolate: false,
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },
