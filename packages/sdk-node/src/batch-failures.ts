@@ -44,17 +44,35 @@ export function acceptedBatch(
   return { accepted, failed }
 }
 
-/** A refused request: each event fails with its own rejection when listed, else the request's. */
-export function refusedBatch(items: readonly Item[], v: Extract<Verdict, { kind: 'refused' }>): Failures {
-  const byIndex = new Map(v.rejected.map((r) => [r.index, r]))
-  return items.map((item, index): [Item, FailedEvent] => {
+/**
+ * A refused request: each event fails with its own rejection when listed, else the request's.
+ * A partial answer (`success: true` with an `accepted` count) whose count is exactly the events not
+ * listed in `rejected` confirms those: they are accepted, not failed (a re-send would duplicate
+ * them). A count that does not add up confirms nothing.
+ */
+export function refusedBatch(
+  items: readonly Item[],
+  v: Extract<Verdict, { kind: 'refused' }>,
+): { accepted: Item[]; failed: Failures } {
+  const byIndex = new Map(
+    v.rejected.filter((r) => r.index >= 0 && r.index < items.length).map((r) => [r.index, r]),
+  )
+  const partial = v.accepted !== undefined && v.accepted > 0 && v.accepted === items.length - byIndex.size
+  const accepted: Item[] = []
+  const failed: Failures = []
+  for (const [index, item] of items.entries()) {
     const r = byIndex.get(index)
+    if (!r && partial) {
+      accepted.push(item)
+      continue
+    }
     const f = r
       ? failure(item, 'SIL_SDK_EVENT_REJECTED', r.message)
       : failure(item, 'SIL_SDK_REQUEST_REFUSED', v.message)
     f.status = v.status
     const code = r?.code ?? v.collectorCode
     if (code !== undefined) f.collectorCode = code
-    return [item, f]
-  })
+    failed.push([item, f])
+  }
+  return { accepted, failed }
 }

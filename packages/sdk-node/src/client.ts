@@ -39,7 +39,10 @@ export interface FlushOptions {
 }
 
 export interface CloseOptions {
-  /** Abandon what is still undelivered after this long: close() rejects with SIL_SDK_CLOSE_TIMEOUT. */
+  /**
+   * Abandon what is still undelivered after this long: close() rejects with SIL_SDK_CLOSE_TIMEOUT.
+   * Default: the `closeTimeoutMs` option (20 s).
+   */
   timeoutMs?: number
 }
 
@@ -146,7 +149,7 @@ export class Sillage extends Calls {
    * Idempotent: every call returns the same promise. Await it before the process exits.
    */
   close(opts: CloseOptions = {}): Promise<void> {
-    this.#closing ??= this.#close(opts.timeoutMs)
+    this.#closing ??= this.#close(opts.timeoutMs ?? this.options.closeTimeoutMs)
     return this.#closing
   }
 

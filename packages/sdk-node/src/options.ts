@@ -47,6 +47,11 @@ export interface SillageOptions {
   /** A longer `Retry-After` is capped to this. Default 300,000 ms. */
   maxRetryAfterMs?: number
   /**
+   * close() without `timeoutMs` abandons what is still undelivered after this long
+   * (`SIL_SDK_CLOSE_TIMEOUT`). Default 20,000 ms, inside a container's 30 s stop grace period.
+   */
+  closeTimeoutMs?: number
+  /**
    * Called once per batch of failed or dropped events (never per event), with `error.failed`.
    * Default: `process.emitWarning`. Events also fail the next `flush()`.
    */
@@ -91,6 +96,7 @@ export interface ResolvedOptions {
   readonly retryBaseMs: number
   readonly retryMaxMs: number
   readonly maxRetryAfterMs: number
+  readonly closeTimeoutMs: number
 }
 
 const DEFAULTS = {
@@ -107,6 +113,7 @@ const DEFAULTS = {
   retryBaseMs: 500,
   retryMaxMs: 30_000,
   maxRetryAfterMs: 300_000,
+  closeTimeoutMs: 20_000,
 } as const
 
 type NumberOption = Exclude<keyof typeof DEFAULTS, 'path'>
@@ -187,6 +194,7 @@ export function resolveOptions(o: SillageOptions): ResolvedOptions {
     retryBaseMs: num('retryBaseMs', 1),
     retryMaxMs: num('retryMaxMs', 1),
     maxRetryAfterMs: num('maxRetryAfterMs', 0),
+    closeTimeoutMs: num('closeTimeoutMs', 1),
   }
   if (problems.length > 0) throw new SillageError('SIL_SDK_INVALID_OPTIONS', problems.join('; '))
   return Object.freeze(resolved)

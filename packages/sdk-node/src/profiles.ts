@@ -5,6 +5,7 @@ import type {
   Recommendation,
   RecommendationsResult,
 } from './profile-types.js'
+import { MAX_RESPONSE_BYTES, readCapped } from './read-body.js'
 import type { Transport } from './transport.js'
 
 export interface ProfileReadOptions {
@@ -178,7 +179,9 @@ export class ProfilesReader {
           timeoutMs,
           signal: abort.signal,
         })
-        return { status: res.status, body: await res.text() }
+        const body = await readCapped(res)
+        if (body === undefined) return { reason: `response body over ${MAX_RESPONSE_BYTES} bytes` }
+        return { status: res.status, body }
       } catch (err) {
         return { reason: err instanceof Error ? `${err.name}: ${err.message}` : 'network error' }
       }

@@ -54,6 +54,12 @@ export class Publisher {
   private readonly settlements: Settlements
   private readonly send: SendBatchDeps
   private dropped: FailedEvent[] = []
+  /**
+   * When the collector started failing (the start of the first failed attempt since its last
+   * answer): the retry budget is the outage's, shared by every batch, so that a long outage costs
+   * maxRetryDurationMs once, not once per queued batch.
+   */
+  private outageSince: number | undefined
   private readonly counters = { accepted: 0, failed: 0, dropped: 0, retries: 0, requests: 0 }
 
   constructor(private readonly deps: PublisherDeps) {
@@ -190,14 +196,16 @@ export class Publisher {
   }
 
   private async deliver(items: Item[]): Promise<void> {
-    const started = this.deps.clock.now()
     let retries = 0
     for (;;) {
       if (this.abandoned) return
       this.counters.requests += 1
       const events = items.map((i) => i.json)
+      const attempted = this.deps.clock.now()
       const verdict = await sendBatch(this.send, events, retries, this.gzip)
       if (this.abandoned) return
+      if (verdict.kind === 'retry') this.outageSince ??= attempted
+      else this.outageSince = undefined // the collector answered: it is up
       switch (verdict.kind) {
         case 'accepted':
           return this.accept(items, verdict.rejected)
@@ -226,9 +234,9 @@ export class Publisher {
             maxRetryAfterMs: this.o.maxRetryAfterMs,
             random: this.deps.clock.random(),
           })
-          const elapsed = this.deps.clock.now() - started
+          const elapsed = this.deps.clock.now() - (this.outageSince ?? attempted)
           if (retries > this.o.maxRetries || elapsed + delay > this.o.maxRetryDurationMs) {
-            const reason = `gave up after ${retries} attempts in ${elapsed} ms; last: ${verdict.reason}`
+            const reason = `gave up after ${retries} attempts, the collector failing for ${elapsed} ms; last: ${verdict.reason}`
             return this.fail(items, 'SIL_SDK_RETRIES_EXHAUSTED', reason, verdict.status)
           }
           this.counters.retries += 1
@@ -258,7 +266,9 @@ export class Publisher {
   }
 
   private refuse(items: Item[], v: Extract<Verdict, { kind: 'refused' }>): void {
-    this.failWith(refusedBatch(items, v))
+    const { accepted, failed } = refusedBatch(items, v)
+    for (const item of accepted) if (this.settle(item)) this.counters.accepted += 1
+    this.failWith(failed)
   }
 
   private fail(items: Item[], code: SdkErrorCode, reason: string, status?: number): void {

@@ -7,7 +7,8 @@
  *   messageIds, after a back-off that honours `Retry-After`.
  * - 413: the batch is over the collector's limit; split it.
  * - 415 to a gzip body: the collector does not take gzip; send it plain.
- * - any other status: retrying cannot fix it; the events fail.
+ * - any other status: retrying cannot fix it; the events fail, except those a partial answer
+ *   (`success: true`, `accepted`, `rejected`) confirms.
  */
 
 export interface Rejection {
@@ -18,12 +19,22 @@ export interface Rejection {
 
 export type Verdict =
   | { kind: 'accepted'; rejected: Rejection[] }
-  | { kind: 'refused'; status: number; collectorCode?: string; message: string; rejected: Rejection[] }
+  | {
+      kind: 'refused'
+      status: number
+      collectorCode?: string
+      message: string
+      rejected: Rejection[]
+      /** A partial answer's `accepted` count (`success: true`): see batch-failures.ts. */
+      accepted?: number
+    }
   | { kind: 'too-large'; status: number; message: string }
   | { kind: 'unsupported-media-type'; status: number; message: string }
   | { kind: 'retry'; reason: string; status?: number; retryAfterMs?: number }
 
 interface CollectorBody {
+  success?: unknown
+  accepted?: unknown
   code?: unknown
   message?: unknown
   rejected?: unknown
@@ -69,6 +80,7 @@ export function judgeResponse(status: number, text: string, retryAfter: string |
   }
   const refused: Verdict = { kind: 'refused', status, message, rejected: rejections(body) }
   if (collectorCode !== undefined) refused.collectorCode = collectorCode
+  if (body.success === true && typeof body.accepted === 'number') refused.accepted = body.accepted
   return refused
 }
 

@@ -1,4 +1,5 @@
-import type { Clock } from './clock.js'
+import type { Clock, TimerHandle } from './clock.js'
+import { readCapped } from './read-body.js'
 import { judgeNetworkError, judgeResponse, type Verdict } from './retry-policy.js'
 import type { Transport } from './transport.js'
 
@@ -15,7 +16,8 @@ export interface SendBatchDeps {
 /**
  * One attempt at one batch: the body from the events' JSON (serialised once, when queued) with a
  * fresh `sentAt`, so the collector's clock-skew correction holds on retries; `X-Retry-Count`;
- * gzip when asked. Resolves with the verdict on the answer; never rejects.
+ * gzip when asked; `timeoutMs` enforced by the SDK too. Resolves with the verdict on the answer;
+ * never rejects.
  */
 export async function sendBatch(
   deps: SendBatchDeps,
@@ -31,24 +33,46 @@ export async function sendBatch(
     body = await deps.compress(json)
     headers['content-encoding'] = 'gzip'
   }
-  let response
+  // The deadline is the SDK's own, not only the transport's: an application's transport that
+  // ignores `timeoutMs` (or a body that never ends) must not hold the batch, flush() and close().
+  const local = new AbortController()
+  let timer: TimerHandle | undefined
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = deps.clock.setTimer(() => {
+      local.abort(new DOMException(`no answer within ${deps.timeoutMs} ms`, 'TimeoutError'))
+      resolve('timeout')
+    }, deps.timeoutMs)
+  })
   try {
-    response = await deps.transport.send({
-      url: deps.url,
-      method: 'POST',
-      headers,
-      body,
-      timeoutMs: deps.timeoutMs,
-      signal: deps.signal,
-    })
-  } catch (error) {
-    return judgeNetworkError(error)
+    let response
+    try {
+      const sent = await Promise.race([
+        deps.transport.send({
+          url: deps.url,
+          method: 'POST',
+          headers,
+          body,
+          timeoutMs: deps.timeoutMs,
+          signal: AbortSignal.any([deps.signal, local.signal]),
+        }),
+        deadline,
+      ])
+      if (sent === 'timeout')
+        return { kind: 'retry', reason: `TimeoutError: no answer within ${deps.timeoutMs} ms` }
+      response = sent
+    } catch (error) {
+      return judgeNetworkError(error)
+    }
+    let text = ''
+    try {
+      // At most 1 MiB is read (read-body.ts), within the same deadline: past either, the body
+      // counts as lost.
+      text = (await Promise.race([readCapped(response), deadline.then(() => undefined)])) ?? ''
+    } catch {
+      // A 2xx is durable even when its body is lost; other statuses are judged on the status.
+    }
+    return judgeResponse(response.status, text, response.headers.get('retry-after'), deps.clock.now())
+  } finally {
+    timer?.cancel()
   }
-  let text = ''
-  try {
-    text = await response.text()
-  } catch {
-    // A 2xx is durable even when its body is lost; other statuses are judged on the status.
-  }
-  return judgeResponse(response.status, text, response.headers.get('retry-after'), deps.clock.now())
 }

@@ -18,6 +18,11 @@ export interface HttpResponse {
   headers: { get(name: string): string | null }
   /** The body; the SDK always reads it, so that keep-alive sockets are released. */
   text(): Promise<string>
+  /**
+   * The body as a stream (fetch's `Response.body`), when the transport has one: the SDK then
+   * reads at most 1 MiB of it and cancels the rest (src/read-body.ts). Without it, `text()`.
+   */
+  readonly body?: ReadableStream<Uint8Array> | null
 }
 
 export interface Transport {
