@@ -2,6 +2,7 @@ import { TOPICS, type Bus } from '@sillage/bus'
 import type { EnrichedEvent } from '@sillage/schemas'
 import { Counter, Histogram, type Logger, type Registry } from '@sillage/runtime'
 import type { Warehouse } from '@sillage/warehouse'
+import { createAudienceSqlGuard } from '../adapters/audience-sql-guard.js'
 import { createAudienceStore } from '../adapters/clickhouse-audiences.js'
 import type { AudienceDef } from '../domain/activation-file.js'
 import { compileRule, compileSql, type CompiledQuery } from '../domain/audience-sql.js'
@@ -41,6 +42,7 @@ export function audienceQuery(audience: AudienceDef, database: string): Compiled
 export function createAudienceSync(deps: AudienceSyncDeps) {
   const log = deps.log.child({ component: 'audiences' })
   const store = createAudienceStore(deps.warehouse)
+  const guard = createAudienceSqlGuard(deps.warehouse)
   const now = deps.now ?? Date.now
   const emit =
     deps.emit ??
@@ -77,7 +79,10 @@ export function createAudienceSync(deps: AudienceSyncDeps) {
 
   /** The current members of an audience (what `preview` shows); nothing recorded. */
   async function preview(audience: AudienceDef): Promise<string[]> {
-    return store.members(audienceQuery(audience, deps.warehouse.database))
+    const query = audienceQuery(audience, deps.warehouse.database)
+    // An admin's SQL is parsed by the warehouse before it runs (audience-sql-guard.ts).
+    if (audience.sql !== undefined) await guard(query)
+    return store.members(query)
   }
 
   async function syncOne(

@@ -106,4 +106,36 @@ describe('webhook sender and the metadata address', () => {
     })
     expect(fetched).toEqual(['http://10.1.2.3/hook'])
   })
+
+  it('connects to the address it checked: a DNS answer that turns to 169.254.x is refused', async () => {
+    // The check before the batch sees a public address; the connection's look-up sees the
+    // metadata address. "localhost" stands in for it: a fetch resolving the name again on its own
+    // would reach the loopback server.
+    const answers = [['203.0.113.7'], ['169.254.169.254']]
+    const lookups: string[] = []
+    const lookup = async (host: string) => {
+      lookups.push(host)
+      return answers[Math.min(lookups.length - 1, answers.length - 1)]!
+    }
+    const port = new URL(base).port
+    const outcome = await sender(`http://localhost:${port}/rebind`, { lookup })('{}', 'k')
+    expect(outcome).toMatchObject({
+      ok: false,
+      permanent: true,
+      attempts: 1,
+      reason: expect.stringMatching(/^SIL_DESTINATION_ADDRESS_REFUSED: .*169\.254\.169\.254/),
+    })
+    expect(seen.get('/rebind')).toBeUndefined()
+    expect(lookups).toEqual(['localhost', 'localhost'])
+  })
+
+  it("connects to the look-up's answer, not to a second resolution of the name", async () => {
+    const answers = [['203.0.113.7'], ['127.0.0.1']]
+    let n = 0
+    const lookup = async () => answers[Math.min(n++, answers.length - 1)]!
+    const port = new URL(base).port
+    const outcome = await sender(`http://hooks.rebind.invalid:${port}/pinned`, { lookup })('{}', 'k')
+    expect(outcome).toMatchObject({ ok: true, attempts: 1 })
+    expect(seen.get('/pinned')).toBe(1)
+  })
 })

@@ -1,6 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises'
+import type { LookupAddress, LookupOptions } from 'node:dns'
 import { isIP } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Agent, fetch as undiciFetch } from 'undici'
 import { ADDRESS_REFUSED, isRefusedAddress } from '../domain/destination-target.js'
 import { backoffMs, signBody, SIGNATURE_HEADER } from '../domain/webhook-signature.js'
 
@@ -20,12 +22,78 @@ export interface WebhookSenderOptions {
   now?: () => number
   /** Waits between attempts; stops early when `signal` aborts (shutdown). */
   signal?: AbortSignal
-  /** The host's addresses (tests inject a name resolving to 169.254.169.254). */
+  /**
+   * The host's addresses, for the check before the batch and for the connection itself (tests
+   * inject a name resolving to 169.254.169.254, or one that changes its answer).
+   */
   lookup?: (hostname: string) => Promise<string[]>
 }
 
-const systemLookup = async (hostname: string) =>
+type HostLookup = (hostname: string) => Promise<string[]>
+
+const systemLookup: HostLookup = async (hostname: string) =>
   (await dnsLookup(hostname, { all: true })).map((a) => a.address)
+
+/** The error a connection gets when its host resolves, at connect time, to a refused address. */
+class AddressRefusedError extends Error {
+  readonly code = ADDRESS_REFUSED
+  constructor(readonly address: string) {
+    super(`the host resolves to ${address}, a link-local or cloud metadata address; not sent`)
+    this.name = 'AddressRefusedError'
+  }
+}
+
+type LookupCallback = (err: Error | null, address: string | LookupAddress[], family?: number) => void
+
+/**
+ * The `lookup` of the socket itself (net/tls.connect's option), so the address checked is the
+ * address connected to: a DNS answer that changes between the check before the batch and the
+ * connection (DNS rebinding) cannot reach 169.254.169.254. Any refused address in the answer
+ * refuses the connection, as the check before the batch does. Only the IP is pinned: TLS still
+ * sends the hostname as SNI and verifies the certificate against it.
+ */
+function pinnedLookup(lookup: HostLookup) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    lookup(hostname).then(
+      (found) => {
+        const refused = found.find(isRefusedAddress)
+        if (refused !== undefined) return callback(new AddressRefusedError(refused), '')
+        const addresses = found
+          .map((address) => ({ address, family: isIP(address) }))
+          .filter((a) => a.family !== 0 && (!options.family || a.family === options.family))
+        const first = addresses[0]
+        if (first === undefined)
+          return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '')
+        if (options.all === true) callback(null, addresses)
+        else callback(null, first.address, first.family)
+      },
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), ''),
+    )
+  }
+}
+
+/**
+ * One connection pool per look-up function (the system's, created once; a test's own): senders
+ * are made per batch, and a pool per sender would leave its keep-alive sockets behind.
+ */
+const agents = new WeakMap<HostLookup, Agent>()
+function pinnedFetch(lookup: HostLookup): typeof fetch {
+  let agent = agents.get(lookup)
+  if (agent === undefined) {
+    agent = new Agent({ connect: { lookup: pinnedLookup(lookup) } })
+    agents.set(lookup, agent)
+  }
+  const dispatcher = agent
+  return ((input: string | URL, init?: RequestInit) =>
+    undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch
+}
+
+/** The refused address when a failed attempt's cause is the connect-time refusal. */
+function connectRefusal(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++)
+    if (e instanceof AddressRefusedError) return `${ADDRESS_REFUSED}: ${e.message}`
+  return undefined
+}
 
 /**
  * Why an attempt failed, for the dead letter and the ledger: fetch's "fetch failed" alone did not
@@ -74,9 +142,9 @@ const retriable = (status: number) => status === 408 || status === 425 || status
  * Idempotency-Key, so a receiver that saw an earlier attempt can drop the repeat.
  */
 export function createWebhookSender(opts: WebhookSenderOptions) {
-  const doFetch = opts.fetch ?? fetch
   const now = opts.now ?? Date.now
   const lookup = opts.lookup ?? systemLookup
+  const doFetch = opts.fetch ?? pinnedFetch(lookup)
   return async function send(body: string, idempotencyKey: string): Promise<SendOutcome> {
     const refusal = await addressRefusal(opts.url, lookup, opts.timeoutMs)
     if (refusal !== undefined) return { ok: false, attempts: 0, reason: refusal, permanent: true }
@@ -117,6 +185,8 @@ export function createWebhookSender(opts: WebhookSenderOptions) {
         if (!retriable(res.status)) return { ok: false, attempts: attempt, reason, permanent: true }
         retryAfter = res.headers.get('retry-after')
       } catch (err) {
+        const refused = connectRefusal(err)
+        if (refused !== undefined) return { ok: false, attempts: attempt, reason: refused, permanent: true }
         reason = attemptAbort.signal.aborted ? failureReason(attemptAbort.signal.reason) : failureReason(err)
       } finally {
         clearTimeout(timer)
