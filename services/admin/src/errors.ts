@@ -12,6 +12,19 @@ export const ADMIN_ERRORS = {
     status: 400,
     message: 'not a usable identifier: an invalid email or phone, or a value that is never an identifier',
   },
+  SIL_PRIVACY_BODY_TOO_LARGE: {
+    status: 413,
+    message: 'request body too large: a privacy request is one identifier (16 KiB at most)',
+  },
+  SIL_PRIVACY_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'the body must be JSON, sent with Content-Type: application/json',
+  },
+  SIL_PRIVACY_EXPORT_TOO_LARGE: {
+    status: 413,
+    message:
+      'the person has more rows than an export holds (docs/privacy.md#export-size); export them from the warehouse',
+  },
   SIL_PRIVACY_SUBJECT_NOT_FOUND: { status: 404, message: 'nothing is held about this identifier' },
   SIL_PRIVACY_REQUEST_NOT_FOUND: { status: 404, message: 'no erasure request with this id' },
   SIL_PRIVACY_ERASURE_FAILED: {

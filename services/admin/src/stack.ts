@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import { ADMIN_ERRORS } from './errors.js'
 import { registerPrivacyAdmin, type PrivacyAdminDeps } from './privacy-admin.js'
 import type { PrivacyService } from './pipeline/privacy-service.js'
@@ -28,12 +28,20 @@ export function createAdminStack(deps: AdminStackDeps): AdminStack {
 
 /** The standalone admin server: /healthz and the catalogue's 404. */
 function createAdminServer(deps: AdminStackDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.log.child({ component: 'admin' }) as FastifyBaseLogger })
-  app.get('/healthz', async () => ({ ok: true }))
-  app.setNotFoundHandler((_request, reply) =>
+  const notFound = (reply: FastifyReply) =>
     reply
       .code(404)
-      .send({ success: false, code: 'SIL_NOT_FOUND', message: ADMIN_ERRORS.SIL_NOT_FOUND.message }),
-  )
+      .send({ success: false, code: 'SIL_NOT_FOUND', message: ADMIN_ERRORS.SIL_NOT_FOUND.message })
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'admin' }) as FastifyBaseLogger,
+    // A request id up to 1,024 characters reaches its route (404 SIL_PRIVACY_REQUEST_NOT_FOUND), as on the
+    // collector's app in `sillage start`; past that, or a URL that does not decode, names no endpoint.
+    routerOptions: { maxParamLength: 1024 },
+    frameworkErrors: (_error, _request, reply) => {
+      void notFound(reply)
+    },
+  })
+  app.get('/healthz', async () => ({ ok: true }))
+  app.setNotFoundHandler((_request, reply) => notFound(reply))
   return app
 }

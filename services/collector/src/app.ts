@@ -65,6 +65,22 @@ export interface CollectorDeps {
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000
 
+/**
+ * The read-key routes `sillage start` puts on this port (`/v1/profiles/*`, `/v1/recommendations`):
+ * for servers only, never readable cross-origin. Matched on the decoded path (`%70rofiles` routes
+ * there too); a path that does not decode is treated as one of them.
+ */
+function isServerOnlyPath(url: string): boolean {
+  const raw = url.split('?', 1)[0] ?? ''
+  let path: string
+  try {
+    path = decodeURIComponent(raw)
+  } catch {
+    return true
+  }
+  return /^\/v1\/(profiles|recommendations)(\/|$)/.test(path)
+}
+
 /** Builds the collector (routes, parsers, error mapping) without listening: tests use inject(). */
 export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
   const metrics = createCollectorMetrics(deps.registry)
@@ -104,13 +120,21 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
   const browserOrigins = new Set(
     deps.sources.filter((s) => s.type === 'browser').flatMap((s) => s.allowedOrigins),
   )
-  void app.register(cors, {
-    origin: (origin, cb) =>
+  const corsOptions = {
+    origin: (origin: string | undefined, cb: (err: Error | null, allow: boolean) => void) =>
       cb(null, origin !== undefined && (browserOrigins.has('*') || browserOrigins.has(origin))),
     credentials: true,
     methods: ['GET', 'POST'],
     allowedHeaders: ['content-type', 'authorization', 'content-encoding', 'x-retry-count'],
     maxAge: 86_400,
+  }
+  // The profile API's read-key routes opt out of this plugin (`config: { cors: false }`), but
+  // their preflight reaches its `OPTIONS *` route, whose config is its own: it is refused by path.
+  const noCors = { ...corsOptions, origin: false }
+  void app.register(cors, {
+    delegator: (request, cb) => {
+      cb(null, request.method === 'OPTIONS' && isServerOnlyPath(request.url) ? noCors : corsOptions)
+    },
   })
 
   app.addHook('onResponse', async (request, reply) => {

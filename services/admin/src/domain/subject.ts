@@ -25,8 +25,17 @@ export type Subject =
 /** Identity's own normalisation (@sillage/identifiers identifierNormaliser with its rules). */
 export type { Normalise }
 
+/**
+ * Control characters (the collector strips them from identifiers before they are stored) and lone
+ * UTF-16 surrogates (stored as U+FFFD): a value holding one never matches a stored identifier, and
+ * a lone surrogate would hash like U+FFFD, another person's value.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NEVER_STORED = /[\u0000-\u001f\u007f]|\p{Cs}/u
+
 /** The request's identifier in the form identity stores it; undefined when it is not usable. */
 export function toSubject(request: SubjectRequest, normalise: Normalise): Subject | undefined {
+  if (NEVER_STORED.test(request.value)) return undefined
   if (request.type === PERSON_ID) {
     const personId = request.value.trim().toLowerCase()
     return PERSON_ID_VALUE.test(personId) ? { kind: 'person', personId } : undefined

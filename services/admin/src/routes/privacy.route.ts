@@ -11,6 +11,20 @@ export interface PrivacyRouteDeps {
 }
 
 export const PRIVACY_PREFIX = '/admin/privacy'
+/** A privacy request is one identifier: a few hundred bytes. Larger bodies are 413 unread. */
+export const PRIVACY_BODY_LIMIT = 16 * 1024
+const POST = { bodyLimit: PRIVACY_BODY_LIMIT }
+
+/** `application/json`, with parameters or not, in any case. */
+const isJson = (contentType: string | undefined) =>
+  contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'application/json'
+
+/** A client error by its HTTP status: too large and unsupported get their own codes. */
+function clientErrorCode(status: number): AdminErrorCode {
+  if (status === 413) return 'SIL_PRIVACY_BODY_TOO_LARGE'
+  if (status === 415) return 'SIL_PRIVACY_UNSUPPORTED_MEDIA_TYPE'
+  return 'SIL_PRIVACY_REQUEST_INVALID'
+}
 
 function parseSubject(body: unknown): SubjectRequest {
   const parsed = subjectRequestSchema.safeParse(body)
@@ -53,11 +67,10 @@ export function registerPrivacyRoutes(app: FastifyInstance, deps: PrivacyRouteDe
         // `sillage start`'s app) refuses bad JSON with a `status`. Both are the client's to fix.
         const status = error.statusCode ?? (error as { status?: unknown }).status
         if (typeof status === 'number' && status >= 400 && status < 500) {
-          return sendError(
-            reply,
-            'SIL_PRIVACY_REQUEST_INVALID',
-            `${ADMIN_ERRORS.SIL_PRIVACY_REQUEST_INVALID.message} (${error.message})`,
-          )
+          const code = clientErrorCode(status)
+          return code === 'SIL_PRIVACY_REQUEST_INVALID'
+            ? sendError(reply, code, `${ADMIN_ERRORS[code].message} (${error.message})`)
+            : sendError(reply, code)
         }
         request.log.error({ err: error }, 'admin request failed')
         return sendError(reply, 'SIL_INTERNAL')
@@ -66,9 +79,13 @@ export function registerPrivacyRoutes(app: FastifyInstance, deps: PrivacyRouteDe
         if (!adminTokenMatches(request.headers.authorization, deps.token)) {
           throw new AdminError('SIL_ADMIN_UNAUTHORIZED')
         }
+        // Before the body is read: `sillage start`'s collector parser would take any label as JSON.
+        if (request.method === 'POST' && !isJson(request.headers['content-type'])) {
+          throw new AdminError('SIL_PRIVACY_UNSUPPORTED_MEDIA_TYPE')
+        }
       })
 
-      admin.post('/erasure', async (request) => {
+      admin.post('/erasure', POST, async (request) => {
         const report = await deps.privacy.erase(parseSubject(request.body))
         return { success: true, ...report }
       })
@@ -76,13 +93,13 @@ export function registerPrivacyRoutes(app: FastifyInstance, deps: PrivacyRouteDe
         const row = await deps.privacy.getRequest(request.params.requestId)
         return { success: true, request: { ...row, deleted_rows: JSON.parse(row.deleted_rows) as unknown } }
       })
-      admin.post('/export', async (request, reply) => {
+      admin.post('/export', POST, async (request, reply) => {
         const document = await deps.privacy.exportSubject(parseSubject(request.body))
         return reply
           .header('content-disposition', 'attachment; filename="sillage-export.json"')
           .send(document)
       })
-      admin.post('/consent', async (request) => {
+      admin.post('/consent', POST, async (request) => {
         return { success: true, ...(await deps.privacy.consent(parseSubject(request.body))) }
       })
     },
