@@ -14,6 +14,8 @@ describe('the admin token check', () => {
     for (const header of [
       basic,
       `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Bearer ${TOKEN.slice(0, -1)}X`,
       'Bearer ',
       'Bearer',
       `Token ${TOKEN}`,
