@@ -74,6 +74,24 @@ describe('CORS preflights on the collector port', () => {
     expect(res.headers['access-control-allow-methods']).toBeUndefined()
   })
 
+  it.each([
+    '/dashboard/api/overview',
+    '/dashboard/api/options',
+    '/admin/query',
+    '/admin/privacy/erasure',
+    '/debugger/events',
+    '/metrics',
+    '/v1%2',
+  ])('grants no cross-origin access to %s, outside the browser paths', async (url) => {
+    for (const method of ['GET', 'POST']) {
+      const res = await preflight(url, method)
+      expect(res.headers['access-control-allow-origin']).toBeUndefined()
+      expect(res.headers['access-control-allow-credentials']).toBeUndefined()
+    }
+    const get = await app.inject({ method: 'GET', url, headers: { origin: ORIGIN } })
+    expect(get.headers['access-control-allow-origin']).toBeUndefined()
+  })
+
   it.each(['/v1/me/recommendations', '/v1/batch', '/v1/track'])(
     'keeps the preflight of the browser route %s',
     async (url) => {

@@ -66,19 +66,22 @@ export interface CollectorDeps {
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000
 
 /**
- * The read-key routes `sillage start` puts on this port (`/v1/profiles/*`, `/v1/recommendations`):
- * for servers only, never readable cross-origin. Matched on the decoded path (`%70rofiles` routes
- * there too); a path that does not decode is treated as one of them.
+ * The paths a browser may call cross-origin: the Segment API under `/v1/` and the browser-safe
+ * profile route (`/v1/me/*`). Not the read-key routes `sillage start` puts on this port
+ * (`/v1/profiles/*`, `/v1/recommendations`: for servers only), nor anything outside `/v1/` (the
+ * dashboard, the debugger, the admin API: their session cookies are SameSite=Strict, which a shop
+ * on a sibling subdomain still sends). Matched on the decoded path (`%70rofiles` routes there
+ * too); a path that does not decode is not a browser path.
  */
-function isServerOnlyPath(url: string): boolean {
+function isBrowserPath(url: string): boolean {
   const raw = url.split('?', 1)[0] ?? ''
   let path: string
   try {
     path = decodeURIComponent(raw)
   } catch {
-    return true
+    return false
   }
-  return /^\/v1\/(profiles|recommendations)(\/|$)/.test(path)
+  return path.startsWith('/v1/') && !/^\/v1\/(profiles|recommendations)(\/|$)/.test(path)
 }
 
 /** Builds the collector (routes, parsers, error mapping) without listening: tests use inject(). */
@@ -128,12 +131,12 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     allowedHeaders: ['content-type', 'authorization', 'content-encoding', 'x-retry-count'],
     maxAge: 86_400,
   }
-  // The profile API's read-key routes opt out of this plugin (`config: { cors: false }`), but
-  // their preflight reaches its `OPTIONS *` route, whose config is its own: it is refused by path.
+  // Only the browser paths answer cross-origin, preflights included (a preflight reaches the
+  // plugin's own `OPTIONS *` route, whatever the route's `config: { cors: false }` says).
   const noCors = { ...corsOptions, origin: false }
   void app.register(cors, {
     delegator: (request, cb) => {
-      cb(null, request.method === 'OPTIONS' && isServerOnlyPath(request.url) ? noCors : corsOptions)
+      cb(null, isBrowserPath(request.url) ? corsOptions : noCors)
     },
   })
 
