@@ -86,7 +86,9 @@ export function serveBusOverPort(bus: Bus, port: MessagePort): { close(): Promis
               if (closed) return reject(new BusError('SIL_BUS_CLOSED', 'worker bus closed'))
               const n = ++seq
               waiting.set(n, { resolve, reject })
-              post({ op: 'batch', sub: m.sub, seq: n, batch })
+              // The parsed values stay on this side: a clone of each would cost as much as a parse.
+              const records = batch.records.map(({ parsed: _, ...record }) => record)
+              post({ op: 'batch', sub: m.sub, seq: n, batch: { ...batch, records } })
             }),
         })
         subscriptions.set(m.sub, sub)

@@ -16,13 +16,14 @@ import {
 } from '@sillage/runtime'
 import type { IdentityRules } from '@sillage/identifiers'
 import { IDENTITY_RULES_ENV_VARS, loadIdentityRules } from './rules.config.js'
+import { DEFAULT_MAX_BATCH_RECORDS } from './pipeline/identity-service.js'
 
 const envSchema = z.object({
   SILLAGE_IDENTITY_GROUP: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/, 'only letters, digits, ".", "_" and "-"')
     .default('identity'),
-  SILLAGE_IDENTITY_MAX_BATCH: envInt(5000, 1, 100_000),
+  SILLAGE_IDENTITY_MAX_BATCH: envInt(DEFAULT_MAX_BATCH_RECORDS, 1, 100_000),
   SILLAGE_METRICS_PORT: envInt(9464, 0, 65535),
   SILLAGE_METRICS_HOST: z.string().default('127.0.0.1'),
   SILLAGE_LOG_LEVEL: envLogLevel,

@@ -1,5 +1,6 @@
 import { Kafka, type Admin, type Message } from 'kafkajs'
 import { BusError, type Bus, type ProduceMessage, type Subscription } from '../bus.js'
+import { checkBatchOptions } from '../batch-options.js'
 import { toBusError } from './kafka-errors.js'
 import { createKafkaHealth } from './kafka-health.js'
 import { KAFKAJS_LOG_LEVEL, kafkaLogCreator, silentLogger, type KafkaBusLogger } from './kafka-log.js'
@@ -28,6 +29,8 @@ const REQUEST_TIMEOUT_MS = 10_000
 const CLIENT_RETRY = { initialRetryTime: 100, maxRetryTime: 5_000, retries: 5 }
 /** Long-poll wait of a fetch; also bounds how long Subscription.stop() waits for an idle fetch. */
 const FETCH_MAX_WAIT_MS = 1_000
+/** kafkajs's default bound on one fetch response (all partitions). */
+const KAFKAJS_MAX_BYTES = 10 * 1024 * 1024
 
 /**
  * The production bus: kafkajs with an idempotent producer (kafka-producer.ts), admin-created
@@ -122,10 +125,17 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     async subscribe(subscribeOptions) {
       assertOpen('subscribe')
+      checkBatchOptions(subscribeOptions)
+      const { minBatchBytes, maxBatchWaitMs, maxBatchBytes } = subscribeOptions
       const consumer = kafka.consumer({
         groupId: subscribeOptions.group,
         allowAutoTopicCreation: false,
-        maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+        // The batch bounds map onto the fetch (fetch.min.bytes, fetch.max.wait.ms, max.partition.fetch.bytes).
+        maxWaitTimeInMs: maxBatchWaitMs || FETCH_MAX_WAIT_MS,
+        ...(minBatchBytes ? { minBytes: minBatchBytes } : {}),
+        ...(maxBatchBytes
+          ? { maxBytesPerPartition: maxBatchBytes, maxBytes: Math.max(maxBatchBytes, KAFKAJS_MAX_BYTES) }
+          : {}),
         sessionTimeout,
         heartbeatInterval,
         retry: { ...CLIENT_RETRY, restartOnFailure: () => Promise.resolve(true) },

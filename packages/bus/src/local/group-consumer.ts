@@ -17,12 +17,12 @@ export const DEFAULT_MAX_BATCH_RECORDS = 500
 /** Workers wake on every durable append; this timer is only a safety net. */
 const IDLE_POLL_MS = 2000
 /**
- * Soft cap on the value bytes of one batch (like Kafka's max.partition.fetch.bytes). 2 MiB, about
+ * Default soft cap on the value bytes of one batch (Kafka's max.partition.fetch.bytes). 2 MiB, about
  * 2,500–3,500 events of identity's: measured with `pnpm bench:embedded` (docs/benchmarks.md, round
  * of 2026-12-05), 2 MiB against 1 MiB gives freshness p95 1.8 s instead of 3.4–4.4 s and ~10% less
  * CPU per event (fewer, larger inserts: fewer parts to merge); 4 MiB is no better, 256 KiB worse.
  */
-const MAX_BATCH_BYTES = 2 * 1024 * 1024
+export const DEFAULT_MAX_BATCH_BYTES = 2 * 1024 * 1024
 /** Bound on segment reads per fetch, so an inconsistency can never spin forever. */
 const MAX_READS_PER_FETCH = 1000
 
@@ -51,6 +51,9 @@ export interface GroupConsumer {
 interface Member {
   readonly options: SubscribeOptions
   readonly maxBatchRecords: number
+  readonly maxBatchBytes: number
+  readonly minBatchBytes: number
+  readonly maxBatchWaitMs: number
 }
 
 interface Worker {
@@ -99,11 +102,27 @@ export function createGroupConsumer(options: GroupConsumerOptions): GroupConsume
     let inFlight: Member | undefined
     let attempt = 0
 
-    /** Reads up to `maxRecords` durable records from the cursor on, across segments. */
-    async function fetch(maxRecords: number): Promise<BusRecord[]> {
+    /**
+     * Kafka's fetch.min.bytes: waits (woken by each durable append) until `minBatchBytes` are past
+     * the cursor or `maxBatchWaitMs` went by. Nothing there at all: the idle wait of `run` instead.
+     */
+    async function gather({ minBatchBytes, maxBatchWaitMs }: Member): Promise<void> {
+      if (minBatchBytes <= 1 || maxBatchWaitMs <= 0) return
+      const deadline = Date.now() + maxBatchWaitMs
+      while (!stopping) {
+        const there = partitionLog.durableBytesFrom(cursor.offset)
+        if (there === undefined || there === 0 || there >= minBatchBytes) return
+        const left = deadline - Date.now()
+        if (left <= 0) return
+        await wait(left)
+      }
+    }
+
+    /** Reads up to the member's bounds of durable records from the cursor on, across segments. */
+    async function fetch({ maxBatchRecords: maxRecords, maxBatchBytes }: Member): Promise<BusRecord[]> {
       const records: BusRecord[] = []
       let bytes = 0
-      for (let reads = 0; records.length < maxRecords && bytes < MAX_BATCH_BYTES; reads++) {
+      for (let reads = 0; records.length < maxRecords && bytes < maxBatchBytes; reads++) {
         if (reads === MAX_READS_PER_FETCH) {
           if (records.length > 0) break
           throw new BusError(
@@ -113,6 +132,27 @@ export function createGroupConsumer(options: GroupConsumerOptions): GroupConsume
         }
         const toOffset = partitionLog.highWatermark()
         if (cursor.offset >= toOffset) break
+        // A consumer that keeps up reads the newest records from memory (tail-cache.ts).
+        const held = partitionLog.readTail(cursor.offset, maxRecords - records.length, maxBatchBytes - bytes)
+        if (held) {
+          for (const { offset, timestamp, key, headers, value, parsed } of held.records) {
+            records.push({
+              topic,
+              partition,
+              offset,
+              timestamp,
+              key,
+              headers,
+              value,
+              ...(parsed === undefined ? {} : { parsed }),
+            })
+            bytes += value.length
+          }
+          cursor.offset = held.records[held.records.length - 1]!.offset + 1
+          cursor.segmentBase = held.segmentBase
+          cursor.position = held.position
+          continue
+        }
         const segment = partitionLog.segmentFor(cursor.offset)
         if (!segment) {
           const start = partitionLog.startOffset()
@@ -172,7 +212,8 @@ export function createGroupConsumer(options: GroupConsumerOptions): GroupConsume
         if (!pending) {
           let records: BusRecord[]
           try {
-            records = await fetch(owner.maxBatchRecords)
+            await gather(owner)
+            records = await fetch(owner)
           } catch (err) {
             log.error({ group, topic, partition, err }, 'local bus: fetch failed; retrying')
             await pause(Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt++))
@@ -261,6 +302,9 @@ export function createGroupConsumer(options: GroupConsumerOptions): GroupConsume
       const member: Member = {
         options: subscribeOptions,
         maxBatchRecords: subscribeOptions.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
+        maxBatchBytes: subscribeOptions.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
+        minBatchBytes: subscribeOptions.minBatchBytes ?? 0,
+        maxBatchWaitMs: subscribeOptions.maxBatchWaitMs ?? 0,
       }
       members.push(member)
       wakeAll()

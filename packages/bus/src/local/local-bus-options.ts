@@ -2,6 +2,7 @@
 import type { LogFileOps } from './durable-fs.js'
 import type { RetryBackoff } from './group-consumer.js'
 import type { LocalBusLogger } from './logger.js'
+import { DEFAULT_TAIL_BYTES } from './tail-cache.js'
 
 export interface LocalBusOptions {
   /** Data directory; created if missing. */
@@ -19,6 +20,11 @@ export interface LocalBusOptions {
    * produced in the same tick, or while the previous durable write runs, share one flush anyway.
    */
   groupCommitMs?: number
+  /**
+   * Value bytes of each partition's newest records kept in memory, from which a consumer that keeps
+   * up reads (tail-cache.ts). Default 8 MiB; 0 reads every record from the files.
+   */
+  tailBytes?: number
   /** How often retention runs (it also runs at open). Default one minute. */
   retentionCheckMs?: number
   /** Back-off before redelivering a batch whose handler rejected. Default 200 ms doubling to 10 s. */
@@ -38,6 +44,7 @@ export interface LocalBusSettings {
   readonly segmentBytes: number
   readonly segmentMs: number
   readonly groupCommitMs: number
+  readonly tailBytes: number
   readonly retentionCheckMs: number
   readonly recoveryProbeMs: number
   readonly backoff: RetryBackoff
@@ -55,6 +62,7 @@ export function localBusSettings(options: LocalBusOptions): LocalBusSettings {
     segmentBytes: positiveInteger('segmentBytes', options.segmentBytes, DEFAULT_SEGMENT_BYTES, 1),
     segmentMs: positiveInteger('segmentMs', options.segmentMs, DEFAULT_SEGMENT_MS, 1),
     groupCommitMs: positiveInteger('groupCommitMs', options.groupCommitMs, 0, 0),
+    tailBytes: positiveInteger('tailBytes', options.tailBytes, DEFAULT_TAIL_BYTES, 0),
     retentionCheckMs: positiveInteger('retentionCheckMs', options.retentionCheckMs, 60_000, 1),
     recoveryProbeMs: positiveInteger('recoveryProbeMs', options.recoveryProbeMs, 1_000, 1),
     backoff: Object.freeze({

@@ -25,6 +25,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import { checkBatchOptions } from '../batch-options.js'
 import {
   BusError,
   type Bus,
@@ -110,7 +111,12 @@ export function createLocalBus(options: LocalBusOptions): Bus {
         if (!(message.value instanceof Uint8Array)) throw new TypeError('message value must be a Buffer')
         const key = message.key === null ? null : Buffer.from(message.key, 'utf8')
         const partition = topic.partitioner(key, count)
-        ;(byPartition[partition] ??= []).push({ key, value: message.value, headers: message.headers })
+        ;(byPartition[partition] ??= []).push({
+          key,
+          value: message.value,
+          headers: message.headers,
+          parsed: message.parsed,
+        })
       }
       const timestamp = Date.now()
       const appends: Promise<void>[] = []
@@ -125,12 +131,10 @@ export function createLocalBus(options: LocalBusOptions): Bus {
     async subscribe(subscribeOptions): Promise<Subscription> {
       assertOpen()
       const topic = topics.get(subscribeOptions.topic)
-      const { group, maxBatchRecords } = subscribeOptions
+      const { group } = subscribeOptions
       if (typeof group !== 'string' || group.length === 0)
         throw new RangeError('group must be a non-empty string')
-      if (maxBatchRecords !== undefined && !(Number.isInteger(maxBatchRecords) && maxBatchRecords >= 1)) {
-        throw new RangeError('maxBatchRecords must be a positive integer')
-      }
+      checkBatchOptions(subscribeOptions)
       const key = `${group}\u0000${topic.meta.name}`
       // A group whose last member just left finishes its commits before a new member starts.
       for (let previous = closingConsumers.get(key); previous; previous = closingConsumers.get(key))

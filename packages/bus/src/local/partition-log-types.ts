@@ -4,6 +4,7 @@
  */
 import type { LogFileOps } from './durable-fs.js'
 import type { BusLog } from './logger.js'
+import type { TailRead } from './tail-cache.js'
 
 export interface SegmentInfo {
   readonly baseOffset: number
@@ -22,6 +23,8 @@ export interface AppendRecord {
   key: Buffer | null
   value: Uint8Array
   headers?: Readonly<Record<string, string>> | undefined
+  /** The producer's parsed value (ProduceMessage.parsed), kept with the record in the tail. */
+  parsed?: unknown
 }
 
 export interface PartitionLogOptions {
@@ -43,6 +46,8 @@ export interface PartitionLogOptions {
   onRecovered: () => void
   /** Delay between recovery probes while writes fail. */
   recoveryProbeMs: number
+  /** Value bytes of the newest records kept in memory for consumers (tail-cache.ts). Default 4 MiB. */
+  tailBytes?: number
   /** The file layer of the append path; tests inject faults here. Default node:fs. */
   fileOps?: LogFileOps
 }
@@ -54,6 +59,13 @@ export interface PartitionLog {
   append(records: readonly AppendRecord[], timestamp: number): Promise<void>
   /** Offset after the last durable record. */
   highWatermark(): number
+  /**
+   * Durable records from `fromOffset` on, from memory (tail-cache.ts); undefined when they are no
+   * longer (or not yet) held there, and the segment files must be read.
+   */
+  readTail(fromOffset: number, maxRecords: number, maxBytes: number): TailRead | undefined
+  /** Value bytes of the durable records from `fromOffset` on; undefined when memory does not hold them all. */
+  durableBytesFrom(fromOffset: number): number | undefined
   /** Offset of the first record still on disk. */
   startOffset(): number
   /** The segment holding `offset`, or undefined when it was deleted (offset < startOffset). */

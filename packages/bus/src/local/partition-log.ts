@@ -23,6 +23,7 @@ import { createPartitionHealer } from './partition-heal.js'
 import { createDeferred, deleteExpiredSegments, openPartitionDir, type Deferred } from './partition-files.js'
 import type { PartitionLog, PartitionLogOptions, Segment } from './partition-log-types.js'
 import { segmentPath } from './segment.js'
+import { createTailCache, tailEntryOf, type TailEntry } from './tail-cache.js'
 
 export type { AppendRecord, PartitionLog, PartitionLogOptions, SegmentInfo } from './partition-log-types.js'
 export { PROBE_BYTES } from './partition-heal.js'
@@ -57,6 +58,9 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
   const listeners = new Set<() => void>()
 
   let queue: Buffer[] = []
+  /** The queued frames' tail entries, in the same order (tail-cache.ts). */
+  let queueEntries: TailEntry[] = []
+  const tail = createTailCache(options.tailBytes)
   let queueFirstOffset = nextOffset
   let queueDeferred: Deferred | undefined
   let cancelTimer: (() => void) | undefined
@@ -101,7 +105,7 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
     return segment
   }
 
-  async function writeFrames(frames: Buffer[], firstOffset: number): Promise<void> {
+  async function writeFrames(frames: Buffer[], entries: TailEntry[], firstOffset: number): Promise<void> {
     let offset = firstOffset
     let i = 0
     const now = Date.now()
@@ -122,6 +126,11 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
       }
       const chunk = end - i === 1 ? frames[i]! : Buffer.concat(frames.slice(i, end), bytes)
       await writeAll(writeFd, chunk, segment.size, ops)
+      for (let k = i, position = segment.size; k < end; k++) {
+        position += frames[k]!.length
+        entries[k]!.segmentBase = segment.baseOffset
+        entries[k]!.endPosition = position
+      }
       segment.size += bytes
       if (O_DSYNC === undefined) await fdatasync(writeFd, ops)
       offset += end - i
@@ -142,6 +151,8 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
     })
     queueDeferred?.reject(error)
     queue = []
+    queueEntries = []
+    tail.dropFrom(highWatermark)
     queueDeferred = undefined
     nextOffset = queueFirstOffset = highWatermark
     log.error(
@@ -155,13 +166,15 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
   async function flushLoop(): Promise<void> {
     while (queue.length > 0) {
       const frames = queue
+      const entries = queueEntries
       const deferred = queueDeferred!
       const firstOffset = queueFirstOffset
       queue = []
+      queueEntries = []
       queueDeferred = undefined
       queueFirstOffset = nextOffset
       try {
-        await writeFrames(frames, firstOffset)
+        await writeFrames(frames, entries, firstOffset)
         deferred.resolve()
       } catch (err) {
         deferred.reject(fail(err, 'write'))
@@ -213,14 +226,24 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
         }),
       )
       if (queue.length === 0) queueFirstOffset = nextOffset
+      for (let i = 0; i < frames.length; i++) {
+        const entry = tailEntryOf(frames[i]!, records[i]!, nextOffset + i, timestamp)
+        queue.push(frames[i]!)
+        queueEntries.push(entry)
+        tail.add(entry)
+      }
       nextOffset += frames.length
-      for (const frame of frames) queue.push(frame)
       queueDeferred ??= createDeferred()
       schedule()
       return queueDeferred.promise
     },
 
     highWatermark: () => highWatermark,
+
+    readTail: (fromOffset, maxRecords, maxBytes) =>
+      tail.read(fromOffset, highWatermark, maxRecords, maxBytes),
+
+    durableBytesFrom: (fromOffset) => tail.bytesBetween(fromOffset, highWatermark),
 
     startOffset: () => segments[0]!.baseOffset,
 

@@ -67,6 +67,7 @@ export function openTopicRegistry(deps: TopicRegistryDeps): TopicRegistry {
           segmentBytes: settings.segmentBytes,
           ...(!meta.compacted && { segmentMs: settings.segmentMs }),
           groupCommitMs: settings.groupCommitMs,
+          tailBytes: settings.tailBytes,
           log,
           recoveryProbeMs: settings.recoveryProbeMs,
           ...(deps.fileOps && { fileOps: deps.fileOps }),

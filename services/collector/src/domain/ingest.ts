@@ -195,7 +195,9 @@ export function ingestItems(items: readonly unknown[], opts: IngestOptions): Ing
       )
       continue
     }
-    accepted.push({ key, value })
+    // The event goes with its bytes: a consumer in this process (identity, embedded) reads it
+    // from the local bus's memory without parsing it again. Nothing changes it from here on.
+    accepted.push({ key, value, parsed: event })
     if (violations && event.type === 'track')
       planViolations.push({ event: event.event, messageId: event.messageId, violations })
   }
