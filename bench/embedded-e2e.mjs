@@ -15,6 +15,8 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16)
 const WRITE_KEY = 'wk_bench_0123456789'
 const ADMIN = 'admin_bench_0123456789abcdef'
 const BATCH = 50
+// RATE=<events/s>: a steady offered load instead of as fast as possible (CPU per event below saturation).
+const RATE = Number(process.env.RATE ?? 0)
 // CPU_PROF_DIR=<dir>: the server runs with --cpu-prof (one profile per thread, see
 // bench/cpu-profile-summary.mjs), and its JavaScript CPU per event is printed by pipeline stage
 // (bench/cpu-stages.mjs).
@@ -28,7 +30,8 @@ function threadCpu(pid) {
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      // The main thread apart from the others named "node" (libuv's pool, V8's helpers).
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       const secs = (Number(f[11]) + Number(f[12])) / 100
       out.set(`${name}#${tid}`, secs)
@@ -101,6 +104,7 @@ try {
   const r = await load(`${url}/v1/batch`, {
     seconds: SECONDS,
     connections: CONNECTIONS,
+    ...(RATE > 0 ? { rate: RATE / BATCH } : {}),
     headers: { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` },
   })
   const accepted = r.ok * BATCH
@@ -119,7 +123,7 @@ try {
     url,
     `SELECT quantile(0.5)(dateDiff('millisecond', received_at, inserted_at)) AS p50,
             quantile(0.95)(dateDiff('millisecond', received_at, inserted_at)) AS p95,
-            count() AS n, uniqExact(message_id) AS ids FROM sillage.events`,
+            count() AS n, uniqExact(message_id) AS ids, uniqExact(inserted_at) AS inserts FROM sillage.events`,
   )
   await sillage.stop()
   console.log(
@@ -129,7 +133,7 @@ try {
     `sillage into ClickHouse:         ${Math.round(accepted / ((drained - started) / 1000))} events/s sustained (${accepted} events, last row ${((drained - loadEnded) / 1000).toFixed(1)} s after the load ended)`,
   )
   console.log(`freshness (received -> stored):  p50 ${Math.round(f.p50)} ms  p95 ${Math.round(f.p95)} ms`)
-  console.log(`rows ${f.n}, distinct message ids ${f.ids}`)
+  console.log(`rows ${f.n}, distinct message ids ${f.ids}, inserts ${f.inserts}`)
   const cpuTotal = cpu.reduce((a, [, v]) => a + v, 0)
   console.log(
     `CPU of the process until drained: ${cpuTotal.toFixed(1)} s, ${((cpuTotal / accepted) * 1e6).toFixed(1)} µs per event; by thread: ` +
