@@ -23,7 +23,9 @@ describe('migrations', () => {
           /^(CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS|CREATE OR REPLACE VIEW|ALTER TABLE|DELETE FROM) analytics\./,
         )
         if (s.startsWith('ALTER'))
-          expect(s).toMatch(/ADD (COLUMN|INDEX) IF NOT EXISTS|MATERIALIZE (COLUMN|INDEX)/)
+          expect(s).toMatch(
+            /ADD (COLUMN|INDEX) IF NOT EXISTS|MATERIALIZE (COLUMN|INDEX)|MODIFY SETTING \w+ = \w+$/,
+          )
         if (s.startsWith('DELETE')) expect(s).toMatch(/^DELETE FROM analytics\.\w+ WHERE /)
       }
     }

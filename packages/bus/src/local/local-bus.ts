@@ -124,8 +124,12 @@ export function createLocalBus(options: LocalBusOptions): Bus {
         const records = byPartition[p]
         if (records) appends.push(topic.partitions[p]!.append(records, timestamp))
       }
-      if (appends.length === 1) await appends[0]
-      else await Promise.all(appends)
+      if (appends.length === 1) return appends[0]
+      // Every partition's write settles before the call does: when a produce fails, what part of
+      // it was stored (the partitions whose writes were durable) is already readable.
+      const settled = await Promise.allSettled(appends)
+      const failed = settled.find((s) => s.status === 'rejected')
+      if (failed) throw failed.reason
     },
 
     async subscribe(subscribeOptions): Promise<Subscription> {
