@@ -43,8 +43,9 @@ export interface BusRecord {
   timestamp: number
   headers: Record<string, string>
   /**
-   * The producer's parsed value (ProduceMessage.parsed), when the local bus read the record from
-   * memory: read-only, equal to JSON.parse of `value`. Absent otherwise: parse `value`.
+   * The producer's parsed value (ProduceMessage.parsed), for a consumer that takes them
+   * (SubscribeOptions.takeParsed) when the local bus read the record from memory: read-only, equal
+   * to JSON.parse of `value`. Absent otherwise: parse `value`.
    */
   parsed?: unknown
 }
@@ -70,6 +71,12 @@ export interface SubscribeOptions {
    */
   minBatchBytes?: number
   maxBatchWaitMs?: number
+  /**
+   * Local bus: this consumer gets the producer's parsed values (BusRecord.parsed) of the records
+   * it reads from memory, and no other consumer gets them after it. For the one consumer that
+   * parses every record in the producer's process (identity in embedded mode). Kafka ignores it.
+   */
+  takeParsed?: boolean
   /**
    * Called with records of one partition in offset order. When it resolves, the group's offset
    * for that partition moves past the batch. When it rejects, the same records are delivered

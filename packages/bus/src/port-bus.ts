@@ -14,9 +14,18 @@ import {
   type BusHealth,
   type BusRecord,
   type ProduceMessage,
+  type SubscribeOptions,
   type Subscription,
   type TopicSpec,
 } from './bus.js'
+
+type Bounds = Pick<SubscribeOptions, 'maxBatchRecords' | 'maxBatchBytes' | 'minBatchBytes' | 'maxBatchWaitMs'>
+const BOUNDS: readonly (keyof Bounds)[] = [
+  'maxBatchRecords',
+  'maxBatchBytes',
+  'minBatchBytes',
+  'maxBatchWaitMs',
+]
 
 interface WireError {
   message: string
@@ -33,7 +42,8 @@ type Request =
       sub: number
       topic: string
       group: string
-      maxBatchRecords?: number
+      /** The batch bounds (not takeParsed: parsed values stay in the owner's thread). */
+      bounds: Bounds
       commit?: boolean
     }
   | { id: number; op: 'unsubscribe'; sub: number }
@@ -79,7 +89,7 @@ export function serveBusOverPort(bus: Bus, port: MessagePort): { close(): Promis
         const sub = await bus.subscribe({
           topic: m.topic,
           group: m.group,
-          ...(m.maxBatchRecords !== undefined && { maxBatchRecords: m.maxBatchRecords }),
+          ...m.bounds,
           ...(m.commit !== undefined && { commit: m.commit }),
           eachBatch: (batch) =>
             new Promise<void>((resolve, reject) => {
@@ -185,7 +195,9 @@ export function createPortBus(port: MessagePort): Bus {
         sub,
         topic: options.topic,
         group: options.group,
-        ...(options.maxBatchRecords !== undefined && { maxBatchRecords: options.maxBatchRecords }),
+        bounds: Object.fromEntries(
+          BOUNDS.filter((b) => options[b] !== undefined).map((b) => [b, options[b]]),
+        ),
         ...(options.commit !== undefined && { commit: options.commit }),
       })
       let stopped: Promise<void> | undefined

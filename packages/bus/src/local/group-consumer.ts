@@ -54,6 +54,7 @@ interface Member {
   readonly maxBatchBytes: number
   readonly minBatchBytes: number
   readonly maxBatchWaitMs: number
+  readonly takeParsed: boolean
 }
 
 interface Worker {
@@ -119,7 +120,11 @@ export function createGroupConsumer(options: GroupConsumerOptions): GroupConsume
     }
 
     /** Reads up to the member's bounds of durable records from the cursor on, across segments. */
-    async function fetch({ maxBatchRecords: maxRecords, maxBatchBytes }: Member): Promise<BusRecord[]> {
+    async function fetch({
+      maxBatchRecords: maxRecords,
+      maxBatchBytes,
+      takeParsed,
+    }: Member): Promise<BusRecord[]> {
       const records: BusRecord[] = []
       let bytes = 0
       for (let reads = 0; records.length < maxRecords && bytes < maxBatchBytes; reads++) {
@@ -135,7 +140,10 @@ export function createGroupConsumer(options: GroupConsumerOptions): GroupConsume
         // A consumer that keeps up reads the newest records from memory (tail-cache.ts).
         const held = partitionLog.readTail(cursor.offset, maxRecords - records.length, maxBatchBytes - bytes)
         if (held) {
-          for (const { offset, timestamp, key, headers, value, parsed } of held.records) {
+          for (const entry of held.records) {
+            const { offset, timestamp, key, headers, value } = entry
+            const parsed = takeParsed ? entry.parsed : undefined
+            if (takeParsed) entry.parsed = undefined
             records.push({
               topic,
               partition,
@@ -305,6 +313,7 @@ export function createGroupConsumer(options: GroupConsumerOptions): GroupConsume
         maxBatchBytes: subscribeOptions.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
         minBatchBytes: subscribeOptions.minBatchBytes ?? 0,
         maxBatchWaitMs: subscribeOptions.maxBatchWaitMs ?? 0,
+        takeParsed: subscribeOptions.takeParsed === true,
       }
       members.push(member)
       wakeAll()

@@ -16,8 +16,13 @@ import type { DecodedRecord } from './frame.js'
 import type { AppendRecord } from './partition-log-types.js'
 
 export interface TailRecord extends DecodedRecord {
-  /** The producer's parsed value, read-only: what JSON.parse of `value` would give. */
-  readonly parsed?: unknown
+  /**
+   * The producer's parsed value, read-only: what JSON.parse of `value` would give. Handed to the
+   * one consumer that takes it (SubscribeOptions.takeParsed), then forgotten: it is held only
+   * until that consumer read the record, never for the whole tail (the objects are garbage the
+   * collector would otherwise have to keep tracing).
+   */
+  parsed?: unknown
 }
 
 export interface TailEntry extends TailRecord {

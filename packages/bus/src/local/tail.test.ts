@@ -89,21 +89,27 @@ describe('tail cache (pure)', () => {
 })
 
 describe('local bus: the tail in memory', () => {
-  it("hands a consumer in the process the producer's parsed value with the bytes, and only the bytes after a restart", async () => {
+  it("hands the consumer that takes them the producer's parsed values, then only the bytes: to other groups, and after a restart", async () => {
     const { bus, dir } = open()
     await bus.ensureTopics([{ name: 't', partitions: 1 }])
     const produced = [message(0), message(1), message(2)]
     await bus.produce('t', produced)
-    const live = consume(bus)
+    const live = consume(bus, { takeParsed: true })
     await live.subscription
     await until(() => expect(live.records).toHaveLength(3))
     expect(live.records.map((r) => r.parsed)).toEqual(produced.map((m) => m.parsed))
     expect(live.records[0]!.parsed).toBe(produced[0]!.parsed) // not a copy: parsed once
     expect(live.records.map((r) => JSON.parse(r.value.toString()))).toEqual(produced.map((m) => m.parsed))
+    // Taken: the tail holds the bytes only now, for any other group.
+    const other = consume(bus, { group: 'second', takeParsed: true })
+    await other.subscription
+    await until(() => expect(other.records).toHaveLength(3))
+    expect(other.records.every((r) => r.parsed === undefined)).toBe(true)
+    expect(other.records.map((r) => r.value)).toEqual(live.records.map((r) => r.value))
     await bus.close()
 
     const reopened = open({}, dir).bus
-    const fromDisk = consume(reopened, { group: 'other' })
+    const fromDisk = consume(reopened, { group: 'other', takeParsed: true })
     await fromDisk.subscription
     await until(() => expect(fromDisk.records).toHaveLength(3))
     expect(fromDisk.records.every((r) => r.parsed === undefined)).toBe(true)
@@ -127,7 +133,7 @@ describe('local bus: the tail in memory', () => {
     const { bus } = open({ tailBytes: 400, segmentBytes: 600 })
     await bus.ensureTopics([{ name: 't', partitions: 1 }])
     for (let i = 0; i < 20; i++) await bus.produce('t', [message(i)])
-    const { records, subscription } = consume(bus, { maxBatchRecords: 4 })
+    const { records, subscription } = consume(bus, { maxBatchRecords: 4, takeParsed: true })
     await subscription
     await until(() => expect(records).toHaveLength(20))
     // Caught up: each new record is read from memory.
@@ -153,7 +159,7 @@ describe('local bus: the tail in memory', () => {
     ops.heal()
     await until(() => expect(bus.health().ready).toBe(true))
     await bus.produce('t', [message(1)])
-    const { records, subscription } = consume(bus)
+    const { records, subscription } = consume(bus, { takeParsed: true })
     await subscription
     await until(() => expect(records).toHaveLength(2))
     expect(records.map((r) => (r.parsed as { i: number }).i)).toEqual([0, 1])

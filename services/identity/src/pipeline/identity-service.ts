@@ -143,6 +143,8 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         group,
         maxBatchRecords: deps.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
         ...INSERT_BATCHING,
+        // The collector's parsed events, in embedded mode: identity does not parse them again.
+        takeParsed: true,
         eachBatch: handleBatch,
         onError: (err, batch) => {
           metrics.batchErrors.inc()
