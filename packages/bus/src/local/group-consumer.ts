@@ -6,12 +6,11 @@
  * partitions (partition i goes to member i mod members); when the last member leaves, the
  * workers stop and the uncommitted work is re-read from disk by the next subscriber.
  */
-import { BusError, type Batch, type BusRecord, type SubscribeOptions, type Subscription } from '../bus.js'
-import { isErrnoException } from './durable-fs.js'
+import type { Batch, BusRecord, SubscribeOptions, Subscription } from '../bus.js'
 import type { BusLog } from './logger.js'
 import type { OffsetStore } from './offset-store.js'
 import type { PartitionLog } from './partition-log.js'
-import { readSegment } from './segment.js'
+import { createPartitionReader, type ReadBounds } from './partition-reader.js'
 
 export const DEFAULT_MAX_BATCH_RECORDS = 500
 /** Workers wake on every durable append; this timer is only a safety net. */
@@ -23,8 +22,6 @@ const IDLE_POLL_MS = 2000
  * CPU per event (fewer, larger inserts: fewer parts to merge); 4 MiB is no better, 256 KiB worse.
  */
 export const DEFAULT_MAX_BATCH_BYTES = 2 * 1024 * 1024
-/** Bound on segment reads per fetch, so an inconsistency can never spin forever. */
-const MAX_READS_PER_FETCH = 1000
 
 export interface RetryBackoff {
   initialMs: number
@@ -48,13 +45,8 @@ export interface GroupConsumer {
   close(): Promise<void>
 }
 
-interface Member {
+interface Member extends ReadBounds {
   readonly options: SubscribeOptions
-  readonly maxBatchRecords: number
-  readonly maxBatchBytes: number
-  readonly minBatchBytes: number
-  readonly maxBatchWaitMs: number
-  readonly takeParsed: boolean
 }
 
 interface Worker {
@@ -103,107 +95,15 @@ export function createGroupConsumer(options: GroupConsumerOptions): GroupConsume
     let inFlight: Member | undefined
     let attempt = 0
 
-    /**
-     * Kafka's fetch.min.bytes: waits (woken by each durable append) until `minBatchBytes` are past
-     * the cursor or `maxBatchWaitMs` went by. Nothing there at all: the idle wait of `run` instead.
-     */
-    async function gather({ minBatchBytes, maxBatchWaitMs }: Member): Promise<void> {
-      if (minBatchBytes <= 1 || maxBatchWaitMs <= 0) return
-      const deadline = Date.now() + maxBatchWaitMs
-      while (!stopping) {
-        const there = partitionLog.durableBytesFrom(cursor.offset)
-        if (there === undefined || there === 0 || there >= minBatchBytes) return
-        const left = deadline - Date.now()
-        if (left <= 0) return
-        await wait(left)
-      }
-    }
-
-    /** Reads up to the member's bounds of durable records from the cursor on, across segments. */
-    async function fetch({
-      maxBatchRecords: maxRecords,
-      maxBatchBytes,
-      takeParsed,
-    }: Member): Promise<BusRecord[]> {
-      const records: BusRecord[] = []
-      let bytes = 0
-      for (let reads = 0; records.length < maxRecords && bytes < maxBatchBytes; reads++) {
-        if (reads === MAX_READS_PER_FETCH) {
-          if (records.length > 0) break
-          throw new BusError(
-            'SIL_BUS_CORRUPT',
-            `no progress reading ${topic}/${partition} at offset ${cursor.offset}`,
-          )
-        }
-        const toOffset = partitionLog.highWatermark()
-        if (cursor.offset >= toOffset) break
-        // A consumer that keeps up reads the newest records from memory (tail-cache.ts).
-        const held = partitionLog.readTail(cursor.offset, maxRecords - records.length, maxBatchBytes - bytes)
-        if (held) {
-          for (const entry of held.records) {
-            const { offset, timestamp, key, headers, value } = entry
-            const parsed = takeParsed ? entry.parsed : undefined
-            if (takeParsed) entry.parsed = undefined
-            records.push({
-              topic,
-              partition,
-              offset,
-              timestamp,
-              key,
-              headers,
-              value,
-              ...(parsed === undefined ? {} : { parsed }),
-            })
-            bytes += value.length
-          }
-          cursor.offset = held.records[held.records.length - 1]!.offset + 1
-          cursor.segmentBase = held.segmentBase
-          cursor.position = held.position
-          continue
-        }
-        const segment = partitionLog.segmentFor(cursor.offset)
-        if (!segment) {
-          const start = partitionLog.startOffset()
-          log.warn(
-            { group, topic, partition, from: cursor.offset, to: start },
-            'local bus: records deleted by retention were skipped',
-          )
-          cursor.offset = start
-          cursor.segmentBase = -1
-          continue
-        }
-        if (segment.baseOffset !== cursor.segmentBase) {
-          cursor.segmentBase = segment.baseOffset
-          cursor.position = 0
-        }
-        if (cursor.position >= segment.durableSize) {
-          throw new BusError('SIL_BUS_CORRUPT', `offset ${cursor.offset} is missing from ${segment.file}`)
-        }
-        let result
-        try {
-          result = await readSegment({
-            file: segment.file,
-            position: cursor.position,
-            end: segment.durableSize,
-            fromOffset: cursor.offset,
-            toOffset,
-            maxRecords: maxRecords - records.length,
-          })
-        } catch (err) {
-          if (isErrnoException(err, 'ENOENT')) continue // deleted by retention meanwhile
-          // The cursor only moved past records in `records`: hand those over, meet the error next time.
-          if (records.length > 0) break
-          throw err
-        }
-        cursor.position = result.position
-        cursor.offset = result.nextOffset
-        for (const record of result.records) {
-          records.push({ topic, partition, ...record })
-          bytes += record.value.length
-        }
-      }
-      return records
-    }
+    const reader = createPartitionReader({
+      topic,
+      group,
+      partitionLog,
+      log,
+      cursor,
+      wait,
+      stopping: () => stopping,
+    })
 
     async function pause(ms: number): Promise<void> {
       const deadline = Date.now() + ms
@@ -220,8 +120,8 @@ export function createGroupConsumer(options: GroupConsumerOptions): GroupConsume
         if (!pending) {
           let records: BusRecord[]
           try {
-            await gather(owner)
-            records = await fetch(owner)
+            await reader.gather(owner)
+            records = await reader.fetch(owner)
           } catch (err) {
             log.error({ group, topic, partition, err }, 'local bus: fetch failed; retrying')
             await pause(Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt++))
