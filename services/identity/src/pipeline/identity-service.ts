@@ -53,7 +53,8 @@ export const DEFAULT_MAX_BATCH_RECORDS = 20_000
  * per event. So a batch waits up to 500 ms for 4 MiB of events (Kafka's fetch.min.bytes and
  * fetch.max.wait.ms), and may hold up to 8 MiB (~12,000 events). Measured with `pnpm
  * bench:embedded` (docs/benchmarks.md, round of 2026-12-07, afternoon): at saturation the inserts
- * halve and the CPU per event drops by ~15-20%. A lone event waits at most the 500 ms.
+ * fell from 53–54 to 31–35 per run and the merges' CPU per event by a third to a half; past ~1 s
+ * of waiting the freshness grows faster than the CPU falls. A lone event waits at most 500 ms.
  */
 const INSERT_BATCHING = {
   minBatchBytes: 4 * 1024 * 1024,
