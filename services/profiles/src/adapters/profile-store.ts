@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { setImmediate } from 'node:timers/promises'
 import {
   BOUND_SQL,
+  PENDING_SQL,
   CLEAN_RUN_SQL,
   COLLECT_EVENTS_SQL,
   COLLECT_PERSONS_SQL,
@@ -90,6 +91,8 @@ export interface RefreshResult {
   merged: Array<[string, string]>
   /** Milliseconds per step (the debug log). */
   ms: Record<string, number>
+  /** Nothing new to fold (no event since `from`, no merge): the run ran no fold step. */
+  idle: boolean
 }
 
 /** Rows parsed between two yields to the event loop (a read-back). */
@@ -119,6 +122,7 @@ export function createProfileStore(warehouse: Warehouse, jobThreads = 0): Profil
     saveProfiles: SAVE_PROFILES_SQL,
   }).map(([name, text]) => [name, sql(text)] as const)
   const bound = sql(BOUND_SQL)
+  const pending = sql(PENDING_SQL)
   const mergedAway = sql(MERGED_AWAY_SQL)
   const runPersons = sql(RUN_PERSONS_SQL)
   const runProfiles = sql(RUN_PROFILES_SQL)
@@ -205,8 +209,14 @@ export function createProfileStore(warehouse: Warehouse, jobThreads = 0): Profil
       const [b] = await rows<{ bound: string; n: string | number }>(bound, { mark, upTo, cap })
       const capped = Number(b?.n ?? 0) >= cap && b !== undefined
       const reached = capped && b ? b.bound : upTo
-      const run = randomUUID()
       const ms: Record<string, number> = {}
+      // An idle store costs two counts a period, not a dozen statements and six deletes.
+      if (Number(b?.n ?? 0) === 0) {
+        const [p] = await rows<{ n: string | number }>(pending, { from, to: reached })
+        if (Number(p?.n ?? 0) === 0)
+          return { reached, capped: false, persons: [], profiles: [], merged: [], ms, idle: true }
+      }
+      const run = randomUUID()
       const timed = async (name: string, step: () => Promise<unknown>) => {
         const t0 = performance.now()
         await step()
@@ -229,7 +239,7 @@ export function createProfileStore(warehouse: Warehouse, jobThreads = 0): Profil
           await timed('readBack', async () => {
             profiles = await runTexts(run, readBack)
           })
-        return { reached, capped, persons, profiles, merged, ms }
+        return { reached, capped, persons, profiles, merged, ms, idle: false }
       } finally {
         await timed('clean', async () => {
           for (const step of cleanRun) await command(step, { run })

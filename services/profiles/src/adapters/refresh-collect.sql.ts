@@ -20,6 +20,17 @@ FROM
     LIMIT {cap:UInt32}
 )`
 
+/**
+ * Whether a run whose bound found no new event has anything to fold all the same: events in the
+ * overlap (`from`, `to`] (an insert committed late, or one already folded: re-read idempotently)
+ * or merges recorded since `from`. Zero: the run would fold nothing, and is skipped.
+ */
+export const PENDING_SQL = `
+SELECT
+    (SELECT count() FROM {{db}}.events
+     WHERE inserted_at > {from:DateTime64(3)} AND inserted_at <= {to:DateTime64(3)})
+  + (SELECT count() FROM {{db}}.person_overrides WHERE inserted_at > {from:DateTime64(3)}) AS n`
+
 const OVERRIDES = `
 overrides AS
 (

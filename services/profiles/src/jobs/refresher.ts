@@ -13,6 +13,7 @@ export const REFRESH_WATERMARK = 'refresh'
  * re-read event folds idempotently), and the merges recorded since, into their persons' states,
  * then advances the watermark to the warehouse time taken before the run, or to where the cap
  * stopped (the next run then starts at once). The first run (no watermark) starts from the epoch.
+ * A run with nothing to fold (no event since `from`, no merge) runs no fold step (`idle`).
  */
 export function createRefresher(deps: {
   store: ProfileStore
@@ -53,6 +54,7 @@ export function createRefresher(deps: {
         {
           persons: result.persons.length,
           capped: result.capped,
+          idle: result.idle,
           ms: { ...result.ms, copy: Math.round(performance.now() - after) },
         },
         'profiles refresh run',
