@@ -66,8 +66,11 @@ export interface SubscribeOptions {
   /**
    * Kafka's fetch.min.bytes and fetch.max.wait.ms: a batch waits up to `maxBatchWaitMs` for
    * `minBatchBytes` of values to be there, so that a busy consumer gets fewer, larger batches
-   * (identity: one ClickHouse insert each). An idle one still gets a lone record at once, or
-   * `maxBatchWaitMs` after it. Default: no wait.
+   * (identity: one ClickHouse insert each). Default: no wait. As in Kafka, the wait counts from
+   * when the consumer asks for its next batch: the local bus's consumer asks once and waits, so
+   * one that has waited `maxBatchWaitMs` already (an idle pipeline) gets the next record at once;
+   * Kafka's answers empty fetches every `maxBatchWaitMs` and sends the next, so a lone record
+   * there waits for the end of the fetch in flight.
    */
   minBatchBytes?: number
   maxBatchWaitMs?: number

@@ -47,14 +47,22 @@ export interface PartitionReader {
 export function createPartitionReader(options: PartitionReaderOptions): PartitionReader {
   const { topic, group, partitionLog, log, cursor, wait, stopping } = options
   const partition = partitionLog.partition
+  /**
+   * When the consumer came back for its next batch (the previous one handed over), as a Kafka
+   * consumer sends its next fetch: the wait counts from then, not from the first record's arrival.
+   */
+  let readySince: number | undefined
 
   /**
    * Kafka's fetch.min.bytes: waits (woken by each durable append) until `minBatchBytes` are past
-   * the cursor or `maxBatchWaitMs` went by. Nothing there at all: the idle wait of `run` instead.
+   * the cursor or `maxBatchWaitMs` went by since the consumer came back for this batch. Nothing
+   * there at all: the idle wait of `run` instead. So a busy consumer gathers each batch for up to
+   * `maxBatchWaitMs`, and one that waited that long for anything gets the first record at once.
    */
   async function gather({ minBatchBytes, maxBatchWaitMs }: ReadBounds): Promise<void> {
+    readySince ??= Date.now()
     if (minBatchBytes <= 1 || maxBatchWaitMs <= 0) return
-    const deadline = Date.now() + maxBatchWaitMs
+    const deadline = readySince + maxBatchWaitMs
     while (!stopping()) {
       const there = partitionLog.durableBytesFrom(cursor.offset)
       if (there === undefined || there === 0 || there >= minBatchBytes) return
@@ -147,6 +155,7 @@ export function createPartitionReader(options: PartitionReaderOptions): Partitio
         bytes += record.value.length
       }
     }
+    if (records.length > 0) readySince = undefined
     return records
   }
 

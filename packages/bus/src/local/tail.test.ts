@@ -188,6 +188,28 @@ describe('local bus: a batch waits for minBatchBytes, up to maxBatchWaitMs', () 
     await until(() => expect(batches.map((b) => b.records.length)).toEqual([1]))
   })
 
+  it('hands a lone record over at once to a consumer that has waited the whole wait already', async () => {
+    const { bus } = open()
+    await bus.ensureTopics([{ name: 't', partitions: 1 }])
+    const { batches, subscription } = consume(bus, { minBatchBytes: 1 << 20, maxBatchWaitMs: 600_000 })
+    await subscription
+    await new Promise((r) => setTimeout(r, 100)) // the consumer asks for its first batch
+    // Its ten minutes of waiting for anything go by (the clock only: the timers stay real).
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      vi.setSystemTime(Date.now() + 600_001)
+      await bus.produce('t', [message(0)])
+      // Waiting from the record's arrival, as before, would hold it ten more minutes.
+      await until(() => expect(batches.map((b) => b.records.length)).toEqual([1]))
+      // The next batch waits again (the consumer came back for it after this one).
+      await bus.produce('t', [message(1)])
+      await new Promise((r) => setTimeout(r, 300))
+      expect(batches).toHaveLength(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('refuses batch bounds out of range', async () => {
     const { bus } = open()
     await bus.ensureTopics([{ name: 't', partitions: 1 }])

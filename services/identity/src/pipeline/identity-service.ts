@@ -54,7 +54,8 @@ export const DEFAULT_MAX_BATCH_RECORDS = 20_000
  * fetch.max.wait.ms), and may hold up to 8 MiB (~12,000 events). Measured with `pnpm
  * bench:embedded` (docs/benchmarks.md, round of 2026-12-07, afternoon): at saturation the inserts
  * fell from 53–54 to 31–35 per run and the merges' CPU per event by a third to a half; past ~1 s
- * of waiting the freshness grows faster than the CPU falls. A lone event waits at most 500 ms.
+ * of waiting the freshness grows faster than the CPU falls. The wait counts from when identity
+ * asked for the batch: an event after half a second of quiet is inserted at once.
  */
 const INSERT_BATCHING = {
   minBatchBytes: 4 * 1024 * 1024,
