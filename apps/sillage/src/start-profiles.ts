@@ -20,6 +20,8 @@ export interface EmbeddedProfiles {
   register(app: FastifyInstance): void
   /** Resolves once the refresh and scoring runs in flight have ended (an erasure waits). */
   idle(): Promise<void>
+  /** Identity stored events: the next refresh starts shortly instead of a period later. */
+  stored(): void
   stop(): Promise<void>
   /** After the bus and chDB closed: ends the thread, if any. */
   exit(): Promise<void>
@@ -71,6 +73,7 @@ export async function startProfiles(deps: {
       port: undefined,
       register: (app) => stack.register(app),
       idle: () => stack.idle(),
+      stored: () => stack.stored(),
       stop: () => stack.stop(),
       exit: async () => {},
     }
@@ -99,6 +102,7 @@ export async function startProfiles(deps: {
     port,
     register: (app) => thread.register(app),
     idle: () => thread.idle(),
+    stored: () => thread.stored(),
     stop: () => thread.stop(),
     exit: () => thread.exit(),
   }

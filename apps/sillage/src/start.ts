@@ -81,6 +81,12 @@ export async function start(config: CliConfig): Promise<void> {
   // share its list: one per process, read whole before anything is accepted. With
   // SILLAGE_IDENTITY_WORKER identity runs in a worker thread over this thread's bus, and this
   // thread follows the list for the collector and the admin API itself.
+  // Identity's stored events also start the profiles' next refresh shortly (set once they run).
+  let profilesStored = (): void => {}
+  const onStored = (rows: ReadonlyArray<{ message_id: string; person_id: string }>) => {
+    debugPersons.stored(rows)
+    profilesStored()
+  }
   let identity: IdentityStack | undefined
   let worker: ReturnType<typeof createIdentityWorker> | undefined
   let suppressions: SuppressionList
@@ -102,7 +108,7 @@ export async function start(config: CliConfig): Promise<void> {
       rules: config.identityRules,
       logLevel: config.collector.logLevel,
       suppressionGroupPrefix: 'sillage.suppressions.identity',
-      onStored: (rows) => debugPersons.stored(rows),
+      onStored,
       onCrash: (err) => {
         // chDB is one engine per process and the worker's end closed it: stop, to be restarted.
         log.fatal({ err }, 'identity worker died; stopping')
@@ -118,7 +124,7 @@ export async function start(config: CliConfig): Promise<void> {
       registry,
       rules: config.identityRules,
       suppressionGroupPrefix: 'sillage.suppressions',
-      onStored: (rows) => debugPersons.stored(rows),
+      onStored,
     })
     await identity.start()
     suppressions = identity.suppressions
@@ -171,6 +177,7 @@ export async function start(config: CliConfig): Promise<void> {
     browserSources: sources.filter((s) => s.type === 'browser'),
   })
   profiles.register(app)
+  profilesStored = () => profiles.stored()
   createAdminStack({
     app,
     warehouse,

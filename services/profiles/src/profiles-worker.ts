@@ -35,6 +35,8 @@ export interface ProfilesWorker {
   forwarding(list: SuppressionList): SuppressionList
   /** Resolves once the thread's refresh and scoring runs in flight have ended (an erasure waits). */
   idle(): Promise<void>
+  /** Events were stored: the thread's next refresh starts shortly (ProfilesStack.stored). */
+  stored(): void
   /** Stops the routes and the jobs (runs in flight finish); chDB stays open. */
   stop(): Promise<void>
   /** After the owner closed the bus and chDB: ends the thread. */
@@ -157,6 +159,7 @@ export function createProfilesWorker(deps: ProfilesWorkerDeps): ProfilesWorker {
         },
       }
     },
+    stored: () => send({ op: 'stored' }),
     async idle() {
       const id = ++lastId
       const idle = new Promise<void>((resolve) => idles.set(id, resolve))

@@ -75,6 +75,11 @@ export interface ProfilesStack {
   /** Scores and recommendations now. */
   scoreNow(): Promise<void>
   /**
+   * Events were stored (identity in the same process): the next refresh starts shortly, not a
+   * whole period later. Without it the refresher polls every period.
+   */
+  stored(): void
+  /**
    * Resolves once the refresh and scoring runs in flight have ended: an erasure in this process
    * waits for it, then deletes again what a run that read the person before it wrote back.
    */
@@ -237,6 +242,7 @@ export function createProfilesStack(deps: ProfilesStackDeps): ProfilesStack {
       while (capped)
     },
     scoreNow: () => scorer.runOnce(),
+    stored: () => refresher.poke(),
     idle: () => Promise.all([refresher.idle(), scorer.idle()]).then(() => undefined),
   }
 }

@@ -53,6 +53,7 @@ export type OwnerToThread =
   | { op: 'idle'; id: number }
   | { op: 'request'; id: number; url: string; headers: Record<string, string>; remoteAddress: string }
   | { op: 'suppression'; key: string; suppressed: boolean }
+  | { op: 'stored' }
 
 const port = parentPort
 if (!port) throw new Error('profiles thread: not in a worker thread')
@@ -125,6 +126,8 @@ async function handle(m: OwnerToThread): Promise<void> {
   } else if (m.op === 'idle') {
     await stack?.idle()
     post({ op: 'idle', id: m.id })
+  } else if (m.op === 'stored') {
+    stack?.stored()
   } else if (m.op === 'suppression') {
     if (m.suppressed) suppressed?.add(m.key)
     else suppressed?.delete(m.key)
