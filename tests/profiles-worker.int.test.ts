@@ -5,6 +5,7 @@
  * answers 404), and `idle` answers after the messages before it.
  */
 import { request as httpRequest } from 'node:http'
+import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -29,6 +30,9 @@ let bus: Bus
 let worker: ProfilesWorker
 let base: string
 let crashed: Error | undefined
+let blocker: Server
+let blockedPort = 0
+let listening = 0
 
 const lookup = async (userId: string) =>
   (await fetch(`${base}/v1/profiles/user_id/${userId}`, { headers: { authorization: `Bearer ${READ_KEY}` } }))
@@ -57,6 +61,10 @@ beforeAll(async () => {
   ])
   bus = createLocalBus({ dir: join(busDir.path, 'bus') })
   await bus.ensureTopics(defaultTopicSpecs(1))
+  // The default port, taken by someone else after `sillage start` found it free.
+  blocker = createServer()
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  blockedPort = (blocker.address() as { port: number }).port
   worker = createProfilesWorker({
     bus,
     warehouse: { database: 'sillage', dataDir: wh.dataDir },
@@ -64,7 +72,7 @@ beforeAll(async () => {
     registry: createMetricsRegistry({ defaultMetrics: false }),
     logLevel: 'silent',
     options: OPTIONS,
-    http: { port: 0, host: '127.0.0.1' },
+    http: { port: blockedPort, host: '127.0.0.1', orAnyPort: true },
     suppressionGroupPrefix: 'test.suppressions',
     writeKeys: [],
     // A rotated source, as `sillage start` hands it over (its Source, previous keys included).
@@ -82,7 +90,8 @@ beforeAll(async () => {
       crashed = err
     },
   })
-  base = `http://127.0.0.1:${await worker.start()}`
+  listening = await worker.start()
+  base = `http://127.0.0.1:${listening}`
   await waitFor(async () => (await lookup('ada')) === 200, { timeoutMs: 30_000, what: "ada's profile" })
 }, 60_000)
 
@@ -91,7 +100,16 @@ afterAll(async () => {
   await bus?.close()
   await wh?.close()
   await worker?.exit()
+  blocker?.close()
   busDir.remove()
+})
+
+describe('the default port taken by the time the thread listens', () => {
+  it('listens on a free port instead and says which', () => {
+    expect(listening).toBeGreaterThan(0)
+    expect(listening).not.toBe(blockedPort)
+    expect(crashed).toBeUndefined()
+  })
 })
 
 describe("the profiles thread's port and the owner's relay", () => {

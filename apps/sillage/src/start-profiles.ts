@@ -35,6 +35,8 @@ export interface EmbeddedProfiles {
  */
 export async function startProfiles(deps: {
   port: number | undefined
+  /** `port` is the default, not SILLAGE_PROFILES_PORT: taken by the time the thread listens, any will do. */
+  portIsDefault: boolean
   host: string
   bus: Bus
   warehouse: Warehouse
@@ -85,7 +87,7 @@ export async function startProfiles(deps: {
     registry: deps.registry,
     logLevel: deps.logLevel,
     options: deps.options,
-    http: { port: deps.port, host: deps.host },
+    http: { port: deps.port, host: deps.host, orAnyPort: deps.portIsDefault },
     suppressionGroupPrefix: 'sillage.suppressions.profiles',
     writeKeys: deps.writeKeys,
     adminToken: deps.adminToken,

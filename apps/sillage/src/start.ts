@@ -163,6 +163,7 @@ export async function start(config: CliConfig): Promise<void> {
   const readKeys = profileReadKeys(config.dataDir, config.profiles.readKeys)
   const profiles = await startProfiles({
     port: profilesPort,
+    portIsDefault: config.embedded.profilesPort === undefined,
     host,
     bus,
     warehouse,

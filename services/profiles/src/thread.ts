@@ -24,7 +24,8 @@ export interface ProfilesThreadData {
   warehouse: WarehouseOptions
   logLevel: string
   options: ProfilesOptions
-  http: { port: number; host: string }
+  /** `orAnyPort`: the port is only a default (8090): taken meanwhile, any free one will do. */
+  http: { port: number; host: string; orAnyPort?: boolean }
   suppressionGroupPrefix: string
   writeKeys: readonly string[]
   adminToken?: string | undefined
@@ -170,7 +171,16 @@ async function start(): Promise<number> {
     browserSources: data.browserSources,
   })
   stack.register(app)
-  await app.listen({ port: data.http.port, host: data.http.host })
+  const { port: wanted, host, orAnyPort } = data.http
+  await app.listen({ port: wanted, host }).catch(async (err: unknown) => {
+    // Free when `sillage start` looked, taken since (another start on this machine): any port.
+    if (!orAnyPort || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+    log.warn(
+      { port: wanted },
+      'profiles thread: the default port was taken meanwhile; listening on a free one',
+    )
+    await app.listen({ port: 0, host })
+  })
   stack.start()
   for (const m of early.splice(0)) onMessage(m)
   const address = app.server.address()
