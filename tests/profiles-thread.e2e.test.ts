@@ -3,7 +3,8 @@
  * answers on that port, while the main port relays the same routes to it (docs/profiles.md,
  * "In embedded mode, a thread of their own"). Through the real process: both ports answer the same
  * lookups, the Node SDK reads from the profiles port, an erasure answers 404 on both at once, the
- * thread's metrics are on the main /metrics, and the process stops cleanly.
+ * thread's metrics are on the main /metrics, and the process stops cleanly. Identity's stored
+ * batches start the thread's refresh runs (the period is set far beyond the test).
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -39,6 +40,9 @@ describe('profiles in a thread of their own (sillage start, SILLAGE_PROFILES_POR
       port,
       env: {
         SILLAGE_PROFILES_PORT: String(profilesPort),
+        // A ten-minute period: only identity's stored batches, relayed to the thread, can start the
+        // runs that put the events below in the profile (docs/profiles.md, freshness).
+        SILLAGE_PROFILES_REFRESH_MS: '600000',
         SILLAGE_PROFILE_READ_KEYS: JSON.stringify([{ id: 'thread', key: READ_KEY, sources: ['*'] }]),
       },
     })
