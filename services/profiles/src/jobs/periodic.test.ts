@@ -50,14 +50,45 @@ describe('a periodic job poked by new input', () => {
     await periodic.stop()
   })
 
-  it('a poke during a run makes the next run follow it after the poke delay, not a period', async () => {
+  it('a poke during a run makes the next run follow it after as long as it took, not a period', async () => {
     const { periodic, starts } = job(300)
     periodic.start()
     await vi.advanceTimersByTimeAsync(100)
     periodic.poke() // the run started at 0 is in flight until 300
-    await vi.advanceTimersByTimeAsync(300)
-    expect(starts).toEqual([0, 350])
+    await vi.advanceTimersByTimeAsync(550)
+    expect(starts).toEqual([0, 600])
     await vi.advanceTimersByTimeAsync(300) // that run ends before the stop
+    await periodic.stop()
+  })
+
+  it('after a run longer than the period, a poke still waits a whole period (a busy machine)', async () => {
+    const { periodic, starts } = job(1500)
+    periodic.start()
+    await vi.advanceTimersByTimeAsync(100)
+    periodic.poke()
+    await vi.advanceTimersByTimeAsync(2300) // the run ends at 1500: the next is due at 2500
+    expect(starts).toEqual([0])
+    await vi.advanceTimersByTimeAsync(200)
+    expect(starts).toEqual([0, 2500])
+    periodic.poke() // during that run too: still a period after it
+    await vi.advanceTimersByTimeAsync(1500 + 800)
+    expect(starts).toEqual([0, 2500])
+    await vi.advanceTimersByTimeAsync(100)
+    expect(starts).toEqual([0, 2500, 5000])
+    await vi.advanceTimersByTimeAsync(1500)
+    await periodic.stop()
+  })
+
+  it('a poke between runs waits as long as the last run took, counted from its end', async () => {
+    const { periodic, starts } = job(400)
+    periodic.start()
+    await vi.advanceTimersByTimeAsync(500) // the run ends at 400; the next is due at 1400
+    periodic.poke() // as long as the run took after its end: 800
+    await vi.advanceTimersByTimeAsync(290)
+    expect(starts).toEqual([0])
+    await vi.advanceTimersByTimeAsync(20)
+    expect(starts).toEqual([0, 800])
+    await vi.advanceTimersByTimeAsync(400)
     await periodic.stop()
   })
 

@@ -7,8 +7,10 @@ export interface PeriodicJob {
   /** Resolves once the run in flight, if any, has ended (failed or not); starts none. */
   idle(): Promise<void>
   /**
-   * New input is there: the next run starts `pokeDelayMs` after now, or after the run in flight
-   * ends, instead of a whole period after it. Pokes in between are one run.
+   * New input is there: the next run starts sooner than a whole period after the last one: after
+   * as long as the last run took (at least `pokeDelayMs`, at most the period), so that a poked job
+   * runs at most about half the time and a busy machine keeps its CPU for what feeds it. Pokes in
+   * between are one run.
    */
   poke(): void
   start(): void
@@ -33,8 +35,13 @@ export function createPeriodicJob(opts: {
   let inFlight = false
   let stopped = true
   let more = false
-  /** A poke arrived while a run was in flight: the next one follows it at once. */
+  /** A poke arrived while a run was in flight: the next one follows it sooner. */
   let poked = false
+  /** When the last run ended, and how long it took (epoch ms, ms). */
+  let lastEnd = 0
+  let lastRunMs = 0
+  /** The gap after a run when poked: as long as the run, within [pokeDelayMs, intervalMs]. */
+  const pokedGap = () => Math.min(opts.intervalMs, Math.max(pokeDelayMs, lastRunMs))
   const schedule = (ms: number) => {
     if (timer) clearTimeout(timer)
     dueAt = Date.now() + ms
@@ -42,8 +49,13 @@ export function createPeriodicJob(opts: {
   }
   const timed = async () => {
     const started = Date.now()
-    more = (await opts.run()) === true
-    opts.log.debug({ job: opts.name, ms: Date.now() - started, more }, 'profiles job run')
+    try {
+      more = (await opts.run()) === true
+    } finally {
+      lastEnd = Date.now()
+      lastRunMs = lastEnd - started
+    }
+    opts.log.debug({ job: opts.name, ms: lastRunMs, more }, 'profiles job run')
   }
   const runOnce = (): Promise<void> => {
     running = running.then(timed, timed)
@@ -61,7 +73,7 @@ export function createPeriodicJob(opts: {
       })
       .finally(() => {
         inFlight = false
-        if (!stopped) schedule(more ? 0 : poked ? pokeDelayMs : opts.intervalMs)
+        if (!stopped) schedule(more ? 0 : poked ? pokedGap() : opts.intervalMs)
       })
   }
   return {
@@ -69,8 +81,12 @@ export function createPeriodicJob(opts: {
     idle: () => running.catch(() => undefined),
     poke() {
       if (stopped) return
-      if (inFlight) poked = true
-      else if (timer && dueAt - Date.now() > pokeDelayMs) schedule(pokeDelayMs)
+      if (inFlight) {
+        poked = true
+        return
+      }
+      const wait = Math.max(pokeDelayMs, lastEnd + pokedGap() - Date.now())
+      if (timer && dueAt - Date.now() > wait) schedule(wait)
     },
     start() {
       if (!stopped) return
