@@ -1,6 +1,12 @@
 import { createActivationStack } from '@sillage/activation'
 import { createAdminStack } from '@sillage/admin'
-import { TOPICS, createBusFromConfig, defaultTopicSpecs, followTopic } from '@sillage/bus'
+import {
+  IN_PROCESS_TAIL_BYTES,
+  TOPICS,
+  createBusFromConfig,
+  defaultTopicSpecs,
+  followTopic,
+} from '@sillage/bus'
 import { createCollectorStack, createDebugTap } from '@sillage/collector'
 import { registerDashboard } from '@sillage/dashboard'
 import {
@@ -59,6 +65,7 @@ export async function start(config: CliConfig): Promise<void> {
   const bus = createBusFromConfig({
     ...config.bus,
     localDir: paths(config.dataDir).bus,
+    localTailBytes: IN_PROCESS_TAIL_BYTES, // identity reads what the collector writes, here
     clientId: 'sillage-embedded',
     log: log.child({ component: 'bus' }),
   })

@@ -16,6 +16,11 @@ export interface BusFromConfigOptions {
   produceTimeoutMs?: number
   /** Kafka only: how long a silent consumer keeps its partitions (see KafkaBusOptions). */
   sessionTimeoutMs?: number
+  /**
+   * Local only: each partition's newest records kept in memory (LocalBusOptions.tailBytes), for a
+   * process whose consumers read what it produces (IN_PROCESS_TAIL_BYTES). Default: none.
+   */
+  localTailBytes?: number
   /** Kafka client id, e.g. `sillage-collector-<host>-<pid>`. */
   clientId: string
   log?: KafkaBusLogger & LocalBusLogger
@@ -34,7 +39,11 @@ export function createBusFromConfig(options: BusFromConfigOptions): Bus {
     })
   } else {
     if (!options.localDir) throw new RangeError('createBusFromConfig: localDir is required for the local bus')
-    bus = createLocalBus({ dir: options.localDir, ...(options.log && { log: options.log }) })
+    bus = createLocalBus({
+      dir: options.localDir,
+      ...(options.log && { log: options.log }),
+      ...(options.localTailBytes !== undefined && { tailBytes: options.localTailBytes }),
+    })
   }
   return createNamespacedBus(bus, options.topicPrefix ?? '')
 }

@@ -22,7 +22,7 @@ export interface LocalBusOptions {
   groupCommitMs?: number
   /**
    * Value bytes of each partition's newest records kept in memory, from which a consumer that keeps
-   * up reads (tail-cache.ts). Default 8 MiB; 0 reads every record from the files.
+   * up reads (tail-cache.ts). Default 0: every record is read from the files.
    */
   tailBytes?: number
   /** How often retention runs (it also runs at open). Default one minute. */

@@ -21,6 +21,7 @@ function open(options: Partial<LocalBusOptions> = {}, dir?: string): { bus: Bus;
   const noop = (): void => {}
   const bus = createLocalBus({
     dir,
+    tailBytes: 8 * 1024 * 1024, // off by default (tail-cache.ts)
     retryBackoff: { initialMs: 10, maxMs: 50 },
     log: { info: noop, warn: noop, error: noop },
     ...options,
