@@ -70,7 +70,8 @@ export interface SubscribeOptions {
    * when the consumer asks for its next batch: the local bus's consumer asks once and waits, so
    * one that has waited `maxBatchWaitMs` already (an idle pipeline) gets the next record at once;
    * Kafka's answers empty fetches every `maxBatchWaitMs` and sends the next, so a lone record
-   * there waits for the end of the fetch in flight.
+   * there waits for the end of the fetch in flight. The local bus counts the waiting bytes in its
+   * in-memory tail (LocalBusOptions.tailBytes): without one, it hands over what is there at once.
    */
   minBatchBytes?: number
   maxBatchWaitMs?: number

@@ -126,10 +126,13 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
       }
       const chunk = end - i === 1 ? frames[i]! : Buffer.concat(frames.slice(i, end), bytes)
       await writeAll(writeFd, chunk, segment.size, ops)
-      for (let k = i, position = segment.size; k < end; k++) {
-        position += frames[k]!.length
-        entries[k]!.segmentBase = segment.baseOffset
-        entries[k]!.endPosition = position
+      if (entries.length > 0) {
+        // Only when the tail keeps entries (tail.keeps).
+        for (let k = i, position = segment.size; k < end; k++) {
+          position += frames[k]!.length
+          entries[k]!.segmentBase = segment.baseOffset
+          entries[k]!.endPosition = position
+        }
       }
       segment.size += bytes
       if (O_DSYNC === undefined) await fdatasync(writeFd, ops)
@@ -227,8 +230,10 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
       )
       if (queue.length === 0) queueFirstOffset = nextOffset
       for (let i = 0; i < frames.length; i++) {
-        const entry = tailEntryOf(frames[i]!, records[i]!, nextOffset + i, timestamp)
         queue.push(frames[i]!)
+        // Without a tail (the default) no entry is built: nothing would read it.
+        if (!tail.keeps) continue
+        const entry = tailEntryOf(frames[i]!, records[i]!, nextOffset + i, timestamp)
         queueEntries.push(entry)
         tail.add(entry)
       }

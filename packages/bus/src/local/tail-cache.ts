@@ -49,6 +49,8 @@ export interface TailCache {
   /** Forgets `offset` and every later entry (their write failed: the offsets are taken again). */
   dropFrom(offset: number): void
   readonly size: number
+  /** False with no bytes to keep: the log then builds no entries at all. */
+  readonly keeps: boolean
 }
 
 const NO_HEADERS = Object.freeze({}) as Record<string, string>
@@ -157,5 +159,6 @@ export function createTailCache(maxBytes = DEFAULT_TAIL_BYTES): TailCache {
     get size() {
       return entries.length - head
     },
+    keeps: maxBytes > 0,
   }
 }
