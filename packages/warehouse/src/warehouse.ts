@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { ClickHouseLogLevel, createClient, parseError, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
+import { createChdbArrowInserter, type ArrowInsert } from './chdb-arrow.js'
 
 export interface WarehouseOptions {
   /** A ClickHouse server (HTTP). Unset: embedded chDB in `<dataDir>/clickhouse`. */
@@ -25,6 +26,12 @@ export interface Warehouse {
    * the request body. The same payload either way.
    */
   insertEncoded(params: EncodedInsert): Promise<void>
+  /**
+   * On chDB only: inserts columns already in Arrow's layout (repositories/arrow-columns.ts), read
+   * in place by the engine (`arrowstream`), with no text to parse. Over HTTP it is absent, and rows
+   * go as text (insertEncoded).
+   */
+  insertColumns?(params: ArrowInsert): Promise<void>
   close(): Promise<void>
 }
 
@@ -71,6 +78,7 @@ export function createWarehouse(options: WarehouseOptions): Warehouse {
     })
   }
   const chdb = connection?.chdb
+  const arrow = kind === 'chdb' ? createChdbArrowInserter(join(options.dataDir, 'clickhouse')) : undefined
   return {
     kind,
     database: options.database,
@@ -100,6 +108,10 @@ export function createWarehouse(options: WarehouseOptions): Warehouse {
         ...(settings && { clickhouse_settings: settings }),
       })
     },
-    close: () => client.close(),
+    ...(arrow && { insertColumns: (params: ArrowInsert) => arrow.insert(params) }),
+    async close() {
+      arrow?.close()
+      await client.close()
+    },
   }
 }

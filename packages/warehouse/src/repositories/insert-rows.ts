@@ -1,4 +1,5 @@
 import type { Warehouse } from '../warehouse.js'
+import { toArrowColumns } from './arrow-columns.js'
 
 /**
  * Inserts `values` into `<database>.<table>` as JSONEachRow data, as one insert; nothing when
@@ -38,13 +39,16 @@ export const JSON_TEXT_AS_OBJECTS: InsertSettings = {
 }
 
 /**
- * Inserts rows that all have the same keys (a fixed row mapping, such as identity's events) as
- * JSONCompactEachRow: arrays in the order of the first row's keys, with that column list. The
- * engine then parses no key names, and the payload is encoded here in one pass and handed over as
- * bytes (Warehouse.insertEncoded: on chDB the zero-copy raw insert, over HTTP the request body).
- * bench/insert-formats.mjs measured, on chDB, +40% rows/s for arrays over objects and +14–36%
- * again for the bytes (4–9 µs less CPU per events row, four rounds on 2026-12-06). A batch whose rows do not share the first
- * row's keys goes as JSONEachRow, as `insertRows`.
+ * Inserts rows that all have the same keys (a fixed row mapping, such as identity's events), as
+ * one insert, with no key names for the engine to parse. One row mapping, two encodings:
+ * - on chDB, as Arrow columns that the engine reads in place (Warehouse.insertColumns): no text
+ *   is parsed. bench/insert-formats.mjs measured 15–20% less CPU per events row than the text
+ *   below (docs/benchmarks.md, "Round of 2026-12-07, night");
+ * - over HTTP (or a column of mixed kinds, see arrow-columns.ts) as JSONCompactEachRow: arrays in
+ *   the order of the first row's keys, with that column list, encoded here in one pass and handed
+ *   over as bytes (Warehouse.insertEncoded). On chDB that measured +40% rows/s over objects, and
+ *   +14–36% again for the bytes (2026-12-06).
+ * A batch whose rows do not share the first row's keys goes as JSONEachRow, as `insertRows`.
  */
 export async function insertUniformRows(
   warehouse: Warehouse,
@@ -65,6 +69,15 @@ export async function insertUniformRows(
     if (keys !== columns.length || Object.keys(row).length !== columns.length) {
       return insertRows(warehouse, table, values, token, settings)
     }
+  }
+  const all = { ...settings, ...(token !== undefined && { insert_deduplication_token: token }) }
+  const arrow = warehouse.insertColumns && toArrowColumns(values, columns)
+  if (arrow) {
+    await warehouse.insertColumns!({ table: `${warehouse.database}.${table}`, columns: arrow, settings: all })
+    return
+  }
+  for (let i = 0; i < values.length; i++) {
+    const row = values[i] as Record<string, unknown>
     for (let c = 0; c < columns.length; c++) array[c] = row[columns[c]!]
     lines[i] = JSON.stringify(array)
   }
@@ -73,7 +86,7 @@ export async function insertUniformRows(
     columns,
     format: 'JSONCompactEachRow',
     payload: Buffer.from(lines.join('\n') + '\n'),
-    settings: { ...settings, ...(token !== undefined && { insert_deduplication_token: token }) },
+    settings: all,
   })
 }
 
