@@ -1,10 +1,12 @@
 // The events insert through @clickhouse/client on chDB, by input format: JSONEachRow (objects)
 // against JSONCompactEachRow (arrays in a fixed column order; through the client's insert, and as
 // bytes through Warehouse.insertEncoded, as identity inserts since 2026-12-06) and TabSeparated
-// (one escaped line per row). Same rows (identity's row mapping of the testkit's shop
-// events), same batches; wall time and process CPU (every thread: chDB parses on its own).
+// (one escaped line per row), and Arrow columns read in place by chDB (Warehouse.insertColumns,
+// as identity inserts on chDB since 2026-12-07). Same rows (identity's row mapping of the
+// testkit's shop events), same batches; wall time and process CPU (every thread: chDB parses on
+// its own). The formats' order turns each round, so that none is always first.
 //
-//   node bench/insert-formats.mjs [rows=100000] [batch=5000]
+//   node bench/insert-formats.mjs [rows=100000] [batch=5000] [rounds=2] [format substring]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,11 +14,13 @@ import { performance } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
 import { enrich, generateShop } from '@sillage/testkit/identity'
 import { toEventRow } from '../services/identity/dist/index.js'
-import { createWarehouse, migrate } from '../packages/warehouse/dist/index.js'
+import { createWarehouse, migrate, toArrowColumns } from '../packages/warehouse/dist/index.js'
 import { machine } from './lib.mjs'
 
 const ROWS = Number(process.argv[2] ?? 100_000)
 const BATCH = Number(process.argv[3] ?? 5000)
+const ROUNDS = Number(process.argv[4] ?? 2)
+const ONLY = process.argv[5] ?? ''
 
 const shop = generateShop({ seed: 3, shoppers: 2000 })
 const base = shop.events.map(({ event }) => toEventRow(enrich(event), 'p'))
@@ -54,6 +58,9 @@ const formats = {
       payload: Buffer.from(text),
     })
   },
+  // The columns in Arrow's layout, read in place by the engine (arrowstream): no text to parse.
+  'Arrow columns': (wh, batch) =>
+    wh.insertColumns({ table: `${wh.database}.events`, columns: toArrowColumns(batch, columns) }),
   TabSeparated: (wh, batch) =>
     wh.client.insert({
       table: `${wh.database}.events`,
@@ -70,8 +77,13 @@ console.log(`machine: ${machine()}\n${ROWS} event rows, ${columns.length} column
 const dir = mkdtempSync(join(tmpdir(), 'sillage-insert-formats-'))
 const results = []
 try {
-  for (const round of [1, 2]) {
-    for (const [name, insert] of Object.entries(formats)) {
+  const chosen = Object.entries(formats).filter(([name]) => name.includes(ONLY))
+  for (let round = 1; round <= ROUNDS; round++) {
+    const turned = [
+      ...chosen.slice((round - 1) % chosen.length),
+      ...chosen.slice(0, (round - 1) % chosen.length),
+    ]
+    for (const [name, insert] of turned) {
       const wh = createWarehouse({
         database: `f_${name.toLowerCase().replace(/\W/g, '_')}_${round}`,
         dataDir: dir,
