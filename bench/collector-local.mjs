@@ -10,15 +10,22 @@ const SECONDS = Number(process.env.SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16)
 const WRITE_KEY = 'wk_bench_0123456789'
 const BATCH = 50
+/**
+ * The servers run as a collector confined to one core should (docs/operations.md): with
+ * `--single-threaded-gc`. V8's default GC marks on helper threads, which on one core compete with
+ * the request thread: p99 at half load 32–47 ms in most runs against 8–18 ms (docs/benchmarks.md). The
+ * default GC is measured too, as a diagnostic. NODE_FLAGS replaces the flags.
+ */
+const ONE_CORE_FLAGS = (process.env.NODE_FLAGS ?? '--single-threaded-gc').split(' ').filter(Boolean)
 
-async function scenario(name, script, env, headers) {
+async function scenario(name, script, env, headers, flags = ONE_CORE_FLAGS) {
   const port = await freePort()
   // The server is pinned to core 0; autocannon (this process) goes to core 1 below.
   const server = await startProcess([script], {
     env: { ...env, PORT: String(port) },
     readyUrl: `http://127.0.0.1:${port}/healthz`,
     command: 'taskset',
-    prefix: ['-c', '0', process.execPath],
+    prefix: ['-c', '0', process.execPath, ...flags],
   })
   const url = `http://127.0.0.1:${port}/v1/batch`
   const full = await load(url, { seconds: SECONDS, connections: CONNECTIONS, headers })
@@ -37,7 +44,7 @@ async function scenario(name, script, env, headers) {
 
 console.log(`machine: ${machine()}; ${new Date().toISOString().slice(0, 10)}`)
 console.log(
-  `load: core 1, ${CONNECTIONS} connections, ${SECONDS} s per phase, ${BATCH}-event batches (~28 KB): autocannon at full load, then a paced open-loop generator at half; server pinned to core 0\n`,
+  `load: core 1, ${CONNECTIONS} connections, ${SECONDS} s per phase, ${BATCH}-event batches (~28 KB): autocannon at full load, then a paced open-loop generator at half; server pinned to core 0 (node ${ONE_CORE_FLAGS.join(' ')})\n`,
 )
 await scenario('bare Fastify (JSON parse only)', 'bench/bare-fastify.mjs', {}, {})
 const auth = { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` }
@@ -52,3 +59,11 @@ if (existsSync('/dev/shm')) {
     auth,
   )
 }
+// Diagnostic: V8's default GC (helper threads) on the one core.
+await scenario(
+  'diagnostic: the same on disk, default V8 GC',
+  'bench/collector-local-server.mjs',
+  { WRITE_KEY },
+  auth,
+  [],
+)

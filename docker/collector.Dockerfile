@@ -34,4 +34,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.SILLAGE_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM: stop accepting, finish the requests in flight (each awaits its Kafka ack), disconnect.
 STOPSIGNAL SIGTERM
+# A container limited to one CPU should run `node --single-threaded-gc services/collector/dist/main.js`
+# (compose: `command:`): V8's GC helper threads otherwise compete with the request thread for that
+# CPU (docs/operations.md, "Collector").
 CMD ["node", "services/collector/dist/main.js"]
