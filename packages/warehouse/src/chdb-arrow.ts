@@ -9,7 +9,8 @@ import type { ArrowColumn } from './repositories/arrow-columns.js'
  * `_arrowUnregister`; its own helper (`registerArrowTable`) looks for a session handle under a name
  * that `Session` does not have, and copies every string into a Buffer of its own, so the raw
  * pair is used, with the columns encoded once (arrow-columns.ts). Pinned by
- * chdb.contract.int.test.ts.
+ * services/identity/src/adapters/events-arrow.int.test.ts, which fails when the events stop going
+ * in this way.
  */
 interface ChdbSession {
   connection: unknown
@@ -73,15 +74,21 @@ export interface ChdbArrowInserter {
  * several connections share one data directory). A String value goes into a DateTime64 column
  * as the text formats take it (fromText).
  * Errors are clickhouse-js's (numeric `code`, `type`), as the client's own calls throw them.
+ * Undefined when the binding has no Arrow input (chdb's README lists it as a follow-up: a later
+ * version may move it): the rows then go as text.
  */
-export function createChdbArrowInserter(path: string): ChdbArrowInserter {
-  const chdb = createRequire(import.meta.url)('chdb') as ChdbArrow
+export function createChdbArrowInserter(path: string): ChdbArrowInserter | undefined {
+  const chdb = createRequire(import.meta.url)('chdb') as Partial<ChdbArrow>
+  const { Session, _arrowRegisterColumns: register, _arrowUnregister: unregister } = chdb
+  if (typeof Session !== 'function' || typeof register !== 'function' || typeof unregister !== 'function')
+    return undefined
   let session: ChdbSession | undefined
   /** Per table: each column's type, read once (system.columns). */
   const types = new Map<string, Map<string, string>>()
-  const typesOf = async (s: ChdbSession, table: string) => {
+  /** A column not seen yet (added since the last read) reads them again. */
+  const typesOf = async (s: ChdbSession, table: string, columns: readonly ArrowColumn[]) => {
     let known = types.get(table)
-    if (!known) {
+    if (!known || columns.some((c) => !known!.has(c.name))) {
       const [db, name] = table.split('.') as [string, string]
       const rs = await s.queryBindAsync(
         'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String}',
@@ -109,15 +116,15 @@ export function createChdbArrowInserter(path: string): ChdbArrowInserter {
         if (!IDENTIFIER.test(k)) throw new Error(`invalid setting ${JSON.stringify(k)}`)
         return `${k} = ${literal(v)}`
       })
-      const s = (session ??= new chdb.Session(path))
+      const s = (session ??= new Session(path))
       const name = `sillage_arrow_${threadId}_${++seq}`
       let registered = false
       try {
-        const known = await typesOf(s, table)
+        const known = await typesOf(s, table, columns)
         const select = columns.map((c) =>
           c.format === 'u' ? fromText(c.name, known.get(c.name) ?? '') : c.name,
         )
-        chdb._arrowRegisterColumns(s.connection, name, columns)
+        register(s.connection, name, columns)
         registered = true
         await s.queryAsync(
           `INSERT INTO ${table} (${names.join(', ')}) SELECT ${select.join(', ')} FROM arrowstream('${name}')` +
@@ -126,7 +133,7 @@ export function createChdbArrowInserter(path: string): ChdbArrowInserter {
       } catch (err) {
         throw parseError(err instanceof Error ? err.message : String(err))
       } finally {
-        if (registered) chdb._arrowUnregister(s.connection, name)
+        if (registered) unregister(s.connection, name)
       }
     },
     close() {
