@@ -57,6 +57,14 @@ describe('insertUniformRows (JSONCompactEachRow) on chDB', () => {
     const got = (await read()) as Array<Record<string, unknown>>
     expect(got.find((r) => r['id'] === 'c')).toMatchObject({ name: 'dflt', n: 2 })
     expect(got.find((r) => r['id'] === 'd')).toMatchObject({ name: 'named', n: 3 })
+    // A later row with fewer keys than the first: its missing key takes the column default.
+    await insertUniformRows(wh, table, [
+      { id: 'e', name: 'first', n: 4, ok: true, at: '2026-01-02T03:04:05Z' },
+      { id: 'f', n: 5, ok: false, at: '2026-01-02T03:04:05Z' },
+    ])
+    const more = (await read()) as Array<Record<string, unknown>>
+    expect(more.find((r) => r['id'] === 'e')).toMatchObject({ name: 'first', n: 4 })
+    expect(more.find((r) => r['id'] === 'f')).toMatchObject({ name: 'dflt', n: 5 })
   })
 
   it('stores an object or array given for a String column as the exact text JSON.stringify gives it', async () => {

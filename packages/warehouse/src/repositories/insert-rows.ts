@@ -63,12 +63,14 @@ export async function insertUniformRows(
   const lines: string[] = new Array<string>(values.length)
   const array = new Array<unknown>(columns.length)
   for (let i = 0; i < values.length; i++) {
-    const row = values[i] as Record<string, unknown>
+    // The same keys as the first row: each of its keys is one of those, and as many (no array of
+    // keys is built per row).
     let keys = 0
-    for (const key in row) if (key in first) keys++
-    if (keys !== columns.length || Object.keys(row).length !== columns.length) {
-      return insertRows(warehouse, table, values, token, settings)
+    for (const key in values[i]) {
+      if (!(key in first)) return insertRows(warehouse, table, values, token, settings)
+      keys++
     }
+    if (keys !== columns.length) return insertRows(warehouse, table, values, token, settings)
   }
   const all = { ...settings, ...(token !== undefined && { insert_deduplication_token: token }) }
   const arrow = warehouse.insertColumns && toArrowColumns(values, columns)
