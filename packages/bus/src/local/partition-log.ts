@@ -22,8 +22,8 @@ import { encodeFrame } from './frame.js'
 import { createPartitionHealer } from './partition-heal.js'
 import { createDeferred, deleteExpiredSegments, openPartitionDir, type Deferred } from './partition-files.js'
 import type { PartitionLog, PartitionLogOptions, Segment } from './partition-log-types.js'
-import { segmentPath } from './segment.js'
-import { createTailCache, tailEntryOf, type TailEntry } from './tail-cache.js'
+import { segmentContaining, segmentPath } from './segment.js'
+import { createTailCache, locateEntries, tailEntryOf, type TailEntry } from './tail-cache.js'
 
 export type { AppendRecord, PartitionLog, PartitionLogOptions, SegmentInfo } from './partition-log-types.js'
 export { PROBE_BYTES } from './partition-heal.js'
@@ -126,14 +126,7 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
       }
       const chunk = end - i === 1 ? frames[i]! : Buffer.concat(frames.slice(i, end), bytes)
       await writeAll(writeFd, chunk, segment.size, ops)
-      if (entries.length > 0) {
-        // Only when the tail keeps entries (tail.keeps).
-        for (let k = i, position = segment.size; k < end; k++) {
-          position += frames[k]!.length
-          entries[k]!.segmentBase = segment.baseOffset
-          entries[k]!.endPosition = position
-        }
-      }
+      locateEntries(entries, frames, i, end, segment.baseOffset, segment.size)
       segment.size += bytes
       if (O_DSYNC === undefined) await fdatasync(writeFd, ops)
       offset += end - i
@@ -252,17 +245,7 @@ export function createPartitionLog(options: PartitionLogOptions): PartitionLog {
 
     startOffset: () => segments[0]!.baseOffset,
 
-    segmentFor(offset) {
-      if (offset < segments[0]!.baseOffset) return undefined
-      let lo = 0
-      let hi = segments.length - 1
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1
-        if (segments[mid]!.baseOffset <= offset) lo = mid
-        else hi = mid - 1
-      }
-      return segments[lo]
-    },
+    segmentFor: (offset) => segmentContaining(segments, offset),
 
     onDurable(listener) {
       listeners.add(listener)

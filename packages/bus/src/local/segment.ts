@@ -157,3 +157,19 @@ export async function readSegment(req: ReadRequest): Promise<ReadResult> {
 export function segmentPath(partitionDir: string, baseOffset: number): string {
   return path.join(partitionDir, segmentFileName(baseOffset))
 }
+
+/** The segment holding `offset` among `segments` (sorted by base offset), or none before the first. */
+export function segmentContaining<T extends { baseOffset: number }>(
+  segments: readonly T[],
+  offset: number,
+): T | undefined {
+  if (segments.length === 0 || offset < segments[0]!.baseOffset) return undefined
+  let lo = 0
+  let hi = segments.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (segments[mid]!.baseOffset <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return segments[lo]
+}
