@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { threadId } from 'node:worker_threads'
 import { parseError } from '@clickhouse/client'
+import { IDENTIFIER, QUALIFIED_TABLE } from './identifier.js'
 import type { ArrowColumn } from './repositories/arrow-columns.js'
 
 /**
@@ -24,11 +25,8 @@ interface ChdbArrow {
   _arrowUnregister(connection: unknown, name: string): void
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
 /** Registered names, unique in the process whichever thread or warehouse registers them. */
 let seq = 0
-
-const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,63}\.[A-Za-z_][A-Za-z0-9_]{0,63}$/
 
 /** A setting's value as a ClickHouse literal: a finite number, or a quoted, escaped string. */
 function literal(value: string | number): string {
@@ -107,7 +105,7 @@ export function createChdbArrowInserter(path: string): ChdbArrowInserter | undef
   }
   return {
     async insert({ table, columns, settings }) {
-      if (!TABLE.test(table)) throw new Error(`invalid table ${JSON.stringify(table)}`)
+      if (!QUALIFIED_TABLE.test(table)) throw new Error(`invalid table ${JSON.stringify(table)}`)
       const names = columns.map((c) => {
         if (!IDENTIFIER.test(c.name)) throw new Error(`invalid column ${JSON.stringify(c.name)}`)
         return c.name

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream'
 import { ClickHouseLogLevel, createClient, parseError, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import { createChdbArrowInserter, type ArrowInsert } from './chdb-arrow.js'
+import { IDENTIFIER } from './identifier.js'
 
 export interface WarehouseOptions {
   /** A ClickHouse server (HTTP). Unset: embedded chDB in `<dataDir>/clickhouse`. */
@@ -45,8 +46,6 @@ export interface EncodedInsert {
 }
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
 
 export function createWarehouse(options: WarehouseOptions): Warehouse {
   if (!IDENTIFIER.test(options.database)) {

@@ -60,8 +60,6 @@ export async function insertUniformRows(
   const first = values[0]
   if (first === undefined) return
   const columns = Object.keys(first)
-  const lines: string[] = new Array<string>(values.length)
-  const array = new Array<unknown>(columns.length)
   for (let i = 0; i < values.length; i++) {
     // The same keys as the first row: each of its keys is one of those, and as many (no array of
     // keys is built per row).
@@ -78,6 +76,8 @@ export async function insertUniformRows(
     await warehouse.insertColumns!({ table: `${warehouse.database}.${table}`, columns: arrow, settings: all })
     return
   }
+  const lines: string[] = new Array<string>(values.length)
+  const array = new Array<unknown>(columns.length)
   for (let i = 0; i < values.length; i++) {
     const row = values[i] as Record<string, unknown>
     for (let c = 0; c < columns.length; c++) array[c] = row[columns[c]!]
