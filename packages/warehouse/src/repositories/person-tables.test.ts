@@ -40,6 +40,19 @@ describe('person tables', () => {
     expect(tables.map((t) => [t.table, t.person])).toEqual([['profiles', ['person_id']]])
   })
 
+  it("includes Memory tables (jobs' working rows, the refresher's kept states) as transient, not views", () => {
+    const tables = personTables([
+      col('profile_refresh_merged', 'person_id', 'String', 'Memory'),
+      col('profile_refresh_merged', 'run_id', 'String', 'Memory'),
+      col('persons', 'person_id', 'String', 'View'),
+      col('profiles', 'person_id', 'String', 'EmbeddedRocksDB'),
+    ])
+    expect(tables.map((t) => [t.table, t.person, t.transient])).toEqual([
+      ['profile_refresh_merged', ['person_id'], true],
+      ['profiles', ['person_id'], undefined],
+    ])
+  })
+
   it('finds the MergeTree tables naming a person or an identifier, by their columns', () => {
     expect(personTables(columns)).toEqual([
       {

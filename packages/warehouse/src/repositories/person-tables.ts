@@ -29,6 +29,11 @@ export interface PersonTable {
   pairs: Array<[string, string]>
   /** message_id: an event of the person. */
   message: string[]
+  /**
+   * A Memory table: working rows of a job (the profile refresher's, among them the merged states it
+   * keeps between runs). Erased like the others; not exported (a copy of what the stored tables hold).
+   */
+  transient?: true
 }
 
 /** Tables of the privacy machinery itself, and bookkeeping: never searched or erased. */
@@ -41,13 +46,14 @@ export const PRIVACY_TABLES: ReadonlySet<string> = new Set([
 const STRING_TYPE = /^(LowCardinality\()?(Nullable\()?String\)?\)?$/
 
 /**
- * The MergeTree tables, and the EmbeddedRocksDB key-value tables (the profile store, 0050), that
- * have at least one column naming a person or an identifier.
+ * The MergeTree tables, the EmbeddedRocksDB key-value tables (the profile store, 0050) and the
+ * Memory tables (jobs' working rows, `transient`) that have at least one column naming a person or
+ * an identifier.
  */
 export function personTables(columns: readonly ColumnInfo[]): PersonTable[] {
   const byTable = new Map<string, ColumnInfo[]>()
   for (const c of columns) {
-    const erasable = c.engine.endsWith('MergeTree') || c.engine === 'EmbeddedRocksDB'
+    const erasable = c.engine.endsWith('MergeTree') || c.engine === 'EmbeddedRocksDB' || c.engine === 'Memory'
     if (!erasable || PRIVACY_TABLES.has(c.table) || !STRING_TYPE.test(c.type)) continue
     let list = byTable.get(c.table)
     if (!list) byTable.set(c.table, (list = []))
@@ -57,6 +63,7 @@ export function personTables(columns: readonly ColumnInfo[]): PersonTable[] {
   for (const [table, cols] of [...byTable.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const names = new Set(cols.map((c) => c.name))
     const t: PersonTable = { table, person: [], user: [], anonymous: [], either: [], pairs: [], message: [] }
+    if (cols[0]!.engine === 'Memory') t.transient = true
     for (const name of [...names].sort()) {
       if (name === 'person_id' || name.endsWith('_person_id')) t.person.push(name)
       else if (name === 'user_id') t.user.push(name)

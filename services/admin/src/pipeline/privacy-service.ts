@@ -304,7 +304,8 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
 
   async function exportOf(subject: Subject): Promise<ExportDocument> {
     const { persons, identifiers } = await deps.store.resolve(subject)
-    const targets = await deps.store.tables()
+    // Jobs' working rows (Memory tables) copy what the stored tables hold: erased, not exported.
+    const targets = (await deps.store.tables()).filter((t) => !t.transient)
     const scope = scopeOf(persons, identifiers)
     // Counted before anything is read: the document is built in memory.
     const counts = await deps.store.count(targets, scope)
