@@ -1,27 +1,8 @@
-import { performance } from 'node:perf_hooks'
 import type { Warehouse } from '@sillage/warehouse'
 import type { ProfileText, RecommendationRow, ScoreRow } from '../domain/rows.js'
-import { randomUUID } from 'node:crypto'
 import { setImmediate } from 'node:timers/promises'
-import {
-  BOUND_SQL,
-  PENDING_SQL,
-  CLEAN_RUN_SQL,
-  COLLECT_EVENTS_SQL,
-  COLLECT_PERSONS_SQL,
-  MERGED_AWAY_SQL,
-  RUN_PERSONS_SQL,
-} from './refresh-collect.sql.js'
-import { FOLD_DELTA_SQL, FOLD_STORED_SQL, MERGE_FOLDS_SQL, SAVE_FOLDS_SQL } from './refresh-fold.sql.js'
-import {
-  COLLECT_IDS_SQL,
-  REFRESH_IDENTIFIERS_SQL,
-  REFRESH_PROFILES_SQL,
-  RUN_PROFILES_SQL,
-  ALL_PROFILE_TEXTS_SQL,
-  PROFILE_TEXT_SQL,
-  SAVE_PROFILES_SQL,
-} from './refresh-profile.sql.js'
+import { ALL_PROFILE_TEXTS_SQL, PROFILE_TEXT_SQL, RUN_PROFILES_SQL } from './refresh-profile.sql.js'
+import { createRefreshRunner } from './refresh-run.js'
 import { RECOMMENDATIONS_SQL, SCORE_PERSONS_SQL } from './scores.sql.js'
 
 /**
@@ -109,25 +90,8 @@ export function createProfileStore(warehouse: Warehouse, jobThreads = 0): Profil
   const jobSettings = jobThreads > 0 ? { max_threads: jobThreads } : undefined
   const client = warehouse.client
   const sql = (text: string) => text.replaceAll('{{db}}', db)
-  const foldSteps = Object.entries({
-    events: COLLECT_EVENTS_SQL,
-    persons: COLLECT_PERSONS_SQL,
-    stored: FOLD_STORED_SQL,
-    delta: FOLD_DELTA_SQL,
-    merge: MERGE_FOLDS_SQL,
-    save: SAVE_FOLDS_SQL,
-    ids: COLLECT_IDS_SQL,
-    identifiers: REFRESH_IDENTIFIERS_SQL,
-    profiles: REFRESH_PROFILES_SQL,
-    saveProfiles: SAVE_PROFILES_SQL,
-  }).map(([name, text]) => [name, sql(text)] as const)
-  const bound = sql(BOUND_SQL)
-  const pending = sql(PENDING_SQL)
-  const mergedAway = sql(MERGED_AWAY_SQL)
-  const runPersons = sql(RUN_PERSONS_SQL)
   const runProfiles = sql(RUN_PROFILES_SQL)
   const allProfileTexts = sql(ALL_PROFILE_TEXTS_SQL)
-  const cleanRun = CLEAN_RUN_SQL.map(sql)
   const scorePersons = sql(SCORE_PERSONS_SQL)
   const recommendations = sql(RECOMMENDATIONS_SQL)
   const profileById = sql(PROFILE_TEXT_SQL)
@@ -188,6 +152,8 @@ export function createProfileStore(warehouse: Warehouse, jobThreads = 0): Profil
     })
   }
 
+  const runner = createRefreshRunner({ sql, rows, command, runTexts })
+
   return {
     async now() {
       const [row] = await rows<{ t: string }>('SELECT toString(now64(3)) AS t')
@@ -205,47 +171,7 @@ export function createProfileStore(warehouse: Warehouse, jobThreads = 0): Profil
         n: name,
         v: value,
       }),
-    async refresh({ mark, from, upTo, cap, readBack }) {
-      const [b] = await rows<{ bound: string; n: string | number }>(bound, { mark, upTo, cap })
-      const capped = Number(b?.n ?? 0) >= cap && b !== undefined
-      const reached = capped && b ? b.bound : upTo
-      const ms: Record<string, number> = {}
-      // An idle store costs two counts a period, not a dozen statements and six deletes.
-      if (Number(b?.n ?? 0) === 0) {
-        const [p] = await rows<{ n: string | number }>(pending, { from, to: reached })
-        if (Number(p?.n ?? 0) === 0)
-          return { reached, capped: false, persons: [], profiles: [], merged: [], ms, idle: true }
-      }
-      const run = randomUUID()
-      const timed = async (name: string, step: () => Promise<unknown>) => {
-        const t0 = performance.now()
-        await step()
-        ms[name] = Math.round(performance.now() - t0)
-      }
-      try {
-        for (const [name, step] of foldSteps)
-          await timed(name, () => command(step, { from, to: reached, run }))
-        const merged = (await rows<{ s: string; p: string }>(mergedAway, { run })).map(
-          (r): [string, string] => [r.s, r.p],
-        )
-        if (merged.length > 0) {
-          const ids = merged.map(([s]) => s)
-          await command(`DELETE FROM ${db}.profile_folds WHERE person_id IN {ids:Array(String)}`, { ids })
-          await command(`DELETE FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids })
-        }
-        const persons = (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid)
-        let profiles: ProfileText[] = []
-        if (readBack > 0)
-          await timed('readBack', async () => {
-            profiles = await runTexts(run, readBack)
-          })
-        return { reached, capped, persons, profiles, merged, ms, idle: false }
-      } finally {
-        await timed('clean', async () => {
-          for (const step of cleanRun) await command(step, { run })
-        })
-      }
-    },
+    refresh: (run) => runner.refresh(run),
     score: (asOf) => command(scorePersons, { as_of: asOf }),
     computeRecommendations: (asOf, days, limit) => command(recommendations, { as_of: asOf, days, limit }),
     async personOf(idKey) {
@@ -282,6 +208,7 @@ export function createProfileStore(warehouse: Warehouse, jobThreads = 0): Profil
     async remove(personId, idKeys) {
       await command(`DELETE FROM ${db}.profiles WHERE person_id = {p:String}`, { p: personId })
       await command(`DELETE FROM ${db}.profile_folds WHERE person_id = {p:String}`, { p: personId })
+      await runner.forget([personId])
       await command(`DELETE FROM ${db}.profile_scores WHERE person_id = {p:String}`, { p: personId })
       if (idKeys.length > 0)
         await command(`DELETE FROM ${db}.profile_identifiers WHERE id_key IN {k:Array(String)}`, {

@@ -83,12 +83,17 @@ export const RUN_PERSONS_SQL = `
 SELECT pid FROM {{db}}.profile_refresh_persons
 WHERE run_id = {run:String} AND stamped_id = pid`
 
-/** Last step: the run's scratch rows go. */
+/**
+ * Last step: the run's scratch rows go, but for its merged states (the next run's hot copy).
+ * `drop`: the merged states that go, those of the previous run (`prev`) and, after a failed run,
+ * the run's own (`run`), and any left for an hour (a store that stopped, on a shared server).
+ */
 export const CLEAN_RUN_SQL = [
   `ALTER TABLE {{db}}.profile_refresh_persons DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
   `ALTER TABLE {{db}}.profile_refresh_events DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
   `ALTER TABLE {{db}}.profile_refresh_folds DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
   `ALTER TABLE {{db}}.profile_refresh_ids DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
-  `ALTER TABLE {{db}}.profile_refresh_merged DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
+  `ALTER TABLE {{db}}.profile_refresh_merged DELETE
+   WHERE run_id IN {drop:Array(String)} OR folded_at < now64(3) - INTERVAL 1 HOUR SETTINGS mutations_sync = 1`,
   `ALTER TABLE {{db}}.profile_refresh_out DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,
 ]

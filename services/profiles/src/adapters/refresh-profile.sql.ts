@@ -56,7 +56,7 @@ FROM {{db}}.profile_refresh_persons WHERE run_id = {run:String}`
 
 /**
  * Step 5: the profiles of the run's persons, into the run's rows (step 6 saves them, the reader's
- * copy reads them back), from their merged states (step 3c), row by row (each state is read once).
+ * copy reads them back), from their merged states (step 3d), row by row (each state is read once).
  * Sessions: a new one at the first event, after 30 minutes without events, or when the SDK's
  * session id changes from the last one seen (filled[i]: the last non-empty id before i), each
  * compared with the previous element as a second array (arrayShiftRight), never by index.

@@ -1,0 +1,145 @@
+import { performance } from 'node:perf_hooks'
+import { randomUUID } from 'node:crypto'
+import type { ProfileText } from '../domain/rows.js'
+import type { RefreshResult, RefreshRun } from './profile-store.js'
+import {
+  BOUND_SQL,
+  PENDING_SQL,
+  CLEAN_RUN_SQL,
+  COLLECT_EVENTS_SQL,
+  COLLECT_PERSONS_SQL,
+  MERGED_AWAY_SQL,
+  RUN_PERSONS_SQL,
+} from './refresh-collect.sql.js'
+import {
+  FOLD_DELTA_SQL,
+  FOLD_HOT_SQL,
+  FOLD_MISSING_SQL,
+  FOLD_STORED_SQL,
+  MERGE_FOLDS_SQL,
+  SAVE_FOLDS_SQL,
+} from './refresh-fold.sql.js'
+import {
+  COLLECT_IDS_SQL,
+  REFRESH_IDENTIFIERS_SQL,
+  REFRESH_PROFILES_SQL,
+  SAVE_PROFILES_SQL,
+} from './refresh-profile.sql.js'
+
+type Params = Record<string, unknown>
+
+/** What a refresh run needs of the store (profile-store.ts). */
+export interface RunDeps {
+  /** `{{db}}` replaced. */
+  sql(text: string): string
+  rows<T>(query: string, params?: Params): Promise<T[]>
+  command(query: string, params?: Params): Promise<void>
+  /** The run's rewritten profiles as text, at most `n` (read back before its rows go). */
+  runTexts(run: string, n: number): Promise<ProfileText[]>
+}
+
+export interface RefreshRunner {
+  refresh(run: RefreshRun): Promise<RefreshResult>
+  /** A person's stored state was removed (erasure): the hot copy forgets it too. */
+  forget(personIds: readonly string[]): Promise<void>
+}
+
+/**
+ * The refresh run (docs/profiles.md#freshness), and its hot copy: the merged states a successful
+ * run leaves in its Memory rows (`profile_refresh_merged`), equal to the ones it saved, which the
+ * next run of this store reads instead of RocksDB. The copy is used only when the watermark the
+ * next run starts from is the one this store's last run reached: had another store (several
+ * profiles instances on one server) run in between, it may have saved newer states, and every
+ * state is read from RocksDB. A failed run, or a restart, leaves no hot copy.
+ */
+export function createRefreshRunner(deps: RunDeps): RefreshRunner {
+  const { sql, rows, command } = deps
+  const foldSteps = Object.entries({
+    events: COLLECT_EVENTS_SQL,
+    persons: COLLECT_PERSONS_SQL,
+    hot: FOLD_HOT_SQL,
+    stored: FOLD_STORED_SQL,
+    delta: FOLD_DELTA_SQL,
+    merge: MERGE_FOLDS_SQL,
+    save: SAVE_FOLDS_SQL,
+    ids: COLLECT_IDS_SQL,
+    identifiers: REFRESH_IDENTIFIERS_SQL,
+    profiles: REFRESH_PROFILES_SQL,
+    saveProfiles: SAVE_PROFILES_SQL,
+  }).map(([name, text]) => [name, sql(text)] as const)
+  const bound = sql(BOUND_SQL)
+  const pending = sql(PENDING_SQL)
+  const mergedAway = sql(MERGED_AWAY_SQL)
+  const runPersons = sql(RUN_PERSONS_SQL)
+  const missing = sql(FOLD_MISSING_SQL)
+  /** With a hot copy holding every state the run needs, RocksDB is not asked. */
+  const allHot = async (run: string, prev: string) =>
+    prev !== '' && Number((await rows<{ n: string | number }>(missing, { run, prev }))[0]?.n ?? 1) === 0
+  const cleanRun = CLEAN_RUN_SQL.map(sql)
+  const db = sql('{{db}}')
+  /** The last successful run's id and the watermark it reached, while its merged rows are kept. */
+  let hot: { run: string; reached: string } | undefined
+
+  return {
+    async refresh({ mark, from, upTo, cap, readBack }) {
+      const [b] = await rows<{ bound: string; n: string | number }>(bound, { mark, upTo, cap })
+      const capped = Number(b?.n ?? 0) >= cap && b !== undefined
+      const reached = capped && b ? b.bound : upTo
+      const ms: Record<string, number> = {}
+      // An idle store costs two counts a period, not a dozen statements and six deletes.
+      if (Number(b?.n ?? 0) === 0) {
+        const [p] = await rows<{ n: string | number }>(pending, { from, to: reached })
+        if (Number(p?.n ?? 0) === 0) {
+          // Nothing folded: the states did not change, and the hot copy still holds them.
+          if (hot?.reached === mark) hot.reached = reached
+          return { reached, capped: false, persons: [], profiles: [], merged: [], ms, idle: true }
+        }
+      }
+      const run = randomUUID()
+      const prev = hot?.reached === mark ? hot.run : ''
+      const stale = hot && !prev ? hot.run : undefined
+      hot = undefined
+      const timed = async (name: string, step: () => Promise<unknown>) => {
+        const t0 = performance.now()
+        await step()
+        ms[name] = Math.round(performance.now() - t0)
+      }
+      let done = false
+      try {
+        for (const [name, step] of foldSteps) {
+          if (name === 'stored' && (await allHot(run, prev))) continue
+          await timed(name, () => command(step, { from, to: reached, run, prev }))
+        }
+        const merged = (await rows<{ s: string; p: string }>(mergedAway, { run })).map(
+          (r): [string, string] => [r.s, r.p],
+        )
+        if (merged.length > 0) {
+          const ids = merged.map(([s]) => s)
+          await command(`DELETE FROM ${db}.profile_folds WHERE person_id IN {ids:Array(String)}`, { ids })
+          await command(`DELETE FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids })
+        }
+        const persons = (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid)
+        let profiles: ProfileText[] = []
+        if (readBack > 0)
+          await timed('readBack', async () => {
+            profiles = await deps.runTexts(run, readBack)
+          })
+        done = true
+        return { reached, capped, persons, profiles, merged, ms, idle: false }
+      } finally {
+        const drop = [prev, stale, done ? undefined : run].filter((id): id is string => !!id)
+        await timed('clean', async () => {
+          for (const step of cleanRun) await command(step, { run, drop })
+        })
+        if (done) hot = { run, reached }
+      }
+    },
+    async forget(personIds) {
+      if (personIds.length === 0) return
+      await command(
+        `ALTER TABLE ${db}.profile_refresh_merged DELETE WHERE person_id IN {ids:Array(String)} SETTINGS mutations_sync = 1`,
+        { ids: personIds },
+      )
+    },
+  }
+}
