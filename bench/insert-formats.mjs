@@ -111,3 +111,13 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
+
+// The Arrow encoding alone, on this thread (no engine): what identity's event loop pays per row.
+if ('Arrow columns'.includes(ONLY)) {
+  for (let round = 1; round <= ROUNDS; round++) {
+    const t0 = performance.now()
+    for (let i = 0; i < rows.length; i += BATCH) toArrowColumns(rows.slice(i, i + BATCH), columns)
+    const us = ((performance.now() - t0) * 1000) / ROWS
+    console.log(`Arrow encoding only  round ${round}: ${us.toFixed(2)} µs per row on the JavaScript thread`)
+  }
+}

@@ -73,9 +73,17 @@ UNION ALL
 SELECT {run:String}, old_person_id AS stamped_id, person_id AS pid
 FROM overrides WHERE person_id IN (SELECT pid FROM touched) AND old_person_id != person_id`
 
-/** The run's stamped ids merged into another person (their rows go once folded). */
+/**
+ * The run's stamped ids merged into another person (the copy's keys), and whether the merge was
+ * recorded since `from` (`fresh`): only then can the merged-away person still have rows, which go
+ * once folded. A merge the previous runs saw had its rows deleted then, and no later event is
+ * stamped with it (overrides re-key them); deleting them again on every run cost a full pass over
+ * both RocksDB tables (~130 ms of a 1.1 s run with 5,000 merged persons).
+ */
 export const MERGED_AWAY_SQL = `
-SELECT stamped_id AS s, pid AS p FROM {{db}}.profile_refresh_persons
+SELECT stamped_id AS s, pid AS p,
+    stamped_id IN (SELECT old_person_id FROM {{db}}.person_overrides WHERE inserted_at > {from:DateTime64(3)}) AS fresh
+FROM {{db}}.profile_refresh_persons
 WHERE run_id = {run:String} AND stamped_id != pid`
 
 /** The run's persons, a page at a time (the reader's copy). */

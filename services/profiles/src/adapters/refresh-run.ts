@@ -15,6 +15,7 @@ import {
   FOLD_DELTA_SQL,
   FOLD_HOT_SQL,
   FOLD_MISSING_SQL,
+  FOLD_STORED_IDS_SQL,
   FOLD_STORED_SQL,
   MERGE_FOLDS_SQL,
   SAVE_FOLDS_SQL,
@@ -27,6 +28,9 @@ import {
 } from './refresh-profile.sql.js'
 
 type Params = Record<string, unknown>
+
+/** States read by a list of ids at most (step 3b with a hot copy); more: by the copy's filter. */
+const MAX_LISTED = 2000
 
 /** What a refresh run needs of the store (profile-store.ts). */
 export interface RunDeps {
@@ -72,9 +76,19 @@ export function createRefreshRunner(deps: RunDeps): RefreshRunner {
   const mergedAway = sql(MERGED_AWAY_SQL)
   const runPersons = sql(RUN_PERSONS_SQL)
   const missing = sql(FOLD_MISSING_SQL)
-  /** With a hot copy holding every state the run needs, RocksDB is not asked. */
-  const allHot = async (run: string, prev: string) =>
-    prev !== '' && Number((await rows<{ n: string | number }>(missing, { run, prev }))[0]?.n ?? 1) === 0
+  const storedIds = sql(FOLD_STORED_IDS_SQL)
+  /**
+   * Step 3b with a hot copy: the few states it lacks by a list of ids (none: RocksDB is not
+   * asked); beyond MAX_LISTED, as without a copy (undefined).
+   */
+  const storedFromList = async (params: Params & { run: string; prev: string }) => {
+    if (params.prev === '') return undefined
+    const ids = (await rows<{ id: string }>(missing, { ...params, n: MAX_LISTED + 1 })).map((r) => r.id)
+    if (ids.length > MAX_LISTED) return undefined
+    return async () => {
+      if (ids.length > 0) await command(storedIds, { ...params, ids })
+    }
+  }
   const cleanRun = CLEAN_RUN_SQL.map(sql)
   const db = sql('{{db}}')
   /** The last successful run's id and the watermark it reached, while its merged rows are kept. */
@@ -106,19 +120,27 @@ export function createRefreshRunner(deps: RunDeps): RefreshRunner {
       }
       let done = false
       try {
+        const params = { from, to: reached, run, prev }
         for (const [name, step] of foldSteps) {
-          if (name === 'stored' && (await allHot(run, prev))) continue
-          await timed(name, () => command(step, { from, to: reached, run, prev }))
+          const listed = name === 'stored' ? await storedFromList(params) : undefined
+          await timed(name, listed ?? (() => command(step, params)))
         }
-        const merged = (await rows<{ s: string; p: string }>(mergedAway, { run })).map(
-          (r): [string, string] => [r.s, r.p],
-        )
-        if (merged.length > 0) {
-          const ids = merged.map(([s]) => s)
+        let merged: Array<[string, string]> = []
+        await timed('mergedAway', async () => {
+          const away = await rows<{ s: string; p: string; fresh: number | boolean }>(mergedAway, {
+            run,
+            from,
+          })
+          merged = away.map((r) => [r.s, r.p])
+          const ids = away.filter((r) => Number(r.fresh) === 1).map((r) => r.s)
+          if (ids.length === 0) return
           await command(`DELETE FROM ${db}.profile_folds WHERE person_id IN {ids:Array(String)}`, { ids })
           await command(`DELETE FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids })
-        }
-        const persons = (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid)
+        })
+        let persons: string[] = []
+        await timed('list', async () => {
+          persons = (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid)
+        })
         let profiles: ProfileText[] = []
         if (readBack > 0)
           await timed('readBack', async () => {
