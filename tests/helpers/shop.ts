@@ -116,3 +116,24 @@ export function shopDetector(wh: ShopWarehouse, shop: Shop, options: Partial<Car
   })
   return { detector, emitted, personOf }
 }
+
+/**
+ * A page view a minute old, stamped with `personId` (as identity stores it), from device
+ * `anon-<personId>`: the smallest event a profile folds (the refresher's tests).
+ */
+export function pageOf(personId: string, messageId: string): { personId: string; event: EnrichedEvent } {
+  const at = new Date(Date.now() - 60_000).toISOString()
+  return {
+    personId,
+    event: {
+      type: 'page',
+      messageId,
+      anonymousId: `anon-${personId}`,
+      context: {},
+      properties: {},
+      timestamp: at,
+      receivedAt: at,
+      sourceId: 'web',
+    } as unknown as EnrichedEvent,
+  }
+}

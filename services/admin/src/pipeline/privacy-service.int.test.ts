@@ -31,14 +31,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const rowsOf = async (personId: string) => {
+/** The person's rows in `table` (a table of the profile store, where the rows name a person). */
+const rowsIn = async (table: string, personId: string) => {
   const rs = await warehouse.client.query({
-    query: 'SELECT count() AS n FROM sillage.profile_identifiers WHERE person_id = {p:String}',
+    query: `SELECT count() AS n FROM sillage.${table} WHERE person_id = {p:String}`,
     query_params: { p: personId },
     format: 'JSONEachRow',
   })
   return Number((await rs.json<{ n: string }>())[0]?.n)
 }
+const rowsOf = (personId: string) => rowsIn('profile_identifiers', personId)
 const writeBack = (personId: string) =>
   warehouse.client.insert({
     table: 'sillage.profile_identifiers',
@@ -52,14 +54,7 @@ const keepState = (personId: string) =>
     query: `INSERT INTO sillage.profile_refresh_merged (run_id, person_id) VALUES ('run-1', {p:String})`,
     query_params: { p: personId },
   })
-const keptStates = async (personId: string) => {
-  const rs = await warehouse.client.query({
-    query: 'SELECT count() AS n FROM sillage.profile_refresh_merged WHERE person_id = {p:String}',
-    query_params: { p: personId },
-    format: 'JSONEachRow',
-  })
-  return Number((await rs.json<{ n: string }>())[0]?.n)
-}
+const keptStates = (personId: string) => rowsIn('profile_refresh_merged', personId)
 const service = (jobsInFlight?: () => Promise<void>) =>
   createPrivacyService({
     store: createPrivacyRepository(warehouse),

@@ -3,25 +3,10 @@
  * overlap still holds events or a merge was recorded since `from`, which a run must fold.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EnrichedEvent } from '@sillage/schemas'
-import { openShopWarehouse, type ShopWarehouse } from '../../../../tests/helpers/shop.js'
+import { openShopWarehouse, pageOf, type ShopWarehouse } from '../../../../tests/helpers/shop.js'
 import { createProfileStore, type ProfileStore, type RefreshRun } from './profile-store.js'
 
 const EPOCH = '1970-01-01 00:00:00.000'
-const ago = (ms: number) => new Date(Date.now() - ms).toISOString()
-const page = (personId: string, messageId: string) => ({
-  personId,
-  event: {
-    type: 'page',
-    messageId,
-    anonymousId: `anon-${personId}`,
-    context: {},
-    properties: {},
-    timestamp: ago(60_000),
-    receivedAt: ago(60_000),
-    sourceId: 'web',
-  } as unknown as EnrichedEvent,
-})
 
 let wh: ShopWarehouse
 let store: ProfileStore
@@ -42,7 +27,7 @@ const shift = async (at: string, ms: number) =>
 beforeAll(async () => {
   wh = await openShopWarehouse()
   store = createProfileStore(wh.warehouse)
-  await wh.insert([page('p-a', 'm1')])
+  await wh.insert([pageOf('p-a', 'm1')])
 })
 afterAll(() => wh?.close())
 

@@ -4,25 +4,10 @@
  * ones, and never a state erased since.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EnrichedEvent } from '@sillage/schemas'
-import { openShopWarehouse, type ShopWarehouse } from '../../../../tests/helpers/shop.js'
+import { openShopWarehouse, pageOf, type ShopWarehouse } from '../../../../tests/helpers/shop.js'
 import { createProfileStore, type ProfileStore } from './profile-store.js'
 
 const EPOCH = '1970-01-01 00:00:00.000'
-const ago = (ms: number) => new Date(Date.now() - ms).toISOString()
-const page = (personId: string, messageId: string) => ({
-  personId,
-  event: {
-    type: 'page',
-    messageId,
-    anonymousId: `anon-${personId}`,
-    context: {},
-    properties: {},
-    timestamp: ago(60_000),
-    receivedAt: ago(60_000),
-    sourceId: 'web',
-  } as unknown as EnrichedEvent,
-})
 
 let wh: ShopWarehouse
 beforeAll(async () => {
@@ -42,7 +27,7 @@ async function pageViews(personId: string): Promise<number | undefined> {
   return row?.n
 }
 /** Inserted events get an inserted_at after every earlier mark. */
-const insert = async (...events: Array<ReturnType<typeof page>>) => {
+const insert = async (...events: Array<ReturnType<typeof pageOf>>) => {
   await new Promise((r) => setTimeout(r, 5))
   await wh.insert(events)
 }
@@ -55,11 +40,11 @@ const dropStoredState = (personId: string) =>
 describe('the hot copy of the merged states', () => {
   it('is what the next run of the same store reads, not RocksDB', async () => {
     const store = createProfileStore(wh.warehouse)
-    await insert(page('h-a', 'ha-1'))
+    await insert(pageOf('h-a', 'ha-1'))
     const first = await run(store, EPOCH)
     // Gone from RocksDB: only the hot copy still holds the first page view.
     await dropStoredState('h-a')
-    await insert(page('h-a', 'ha-2'))
+    await insert(pageOf('h-a', 'ha-2'))
     await run(store, first.reached)
     expect(await pageViews('h-a')).toBe(2)
   })
@@ -67,12 +52,12 @@ describe('the hot copy of the merged states', () => {
   it('is not read when another store ran since (the watermark moved): RocksDB holds newer states', async () => {
     const a = createProfileStore(wh.warehouse)
     const b = createProfileStore(wh.warehouse)
-    await insert(page('h-b', 'hb-1'))
+    await insert(pageOf('h-b', 'hb-1'))
     const first = await run(a, EPOCH)
-    await insert(page('h-b', 'hb-2'))
+    await insert(pageOf('h-b', 'hb-2'))
     const other = await run(b, first.reached)
     expect(await pageViews('h-b')).toBe(2)
-    await insert(page('h-b', 'hb-3'))
+    await insert(pageOf('h-b', 'hb-3'))
     // a's hot copy holds one page view; the run from b's watermark must read b's state (two).
     await run(a, other.reached)
     expect(await pageViews('h-b')).toBe(3)
@@ -80,33 +65,33 @@ describe('the hot copy of the merged states', () => {
 
   it('is still read after an idle run (nothing folded, the watermark moved)', async () => {
     const store = createProfileStore(wh.warehouse)
-    await insert(page('h-c', 'hc-1'))
+    await insert(pageOf('h-c', 'hc-1'))
     const first = await run(store, EPOCH)
     const idle = await run(store, first.reached)
     expect(idle.idle).toBe(true)
     await dropStoredState('h-c')
-    await insert(page('h-c', 'hc-2'))
+    await insert(pageOf('h-c', 'hc-2'))
     await run(store, idle.reached)
     expect(await pageViews('h-c')).toBe(2)
   })
 
   it('forgets a removed (erased) person: the next run does not write their old state back', async () => {
     const store = createProfileStore(wh.warehouse)
-    await insert(page('h-d', 'hd-1'), page('h-d', 'hd-2'))
+    await insert(pageOf('h-d', 'hd-1'), pageOf('h-d', 'hd-2'))
     const first = await run(store, EPOCH)
     expect(await pageViews('h-d')).toBe(2)
     await store.remove('h-d', ['anonymous_id:anon-h-d', 'person_id:h-d'])
     expect(await pageViews('h-d')).toBeUndefined()
-    await insert(page('h-d', 'hd-3'))
+    await insert(pageOf('h-d', 'hd-3'))
     await run(store, first.reached)
     expect(await pageViews('h-d')).toBe(1)
   })
 
   it('keeps the rows of the last successful run only', async () => {
     const store = createProfileStore(wh.warehouse)
-    await insert(page('h-e', 'he-1'))
+    await insert(pageOf('h-e', 'he-1'))
     const first = await run(store, EPOCH)
-    await insert(page('h-e', 'he-2'))
+    await insert(pageOf('h-e', 'he-2'))
     await run(store, first.reached)
     const [row] = await wh.rows<{ runs: string; n: string }>(
       `SELECT uniqExact(run_id) AS runs, count() AS n FROM sillage.profile_refresh_merged WHERE person_id = 'h-e'`,
