@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { suppressionKey, type Identifier, type Normalise } from '@sillage/identifiers'
+import type { PersonScope } from '@sillage/warehouse'
 
 /**
  * Who a privacy request is about: one identifier, as the operator knows it (a raw email, a user
@@ -46,3 +47,14 @@ export function toSubject(request: SubjectRequest, normalise: Normalise): Subjec
 
 /** `type:value`, the form identifiers are matched in (types never contain ':'). */
 export const idKey = (id: Identifier): string => `${id.type}:${id.value}`
+
+/** The rows to look for: the persons' ids, and their user ids, anonymous ids and identifier keys. */
+export function scopeOf(persons: readonly string[], ids: readonly Identifier[]): PersonScope {
+  return {
+    persons: [...persons],
+    users: ids.filter((i) => i.type === 'user_id').map((i) => i.value),
+    anonymous: ids.filter((i) => i.type === 'anonymous_id').map((i) => i.value),
+    keys: ids.map(idKey),
+    messages: [],
+  }
+}

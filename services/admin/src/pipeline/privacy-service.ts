@@ -7,12 +7,21 @@ import {
   type SuppressionList,
   type SuppressionRecord,
 } from '@sillage/identifiers'
-import type { DeletionRequestRow, PersonScope, PrivacyRepository } from '@sillage/warehouse'
+import type { DeletionRequestRow, PrivacyRepository } from '@sillage/warehouse'
 import { AdminError } from '../errors.js'
 import { measured, type AdminMetrics } from '../metrics.js'
-import { buildExportDocument, type ExportDocument } from '../domain/export-document.js'
+import type { ExportDocument } from '../domain/export-document.js'
 import { rawValuesOf, scrubError } from '../domain/scrub-error.js'
-import { idKey, toSubject, type Normalise, type Subject, type SubjectRequest } from '../domain/subject.js'
+import {
+  idKey,
+  scopeOf,
+  toSubject,
+  type Normalise,
+  type Subject,
+  type SubjectRequest,
+} from '../domain/subject.js'
+import { waitForIdentity } from './identity-drain.js'
+import { createSubjectExport, DEFAULT_MAX_EXPORT_ROWS } from './privacy-export.js'
 
 export interface PrivacyServiceDeps {
   store: PrivacyRepository
@@ -62,8 +71,6 @@ export interface ErasureReport {
 /** Rounds of resolve → suppress → drain: the second finds identifiers that arrived meanwhile. */
 const MAX_SUPPRESSION_ROUNDS = 3
 const EMPTY = Buffer.alloc(0)
-/** The export's row cap (docs/privacy.md#export-size): the document is built in memory. */
-export const DEFAULT_MAX_EXPORT_ROWS = 100_000
 /** Request ids are UUIDs (randomUUID): anything else is not one, without asking the store. */
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -74,11 +81,23 @@ const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 export function createPrivacyService(deps: PrivacyServiceDeps) {
   const log = deps.log.child({ component: 'privacy' })
   const now = deps.now ?? Date.now
-  const identityGroup = deps.identityGroup ?? 'identity'
+  const drainIdentity = () =>
+    waitForIdentity({
+      bus: deps.bus,
+      group: deps.identityGroup ?? 'identity',
+      timeoutMs: deps.drainTimeoutMs ?? 30_000,
+      now,
+      log,
+    })
   let lastVersion = 0
   const nextVersion = () => (lastVersion = Math.max(now(), lastVersion + 1))
   const iso = (ms: number) => new Date(ms).toISOString()
-  const maxExportRows = deps.maxExportRows ?? DEFAULT_MAX_EXPORT_ROWS
+  const exportOf = createSubjectExport({
+    store: deps.store,
+    log,
+    now,
+    maxExportRows: deps.maxExportRows ?? DEFAULT_MAX_EXPORT_ROWS,
+  })
   /** Erasures running, by subject key: the same erasure asked again meanwhile joins the one running. */
   const erasing = new Map<string, Promise<ErasureReport>>()
 
@@ -101,29 +120,6 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
     return subject
   }
 
-  /**
-   * Waits until identity has stored (and committed) every event on events.raw when the call began:
-   * from then on, events of the erased person are refused before they are stored.
-   */
-  async function drainIdentity(): Promise<boolean> {
-    const ends = await deps.bus.offsets(TOPICS.raw)
-    const deadline = now() + (deps.drainTimeoutMs ?? 30_000)
-    for (;;) {
-      const committed = new Map(
-        (await deps.bus.offsets(TOPICS.raw, identityGroup)).map((p) => [p.partition, p.committed ?? p.start]),
-      )
-      if (ends.every((p) => p.end <= p.start || (committed.get(p.partition) ?? 0) >= p.end)) return true
-      if (now() > deadline) {
-        log.warn(
-          { group: identityGroup },
-          'erasure: identity did not catch up with events.raw; deleting anyway',
-        )
-        return false
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-
   async function suppress(ids: readonly Identifier[], requestId: string): Promise<void> {
     const suppressedAt = iso(now())
     const entries = ids.map((id) => ({ id, key: suppressionKey(id) }))
@@ -143,16 +139,6 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
         suppressed_at: suppressedAt,
       })),
     )
-  }
-
-  function scopeOf(persons: readonly string[], ids: readonly Identifier[]): PersonScope {
-    return {
-      persons: [...persons],
-      users: ids.filter((i) => i.type === 'user_id').map((i) => i.value),
-      anonymous: ids.filter((i) => i.type === 'anonymous_id').map((i) => i.value),
-      keys: ids.map(idKey),
-      messages: [],
-    }
   }
 
   const service = {
@@ -302,43 +288,6 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
     }
   }
 
-  async function exportOf(subject: Subject): Promise<ExportDocument> {
-    const { persons, identifiers } = await deps.store.resolve(subject)
-    // Jobs' working rows (Memory tables) copy what the stored tables hold: erased, not exported.
-    const targets = (await deps.store.tables()).filter((t) => !t.transient)
-    const scope = scopeOf(persons, identifiers)
-    // Counted before anything is read: the document is built in memory.
-    const counts = await deps.store.count(targets, scope)
-    const total = Object.values(counts).reduce((a, b) => a + b, 0)
-    if (total > maxExportRows) {
-      log.warn({ rows: total, maxExportRows }, 'export refused: above the row cap')
-      throw new AdminError('SIL_PRIVACY_EXPORT_TOO_LARGE')
-    }
-    // Events first: rows keyed only by a message id (event_ids, warnings) are of those events.
-    const events = targets.find((t) => t.table === 'events')
-    const tables = events ? await deps.store.exportRows([events], scope) : {}
-    scope.messages = (tables['events'] ?? []).map((r) => String(r['message_id']))
-    Object.assign(
-      tables,
-      await deps.store.exportRows(
-        targets.filter((t) => t !== events),
-        scope,
-      ),
-    )
-    if (persons.length === 0 && Object.keys(tables).length === 0) {
-      throw new AdminError('SIL_PRIVACY_SUBJECT_NOT_FOUND')
-    }
-    return buildExportDocument({
-      subject,
-      generatedAt: iso(now()),
-      persons,
-      identifiers,
-      tables,
-      profile: await deps.store.viewRows('persons', persons),
-      consentHistory: await deps.store.viewRows('consent_events', persons, 'timestamp, message_id'),
-      consentCurrent: await deps.store.viewRows('consent_current', persons),
-    })
-  }
   const m = deps.metrics
   if (!m) return service
   return {
