@@ -31,6 +31,9 @@ SELECT
      WHERE inserted_at > {from:DateTime64(3)} AND inserted_at <= {to:DateTime64(3)})
   + (SELECT count() FROM {{db}}.person_overrides WHERE inserted_at > {from:DateTime64(3)}) AS n`
 
+/** The old person ids of the merges recorded since `from` (the run's new merges). */
+export const FRESH_MERGES = `SELECT old_person_id FROM {{db}}.person_overrides WHERE inserted_at > {from:DateTime64(3)}`
+
 /**
  * Each of `old` person ids with the person its latest override names (identity's merges; the
  * table is ordered by old_person_id, so only the granules of those ids are read). Aggregating the
@@ -75,9 +78,7 @@ touched AS
 (
     SELECT DISTINCT person_id AS pid FROM {{db}}.profile_refresh_events WHERE run_id = {run:String}
     UNION DISTINCT
-    SELECT person_id AS pid FROM (${latestOverrides(
-      'SELECT old_person_id FROM {{db}}.person_overrides WHERE inserted_at > {from:DateTime64(3)}',
-    )})
+    SELECT person_id AS pid FROM (${latestOverrides(FRESH_MERGES)})
 ),
 mapped AS (${latestOverrides(
   'SELECT old_person_id FROM {{db}}.person_overrides WHERE person_id IN (SELECT pid FROM touched)',
@@ -96,7 +97,7 @@ FROM mapped WHERE person_id IN (SELECT pid FROM touched) AND old_person_id != pe
  */
 export const MERGED_AWAY_SQL = `
 SELECT stamped_id AS s, pid AS p,
-    stamped_id IN (SELECT old_person_id FROM {{db}}.person_overrides WHERE inserted_at > {from:DateTime64(3)}) AS fresh
+    stamped_id IN (${FRESH_MERGES}) AS fresh
 FROM {{db}}.profile_refresh_persons
 WHERE run_id = {run:String} AND stamped_id != pid`
 
@@ -107,8 +108,8 @@ WHERE run_id = {run:String} AND stamped_id = pid`
 
 /**
  * Last step: the run's scratch rows go, but for its merged states (the next run's hot copy).
- * `drop`: the merged states that go, those of the previous run (`prev`) and, after a failed run,
- * the run's own (`run`), and any left for an hour (a store that stopped, on a shared server).
+ * `drop`: the merged states that go: the previous run's (a hot copy or not) and, after a failed
+ * run, the run's own, and any left for an hour (a store that stopped, on a shared server).
  */
 export const CLEAN_RUN_SQL = [
   `ALTER TABLE {{db}}.profile_refresh_persons DELETE WHERE run_id = {run:String} SETTINGS mutations_sync = 1`,

@@ -6,6 +6,7 @@
  * run) or two persons' states never counts anything twice, and late events fall into place.
  */
 import { DEFAULT_BLOCKED_VALUES } from '@sillage/identifiers'
+import { FRESH_MERGES } from './refresh-collect.sql.js'
 
 /**
  * Identity's default blocked values (`@sillage/identifiers`, the one list), never identifiers: a
@@ -25,8 +26,22 @@ const CONSENT = `((type = 'track' AND event = 'Consent Updated') OR JSONHas(cons
  * the run that first saw it (MERGED_AWAY_SQL), and asking RocksDB for them again is 5,000 misses
  * a run when 5,000 persons once browsed anonymously (~50 ms).
  */
-const MAY_HAVE_STATE = `(stamped_id = pid
-        OR stamped_id IN (SELECT old_person_id FROM {{db}}.person_overrides WHERE inserted_at > {from:DateTime64(3)}))`
+const MAY_HAVE_STATE = `(stamped_id = pid OR stamped_id IN (${FRESH_MERGES}))`
+
+/** The run's stamped ids read from RocksDB: they may have a state, and the hot copy lacks it. */
+const NOT_HOT = `run_id = {run:String} AND ${MAY_HAVE_STATE}
+        AND stamped_id NOT IN (SELECT person_id FROM {{db}}.profile_refresh_merged WHERE run_id = {prev:String})`
+
+/**
+ * The stored states of the run's stamped ids matching `filter`, read by key (a direct join asks
+ * RocksDB for each stamped id: a third faster than a hash join behind an IN filter).
+ */
+const foldStored = (filter: string) => `
+INSERT INTO {{db}}.profile_refresh_folds
+SELECT {run:String} AS run_id, s.pid AS person_id, f.* EXCEPT person_id
+FROM (SELECT stamped_id, pid FROM {{db}}.profile_refresh_persons WHERE ${filter}) AS s
+INNER JOIN {{db}}.profile_folds AS f ON f.person_id = s.stamped_id
+SETTINGS join_algorithm = 'direct'`
 
 /**
  * Step 3a: the stored states of the run's persons and of every person merged into them that the
@@ -47,38 +62,14 @@ INNER JOIN (SELECT * FROM {{db}}.profile_refresh_merged WHERE run_id = {prev:Str
  * to read, a list of ids ~5 ms.
  */
 export const FOLD_MISSING_SQL = `
-SELECT stamped_id AS id FROM {{db}}.profile_refresh_persons
-WHERE run_id = {run:String} AND ${MAY_HAVE_STATE}
-    AND stamped_id NOT IN (SELECT person_id FROM {{db}}.profile_refresh_merged WHERE run_id = {prev:String})
+SELECT stamped_id AS id FROM {{db}}.profile_refresh_persons WHERE ${NOT_HOT}
 LIMIT {n:UInt32}`
 
 /** Step 3b for the stamped ids `ids` only (FOLD_MISSING_SQL). */
-export const FOLD_STORED_IDS_SQL = `
-INSERT INTO {{db}}.profile_refresh_folds
-SELECT {run:String} AS run_id, s.pid AS person_id, f.* EXCEPT person_id
-FROM
-(
-    SELECT stamped_id, pid FROM {{db}}.profile_refresh_persons
-    WHERE run_id = {run:String} AND stamped_id IN {ids:Array(String)}
-) AS s
-INNER JOIN {{db}}.profile_folds AS f ON f.person_id = s.stamped_id
-SETTINGS join_algorithm = 'direct'`
+export const FOLD_STORED_IDS_SQL = foldStored('run_id = {run:String} AND stamped_id IN {ids:Array(String)}')
 
-/**
- * Step 3b: the other stored states, read by key (a direct join asks RocksDB for each stamped id: a
- * third faster than a hash join behind an IN filter). With no hot copy (`prev` = ''), all of them.
- */
-export const FOLD_STORED_SQL = `
-INSERT INTO {{db}}.profile_refresh_folds
-SELECT {run:String} AS run_id, s.pid AS person_id, f.* EXCEPT person_id
-FROM
-(
-    SELECT stamped_id, pid FROM {{db}}.profile_refresh_persons
-    WHERE run_id = {run:String} AND ${MAY_HAVE_STATE}
-        AND stamped_id NOT IN (SELECT person_id FROM {{db}}.profile_refresh_merged WHERE run_id = {prev:String})
-) AS s
-INNER JOIN {{db}}.profile_folds AS f ON f.person_id = s.stamped_id
-SETTINGS join_algorithm = 'direct'`
+/** Step 3b: the stored states the hot copy lacks; with no copy (`prev` = ''), all of them. */
+export const FOLD_STORED_SQL = foldStored(NOT_HOT)
 
 /**
  * Step 3c: the run's events, aggregated per person in the shape of a state. The identifiers an
@@ -145,8 +136,9 @@ GROUP BY person_id`
 
 /**
  * Step 3d: one state per person from the run's folds, into the run's merged rows (step 3e saves
- * them, step 5 reads them, the next run reads them as its hot copy). The timeline keeps the last 31 days (the event before an in-window
- * event is kept, or more than a day older: a new session either way); the cart keeps the events
+ * them, step 5 reads them, the next run reads them as its hot copy). The timeline keeps the last
+ * 31 days (the event before an in-window event is kept, or more than a day older: a new session
+ * either way); the cart keeps the events
  * after the latest order; views the last 30 days. Deduplication compares each element with the
  * previous key as a second array (arrayShiftRight): indexing a captured array (`xs[i - 1]`) in a
  * lambda copied it per element and cost more than twice the time.

@@ -28,6 +28,13 @@ import {
 } from './refresh-profile.sql.js'
 
 type Params = Record<string, unknown>
+/** Every fold step's parameters: the events' interval, the run's id, the hot copy's run id ('': none). */
+interface StepParams extends Params {
+  from: string
+  to: string
+  run: string
+  prev: string
+}
 
 /** States read by a list of ids at most (step 3b with a hot copy); more: by the copy's filter. */
 const MAX_LISTED = 2000
@@ -58,37 +65,44 @@ export interface RefreshRunner {
  */
 export function createRefreshRunner(deps: RunDeps): RefreshRunner {
   const { sql, rows, command } = deps
-  const foldSteps = Object.entries({
-    events: COLLECT_EVENTS_SQL,
-    persons: COLLECT_PERSONS_SQL,
-    hot: FOLD_HOT_SQL,
-    stored: FOLD_STORED_SQL,
-    delta: FOLD_DELTA_SQL,
-    merge: MERGE_FOLDS_SQL,
-    save: SAVE_FOLDS_SQL,
-    ids: COLLECT_IDS_SQL,
-    identifiers: REFRESH_IDENTIFIERS_SQL,
-    profiles: REFRESH_PROFILES_SQL,
-    saveProfiles: SAVE_PROFILES_SQL,
-  }).map(([name, text]) => [name, sql(text)] as const)
   const bound = sql(BOUND_SQL)
   const pending = sql(PENDING_SQL)
   const mergedAway = sql(MERGED_AWAY_SQL)
   const runPersons = sql(RUN_PERSONS_SQL)
   const missing = sql(FOLD_MISSING_SQL)
   const storedIds = sql(FOLD_STORED_IDS_SQL)
-  /**
-   * Step 3b with a hot copy: the few states it lacks by a list of ids (none: RocksDB is not
-   * asked); beyond MAX_LISTED, as without a copy (undefined).
-   */
-  const storedFromList = async (params: Params & { run: string; prev: string }) => {
-    if (params.prev === '') return undefined
-    const ids = (await rows<{ id: string }>(missing, { ...params, n: MAX_LISTED + 1 })).map((r) => r.id)
-    if (ids.length > MAX_LISTED) return undefined
-    return async () => {
-      if (ids.length > 0) await command(storedIds, { ...params, ids })
-    }
+  const statement = (text: string) => {
+    const query = sql(text)
+    return (params: StepParams) => command(query, params)
   }
+  const storedByFilter = statement(FOLD_STORED_SQL)
+  /**
+   * Step 3b: with a hot copy, the few states it lacks by a list of ids (none: RocksDB is not
+   * asked); beyond MAX_LISTED, or without a copy, by the copy's filter.
+   */
+  const foldStored = async (params: StepParams) => {
+    if (params.prev !== '') {
+      const ids = (await rows<{ id: string }>(missing, { ...params, n: MAX_LISTED + 1 })).map((r) => r.id)
+      if (ids.length <= MAX_LISTED) {
+        if (ids.length > 0) await command(storedIds, { ...params, ids })
+        return
+      }
+    }
+    await storedByFilter(params)
+  }
+  const foldSteps: Array<[string, (params: StepParams) => Promise<void>]> = [
+    ['events', statement(COLLECT_EVENTS_SQL)],
+    ['persons', statement(COLLECT_PERSONS_SQL)],
+    ['hot', statement(FOLD_HOT_SQL)],
+    ['stored', foldStored],
+    ['delta', statement(FOLD_DELTA_SQL)],
+    ['merge', statement(MERGE_FOLDS_SQL)],
+    ['save', statement(SAVE_FOLDS_SQL)],
+    ['ids', statement(COLLECT_IDS_SQL)],
+    ['identifiers', statement(REFRESH_IDENTIFIERS_SQL)],
+    ['profiles', statement(REFRESH_PROFILES_SQL)],
+    ['saveProfiles', statement(SAVE_PROFILES_SQL)],
+  ]
   const cleanRun = CLEAN_RUN_SQL.map(sql)
   const db = sql('{{db}}')
   /** The last successful run's id and the watermark it reached, while its merged rows are kept. */
@@ -110,46 +124,40 @@ export function createRefreshRunner(deps: RunDeps): RefreshRunner {
         }
       }
       const run = randomUUID()
+      // The last run's merged rows go after this run either way; they are its hot copy if valid.
+      const last = hot?.run
       const prev = hot?.reached === mark ? hot.run : ''
-      const stale = hot && !prev ? hot.run : undefined
       hot = undefined
-      const timed = async (name: string, step: () => Promise<unknown>) => {
+      const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
         const t0 = performance.now()
-        await step()
+        const out = await step()
         ms[name] = Math.round(performance.now() - t0)
+        return out
       }
       let done = false
       try {
-        const params = { from, to: reached, run, prev }
-        for (const [name, step] of foldSteps) {
-          const listed = name === 'stored' ? await storedFromList(params) : undefined
-          await timed(name, listed ?? (() => command(step, params)))
-        }
-        let merged: Array<[string, string]> = []
-        await timed('mergedAway', async () => {
+        const params: StepParams = { from, to: reached, run, prev }
+        for (const [name, step] of foldSteps) await timed(name, () => step(params))
+        const merged = await timed('mergedAway', async () => {
           const away = await rows<{ s: string; p: string; fresh: number | boolean }>(mergedAway, {
             run,
             from,
           })
-          merged = away.map((r) => [r.s, r.p])
           const ids = away.filter((r) => Number(r.fresh) === 1).map((r) => r.s)
-          if (ids.length === 0) return
-          await command(`DELETE FROM ${db}.profile_folds WHERE person_id IN {ids:Array(String)}`, { ids })
-          await command(`DELETE FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids })
+          if (ids.length > 0) {
+            await command(`DELETE FROM ${db}.profile_folds WHERE person_id IN {ids:Array(String)}`, { ids })
+            await command(`DELETE FROM ${db}.profiles WHERE person_id IN {ids:Array(String)}`, { ids })
+          }
+          return away.map((r): [string, string] => [r.s, r.p])
         })
-        let persons: string[] = []
-        await timed('list', async () => {
-          persons = (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid)
-        })
-        let profiles: ProfileText[] = []
-        if (readBack > 0)
-          await timed('readBack', async () => {
-            profiles = await deps.runTexts(run, readBack)
-          })
+        const persons = await timed('list', async () =>
+          (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid),
+        )
+        const profiles = readBack > 0 ? await timed('readBack', () => deps.runTexts(run, readBack)) : []
         done = true
         return { reached, capped, persons, profiles, merged, ms, idle: false }
       } finally {
-        const drop = [prev, stale, done ? undefined : run].filter((id): id is string => !!id)
+        const drop = [last, done ? undefined : run].filter((id): id is string => id !== undefined)
         await timed('clean', async () => {
           for (const step of cleanRun) await command(step, { run, drop })
         })
