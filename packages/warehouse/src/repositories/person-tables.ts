@@ -30,8 +30,8 @@ export interface PersonTable {
   /** message_id: an event of the person. */
   message: string[]
   /**
-   * A Memory table: working rows of a job (the profile refresher's, among them the merged states it
-   * keeps between runs). Erased like the others; not exported (a copy of what the stored tables hold).
+   * A Memory table: working rows of a job (the profile refresher's, among them the merged states
+   * it keeps between runs). Erased like the others; not exported (copies of the stored tables).
    */
   transient?: true
 }
