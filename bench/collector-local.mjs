@@ -13,8 +13,9 @@ const BATCH = 50
 /**
  * The servers run as a collector confined to one core should (docs/operations.md): with
  * `--single-threaded-gc`. V8's default GC marks on helper threads, which on one core compete with
- * the request thread: p99 at half load 32–47 ms in most runs against 8–18 ms (docs/benchmarks.md). The
- * default GC is measured too, as a diagnostic. NODE_FLAGS replaces the flags.
+ * the request thread: p99 at half load 32–47 ms in most runs against 8–18 ms
+ * (docs/benchmarks.md). The default GC is measured too, as a diagnostic. NODE_FLAGS replaces the
+ * flags.
  */
 const ONE_CORE_FLAGS = (process.env.NODE_FLAGS ?? '--single-threaded-gc').split(' ').filter(Boolean)
 
