@@ -10,6 +10,13 @@ export function createIdentityMetrics(registry: Registry) {
       help: 'Events inserted into ClickHouse',
       registers: [registry],
     }),
+    groupedCalls: new Histogram({
+      name: 'sillage_identity_grouped_batches',
+      help: 'Dedup reads and inserts into events, by how many batches (of as many partitions) each served',
+      labelNames: ['call'] as const,
+      buckets: [1, 2, 4, 8, 16],
+      registers: [registry],
+    }),
     duplicates: new Counter({
       name: 'sillage_identity_events_duplicate_total',
       help: 'Events skipped because their messageId was already stored',

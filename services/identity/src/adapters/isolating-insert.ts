@@ -21,6 +21,17 @@ export function partToken(token: string, keys: readonly string[]): string {
 }
 
 /**
+ * The token of one insert that carries several batches (call-group.ts): a digest of theirs, in a
+ * stable order; a lone batch keeps its own.
+ */
+export function groupToken(tokens: readonly string[]): string {
+  if (tokens.length === 1) return tokens[0]!
+  const digest = createHash('sha256')
+  for (const t of [...tokens].sort()) digest.update(t).update('\0')
+  return `group-${digest.digest('hex').slice(0, 32)}`
+}
+
+/**
  * Inserts `rows`, isolating the rows ClickHouse refuses: on a data error (clickhouse-errors.ts)
  * the part is split in two and each half inserted on its own, down to single rows; those that
  * still fail are returned. One bad row among n costs about 2·log2(n) inserts. An infrastructure

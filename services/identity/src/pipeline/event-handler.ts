@@ -4,6 +4,7 @@ import type { SuppressionList } from '@sillage/identifiers'
 import type { Logger } from '@sillage/runtime'
 import { engineMessage, isDataError } from '../adapters/clickhouse-errors.js'
 import type { ClickHouseSink, WarningRow } from '../adapters/clickhouse-sink.js'
+import type { CallGroup, GroupMember } from '../adapters/call-group.js'
 import { deadLetterOf } from '../adapters/dead-letter.js'
 import type { RefusedRow } from '../adapters/isolating-insert.js'
 import { toEventRow, type EventRow } from '../domain/event-row.js'
@@ -17,6 +18,12 @@ import type { IdentityMetrics } from '../metrics.js'
 export interface EventHandlerDeps {
   bus: Bus
   sink: ClickHouseSink
+  /**
+   * The dedup reads and the events inserts, each made one for the batches handled at the same time
+   * (call-group.ts): `existingMessageIds` without a range, and `insertEvents`.
+   */
+  dedup: CallGroup<readonly string[], ReadonlySet<string>>
+  inserts: CallGroup<EventBatch, void>
   rules: IdentityRules
   stitcher: Stitcher
   /** Waits until every edge produced so far is decided and in the view (a barrier). */
@@ -35,7 +42,8 @@ export interface EventHandlerDeps {
  *    another instance had it), forget local logins and wait for the resolver (barrier);
  * 2. parse, drop duplicates within the batch and those already stored (event_ids);
  * 3. stitch each event (identifiers, stamp, edge) and hash its emails and phones;
- * 4. produce the edges, then insert warnings and events (deduplication tokens);
+ * 4. produce the edges, then insert warnings and events (deduplication tokens; the events of
+ *    batches of other partitions handled at the same time go in the same insert);
  * 5. dead-letter to events.invalid what cannot be stored: records that are not enriched events,
  *    and rows ClickHouse refuses on their own (a data error: the insert is bisected to find them);
  * 6. keep the batch's logins; the bus then commits the offsets.
@@ -47,6 +55,12 @@ export interface EventHandlerDeps {
  * source offsets it already applied.
  */
 type Dict = Record<string, unknown>
+/** A batch's rows for the events insert, and its deduplication token. */
+export interface EventBatch {
+  rows: readonly EventRow[]
+  token: string
+}
+
 const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** DateTime64's range in ClickHouse: a received_at outside it cannot bound the dedup check. */
@@ -88,6 +102,22 @@ export function createEventHandler(deps: EventHandlerDeps) {
   const failed = new Set<number>()
 
   return async function handleBatch(batch: Batch): Promise<void> {
+    // Entered before the first await: the grouped read and insert wait for this batch.
+    const dedup = deps.dedup.enter()
+    const insert = deps.inserts.enter()
+    try {
+      await handle(batch, dedup, insert)
+    } finally {
+      dedup.leave()
+      insert.leave()
+    }
+  }
+
+  async function handle(
+    batch: Batch,
+    dedup: GroupMember<readonly string[], ReadonlySet<string>>,
+    insert: GroupMember<EventBatch, void>,
+  ): Promise<void> {
     const started = process.hrtime.bigint()
     const firstOffset = batch.records[0]?.offset
     const lastOffset = batch.records.at(-1)?.offset
@@ -131,7 +161,14 @@ export function createEventHandler(deps: EventHandlerDeps) {
     // After a start, a rebalance or a failed attempt, this batch may have been half-stored: check
     // the events table itself too (see existingMessageIds).
     const suspect = discontinuous || failed.has(batch.partition)
-    const existing = await sink.existingMessageIds([...unique.keys()], suspect ? range : undefined)
+    const ids = [...unique.keys()]
+    const existing =
+      ids.length === 0
+        ? new Set<string>()
+        : suspect
+          ? await sink.existingMessageIds(ids, range)
+          : await dedup.call(ids)
+    dedup.leave()
 
     const scope = deps.stitcher.begin(batch.topic, batch.partition)
     const rows: EventRow[] = []
@@ -176,7 +213,7 @@ export function createEventHandler(deps: EventHandlerDeps) {
     const unreadable = letters.length
     let refused: RefusedRow<EventRow>[] = []
     try {
-      await sink.insertEvents(rows, token)
+      if (rows.length > 0) await insert.call({ rows, token })
     } catch (err) {
       if (!isDataError(err)) throw err
       // A failed insert may have stored its first blocks: leave out what is there, then bisect.

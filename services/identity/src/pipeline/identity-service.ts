@@ -5,6 +5,8 @@ import type { Warehouse } from '@sillage/warehouse'
 import type { SuppressionList } from '@sillage/identifiers'
 import { engineMessage } from '../adapters/clickhouse-errors.js'
 import { createClickHouseSink } from '../adapters/clickhouse-sink.js'
+import { createCallGroup } from '../adapters/call-group.js'
+import { groupToken } from '../adapters/isolating-insert.js'
 import { createIdentityRules, type IdentityRules, type IdentityRulesInput } from '@sillage/identifiers'
 import { createStitcher } from '../domain/stitcher.js'
 import type { EventRow } from '../domain/event-row.js'
@@ -12,7 +14,7 @@ import { createIdentityMetrics } from '../metrics.js'
 import { registerConsumerLag } from './consumer-lag.js'
 import { createChangelogView } from './changelog-view.js'
 import { createEdgeResolver } from './edge-resolver.js'
-import { createEventHandler } from './event-handler.js'
+import { createEventHandler, type EventBatch } from './event-handler.js'
 
 export interface IdentityServiceDeps {
   bus: Bus
@@ -62,6 +64,13 @@ const INSERT_BATCHING = {
   maxBatchWaitMs: 500,
   maxBatchBytes: 8 * 1024 * 1024,
 } as const
+/**
+ * The batches of several partitions handled at the same time share one dedup read and one insert
+ * (call-group.ts): a batch queued for either waits at most 100 ms for the others on their way
+ * (they come within tens of milliseconds of each other, their waits for records having started
+ * together after the last shared insert), and a group of 20,000 events goes at once.
+ */
+const GROUPING = { maxWaitMs: 100, maxWeight: DEFAULT_MAX_BATCH_RECORDS } as const
 
 /**
  * Identity: consumes events.raw, stamps person_id, deduplicates on messageId and inserts into
@@ -124,6 +133,26 @@ export function createIdentityService(deps: IdentityServiceDeps) {
   const handleBatch = createEventHandler({
     bus: deps.bus,
     sink,
+    dedup: createCallGroup(
+      (batches: readonly (readonly string[])[]) => sink.existingMessageIds(batches.flat()),
+      {
+        ...GROUPING,
+        weight: (ids) => ids.length,
+        onCall: (batches) => metrics.groupedCalls.observe({ call: 'dedup' }, batches),
+      },
+    ),
+    inserts: createCallGroup(
+      (batches: readonly EventBatch[]) =>
+        sink.insertEvents(
+          batches.length === 1 ? batches[0]!.rows : batches.flatMap((b) => b.rows),
+          groupToken(batches.map((b) => b.token)),
+        ),
+      {
+        ...GROUPING,
+        weight: (b) => b.rows.length,
+        onCall: (batches) => metrics.groupedCalls.observe({ call: 'insert' }, batches),
+      },
+    ),
     rules,
     stitcher: createStitcher(rules, view.graph),
     sync: view.syncThroughResolver,
