@@ -67,6 +67,39 @@ describe('call group', () => {
     expect(calls).toEqual([['a']])
   })
 
+  it('waits for as many batches as the last call served, at most maxWaitMs, then expects fewer', async () => {
+    vi.useFakeTimers()
+    const { group, calls, pending } = recorder({ maxWaitMs: 100 })
+    const [a, b, c] = [group.enter(), group.enter(), group.enter()]
+    void Promise.all([a.call('a'), b.call('b'), c.call('c')])
+    await vi.advanceTimersByTimeAsync(0)
+    pending[0]!.resolve()
+    // Partitions whose waits ended a few milliseconds apart: the first is not sent alone.
+    void group.enter().call('d')
+    await vi.advanceTimersByTimeAsync(5)
+    expect(calls).toEqual([['a', 'b', 'c']])
+    void group.enter().call('e')
+    void group.enter().call('f')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(calls).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e', 'f'],
+    ])
+    pending[1]!.resolve()
+    // One partition has nothing more to send: the other two wait 100 ms, then go, and are expected.
+    void group.enter().call('g')
+    void group.enter().call('h')
+    await vi.advanceTimersByTimeAsync(99)
+    expect(calls).toHaveLength(2)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(calls.at(-1)).toEqual(['g', 'h'])
+    pending[2]!.resolve()
+    void group.enter().call('i')
+    void group.enter().call('j')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(calls.at(-1)).toEqual(['i', 'j'])
+  })
+
   it('goes at once when the queued inputs weigh maxWeight', async () => {
     const { group, calls } = recorder({ maxWeight: 4 })
     const [a, b] = [group.enter(), group.enter(), group.enter()]
@@ -103,12 +136,16 @@ describe('call group', () => {
     const boom = new Error('too many parts')
     pending[0]!.reject(boom)
     expect(await Promise.all(answers)).toEqual([boom, boom])
-    const c = group.enter()
+    const [c, d] = [group.enter(), group.enter()]
     const next = c.call('c')
+    void d.call('d')
     await tick()
-    expect(calls).toEqual([['a', 'b'], ['c']])
+    expect(calls).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ])
     pending[1]!.resolve()
-    expect(await next).toBe('c')
+    expect(await next).toBe('c+d')
   })
 
   it('refuses a second call of one batch, and counts a leave after a call once', async () => {

@@ -37,9 +37,11 @@ interface Queued<In, Out> {
  * (docs/benchmarks.md, "Round of 2026-12-08").
  *
  * A batch enters when it is in hand. Its input, once queued, waits until no entered batch is still
- * on its way (none left, or all queued), `maxWeight` is queued, or `maxWaitMs` passed (a batch held
- * by a barrier does not hold the others). One call runs at a time: what is queued meanwhile goes
- * next. A call that fails rejects every batch it served with its error; each then handles it as
+ * on its way and as many batches are queued as the last call served (partitions whose waits for
+ * records ended a few milliseconds apart come together), `maxWeight` is queued, or `maxWaitMs`
+ * passed (a batch held by a barrier, or a partition with nothing to send, does not hold the others
+ * for longer; the next call then expects as many as this one served). One call runs at a time:
+ * what is queued meanwhile goes next. A call that fails rejects every batch it served with its error; each then handles it as
  * its own.
  */
 export function createCallGroup<In, Out>(
@@ -47,6 +49,8 @@ export function createCallGroup<In, Out>(
   options: CallGroupOptions<In>,
 ): CallGroup<In, Out> {
   let onTheirWay = 0
+  /** How many batches the last call served: as many are expected for the next. */
+  let expected = 1
   let queue: Queued<In, Out>[] = []
   let queuedWeight = 0
   let running = false
@@ -61,6 +65,7 @@ export function createCallGroup<In, Out>(
     clearTimeout(timer)
     timer = undefined
     running = true
+    expected = group.length
     options.onCall?.(group.length)
     try {
       const out = await run(group.map((q) => q.input))
@@ -75,7 +80,8 @@ export function createCallGroup<In, Out>(
 
   const next = (): void => {
     if (running || queue.length === 0) return
-    if (onTheirWay === 0 || due || queuedWeight >= options.maxWeight) {
+    const all = onTheirWay === 0 && queue.length >= expected
+    if (all || due || queuedWeight >= options.maxWeight) {
       void go()
       return
     }
