@@ -8,6 +8,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { setInterval } from 'node:timers'
 import { threadId } from 'node:worker_threads'
 
 const dir = process.env.CHDB_CALLS_DIR ?? '/tmp'
