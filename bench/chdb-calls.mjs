@@ -13,7 +13,6 @@ import { setInterval } from 'node:timers'
 import { threadId } from 'node:worker_threads'
 
 const dir = process.env.CHDB_CALLS_DIR ?? '/tmp'
-mkdirSync(dir, { recursive: true })
 const require = createRequire(new URL('../packages/warehouse/package.json', import.meta.url))
 const { Session } = require('chdb')
 const stats = new Map()
@@ -41,5 +40,10 @@ setInterval(() => {
   const rows = [...stats]
     .sort((a, b) => b[1][1] - a[1][1])
     .map(([key, [n, ms]]) => `${n}\t${ms.toFixed(0)}\t${key}`)
-  writeFileSync(join(dir, `chdb-calls-${process.pid}-${threadId}.txt`), rows.join('\n') + '\n')
+  try {
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, `chdb-calls-${process.pid}-${threadId}.txt`), rows.join('\n') + '\n')
+  } catch {
+    // the directory went away: written again at the next tick, never a crash of the process
+  }
 }, 2000).unref()
