@@ -45,8 +45,11 @@ export interface RunDeps {
   sql(text: string): string
   rows<T>(query: string, params?: Params): Promise<T[]>
   command(query: string, params?: Params): Promise<void>
-  /** The run's rewritten profiles as text, at most `n` (read back before its rows go). */
-  runTexts(run: string, n: number): Promise<ProfileText[]>
+  /**
+   * The run's rewritten profiles as text, at most `n` (read back before its rows go), of about
+   * `count` (its persons).
+   */
+  runTexts(run: string, n: number, count: number): Promise<ProfileText[]>
 }
 
 export interface RefreshRunner {
@@ -153,7 +156,8 @@ export function createRefreshRunner(deps: RunDeps): RefreshRunner {
         const persons = await timed('list', async () =>
           (await rows<{ pid: string }>(runPersons, { run })).map((r) => r.pid),
         )
-        const profiles = readBack > 0 ? await timed('readBack', () => deps.runTexts(run, readBack)) : []
+        const profiles =
+          readBack > 0 ? await timed('readBack', () => deps.runTexts(run, readBack, persons.length)) : []
         done = true
         return { reached, capped, persons, profiles, merged, ms, idle: false }
       } finally {
