@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { TOPICS, type Bus, type ProduceMessage } from '@sillage/bus'
+import { TOPICS, type Bus } from '@sillage/bus'
 import type { Logger } from '@sillage/runtime'
-import {
-  suppressionKey,
-  type Identifier,
-  type SuppressionList,
-  type SuppressionRecord,
-} from '@sillage/identifiers'
+import { suppressionKey, type Identifier, type SuppressionList } from '@sillage/identifiers'
 import type { DeletionRequestRow, PrivacyRepository } from '@sillage/warehouse'
 import { AdminError } from '../errors.js'
 import { measured, type AdminMetrics } from '../metrics.js'
@@ -22,6 +17,7 @@ import {
 } from '../domain/subject.js'
 import { waitForIdentity } from './identity-drain.js'
 import { createSubjectExport, DEFAULT_MAX_EXPORT_ROWS } from './privacy-export.js'
+import { createSuppressor } from './privacy-suppress.js'
 
 export interface PrivacyServiceDeps {
   store: PrivacyRepository
@@ -92,6 +88,7 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
   let lastVersion = 0
   const nextVersion = () => (lastVersion = Math.max(now(), lastVersion + 1))
   const iso = (ms: number) => new Date(ms).toISOString()
+  const suppress = createSuppressor({ ...deps, now })
   const exportOf = createSubjectExport({
     store: deps.store,
     log,
@@ -118,27 +115,6 @@ export function createPrivacyService(deps: PrivacyServiceDeps) {
     const subject = toSubject(request, deps.normalise)
     if (!subject) throw new AdminError('SIL_PRIVACY_IDENTIFIER_INVALID')
     return subject
-  }
-
-  async function suppress(ids: readonly Identifier[], requestId: string): Promise<void> {
-    const suppressedAt = iso(now())
-    const entries = ids.map((id) => ({ id, key: suppressionKey(id) }))
-    const messages: ProduceMessage[] = entries.map(({ id, key }) => {
-      const record: SuppressionRecord = { idType: id.type, requestId, suppressedAt }
-      return { key, value: Buffer.from(JSON.stringify(record)) }
-    })
-    // Durable first: the bus is what every collector and identity instance follows.
-    await deps.bus.produce(TOPICS.suppressions, messages)
-    for (const { key } of entries) deps.suppressions?.add(key)
-    deps.metrics?.suppressions.inc(entries.length)
-    await deps.store.insertSuppressions(
-      entries.map(({ id, key }) => ({
-        suppression_key: key,
-        id_type: id.type,
-        request_id: requestId,
-        suppressed_at: suppressedAt,
-      })),
-    )
   }
 
   const service = {
