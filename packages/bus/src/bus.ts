@@ -82,6 +82,13 @@ export interface SubscribeOptions {
    */
   takeParsed?: boolean
   /**
+   * How many partitions' batches may be handled at the same time (Kafka: kafkajs's
+   * partitionsConsumedConcurrently; one partition's batches always go one after the other, in
+   * order). Default 1 on Kafka. The local bus always hands every partition's batches over
+   * concurrently (one loop per partition) and ignores it.
+   */
+  concurrentPartitions?: number
+  /**
    * Called with records of one partition in offset order. When it resolves, the group's offset
    * for that partition moves past the batch. When it rejects, the same records are delivered
    * again after a back-off (nothing is skipped).

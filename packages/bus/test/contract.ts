@@ -303,6 +303,45 @@ export function describeBusContract(name: string, makeBus: () => Promise<BusCont
       expect(blocked.records.map((r) => decode(r).i).sort(byNumber)).toEqual(range(0, count))
     })
 
+    it('hands the batches of several partitions over at the same time (concurrentPartitions)', async () => {
+      const { bus } = await setup()
+      const topic = uniqueName('concurrent')
+      await bus.ensureTopics([{ name: topic, partitions: 2 }])
+      const count = 20
+      await bus.produce(
+        topic,
+        range(0, count).map((i) => message(`k${i}`, { i })),
+      )
+      const sink = collect()
+      const inHand = new Set<number>()
+      let together = 0
+      let release = (): void => {}
+      const released = new Promise<void>((resolve) => (release = resolve))
+      await bus.subscribe({
+        topic,
+        group: uniqueName('g'),
+        concurrentPartitions: 2,
+        eachBatch: async (batch) => {
+          inHand.add(batch.partition)
+          together = Math.max(together, inHand.size)
+          if (inHand.size >= 2) release()
+          // A batch in hand waits for the other partition's: it never comes while this one is in
+          // hand if batches are handed over one at a time (bounded, so that the test ends).
+          await Promise.race([released, new Promise((resolve) => setTimeout(resolve, 5_000))])
+          inHand.delete(batch.partition)
+          await sink.handler(batch)
+        },
+      })
+      await waitFor(
+        () => sink.records.length >= count,
+        `${count} records`,
+        () => sink.records.length,
+      )
+      expect(together).toBe(2)
+      expect(sink.records.map((r) => decode(r).i).sort(byNumber)).toEqual(range(0, count))
+      expectOffsetsIncreasePerPartition(sink.records)
+    })
+
     it('ensureTopics leaves an existing topic as it is', async () => {
       const { bus } = await setup()
       const topic = uniqueName('existing')

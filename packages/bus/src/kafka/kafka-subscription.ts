@@ -11,7 +11,8 @@ const EMPTY = Buffer.alloc(0)
 
 /**
  * Runs one subscription on its own consumer (already connected and subscribed):
- * - records go to the handler in offset order, at most maxBatchRecords at a time;
+ * - records go to the handler in offset order, at most maxBatchRecords at a time; the batches of
+ *   up to concurrentPartitions partitions at the same time (one fetch's, kafkajs's workers);
  * - a chunk's offset is resolved and committed only after the handler resolved;
  * - a rejected chunk is handed again after a back-off, never skipped and never committed;
  * - heartbeats continue while the handler runs or waits, so a slow batch is not a dead member.
@@ -24,6 +25,10 @@ export async function runSubscription(
   const maxRecords = options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS
   if (!Number.isInteger(maxRecords) || maxRecords < 1) {
     throw new RangeError(`maxBatchRecords must be a positive integer, got ${maxRecords}`)
+  }
+  const concurrent = options.concurrentPartitions ?? 1
+  if (!Number.isInteger(concurrent) || concurrent < 1) {
+    throw new RangeError(`concurrentPartitions must be a positive integer, got ${concurrent}`)
   }
   const context = { topic: options.topic, group: options.group }
   const commit = options.commit !== false
@@ -100,7 +105,7 @@ export async function runSubscription(
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
+    partitionsConsumedConcurrently: concurrent,
     eachBatch,
   })
 
