@@ -24,6 +24,8 @@ export interface IdentityServiceDeps {
   /** Consumer group of events.raw (instances in one group share its partitions). Default identity. */
   group?: string
   maxBatchRecords?: number
+  /** Kafka: events.raw partitions whose batches are handled at once (RAW_CONCURRENT_PARTITIONS). */
+  concurrentPartitions?: number
   /** Identifier priority, limits, blocked values; defaults in docs/identity.md. */
   rules?: IdentityRules | IdentityRulesInput
   /** Names this instance's changelog view group; random by default (it is re-read at every start). */
@@ -71,6 +73,13 @@ const INSERT_BATCHING = {
  * together after the last shared insert), and a group of 20,000 events goes at once.
  */
 const GROUPING = { maxWaitMs: 100, maxWeight: DEFAULT_MAX_BATCH_RECORDS } as const
+/**
+ * On Kafka, the partitions of one fetch whose batches are handed over at once (kafkajs's
+ * partitionsConsumedConcurrently), so that they share the insert as on the local bus. One at a
+ * time, each partition's batch was an insert of its own. Eight: twice events.raw's default
+ * partitions (SILLAGE_RAW_PARTITIONS). A partition's batches still come one after the other.
+ */
+export const RAW_CONCURRENT_PARTITIONS = 8
 
 /**
  * Identity: consumes events.raw, stamps person_id, deduplicates on messageId and inserts into
@@ -174,6 +183,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         group,
         maxBatchRecords: deps.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
         ...INSERT_BATCHING,
+        concurrentPartitions: deps.concurrentPartitions ?? RAW_CONCURRENT_PARTITIONS,
         // The collector's parsed events, in embedded mode: identity does not parse them again.
         takeParsed: true,
         eachBatch: handleBatch,
