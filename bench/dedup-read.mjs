@@ -1,12 +1,16 @@
-// Identity's dedup read (`SELECT message_id FROM event_ids WHERE message_id IN {ids}`) against a
-// large event_ids table of random message ids, as the official Segment libraries send them (UUID
-// v4: no two neighbours in time are neighbours in the table's order), at the table's index
-// granularity (8192, ClickHouse's default, shipped) and at 1024: CPU of the whole process (chDB's
-// threads included) per read of 1,000 ids, 100 of them stored. The bench's own events have ids
-// that sort by time, so bench:embedded does not see this cost (docs/benchmarks.md, round of
-// 2026-12-08).
+// Identity's dedup read against a large index of random message ids, as the official Segment
+// libraries send them (UUID v4: no two neighbours in time are neighbours in the index's order):
+// the index before migration 0093 (event_ids, sorted by message_id) against message_ids (sorted by
+// the UTC day of the client timestamp, then message_id; granules of 1,024 rows), in one process,
+// on the same ids. ROWS events over the last 30 days, in PARTS parts (merges stopped, as between
+// two merges of a busy table). CPU of the whole process (chDB's threads included) per read of
+// 1,000 ids, each read with new ids (a repeated read would be answered by ClickHouse's query
+// condition cache):
+// - live: 1,000 new events of today (the common case: nothing is a duplicate);
+// - resent: 900 new events and 100 stored ones resent from the last 30 days;
+// - replayed: 1,000 stored events of the last 30 days (a history replayed).
 //
-//   node bench/dedup-read.mjs [rows=5000000] [reads=10]
+//   node bench/dedup-read.mjs [rows=5000000] [reads=10] [parts=8]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { randomUUID } from 'node:crypto'
@@ -17,53 +21,83 @@ import { machine } from './lib.mjs'
 
 const ROWS = Number(process.argv[2] ?? 5_000_000)
 const READS = Number(process.argv[3] ?? 10)
-const GRANULARITIES = [8192, 1024]
+const PARTS = Number(process.argv[4] ?? 8)
+const DAY = `intDiv(toUnixTimestamp64Milli(ifNull(parseDateTime64BestEffortOrNull(t, 3, 'UTC'), toDateTime64(0, 3, 'UTC'))), 86400000)`
+const INDEXES = {
+  'event_ids (before)': {
+    ddl: `CREATE TABLE event_ids (message_id String, received_at DateTime64(3, 'UTC'))
+          ENGINE = ReplacingMergeTree ORDER BY message_id`,
+    fill: (where) => `INSERT INTO event_ids SELECT message_id, ts FROM src WHERE ${where}`,
+    read: (keys) => [
+      'SELECT message_id FROM event_ids WHERE message_id IN {ids:Array(String)}',
+      { ids: keys.map((k) => k[0]) },
+    ],
+  },
+  'message_ids (0093)': {
+    ddl: `CREATE TABLE message_ids (day Int64, message_id String, received_at DateTime64(3, 'UTC'))
+          ENGINE = ReplacingMergeTree ORDER BY (day, message_id) SETTINGS index_granularity = 1024`,
+    fill: (where) =>
+      `INSERT INTO message_ids SELECT intDiv(toUnixTimestamp64Milli(ts), 86400000), message_id, ts FROM src WHERE ${where}`,
+    read: (keys) => [
+      `SELECT message_id FROM message_ids WHERE (day, message_id) IN
+         (SELECT ${DAY}, id FROM (SELECT arrayJoin(arrayZip({ids:Array(String)}, {ts:Array(String)})) AS k, k.1 AS id, k.2 AS t))`,
+      { ids: keys.map((k) => k[0]), ts: keys.map((k) => k[1]) },
+    ],
+  },
+}
 
 const require = createRequire(new URL('../packages/warehouse/package.json', import.meta.url))
 const { Session } = require('chdb')
 const dir = mkdtempSync(join(tmpdir(), 'sillage-dedup-read-'))
 const session = new Session(dir)
 console.log(
-  `machine: ${machine()}\nevent_ids of ${ROWS} random message ids, reads of 1,000 ids (100 stored)\n`,
+  `machine: ${machine()}; ${new Date().toISOString().slice(0, 10)}\n` +
+    `${ROWS} random message ids over 30 days in ${PARTS} parts; reads of 1,000 ids, new ids each read\n`,
 )
 try {
-  for (const g of GRANULARITIES) {
-    session.query(
-      `CREATE TABLE ids_${g} (message_id String, received_at DateTime64(3, 'UTC'))
-       ENGINE = ReplacingMergeTree ORDER BY message_id SETTINGS index_granularity = ${g}`,
-    )
-    session.query(`INSERT INTO ids_${g} SELECT toString(generateUUIDv4()), now64(3) FROM numbers(${ROWS})`)
-    session.query(`OPTIMIZE TABLE ids_${g} FINAL`)
+  session.query(
+    `CREATE TABLE src (message_id String, ts DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY tuple()`,
+  )
+  session.query(
+    `INSERT INTO src SELECT toString(generateUUIDv4()),
+       now64(3) - toIntervalMillisecond(intDiv(number * 30 * 86400000, ${ROWS})) FROM numbers(${ROWS})`,
+  )
+  for (const [name, index] of Object.entries(INDEXES)) {
+    session.query(index.ddl)
+    session.query(`SYSTEM STOP MERGES ${name.split(' ')[0]}`)
+    for (let p = 0; p < PARTS; p++) session.query(index.fill(`cityHash64(message_id) % ${PARTS} = ${p}`))
   }
+  const need = 2 * READS * 1100
   const stored = session
-    .query(`SELECT message_id FROM ids_${GRANULARITIES[0]} ORDER BY rand() LIMIT ${READS * 100}`, 'TSV')
+    .query(`SELECT message_id, toString(ts) FROM src ORDER BY rand() LIMIT ${need}`, 'TSV')
     .toString()
     .trim()
     .split('\n')
-  session.query(
-    `INSERT INTO ids_${GRANULARITIES[1]} SELECT * FROM ids_${GRANULARITIES[0]} WHERE message_id IN ('${stored.join("','")}')`,
-  )
-  for (const round of [1, 2]) {
-    for (const g of GRANULARITIES) {
+    .map((line) => line.split('\t'))
+  let next = 0
+  const take = (n) => stored.slice(next, (next += n))
+  const fresh = (n) => Array.from({ length: n }, () => [randomUUID(), new Date().toISOString()])
+  const cases = {
+    live: () => fresh(1000),
+    resent: () => [...take(100), ...fresh(900)],
+    replayed: () => take(1000),
+  }
+  for (const [label, make] of Object.entries(cases)) {
+    // The same keys for both indexes, new for every read.
+    const reads = Array.from({ length: READS }, make)
+    for (const [name, index] of Object.entries(INDEXES)) {
       const cpu0 = process.cpuUsage()
       const t0 = performance.now()
       let found = 0
-      for (let k = 0; k < READS; k++) {
-        const ids = [
-          ...stored.slice(k * 100, k * 100 + 100),
-          ...Array.from({ length: 900 }, () => randomUUID()),
-        ]
-        const out = await session.queryBindAsync(
-          `SELECT message_id FROM ids_${g} WHERE message_id IN {ids:Array(String)}`,
-          { ids },
-          { format: 'TSV' },
-        )
+      for (const keys of reads) {
+        const [sql, params] = index.read(keys)
+        const out = await session.queryBindAsync(sql, params, { format: 'TSV' })
         found += out.text().split('\n').filter(Boolean).length
       }
       const cpu = process.cpuUsage(cpu0)
       console.log(
-        `round ${round}  index_granularity ${String(g).padEnd(5)} ${((performance.now() - t0) / READS).toFixed(1)} ms wall, ` +
-          `${((cpu.user + cpu.system) / 1000 / READS).toFixed(1)} ms CPU per read (found ${found} of ${READS * 100})`,
+        `${label.padEnd(9)} ${name.padEnd(19)} ${((performance.now() - t0) / READS).toFixed(1).padStart(6)} ms wall ` +
+          `${((cpu.user + cpu.system) / 1000 / READS).toFixed(1).padStart(6)} ms CPU per read (found ${found} of ${READS * 1000})`,
       )
     }
   }

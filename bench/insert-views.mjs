@@ -1,4 +1,4 @@
-// The events insert's cost with and without the materialised views that ride on it (event_ids_mv:
+// The events insert's cost with and without the materialised views that ride on it (message_ids_mv:
 // the dedup index; person_activity_mv and person_traits_mv: the persons model): identity's rows
 // of the testkit's shop events, as bytes (Warehouse.insertEncoded, JSONCompactEachRow, as identity
 // inserts), into freshly migrated databases on chDB, then the views dropped per variant. Process
@@ -30,7 +30,7 @@ const rows = Array.from({ length: ROWS }, (_, i) => ({
 const columns = Object.keys(rows[0])
 const variants = {
   'every view (shipped)': [],
-  'no views': ['event_ids_mv', 'person_activity_mv', 'person_traits_mv'],
+  'no views': ['message_ids_mv', 'person_activity_mv', 'person_traits_mv'],
   'dedup index only': ['person_activity_mv', 'person_traits_mv'],
 }
 

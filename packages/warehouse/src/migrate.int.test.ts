@@ -30,7 +30,7 @@ describe('migrate on chDB', () => {
     expect(tables.map((t) => t.name)).toEqual(
       expect.arrayContaining([
         'events',
-        'event_ids',
+        'message_ids',
         'identities',
         'person_overrides',
         'events_resolved',
@@ -39,7 +39,7 @@ describe('migrate on chDB', () => {
     )
   })
 
-  it('fills event_ids with every insert into events, and events_resolved applies overrides', async () => {
+  it('fills message_ids with every insert into events, and events_resolved applies overrides', async () => {
     const base = {
       type: 'track',
       event: 'E',
@@ -63,7 +63,7 @@ describe('migrate on chDB', () => {
       format: 'JSONEachRow',
     })
     const ids = await rows<{ message_id: string }>(
-      'SELECT message_id FROM wh_test.event_ids ORDER BY message_id',
+      'SELECT message_id FROM wh_test.message_ids ORDER BY message_id',
     )
     expect(ids.map((r) => r.message_id)).toEqual(['m1', 'm2'])
     const resolved = await rows<{ message_id: string; person_id: string; stamped_person_id: string }>(

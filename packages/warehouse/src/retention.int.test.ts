@@ -50,7 +50,7 @@ describe('applyRetention on chDB', () => {
     })
 
     const changes = await applyRetention(warehouse, { months: 2, deadLetterDays: 7 })
-    expect(changes.map((c) => c.table).sort()).toEqual(['event_ids', 'events', 'invalid_events'])
+    expect(changes.map((c) => c.table).sort()).toEqual(['events', 'invalid_events', 'message_ids'])
     expect(await ttlOf('events')).toBe('toDateTime(received_at) + toIntervalMonth(2)')
     expect(await ttlOf('invalid_events')).toBe('toDateTime(received_at) + toIntervalDay(7)')
     // A table's own day-based TTL is part of its design: left alone.

@@ -86,7 +86,7 @@ export function describeWarehouseContract(name: string, fixture: WarehouseContra
           { ids },
         )
         expect(Number(count?.n)).toBe(2)
-        const asked = [...ids, 'never-stored']
+        const asked = [...ids, 'never-stored'].map((messageId) => ({ messageId, originalTimestamp: null }))
         expect(await events.existingMessageIds(asked)).toEqual(new Set(ids))
         expect(await events.existingMessageIds(asked, [at(0), at(5)])).toEqual(new Set(ids))
       })

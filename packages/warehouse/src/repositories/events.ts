@@ -8,28 +8,49 @@ const ID_CHUNK = 2000
 export type EventRowValues = { readonly message_id: string } & object
 
 /**
- * The `events` context: the stored events and their message-id index (event_ids). Every value
- * goes as a query parameter or as JSONEachRow data.
+ * What the dedup index is keyed by: an event's message id and its client's own timestamp, as the
+ * event carries it (`originalTimestamp`; null: none). A resent event carries both unchanged.
+ */
+export interface MessageKey {
+  readonly messageId: string
+  readonly originalTimestamp: string | null
+}
+
+/**
+ * The UTC day of a client timestamp, as message_ids stores it (migration 0093): the text is parsed
+ * as the insert parses it (best effort, UTC), and no timestamp is day 0.
+ */
+const DAY_OF = `intDiv(toUnixTimestamp64Milli(ifNull(parseDateTime64BestEffortOrNull(t, 3, 'UTC'), toDateTime64(0, 3, 'UTC'))), 86400000)`
+
+/**
+ * The `events` context: the stored events and their dedup index (message_ids). Every value goes
+ * as a query parameter or as JSONEachRow data.
  */
 export function createEventsRepository(warehouse: Warehouse) {
   const { client, database: db } = warehouse
   return {
     /**
-     * The message ids among `ids` already stored: the dedup check before every insert. It reads
-     * event_ids (sorted by message_id). With `receivedBetween` it also reads `events` itself over
-     * that range of received_at (minmax-indexed): for a batch that may have been half-stored by a
-     * crash or a failed insert, where the events rows could exist without their event_ids rows.
+     * The message ids among `keys` already stored the same day (docs/identity.md): the dedup check
+     * before every insert. It reads message_ids, sorted by (day of the client timestamp,
+     * message_id), so a live batch reads the granules of its day only. With `receivedBetween` it also reads `events` itself
+     * over that range of received_at (minmax-indexed), by message id alone: for a batch that may
+     * have been half-stored by a crash or a failed insert, where the events rows could exist
+     * without their message_ids rows.
      */
     async existingMessageIds(
-      ids: readonly string[],
+      keys: readonly MessageKey[],
       receivedBetween?: readonly [from: string, to: string],
     ): Promise<Set<string>> {
       const found = new Set<string>()
-      for (let i = 0; i < ids.length; i += ID_CHUNK) {
-        const chunk = ids.slice(i, i + ID_CHUNK)
+      for (let i = 0; i < keys.length; i += ID_CHUNK) {
+        const chunk = keys.slice(i, i + ID_CHUNK)
+        const ids = chunk.map((k) => k.messageId)
         const rs = await client.query({
-          query: `SELECT message_id FROM ${db}.event_ids WHERE message_id IN {ids:Array(String)}`,
-          query_params: { ids: chunk },
+          query: `SELECT message_id FROM ${db}.message_ids
+                  WHERE (day, message_id) IN
+                    (SELECT ${DAY_OF}, id FROM
+                      (SELECT arrayJoin(arrayZip({ids:Array(String)}, {ts:Array(String)})) AS k, k.1 AS id, k.2 AS t))`,
+          query_params: { ids, ts: chunk.map((k) => k.originalTimestamp ?? '') },
           format: 'JSONCompactEachRow',
         })
         for (const [id] of await rs.json<[string]>()) found.add(id)
@@ -39,7 +60,7 @@ export function createEventsRepository(warehouse: Warehouse) {
                   WHERE received_at BETWEEN parseDateTime64BestEffort({from:String}, 3)
                                         AND parseDateTime64BestEffort({to:String}, 3)
                     AND message_id IN {ids:Array(String)}`,
-          query_params: { ids: chunk, from: receivedBetween[0], to: receivedBetween[1] },
+          query_params: { ids, from: receivedBetween[0], to: receivedBetween[1] },
           format: 'JSONCompactEachRow',
         })
         for (const [id] of await direct.json<[string]>()) found.add(id)

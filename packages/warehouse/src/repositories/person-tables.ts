@@ -8,7 +8,7 @@
  * - `user_id`; `anonymous_id`; `previous_id` (an alias's previous id: a user or anonymous id);
  * - `<x>_type` + `<x>_value` pairs ending in `id_type`/`id_value` (identities, identity_merges):
  *   an identifier in its stored form;
- * - `message_id`: one of the person's events (event_ids, identity_warnings).
+ * - `message_id`: one of the person's events (message_ids, identity_warnings).
  */
 
 export interface ColumnInfo {

@@ -31,7 +31,7 @@ export function createSubjectExport(deps: {
       log.warn({ rows: total, maxExportRows }, 'export refused: above the row cap')
       throw new AdminError('SIL_PRIVACY_EXPORT_TOO_LARGE')
     }
-    // Events first: rows keyed only by a message id (event_ids, warnings) are of those events.
+    // Events first: rows keyed only by a message id (message_ids, warnings) are of those events.
     const events = targets.find((t) => t.table === 'events')
     const tables = events ? await store.exportRows([events], scope) : {}
     scope.messages = (tables['events'] ?? []).map((r) => String(r['message_id']))

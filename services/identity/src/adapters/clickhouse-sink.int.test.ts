@@ -7,7 +7,7 @@ import type { EnrichedEvent } from '@sillage/schemas'
 import { toEventRow } from '../domain/event-row.js'
 import { createClickHouseSink } from './clickhouse-sink.js'
 
-// Real chDB. The crash case: events rows stored, their event_ids rows not (the materialised view
+// Real chDB. The crash case: events rows stored, their message_ids rows not (the materialised view
 // writes a second part; a kill or a failed insert can land between the two).
 let dir: string
 let warehouse: Warehouse
@@ -36,15 +36,13 @@ describe('existingMessageIds', () => {
       format: 'JSONEachRow',
     })
     await warehouse.client.command({
-      query: 'ALTER TABLE sink_test.event_ids DELETE WHERE 1 SETTINGS mutations_sync = 2',
+      query: 'ALTER TABLE sink_test.message_ids DELETE WHERE 1 SETTINGS mutations_sync = 2',
     })
     const sink = createClickHouseSink(warehouse)
-    expect(await sink.existingMessageIds(['h1', 'h2', 'h3'])).toEqual(new Set())
+    const keys = ['h1', 'h2', 'h3'].map((messageId) => ({ messageId, originalTimestamp: null }))
+    expect(await sink.existingMessageIds(keys)).toEqual(new Set())
     expect(
-      await sink.existingMessageIds(
-        ['h1', 'h2', 'h3'],
-        ['2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.000Z'],
-      ),
+      await sink.existingMessageIds(keys, ['2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.000Z']),
     ).toEqual(new Set(['h1', 'h2']))
   })
 })

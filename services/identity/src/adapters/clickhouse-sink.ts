@@ -79,10 +79,10 @@ export function createClickHouseSink(warehouse: Warehouse, options: ClickHouseSi
 
   return {
     /**
-     * The message ids among `ids` already stored: the dedup check before every insert. It reads
-     * event_ids (sorted by message_id). With `receivedBetween` it also reads `events` itself over
-     * that range of received_at (minmax-indexed): for a batch that may have been half-stored by a
-     * crash or a failed insert, where the events rows could exist without their event_ids rows.
+     * The message ids among `keys` (message id, client timestamp) already stored: the dedup check
+     * before every insert, on message_ids. With `receivedBetween` it also reads `events` itself by
+     * message id over that range of received_at: for a batch that may have been half-stored by a
+     * crash or a failed insert (see the events repository).
      */
     existingMessageIds: events.existingMessageIds,
 

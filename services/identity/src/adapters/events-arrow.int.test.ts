@@ -100,7 +100,7 @@ describe('events as Arrow columns on chDB', () => {
 
   it('fills the materialised views (dedup index, persons model) as the text insert does', async () => {
     for (const sql of [
-      'SELECT * FROM {db}.event_ids ORDER BY message_id',
+      'SELECT * FROM {db}.message_ids ORDER BY message_id',
       'SELECT * FROM {db}.person_activity FINAL ORDER BY ALL',
       'SELECT * FROM {db}.person_traits FINAL ORDER BY ALL',
     ]) {

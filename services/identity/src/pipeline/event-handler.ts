@@ -2,6 +2,7 @@ import { TOPICS, type Batch, type Bus, type BusRecord, type ProduceMessage } fro
 import type { EnrichedEvent } from '@sillage/schemas'
 import type { SuppressionList } from '@sillage/identifiers'
 import type { Logger } from '@sillage/runtime'
+import type { MessageKey } from '@sillage/warehouse'
 import { engineMessage, isDataError } from '../adapters/clickhouse-errors.js'
 import type { ClickHouseSink, WarningRow } from '../adapters/clickhouse-sink.js'
 import type { CallGroup, GroupMember } from '../adapters/call-group.js'
@@ -22,7 +23,7 @@ export interface EventHandlerDeps {
    * The dedup reads and the events inserts, each made one for the batches handled at the same time
    * (call-group.ts): `existingMessageIds` without a range, and `insertEvents`.
    */
-  dedup: CallGroup<readonly string[], ReadonlySet<string>>
+  dedup: CallGroup<readonly MessageKey[], ReadonlySet<string>>
   inserts: CallGroup<EventBatch, void>
   rules: IdentityRules
   stitcher: Stitcher
@@ -40,7 +41,7 @@ export interface EventHandlerDeps {
  * The events.raw batch handler, a pipeline of small steps:
  * 1. when the partition's offsets do not follow the last batch this instance handled (start, or
  *    another instance had it), forget local logins and wait for the resolver (barrier);
- * 2. parse, drop duplicates within the batch and those already stored (event_ids);
+ * 2. parse, drop duplicates within the batch and those already stored (message_ids);
  * 3. stitch each event (identifiers, stamp, edge) and hash its emails and phones;
  * 4. produce the edges, then insert warnings and events (deduplication tokens; the events of
  *    batches of other partitions handled at the same time go in the same insert);
@@ -115,7 +116,7 @@ export function createEventHandler(deps: EventHandlerDeps) {
 
   async function handle(
     batch: Batch,
-    dedup: GroupMember<readonly string[], ReadonlySet<string>>,
+    dedup: GroupMember<readonly MessageKey[], ReadonlySet<string>>,
     insert: GroupMember<EventBatch, void>,
   ): Promise<void> {
     const started = process.hrtime.bigint()
@@ -161,13 +162,17 @@ export function createEventHandler(deps: EventHandlerDeps) {
     // After a start, a rebalance or a failed attempt, this batch may have been half-stored: check
     // the events table itself too (see existingMessageIds).
     const suspect = discontinuous || failed.has(batch.partition)
-    const ids = [...unique.keys()]
+    // A resent event carries the same message id and client timestamp (docs/identity.md, dedup).
+    const keys = [...unique.values()].map(({ event }): MessageKey => ({
+      messageId: event.messageId,
+      originalTimestamp: event.originalTimestamp ?? null,
+    }))
     const existing =
-      ids.length === 0
+      keys.length === 0
         ? new Set<string>()
         : suspect
-          ? await sink.existingMessageIds(ids, range)
-          : await dedup.call(ids)
+          ? await sink.existingMessageIds(keys, range)
+          : await dedup.call(keys)
     dedup.leave()
 
     const scope = deps.stitcher.begin(batch.topic, batch.partition)
@@ -217,8 +222,12 @@ export function createEventHandler(deps: EventHandlerDeps) {
     } catch (err) {
       if (!isDataError(err)) throw err
       // A failed insert may have stored its first blocks: leave out what is there, then bisect.
-      const ids = rows.map((r) => r.message_id)
-      const stored = range ? await sink.existingMessageIds(ids, range) : new Set<string>()
+      const stored = range
+        ? await sink.existingMessageIds(
+            rows.map((r) => ({ messageId: r.message_id, originalTimestamp: r.original_timestamp })),
+            range,
+          )
+        : new Set<string>()
       refused = await sink.isolateEvents(
         rows.filter((r) => !stored.has(r.message_id)),
         token,

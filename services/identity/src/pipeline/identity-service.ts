@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { TOPICS, type Bus, type Subscription } from '@sillage/bus'
 import { Gauge, type Logger, type Registry } from '@sillage/runtime'
-import type { Warehouse } from '@sillage/warehouse'
+import type { MessageKey, Warehouse } from '@sillage/warehouse'
 import type { SuppressionList } from '@sillage/identifiers'
 import { engineMessage } from '../adapters/clickhouse-errors.js'
 import { createClickHouseSink } from '../adapters/clickhouse-sink.js'
@@ -143,7 +143,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     bus: deps.bus,
     sink,
     dedup: createCallGroup(
-      (batches: readonly (readonly string[])[]) => sink.existingMessageIds(batches.flat()),
+      (batches: readonly (readonly MessageKey[])[]) => sink.existingMessageIds(batches.flat()),
       {
         ...GROUPING,
         weight: (ids) => ids.length,
