@@ -17,12 +17,12 @@ import { randomUUID } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { dayCondition, dayHere } from '../packages/warehouse/dist/repositories/message-keys.js'
 import { machine } from './lib.mjs'
 
 const ROWS = Number(process.argv[2] ?? 5_000_000)
 const READS = Number(process.argv[3] ?? 10)
 const PARTS = Number(process.argv[4] ?? 8)
-const DAY = `intDiv(toUnixTimestamp64Milli(ifNull(parseDateTime64BestEffortOrNull(t, 3, 'UTC'), toDateTime64(0, 3, 'UTC'))), 86400000)`
 const INDEXES = {
   'event_ids (before)': {
     ddl: `CREATE TABLE event_ids (message_id String, received_at DateTime64(3, 'UTC'))
@@ -38,11 +38,20 @@ const INDEXES = {
           ENGINE = ReplacingMergeTree ORDER BY (day, message_id) SETTINGS index_granularity = 1024`,
     fill: (where) =>
       `INSERT INTO message_ids SELECT intDiv(toUnixTimestamp64Milli(ts), 86400000), message_id, ts FROM src WHERE ${where}`,
-    read: (keys) => [
-      `SELECT message_id FROM message_ids WHERE (day, message_id) IN
-         (SELECT ${DAY}, id FROM (SELECT arrayJoin(arrayZip({ids:Array(String)}, {ts:Array(String)})) AS k, k.1 AS id, k.2 AS t))`,
-      { ids: keys.map((k) => k[0]), ts: keys.map((k) => k[1]) },
-    ],
+    // As the events repository reads it (message-keys.ts): the days computed here, a clause per
+    // day up to four days, else (day, id) pairs, given as the text ClickHouse reads them.
+    read: (keys) => {
+      const mk = keys.map(([messageId, originalTimestamp]) => ({ messageId, originalTimestamp }))
+      const { where, params } = dayCondition(
+        mk,
+        mk.map((k) => dayHere(k.originalTimestamp)),
+      )
+      const text = Object.entries(params).map(([k, v]) => [
+        k,
+        k === 'keys' ? `[${v.map((t) => `(${t.values[0]},'${t.values[1]}')`).join(',')}]` : v,
+      ])
+      return [`SELECT message_id FROM message_ids WHERE ${where}`, Object.fromEntries(text)]
+    },
   },
 }
 
@@ -74,6 +83,7 @@ try {
     .trim()
     .split('\n')
     .map((line) => line.split('\t'))
+    .map(([id, ts]) => [id, `${ts.replace(' ', 'T')}Z`]) // the collector's form
   let next = 0
   const take = (n) => stored.slice(next, (next += n))
   const fresh = (n) => Array.from({ length: n }, () => [randomUUID(), new Date().toISOString()])

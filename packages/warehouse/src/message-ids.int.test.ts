@@ -67,6 +67,23 @@ describe('message_ids (migration 0093)', () => {
     ).toEqual(new Set(['with-offset']))
   })
 
+  it('reads a batch of many days by (day, id) pairs: each id found on its own day only', async () => {
+    const days = Array.from({ length: 7 }, (_, i) => new Date(Date.UTC(2026, 3, 1 + i, 8)).toISOString())
+    await warehouse.client.insert({
+      table: 'mid_test.events',
+      values: days.map((at, i) => event(`day-${i}`, at)),
+      format: 'JSONEachRow',
+    })
+    const events = createEventsRepository(warehouse)
+    const asked = [
+      ...days.map((at, i) => key(`day-${i}`, at)),
+      key('day-0', days[1]!), // stored, but on another day
+      key('day-9', days[2]!),
+    ]
+    expect(await events.existingMessageIds(asked)).toEqual(new Set(days.map((_, i) => `day-${i}`)))
+    expect(await events.existingMessageIds(asked.slice(7))).toEqual(new Set())
+  })
+
   it('moves the events stored before it into message_ids, drops event_ids, and can run again', async () => {
     const { client } = moved
     await client.command({ query: 'CREATE DATABASE IF NOT EXISTS mid_moved' })

@@ -1,26 +1,14 @@
 import type { Warehouse } from '../warehouse.js'
 import { insertUniformRows, JSON_TEXT_AS_OBJECTS } from './insert-rows.js'
+import { dayCondition, daysOf, type MessageKey } from './message-keys.js'
+
+export type { MessageKey } from './message-keys.js'
 
 /** Message ids per IN list: keeps each query's parameter well under ClickHouse's limits. */
 const ID_CHUNK = 2000
 
 /** A row of `events`, as the identity service writes it (the columns it fills). */
 export type EventRowValues = { readonly message_id: string } & object
-
-/**
- * What the dedup index is keyed by: an event's message id and its client's own timestamp, as the
- * event carries it (`originalTimestamp`; null: none). A resent event carries both unchanged.
- */
-export interface MessageKey {
-  readonly messageId: string
-  readonly originalTimestamp: string | null
-}
-
-/**
- * The UTC day of a client timestamp, as message_ids stores it (migration 0093): the text is parsed
- * as the insert parses it (best effort, UTC), and no timestamp is day 0.
- */
-const DAY_OF = `intDiv(toUnixTimestamp64Milli(ifNull(parseDateTime64BestEffortOrNull(t, 3, 'UTC'), toDateTime64(0, 3, 'UTC'))), 86400000)`
 
 /**
  * The `events` context: the stored events and their dedup index (message_ids). Every value goes
@@ -32,10 +20,10 @@ export function createEventsRepository(warehouse: Warehouse) {
     /**
      * The message ids among `keys` already stored the same day (docs/identity.md): the dedup check
      * before every insert. It reads message_ids, sorted by (day of the client timestamp,
-     * message_id), so a live batch reads the granules of its day only. With `receivedBetween` it also reads `events` itself
-     * over that range of received_at (minmax-indexed), by message id alone: for a batch that may
-     * have been half-stored by a crash or a failed insert, where the events rows could exist
-     * without their message_ids rows.
+     * message_id), so a live batch reads the granules of its day only (message-keys.ts). With
+     * `receivedBetween` it also reads `events` itself over that range of received_at
+     * (minmax-indexed), by message id alone: for a batch that may have been half-stored by a crash
+     * or a failed insert, where the events rows could exist without their message_ids rows.
      */
     async existingMessageIds(
       keys: readonly MessageKey[],
@@ -45,12 +33,10 @@ export function createEventsRepository(warehouse: Warehouse) {
       for (let i = 0; i < keys.length; i += ID_CHUNK) {
         const chunk = keys.slice(i, i + ID_CHUNK)
         const ids = chunk.map((k) => k.messageId)
+        const { where, params } = dayCondition(chunk, await daysOf(warehouse, chunk))
         const rs = await client.query({
-          query: `SELECT message_id FROM ${db}.message_ids
-                  WHERE (day, message_id) IN
-                    (SELECT ${DAY_OF}, id FROM
-                      (SELECT arrayJoin(arrayZip({ids:Array(String)}, {ts:Array(String)})) AS k, k.1 AS id, k.2 AS t))`,
-          query_params: { ids, ts: chunk.map((k) => k.originalTimestamp ?? '') },
+          query: `SELECT message_id FROM ${db}.message_ids WHERE ${where}`,
+          query_params: params,
           format: 'JSONCompactEachRow',
         })
         for (const [id] of await rs.json<[string]>()) found.add(id)
