@@ -32,7 +32,6 @@ export function createEventsRepository(warehouse: Warehouse) {
       const found = new Set<string>()
       for (let i = 0; i < keys.length; i += ID_CHUNK) {
         const chunk = keys.slice(i, i + ID_CHUNK)
-        const ids = chunk.map((k) => k.messageId)
         const { where, params } = dayCondition(chunk, await daysOf(warehouse, chunk))
         const rs = await client.query({
           query: `SELECT message_id FROM ${db}.message_ids WHERE ${where}`,
@@ -46,7 +45,11 @@ export function createEventsRepository(warehouse: Warehouse) {
                   WHERE received_at BETWEEN parseDateTime64BestEffort({from:String}, 3)
                                         AND parseDateTime64BestEffort({to:String}, 3)
                     AND message_id IN {ids:Array(String)}`,
-          query_params: { ids, from: receivedBetween[0], to: receivedBetween[1] },
+          query_params: {
+            ids: chunk.map((k) => k.messageId),
+            from: receivedBetween[0],
+            to: receivedBetween[1],
+          },
           format: 'JSONCompactEachRow',
         })
         for (const [id] of await direct.json<[string]>()) found.add(id)

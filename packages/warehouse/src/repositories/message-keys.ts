@@ -20,7 +20,7 @@ const MAX_MS = Date.UTC(2100, 0, 1)
  * UTC) into DateTime64(3), and the view takes intDiv(milliseconds, 86,400,000); no timestamp is
  * day 0. The same in SQL, for a text JavaScript cannot read the same way for certain.
  */
-export const DAY_OF_TEXT = `intDiv(toUnixTimestamp64Milli(ifNull(parseDateTime64BestEffortOrNull(t, 3, 'UTC'), toDateTime64(0, 3, 'UTC'))), 86400000)`
+const DAY_OF_TEXT = `intDiv(toUnixTimestamp64Milli(ifNull(parseDateTime64BestEffortOrNull(t, 3, 'UTC'), toDateTime64(0, 3, 'UTC'))), 86400000)`
 
 /**
  * The day of a timestamp computed here, where the text is the collector's normalised UTC form

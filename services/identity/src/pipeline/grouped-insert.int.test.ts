@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, inject, it } from 'vitest'
+import { afterEach, describe, expect, inject, it, vi } from 'vitest'
 import {
   createKafkaBus,
   createLocalBus,
@@ -92,19 +92,19 @@ async function run(
   dir = mkdtempSync(join(tmpdir(), 'sillage-grouped-'))
   const wh = (warehouse = createWarehouse({ database: 'grouped_test', dataDir: dir }))
   await migrate(wh)
-  bus = BUSES[kind](dir)
-  await bus.ensureTopics(defaultTopicSpecs(PARTITIONS))
-  await bus.produce(TOPICS.raw, records)
+  const b = (bus = BUSES[kind](dir))
+  await b.ensureTopics(defaultTopicSpecs(PARTITIONS))
+  await b.produce(TOPICS.raw, records)
   const registry = createMetricsRegistry()
-  service = createIdentityService({ bus, warehouse: wh, log, registry })
+  service = createIdentityService({ bus: b, warehouse: wh, log, registry })
   await service.start()
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const offsets = await bus.offsets(TOPICS.raw, 'identity')
-    if (offsets.every((p) => p.committed === p.end)) break
-    if (Date.now() > deadline) throw new Error('timed out waiting for every partition to be committed')
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  await vi.waitFor(
+    async () => {
+      const offsets = await b.offsets(TOPICS.raw, 'identity')
+      if (!offsets.every((p) => p.committed === p.end)) throw new Error('not every partition committed yet')
+    },
+    { timeout: 30_000, interval: 100 },
+  )
   return { registry, wh }
 }
 

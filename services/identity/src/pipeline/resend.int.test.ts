@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createLocalBus, defaultTopicSpecs, TOPICS } from '@sillage/bus'
 import { createLogger, createMetricsRegistry } from '@sillage/runtime'
 import { createWarehouse, migrate } from '@sillage/warehouse'
@@ -48,13 +48,13 @@ const event = (messageId: string, timestamp: string | undefined, receivedAt: str
 
 async function produceAndWait(records: ReturnType<typeof event>[]): Promise<void> {
   await bus.produce(TOPICS.raw, records)
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const offsets = await bus.offsets(TOPICS.raw, 'identity')
-    if (offsets.every((p) => p.committed === p.end)) return
-    if (Date.now() > deadline) throw new Error('timed out waiting for identity to commit')
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  await vi.waitFor(
+    async () => {
+      const offsets = await bus.offsets(TOPICS.raw, 'identity')
+      if (!offsets.every((p) => p.committed === p.end)) throw new Error('identity has not committed yet')
+    },
+    { timeout: 30_000, interval: 100 },
+  )
 }
 
 describe('identity drops resent events', () => {
